@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing first.
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc)
+CONFIG     ?= config/local.yaml
+
+.PHONY: all deps configure build run test bench fuzz clean format
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Until the daemon lands, the main job matches the bundled sample feed against the default rules.
+run: build
+	$(BUILD_DIR)/sanctwatch parse config/sample-feed.xml --format text
+
+test: build
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+bench: build
+	@mkdir -p $(BUILD_DIR)/bench
+	@scripts/run-benchmarks.sh $(BUILD_DIR)
+
+# libFuzzer targets need clang: a separate build tree.
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(BUILD_DIR)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANCTWATCH_FUZZ=ON >/dev/null
+	@cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target fuzz_targets
+
+clean:
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-fuzz
+
+format:
+	@find daemon tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -1,0 +1,56 @@
+#pragma once
+/// Subcommand plumbing: option specs, argument parsing, help text. Each subcommand lives
+/// in its own `*_cmd.cpp` and is listed once in commands.cpp.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanctwatch::cli {
+
+/// Exit codes of every command (ARCHITECTURE.md): 0 ok, 1 findings or failed checks,
+/// 2 usage or input error.
+enum exit_code : int { ok = 0, findings = 1, usage_error = 2 };
+
+struct option {
+  std::string name;        ///< "--rules"
+  std::string value_name;  ///< "DIR"; empty for a flag
+  std::string help;
+  bool repeatable = false;
+};
+
+/// Parsed arguments of one subcommand.
+struct args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::vector<std::string>> values;  ///< option -> values, in order
+
+  bool has(const std::string& name) const { return values.count(name) != 0; }
+  /// The last value given, or `fallback`.
+  std::string get(const std::string& name, const std::string& fallback = {}) const;
+  const std::vector<std::string>& all(const std::string& name) const;
+};
+
+struct command {
+  std::string name;
+  std::string summary;
+  std::string usage;  ///< after "sanctwatch NAME "
+  std::vector<option> options;
+  int (*run)(const args&);
+};
+
+/// Every subcommand, in help order.
+const std::vector<command>& commands();
+
+/// Entry point for main(): dispatches, prints usage errors, never throws.
+int main(int argc, char** argv);
+
+/// Reads a file, or standard input for "-". Throws nothing; returns false and fills `why`.
+bool read_input(const std::string& path, std::string& out, std::string& why);
+
+// The subcommands.
+int run_parse(const args&);
+int run_match(const args&);
+int run_check(const args&);
+
+}  // namespace sanctwatch::cli

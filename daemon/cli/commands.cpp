@@ -1,0 +1,184 @@
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "cli/command.hpp"
+#include "core/version.hpp"
+
+namespace sanctwatch::cli {
+
+std::string args::get(const std::string& name, const std::string& fallback) const {
+  auto it = values.find(name);
+  return it == values.end() || it->second.empty() ? fallback : it->second.back();
+}
+
+const std::vector<std::string>& args::all(const std::string& name) const {
+  static const std::vector<std::string> none;
+  auto it = values.find(name);
+  return it == values.end() ? none : it->second;
+}
+
+const std::vector<command>& commands() {
+  static const std::vector<command> list = {
+      {"parse", "print the normalized items of a feed file, URL or stdin",
+       "[--format json|text] INPUT",
+       {{"--format", "json|text", "output format (default json)"}},
+       run_parse},
+      {"match", "match feeds or articles against rules and print alerts",
+       "[--rules DIR]... [--format json|text] [--explain] INPUT...",
+       {{"--rules", "DIR", "rules directory (default: rules); repeatable", true},
+        {"--entities", "FORMAT:PATH", "add an entity list for this run; repeatable", true},
+        {"--format", "json|text", "output format (default json)"},
+        {"--explain", "", "show for every rule whether it fired and why"}},
+       run_match},
+      {"check", "validate rules and run their tests",
+       "[--rules DIR]...",
+       {{"--rules", "DIR", "rules directory (default: rules); repeatable", true}},
+       run_check},
+  };
+  return list;
+}
+
+bool read_input(const std::string& path, std::string& out, std::string& why) {
+  if (path == "-") {
+    out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = "cannot open";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    why = "read error";
+    return false;
+  }
+  out = std::move(ss).str();
+  return true;
+}
+
+namespace {
+
+void print_command_help(const command& c, std::FILE* to) {
+  std::fprintf(to, "usage: sanctwatch %s %s\n\n%s\n", c.name.c_str(), c.usage.c_str(),
+               c.summary.c_str());
+  if (!c.options.empty()) std::fprintf(to, "\noptions:\n");
+  for (const auto& o : c.options) {
+    std::string left = o.name + (o.value_name.empty() ? "" : " " + o.value_name);
+    std::fprintf(to, "  %-24s %s\n", left.c_str(), o.help.c_str());
+  }
+  std::fprintf(to, "  %-24s %s\n", "-h, --help", "show this help");
+}
+
+void print_help(std::FILE* to) {
+  std::fprintf(to,
+               "sanctwatch %s: watches news feeds for sanctions, export controls and named "
+               "firms\n\nusage: sanctwatch COMMAND [OPTIONS]\n\ncommands:\n",
+               version);
+  for (const auto& c : commands()) std::fprintf(to, "  %-10s %s\n", c.name.c_str(), c.summary.c_str());
+  std::fprintf(to,
+               "\n'sanctwatch COMMAND --help' shows a command's options. Exit codes: 0 ok, "
+               "1 findings or failed checks, 2 usage or input error.\n");
+}
+
+bool parse_args(const command& c, int argc, char** argv, args& out, std::string& why) {
+  bool options_done = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (options_done || a == "-" || a.size() < 2 || a[0] != '-') {
+      out.positional.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      options_done = true;
+      continue;
+    }
+    std::string value;
+    bool inline_value = false;
+    if (auto eq = a.find('='); eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a.resize(eq);
+      inline_value = true;
+    }
+    const option* spec = nullptr;
+    for (const auto& o : c.options)
+      if (o.name == a) spec = &o;
+    if (!spec) {
+      why = "unknown option '" + a + "'";
+      return false;
+    }
+    if (spec->value_name.empty()) {
+      if (inline_value) {
+        why = "option '" + a + "' takes no value";
+        return false;
+      }
+      out.values[a].push_back("true");
+      continue;
+    }
+    if (!inline_value) {
+      if (i + 1 >= argc) {
+        why = "option '" + a + "' needs a value (" + spec->value_name + ")";
+        return false;
+      }
+      value = argv[++i];
+    }
+    auto& vals = out.values[a];
+    if (!vals.empty() && !spec->repeatable) {
+      why = "option '" + a + "' given twice";
+      return false;
+    }
+    vals.push_back(value);
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_help(stderr);
+    return usage_error;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_help(stdout);
+    return ok;
+  }
+  if (name == "--version" || name == "version") {
+    std::printf("sanctwatch %s\n", version);
+    return ok;
+  }
+  for (const auto& c : commands()) {
+    if (c.name != name) continue;
+    for (int i = 2; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--") break;
+      if (a == "--help" || a == "-h") {
+        print_command_help(c, stdout);
+        return ok;
+      }
+    }
+    args parsed;
+    std::string why;
+    if (!parse_args(c, argc, argv, parsed, why)) {
+      std::fprintf(stderr, "sanctwatch %s: %s\n", name.c_str(), why.c_str());
+      print_command_help(c, stderr);
+      return usage_error;
+    }
+    try {
+      return c.run(parsed);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "sanctwatch %s: internal error: %s\n", name.c_str(), e.what());
+      return usage_error;
+    }
+  }
+  std::fprintf(stderr, "sanctwatch: unknown command '%s'\n\n", name.c_str());
+  print_help(stderr);
+  return usage_error;
+}
+
+}  // namespace sanctwatch::cli

@@ -1,0 +1,1 @@
+#include "feed/date.hpp"
