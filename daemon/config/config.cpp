@@ -1,0 +1,451 @@
+#include "config/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <set>
+
+namespace sanctwatch::config {
+
+std::optional<severity> parse_severity(std::string_view s) {
+  static constexpr std::pair<std::string_view, severity> names[] = {
+      {"info", severity::info},
+      {"low", severity::low},
+      {"medium", severity::medium},
+      {"high", severity::high},
+      {"critical", severity::critical}};
+  for (auto [n, v] : names)
+    if (n == s) return v;
+  return std::nullopt;
+}
+
+const char* to_string(severity s) {
+  switch (s) {
+    case severity::info: return "info";
+    case severity::low: return "low";
+    case severity::medium: return "medium";
+    case severity::high: return "high";
+    case severity::critical: return "critical";
+  }
+  return "info";
+}
+
+namespace {
+
+// Parses "<number><unit>" runs; `unit_value` maps a unit to its multiplier or 0 if unknown.
+template <class F>
+std::optional<std::uint64_t> parse_units(std::string_view s, F unit_value, bool allow_chain) {
+  if (s.empty()) return std::nullopt;
+  std::uint64_t total = 0;
+  std::size_t i = 0;
+  int parts = 0;
+  while (i < s.size()) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+    std::uint64_t n = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      if (n > (UINT64_MAX - 9) / 10) return std::nullopt;
+      n = n * 10 + static_cast<std::uint64_t>(s[i++] - '0');
+    }
+    std::size_t u = i;
+    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+    const std::uint64_t mult = unit_value(s.substr(u, i - u));
+    if (mult == 0) return std::nullopt;
+    if (n != 0 && mult > UINT64_MAX / n) return std::nullopt;
+    total += n * mult;
+    if (++parts > 1 && !allow_chain) return std::nullopt;
+  }
+  return total;
+}
+
+}  // namespace
+
+std::optional<seconds> parse_duration(std::string_view s) {
+  auto v = parse_units(
+      s,
+      [](std::string_view u) -> std::uint64_t {
+        if (u.empty() || u == "s") return 1;
+        if (u == "m") return 60;
+        if (u == "h") return 3600;
+        if (u == "d") return 86400;
+        if (u == "w") return 7 * 86400;
+        return 0;
+      },
+      true);
+  if (!v || *v > (1ull << 40)) return std::nullopt;
+  return seconds{static_cast<seconds::rep>(*v)};
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view s) {
+  return parse_units(
+      s,
+      [](std::string_view u) -> std::uint64_t {
+        std::string l(u);
+        for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (l.empty() || l == "b") return 1;
+        if (l == "k" || l == "kb") return 1000;
+        if (l == "kib") return 1024;
+        if (l == "m" || l == "mb") return 1000 * 1000;
+        if (l == "mib") return 1024 * 1024;
+        if (l == "g" || l == "gb") return 1000ull * 1000 * 1000;
+        if (l == "gib") return 1024ull * 1024 * 1024;
+        return 0;
+      },
+      false);
+}
+
+std::string resolve_path(const config& c, const std::string& p) {
+  if (p.empty() || p.front() == '/' || p.find("://") != std::string::npos) return p;
+  const std::filesystem::path dir = std::filesystem::path(c.file).parent_path();
+  return dir.empty() ? p : (dir / p).lexically_normal().string();
+}
+
+namespace {
+
+bool is_url(std::string_view u, bool allow_file) {
+  return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0 ||
+         (allow_file && u.rfind("file://", 0) == 0);
+}
+
+// Reads one document, collecting every error with its position.
+class reader {
+ public:
+  reader(std::string_view src, std::string file, std::vector<diagnostic>& errors)
+      : src_(src), file_(std::move(file)), errors_(errors) {}
+
+  void error(const YAML::Mark& m, std::string msg) {
+    const int line = m.line >= 0 ? m.line + 1 : 0;
+    errors_.push_back({file_, line, m.column >= 0 ? m.column + 1 : 0, std::move(msg),
+                       std::string(line_of(src_, line))});
+  }
+  void error(const YAML::Node& n, std::string msg) { error(n.Mark(), std::move(msg)); }
+
+  /// Checks that `n` is a mapping whose keys are all in `allowed`.
+  bool mapping(const YAML::Node& n, std::string_view what, std::initializer_list<std::string_view> allowed) {
+    if (!n.IsMap()) {
+      error(n, std::string(what) + " must be a mapping");
+      return false;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        error(it->first, "unknown key '" + key + "' in " + std::string(what) + " (expected one of: " + list + ")");
+      }
+    }
+    return true;
+  }
+
+  std::optional<std::string> string(const YAML::Node& n, std::string_view what) {
+    if (!n.IsScalar()) {
+      error(n, std::string(what) + " must be a string");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  std::optional<std::int64_t> integer(const YAML::Node& n, std::string_view what, std::int64_t lo,
+                                      std::int64_t hi) {
+    if (n.IsScalar()) {
+      const std::string& s = n.Scalar();
+      std::int64_t v = 0;
+      bool digits = !s.empty() && s.size() < 18;
+      for (char c : s) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+      if (digits) {
+        v = std::stoll(s);
+        if (v >= lo && v <= hi) return v;
+      }
+    }
+    error(n, std::string(what) + " must be a whole number from " + std::to_string(lo) + " to " +
+                 std::to_string(hi));
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean(const YAML::Node& n, std::string_view what) {
+    if (n.IsScalar()) {
+      const std::string& s = n.Scalar();
+      if (s == "true" || s == "yes" || s == "on") return true;
+      if (s == "false" || s == "no" || s == "off") return false;
+    }
+    error(n, std::string(what) + " must be true or false");
+    return std::nullopt;
+  }
+
+  std::optional<seconds> duration(const YAML::Node& n, std::string_view what, seconds min = seconds{0}) {
+    if (n.IsScalar())
+      if (auto d = parse_duration(n.Scalar())) {
+        if (*d >= min) return d;
+        error(n, std::string(what) + " must be at least " + std::to_string(min.count()) + "s");
+        return std::nullopt;
+      }
+    error(n, std::string(what) + " must be a duration such as 90s, 15m, 1h30m or 2d");
+    return std::nullopt;
+  }
+
+  std::vector<std::string> strings(const YAML::Node& n, std::string_view what) {
+    std::vector<std::string> out;
+    if (n.IsScalar()) {
+      out.push_back(n.Scalar());
+    } else if (n.IsSequence()) {
+      for (const auto& e : n)
+        if (auto s = string(e, std::string(what) + " entries")) out.push_back(*s);
+    } else {
+      error(n, std::string(what) + " must be a string or a list of strings");
+    }
+    return out;
+  }
+
+  std::map<std::string, std::string> string_map(const YAML::Node& n, std::string_view what) {
+    std::map<std::string, std::string> out;
+    if (!n.IsMap()) {
+      error(n, std::string(what) + " must be a mapping of names to strings");
+      return out;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it)
+      if (auto v = string(it->second, std::string(what) + " values"))
+        out[it->first.as<std::string>()] = *v;
+    return out;
+  }
+
+  void read(const YAML::Node& root, config& c);
+
+ private:
+  void read_feed(const YAML::Node& n, config& c);
+  void read_sink(const YAML::Node& n, config& c);
+  void read_entity_list(const YAML::Node& n, config& c);
+
+  std::string_view src_;
+  std::string file_;
+  std::vector<diagnostic>& errors_;
+  std::set<std::string> feed_ids_, sink_names_, list_names_;
+};
+
+void reader::read_feed(const YAML::Node& n, config& c) {
+  if (n.IsMap() && n["opml"]) {
+    if (!mapping(n, "an opml entry", {"opml", "interval", "tags"})) return;
+    opml_source o;
+    o.line = n.Mark().line + 1;
+    if (auto p = string(n["opml"], "opml")) o.path = *p;
+    if (n["interval"]) o.interval = duration(n["interval"], "interval", seconds{60});
+    if (n["tags"]) o.tags = strings(n["tags"], "tags");
+    c.opml.push_back(std::move(o));
+    return;
+  }
+  if (!mapping(n, "a feed", {"id", "url", "interval", "headers", "tags", "user_agent", "enabled"}))
+    return;
+  feed f;
+  f.line = n.Mark().line + 1;
+  if (!n["id"]) error(n, "a feed needs an id");
+  if (!n["url"]) error(n, "a feed needs a url");
+  if (n["id"])
+    if (auto id = string(n["id"], "id")) {
+      f.id = *id;
+      if (f.id.empty()) error(n["id"], "a feed id must not be empty");
+      else if (!feed_ids_.insert(f.id).second) error(n["id"], "duplicate feed id '" + f.id + "'");
+    }
+  if (n["url"])
+    if (auto u = string(n["url"], "url")) {
+      f.url = *u;
+      if (!is_url(f.url, true)) error(n["url"], "url must start with http://, https:// or file://");
+    }
+  if (n["interval"]) f.interval = duration(n["interval"], "interval", seconds{60});
+  if (n["headers"]) f.headers = string_map(n["headers"], "headers");
+  if (n["tags"]) f.tags = strings(n["tags"], "tags");
+  if (n["user_agent"])
+    if (auto s = string(n["user_agent"], "user_agent")) f.user_agent = *s;
+  if (n["enabled"])
+    if (auto b = boolean(n["enabled"], "enabled")) f.enabled = *b;
+  c.feeds.push_back(std::move(f));
+}
+
+void reader::read_sink(const YAML::Node& n, config& c) {
+  if (!n.IsMap() || !n["type"]) {
+    error(n, "a sink needs a type (stdout, jsonl, journald, syslog, webhook, slack, teams, discord, mattermost)");
+    return;
+  }
+  sink s;
+  s.line = n.Mark().line + 1;
+  if (auto t = string(n["type"], "type")) s.type = *t;
+  static const std::set<std::string> chat = {"slack", "teams", "discord", "mattermost"};
+  const bool common_ok = [&] {
+    if (s.type == "stdout" || s.type == "journald" || s.type == "syslog")
+      return mapping(n, "a " + s.type + " sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules"});
+    if (s.type == "jsonl")
+      return mapping(n, "a jsonl sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "path"});
+    if (s.type == "webhook")
+      return mapping(n, "a webhook sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules",
+                                           "url", "secret", "secret_file", "headers", "timeout"});
+    if (chat.count(s.type))
+      return mapping(n, "a " + s.type + " sink", {"type", "name", "min_severity", "tags", "exclude_tags",
+                                                  "rules", "url", "timeout"});
+    error(n["type"], "unknown sink type '" + s.type +
+                         "' (expected stdout, jsonl, journald, syslog, webhook, slack, teams, discord or mattermost)");
+    return false;
+  }();
+  if (!common_ok) return;
+  s.name = s.type;
+  if (n["name"])
+    if (auto v = string(n["name"], "name")) s.name = *v;
+  for (int i = 2; !n["name"] && sink_names_.count(s.name); ++i) s.name = s.type + "-" + std::to_string(i);
+  if (!sink_names_.insert(s.name).second) error(n["name"], "duplicate sink name '" + s.name + "'");
+  if (n["min_severity"])
+    if (auto v = string(n["min_severity"], "min_severity")) {
+      if (auto sev = parse_severity(*v)) s.min_severity = *sev;
+      else error(n["min_severity"], "min_severity must be info, low, medium, high or critical");
+    }
+  if (n["tags"]) s.tags = strings(n["tags"], "tags");
+  if (n["exclude_tags"]) s.exclude_tags = strings(n["exclude_tags"], "exclude_tags");
+  if (n["rules"]) s.rules = strings(n["rules"], "rules");
+  if (s.type == "jsonl") {
+    if (!n["path"]) error(n, "a jsonl sink needs a path");
+    else if (auto v = string(n["path"], "path")) s.path = *v;
+  }
+  if (s.type == "webhook" || chat.count(s.type)) {
+    if (!n["url"]) error(n, "a " + s.type + " sink needs a url");
+    else if (auto v = string(n["url"], "url")) {
+      s.url = *v;
+      if (!is_url(s.url, false)) error(n["url"], "url must start with http:// or https://");
+    }
+    if (n["timeout"])
+      if (auto d = duration(n["timeout"], "timeout", seconds{1})) s.timeout = *d;
+  }
+  if (s.type == "webhook") {
+    if (n["secret"] && n["secret_file"]) error(n["secret_file"], "give secret or secret_file, not both");
+    if (n["secret"])
+      if (auto v = string(n["secret"], "secret")) s.secret = *v;
+    if (n["secret_file"])
+      if (auto v = string(n["secret_file"], "secret_file")) s.secret_file = *v;
+    if (n["headers"]) s.headers = string_map(n["headers"], "headers");
+  }
+  c.sinks.push_back(std::move(s));
+}
+
+void reader::read_entity_list(const YAML::Node& n, config& c) {
+  if (!mapping(n, "an entity list", {"name", "source", "format", "refresh", "types"})) return;
+  static const std::set<std::string> formats = {"yaml", "ofac-sdn-csv", "ofac-sdn-xml", "csl-csv",
+                                                "opensanctions-ftm", "uk-csv"};
+  entity_source e;
+  e.line = n.Mark().line + 1;
+  for (const char* k : {"name", "source", "format"})
+    if (!n[k]) error(n, std::string("an entity list needs a ") + k);
+  if (n["name"])
+    if (auto v = string(n["name"], "name")) {
+      e.name = *v;
+      if (!list_names_.insert(e.name).second) error(n["name"], "duplicate entity list '" + e.name + "'");
+    }
+  if (n["source"])
+    if (auto v = string(n["source"], "source")) e.source = *v;
+  if (n["format"])
+    if (auto v = string(n["format"], "format")) {
+      e.format = *v;
+      if (!formats.count(e.format))
+        error(n["format"], "unknown format '" + e.format +
+                               "' (expected yaml, ofac-sdn-csv, ofac-sdn-xml, csl-csv, opensanctions-ftm or uk-csv)");
+    }
+  if (n["refresh"])
+    if (auto d = duration(n["refresh"], "refresh", seconds{60})) e.refresh = *d;
+  if (n["types"]) e.types = strings(n["types"], "types");
+  c.entity_lists.push_back(std::move(e));
+}
+
+void reader::read(const YAML::Node& root, config& c) {
+  if (root.IsNull()) {
+    errors_.push_back({file_, 0, 0, "the config is empty", ""});
+    return;
+  }
+  if (!mapping(root, "the config", {"state", "rules", "feeds", "entity_lists", "sinks", "network",
+                                    "defaults", "stories", "metrics"}))
+    return;
+  if (const auto& n = root["state"]) {
+    if (mapping(n, "state", {"path", "retention"})) {
+      if (n["path"])
+        if (auto v = string(n["path"], "state.path")) c.state.path = *v;
+      if (n["retention"])
+        if (auto d = duration(n["retention"], "state.retention", seconds{3600})) c.state.retention = *d;
+    }
+  }
+  if (const auto& n = root["rules"]) c.rules = strings(n, "rules");
+  if (const auto& n = root["feeds"]) {
+    if (!n.IsSequence()) error(n, "feeds must be a list");
+    else for (const auto& f : n) read_feed(f, c);
+  }
+  if (const auto& n = root["entity_lists"]) {
+    if (!n.IsSequence()) error(n, "entity_lists must be a list");
+    else for (const auto& e : n) read_entity_list(e, c);
+  }
+  if (const auto& n = root["sinks"]) {
+    if (!n.IsSequence()) error(n, "sinks must be a list");
+    else for (const auto& s : n) read_sink(s, c);
+  }
+  if (const auto& n = root["network"]) {
+    if (mapping(n, "network", {"per_host", "max_parallel", "timeout", "low_speed_time", "max_body",
+                               "max_redirects", "user_agent"})) {
+      if (n["per_host"])
+        if (auto v = integer(n["per_host"], "network.per_host", 1, 64)) c.network.per_host = static_cast<int>(*v);
+      if (n["max_parallel"])
+        if (auto v = integer(n["max_parallel"], "network.max_parallel", 1, 4096))
+          c.network.max_parallel = static_cast<int>(*v);
+      if (n["timeout"])
+        if (auto d = duration(n["timeout"], "network.timeout", seconds{1})) c.network.timeout = *d;
+      if (n["low_speed_time"])
+        if (auto d = duration(n["low_speed_time"], "network.low_speed_time", seconds{1}))
+          c.network.low_speed_time = *d;
+      if (n["max_body"]) {
+        auto v = n["max_body"].IsScalar() ? parse_size(n["max_body"].Scalar()) : std::nullopt;
+        if (v && *v >= 1024) c.network.max_body = *v;
+        else error(n["max_body"], "network.max_body must be a size of at least 1KiB, such as 16MiB");
+      }
+      if (n["max_redirects"])
+        if (auto v = integer(n["max_redirects"], "network.max_redirects", 0, 50))
+          c.network.max_redirects = static_cast<int>(*v);
+      if (n["user_agent"])
+        if (auto v = string(n["user_agent"], "network.user_agent")) c.network.user_agent = *v;
+    }
+  }
+  if (const auto& n = root["defaults"]) {
+    if (mapping(n, "defaults", {"interval"}) && n["interval"])
+      if (auto d = duration(n["interval"], "defaults.interval", seconds{60})) c.defaults.interval = *d;
+  }
+  if (const auto& n = root["stories"]) {
+    if (mapping(n, "stories", {"enabled", "window"})) {
+      if (n["enabled"])
+        if (auto b = boolean(n["enabled"], "stories.enabled")) c.stories.enabled = *b;
+      if (n["window"])
+        if (auto d = duration(n["window"], "stories.window", seconds{60})) c.stories.window = *d;
+    }
+  }
+  if (const auto& n = root["metrics"]) {
+    if (mapping(n, "metrics", {"listen"}) && n["listen"])
+      if (auto v = string(n["listen"], "metrics.listen")) {
+        c.metrics.listen = *v;
+        const auto colon = v->rfind(':');
+        if (colon == std::string::npos || colon + 1 == v->size())
+          error(n["listen"], "metrics.listen must be HOST:PORT, such as 127.0.0.1:9464");
+      }
+  }
+}
+
+}  // namespace
+
+load_result parse(std::string_view yaml, std::string_view file_name) {
+  load_result r;
+  r.value.file = std::string(file_name);
+  reader rd(yaml, std::string(file_name), r.errors);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    rd.error(e.mark, e.msg);
+    return r;
+  }
+  try {
+    rd.read(root, r.value);
+  } catch (const YAML::Exception& e) {
+    rd.error(e.mark, e.msg);
+  }
+  return r;
+}
+
+}  // namespace sanctwatch::config

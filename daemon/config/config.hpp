@@ -1,0 +1,129 @@
+#pragma once
+/// The daemon's configuration: YAML bytes in, a validated typed config out. No I/O: OPML
+/// feed lists and secret files are read one layer up (service/), paths stay as written and
+/// are resolved against the config file's folder with resolve_path().
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/diagnostic.hpp"
+
+namespace sanctwatch::config {
+
+using seconds = std::chrono::seconds;
+
+enum class severity { info, low, medium, high, critical };
+std::optional<severity> parse_severity(std::string_view s);
+const char* to_string(severity s);
+
+struct feed {
+  std::string id;
+  std::string url;  ///< http(s):// or file://
+  std::optional<seconds> interval;  ///< empty: defaults.interval
+  std::map<std::string, std::string> headers;
+  std::vector<std::string> tags;
+  std::string user_agent;  ///< empty: network.user_agent
+  bool enabled = true;
+  int line = 0;  ///< where it was declared, for messages
+};
+
+/// A feed list in OPML; its feeds get ids from their outline titles or URLs.
+struct opml_source {
+  std::string path;
+  std::optional<seconds> interval;
+  std::vector<std::string> tags;
+  int line = 0;
+};
+
+struct entity_source {
+  std::string name;
+  std::string source;  ///< a path, or an http(s) URL refreshed every `refresh`
+  std::string format;  ///< yaml | ofac-sdn-csv | ofac-sdn-xml | csl-csv | opensanctions-ftm | uk-csv
+  seconds refresh{24 * 3600};
+  std::vector<std::string> types;
+  int line = 0;
+};
+
+struct sink {
+  std::string type;  ///< stdout | jsonl | journald | syslog | webhook | slack | teams | discord | mattermost
+  std::string name;  ///< unique; defaults to the type, then type-2, ...
+  severity min_severity = severity::info;
+  std::vector<std::string> tags;          ///< deliver only alerts carrying one of these (empty: all)
+  std::vector<std::string> exclude_tags;  ///< never deliver alerts carrying one of these
+  std::vector<std::string> rules;         ///< deliver only these rule ids (empty: all)
+  std::string path;                       ///< jsonl
+  std::string url;                        ///< webhook and chat sinks
+  std::string secret;                     ///< webhook: as written, e.g. "${WEBHOOK_SECRET}"
+  std::string secret_file;                ///< webhook: a file holding the secret
+  std::map<std::string, std::string> headers;
+  seconds timeout{10};
+  int line = 0;
+};
+
+struct network_settings {
+  int per_host = 2;
+  int max_parallel = 64;
+  seconds timeout{30};
+  seconds low_speed_time{30};  ///< abort when below 1 byte/s for this long
+  std::uint64_t max_body = 16ull << 20;
+  int max_redirects = 10;
+  std::string user_agent;  ///< empty: "sanctwatch/<version> (+feed monitor)"
+};
+
+struct defaults_settings {
+  seconds interval{15 * 60};
+};
+
+struct state_settings {
+  std::string path;  ///< empty: $STATE_DIRECTORY/state.db, else ./var/state.db
+  seconds retention{90 * 24 * 3600};
+};
+
+struct stories_settings {
+  bool enabled = true;
+  seconds window{72 * 3600};
+};
+
+struct metrics_settings {
+  std::string listen;  ///< "127.0.0.1:9464"; empty: off
+};
+
+struct config {
+  std::string file;  ///< the file it was read from; relative paths are relative to its folder
+  state_settings state;
+  std::vector<std::string> rules;  ///< rule directories
+  std::vector<feed> feeds;
+  std::vector<opml_source> opml;
+  std::vector<entity_source> entity_lists;
+  std::vector<sink> sinks;
+  network_settings network;
+  defaults_settings defaults;
+  stories_settings stories;
+  metrics_settings metrics;
+};
+
+struct load_result {
+  config value;
+  std::vector<diagnostic> errors;  ///< every problem, located; the config is usable only if empty
+  bool ok() const { return errors.empty(); }
+};
+
+/// Parses and validates a config document. Unknown keys, wrong types, bad durations, sizes,
+/// severities, URLs, duplicate feed ids or sink names are errors with file:line:col.
+load_result parse(std::string_view yaml, std::string_view file_name);
+
+/// "90s", "15m", "1h30m", "2d", "1w" or a bare number of seconds.
+std::optional<seconds> parse_duration(std::string_view s);
+/// "16MiB", "512KiB", "1GB", "100k" or a bare number of bytes.
+std::optional<std::uint64_t> parse_size(std::string_view s);
+
+/// `p` as written in the config, made relative to the config file's folder (absolute
+/// paths and URLs are returned unchanged).
+std::string resolve_path(const config& c, const std::string& p);
+
+}  // namespace sanctwatch::config
