@@ -1,0 +1,99 @@
+#pragma once
+/// Thin move-only RAII wrappers over the SQLite C API: a connection and prepared
+/// statements. Not thread-safe: one connection per thread.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace sanctwatch::store {
+
+/// Thrown on SQLite errors that are bugs or environment failures (disk full, corrupt file);
+/// expected conditions (a missing row) are values.
+class sqlite_error : public std::runtime_error {
+ public:
+  sqlite_error(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+class statement {
+ public:
+  statement(sqlite3* db, std::string_view sql);
+  statement(statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  statement& operator=(statement&&) = delete;
+  statement(const statement&) = delete;
+  ~statement() { sqlite3_finalize(stmt_); }
+
+  /// Binds by 1-based index; returns *this for chaining.
+  statement& bind(int i, std::string_view v);
+  statement& bind(int i, std::int64_t v);
+  statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  statement& bind(int i, std::nullopt_t);
+  template <class T>
+  statement& bind(int i, const std::optional<T>& v) {
+    return v ? bind(i, *v) : bind(i, std::nullopt);
+  }
+
+  /// Steps once: true while a row is available.
+  bool step();
+  /// Runs to completion (for statements without rows).
+  void run();
+  /// Resets for reuse with new bindings.
+  void reset();
+
+  std::string text(int col) const;
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::optional<std::int64_t> optional_integer(int col) const {
+    return is_null(col) ? std::nullopt : std::optional<std::int64_t>(integer(col));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class connection {
+ public:
+  /// Opens (creating if needed) a database file; throws sqlite_error on failure.
+  explicit connection(const std::string& path);
+  connection(connection&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  connection& operator=(connection&&) = delete;
+  connection(const connection&) = delete;
+  ~connection() { sqlite3_close_v2(db_); }
+
+  void exec(std::string_view sql);
+  statement prepare(std::string_view sql) { return statement(db_, sql); }
+  std::int64_t changes() const { return sqlite3_changes64(db_); }
+  sqlite3* handle() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+/// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed (exception or early return).
+class transaction {
+ public:
+  explicit transaction(connection& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
+  transaction(const transaction&) = delete;
+  ~transaction() {
+    if (!done_) sqlite3_exec(c_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    c_.exec("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  connection& c_;
+  bool done_ = false;
+};
+
+}  // namespace sanctwatch::store
