@@ -9,29 +9,6 @@
 
 namespace sanctwatch::config {
 
-std::optional<severity> parse_severity(std::string_view s) {
-  static constexpr std::pair<std::string_view, severity> names[] = {
-      {"info", severity::info},
-      {"low", severity::low},
-      {"medium", severity::medium},
-      {"high", severity::high},
-      {"critical", severity::critical}};
-  for (auto [n, v] : names)
-    if (n == s) return v;
-  return std::nullopt;
-}
-
-const char* to_string(severity s) {
-  switch (s) {
-    case severity::info: return "info";
-    case severity::low: return "low";
-    case severity::medium: return "medium";
-    case severity::high: return "high";
-    case severity::critical: return "critical";
-  }
-  return "info";
-}
-
 namespace {
 
 // Parses "<number><unit>" runs; `unit_value` maps a unit to its multiplier or 0 if unknown.

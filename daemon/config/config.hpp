@@ -12,14 +12,13 @@
 #include <vector>
 
 #include "core/diagnostic.hpp"
+#include "core/severity.hpp"
 
 namespace sanctwatch::config {
 
 using seconds = std::chrono::seconds;
 
-enum class severity { info, low, medium, high, critical };
-std::optional<severity> parse_severity(std::string_view s);
-const char* to_string(severity s);
+using sanctwatch::severity;
 
 struct feed {
   std::string id;
