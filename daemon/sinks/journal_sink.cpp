@@ -1,0 +1,91 @@
+#include "sinks/journal_sink.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/time.hpp"
+
+namespace sanctwatch::sinks {
+
+std::vector<std::string> journal_fields(const alert_view& a) {
+  std::string tags;
+  for (const auto& t : a.tags) tags += (tags.empty() ? "" : ",") + t;
+  return {"MESSAGE=" + summary_line(a),
+          "PRIORITY=" + std::to_string(syslog_priority(a.level)),
+          std::string("MESSAGE_ID=") + alert_message_id,
+          "SYSLOG_IDENTIFIER=sanctwatch",
+          "SANCTWATCH_ALERT_ID=" + a.id,
+          "SANCTWATCH_RULE_ID=" + a.rule_id,
+          "SANCTWATCH_SEVERITY=" + std::string(to_string(a.level)),
+          "SANCTWATCH_TAGS=" + tags,
+          "SANCTWATCH_JSON=" + a.document};
+}
+
+void journald_sink::deliver(const alert_view& a, done_fn done) {
+  const auto fields = journal_fields(a);
+  std::vector<iovec> iov;
+  iov.reserve(fields.size());
+  for (const auto& f : fields) iov.push_back({const_cast<char*>(f.data()), f.size()});
+  const int rc = sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+  if (rc < 0) return done(outcome::retry(std::string("journald: ") + std::strerror(-rc)));
+  done(outcome::ok());
+}
+
+namespace {
+
+// RFC 5424 section 6.3.3: '"', '\' and ']' are escaped in parameter values.
+std::string sd_escape(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '"' || c == '\\' || c == ']') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string rfc5424(const alert_view& a, timestamp now, const std::string& host, int pid) {
+  constexpr int facility_daemon = 3;
+  const int pri = facility_daemon * 8 + syslog_priority(a.level);
+  std::string tags;
+  for (const auto& t : a.tags) tags += (tags.empty() ? "" : ",") + t;
+  return "<" + std::to_string(pri) + ">1 " + format_rfc3339(now) + " " +
+         (host.empty() ? "-" : host) + " sanctwatch " + std::to_string(pid) +
+         " alert [sanctwatch@32473 alert_id=\"" + sd_escape(a.id) + "\" rule_id=\"" +
+         sd_escape(a.rule_id) + "\" severity=\"" + std::string(to_string(a.level)) +
+         "\" tags=\"" + sd_escape(tags) + "\"] " + summary_line(a);
+}
+
+syslog_sink::syslog_sink(std::string name, filter f, std::string socket_path)
+    : sink(std::move(name), std::move(f)), socket_path_(std::move(socket_path)) {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) == 0) host_ = buf;
+}
+
+void syslog_sink::deliver(const alert_view& a, done_fn done) {
+  const std::string line = rfc5424(
+      a, std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()),
+      host_, static_cast<int>(getpid()));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path_.size() >= sizeof addr.sun_path)
+    return done(outcome::dead("syslog: socket path too long: " + socket_path_));
+  std::memcpy(addr.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return done(outcome::retry(std::string("syslog: socket: ") + std::strerror(errno)));
+  const ssize_t n = ::sendto(fd, line.data(), line.size(), 0, reinterpret_cast<sockaddr*>(&addr),
+                             sizeof addr);
+  const int err = errno;
+  ::close(fd);
+  if (n < 0) return done(outcome::retry("syslog: " + socket_path_ + ": " + std::strerror(err)));
+  done(outcome::ok());
+}
+
+}  // namespace sanctwatch::sinks

@@ -1,0 +1,42 @@
+#pragma once
+/// journald and syslog sinks. journald rate-limits and syslog may drop: both are a
+/// convenience beside a durable sink, never the only copy.
+
+#include <string>
+#include <vector>
+
+#include "core/item.hpp"
+#include "sinks/sink.hpp"
+
+namespace sanctwatch::sinks {
+
+/// The fixed MESSAGE_ID of alert entries: `journalctl MESSAGE_ID=...` lists every alert.
+inline constexpr const char* alert_message_id = "7c1f5a0e2d9b4c63a8e6f1b2d3c4a5e9";
+
+/// The journal fields of an alert, "NAME=value" each: MESSAGE (the summary line), PRIORITY
+/// from severity, MESSAGE_ID, SYSLOG_IDENTIFIER, SANCTWATCH_ALERT_ID, SANCTWATCH_RULE_ID,
+/// SANCTWATCH_SEVERITY, SANCTWATCH_TAGS, SANCTWATCH_JSON.
+std::vector<std::string> journal_fields(const alert_view& a);
+
+class journald_sink final : public sink {
+ public:
+  using sink::sink;
+  void deliver(const alert_view& a, done_fn done) override;
+};
+
+/// An RFC 5424 line: `<PRI>1 TIMESTAMP HOST sanctwatch PID alert [sanctwatch@32473 ...] MSG`,
+/// facility daemon, severity from the alert's.
+std::string rfc5424(const alert_view& a, timestamp now, const std::string& host, int pid);
+
+class syslog_sink final : public sink {
+ public:
+  /// `socket_path`: the local syslog datagram socket.
+  syslog_sink(std::string name, filter f, std::string socket_path = "/dev/log");
+  void deliver(const alert_view& a, done_fn done) override;
+
+ private:
+  std::string socket_path_;
+  std::string host_;
+};
+
+}  // namespace sanctwatch::sinks

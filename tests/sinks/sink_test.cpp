@@ -1,0 +1,39 @@
+#include "sinks/sink.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sinks/alert_fixture.hpp"
+
+namespace sanctwatch::sinks {
+
+TEST(sink_view, rebuilt_from_the_stored_document) {
+  auto a = testing::sample_alert();
+  EXPECT_EQ(a.id, "a1f3");
+  EXPECT_EQ(a.rule_id, "sanctions.threat.china-finance");
+  EXPECT_EQ(a.level, severity::high);
+  EXPECT_EQ(a.tags, (std::vector<std::string>{"sanctions", "china"}));
+  EXPECT_EQ(a.item_link, "https://sample.sanctwatch.invalid/1");
+  EXPECT_EQ(summary_line(a),
+            "[high] sanctions.threat.china-finance: Sanctions threatened against Chinese firms or "
+            "banks \xe2\x80\x94 US warns Chinese banks https://sample.sanctwatch.invalid/1");
+}
+
+TEST(sink_view, rejects_documents_that_are_not_alerts) {
+  EXPECT_FALSE(view_of("not json"));
+  EXPECT_FALSE(view_of("{\"id\": \"x\"}"));
+  EXPECT_EQ(view_of("[]").err().code, "bad_alert");
+}
+
+TEST(sink_filter, severity_tags_and_rules) {
+  auto a = testing::sample_alert("x", severity::medium, {"sanctions", "entity"});
+  EXPECT_TRUE(filter{}.accepts(a));
+  EXPECT_TRUE(filter{severity::medium}.accepts(a));
+  EXPECT_FALSE(filter{severity::high}.accepts(a));
+  EXPECT_TRUE((filter{severity::info, {"export-controls", "sanctions"}}.accepts(a)));
+  EXPECT_FALSE((filter{severity::info, {"export-controls"}}.accepts(a)));
+  EXPECT_FALSE((filter{severity::info, {}, {"entity"}}.accepts(a)));
+  EXPECT_TRUE((filter{severity::info, {}, {}, {"sanctions.threat.china-finance"}}.accepts(a)));
+  EXPECT_FALSE((filter{severity::info, {}, {}, {"other.rule"}}.accepts(a)));
+}
+
+}  // namespace sanctwatch::sinks
