@@ -206,6 +206,18 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
   tx.commit();
 }
 
+void store::touch(const std::string& feed_id, const std::vector<std::string>& item_keys,
+                  timestamp now) {
+  if (item_keys.empty()) return;
+  transaction tx(db_);
+  auto st = db_.prepare("UPDATE items SET last_seen = ? WHERE feed_id = ? AND item_key = ?");
+  for (const auto& k : item_keys) {
+    st.bind(1, secs(now)).bind(2, feed_id).bind(3, k);
+    st.run();
+  }
+  tx.commit();
+}
+
 std::vector<delivery> store::due(timestamp now, int limit) {
   auto st = db_.prepare(
       "SELECT o.alert_id, o.sink, a.document, o.attempts, o.next_attempt, o.last_error, "

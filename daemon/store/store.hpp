@@ -98,6 +98,9 @@ class store {
   /// Marks the item seen and records its alerts with their outbox rows, atomically.
   /// An alert id already recorded is skipped (idempotent re-processing).
   void record(const item_record& item, const std::vector<alert_record>& alerts);
+  /// Refreshes last_seen of items still present in a feed (one transaction), so retention
+  /// never forgets an item that is still published and would then alert again.
+  void touch(const std::string& feed_id, const std::vector<std::string>& item_keys, timestamp now);
 
   // Outbox.
   /// Pending deliveries due at `now`, oldest first.

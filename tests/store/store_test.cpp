@@ -169,6 +169,16 @@ TEST_F(store_test, purge_keeps_pending_and_dead_deliveries) {
   EXPECT_TRUE(s.alerts(std::nullopt, "", 10).empty());
 }
 
+TEST_F(store_test, touch_keeps_items_still_in_the_feed) {
+  store s(path_);
+  s.record({"f", "kept", "h", t(100)}, {});
+  s.record({"f", "gone", "h", t(100)}, {});
+  s.touch("f", {"kept", "unknown"}, t(5000));
+  s.purge(t(1000), t(1000));
+  EXPECT_TRUE(s.content_hash("f", "kept"));
+  EXPECT_FALSE(s.content_hash("f", "gone"));
+}
+
 TEST_F(store_test, failed_transaction_leaves_nothing_behind) {
   store s(path_);
   connection c(path_);
