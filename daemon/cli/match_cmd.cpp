@@ -1,12 +1,193 @@
+// `sanctwatch match`: feeds, article files or stdin against the rules; alerts on stdout.
+// No state, no sinks: the same documents the daemon would deliver.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
 
 #include "cli/command.hpp"
+#include "core/time.hpp"
+#include "core/version.hpp"
+#include "engine/alert.hpp"
+#include "engine/load.hpp"
+#include "engine/match.hpp"
+#include "feed/parse.hpp"
+#include "text/html.hpp"
 
 namespace sanctwatch::cli {
+namespace {
 
-int run_match(const args&) {
-  std::fprintf(stderr, "sanctwatch match: the rule engine is not built yet\n");
-  return usage_error;
+struct input_items {
+  std::vector<item> items;
+  engine::feed_ref feed;
+};
+
+std::string lower_ext(const std::string& path) {
+  std::string e = std::filesystem::path(path).extension().string();
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+  return e;
+}
+
+std::string trim(std::string_view s) {
+  std::size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  std::size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// An article file: optional first line "Title: ...", or a "date YYYY-MM-DD" prefix (the seed
+// articles' form), then the text.
+item article(const std::string& path, std::string bytes, bool html) {
+  item it;
+  std::string name = path == "-" ? "stdin" : std::filesystem::path(path).filename().string();
+  it.id = "article:" + name;
+  if (bytes.rfind("\xEF\xBB\xBF", 0) == 0) bytes.erase(0, 3);
+  std::size_t nl = bytes.find('\n');
+  std::string first = trim(std::string_view(bytes).substr(0, nl));
+  if (first.rfind("Title:", 0) == 0) {
+    it.title = trim(first.substr(6));
+    bytes.erase(0, nl == std::string::npos ? bytes.size() : nl + 1);
+  } else if (first.rfind("date ", 0) == 0 && first.size() >= 15) {
+    int y = 0, m = 0, d = 0;
+    if (std::sscanf(first.c_str() + 5, "%4d-%2d-%2d", &y, &m, &d) == 3) {
+      it.published = from_civil(y, m, d, 0, 0, 0);
+      std::size_t at = bytes.find(first.substr(0, 15));
+      if (at != std::string::npos) bytes.erase(0, at + 15);
+    }
+  }
+  it.content = html ? text::html_to_text(bytes) : trim(bytes);
+  return it;
+}
+
+bool load_input(const std::string& path, input_items& out, std::string& why) {
+  std::string bytes;
+  if (!read_input(path, bytes, why)) return false;
+  const std::string ext = lower_ext(path);
+  out.feed = {"file:" + (path == "-" ? std::string("stdin") : path), "", ""};
+  if (ext == ".txt" || ext == ".text") {
+    out.items.push_back(article(path, std::move(bytes), false));
+    return true;
+  }
+  if (ext == ".html" || ext == ".htm") {
+    out.items.push_back(article(path, std::move(bytes), true));
+    return true;
+  }
+  std::size_t p = bytes.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
+  while (p < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[p]))) ++p;
+  if (p < bytes.size() && (bytes[p] == '<' || bytes[p] == '{')) {
+    auto doc = feed::parse(bytes);
+    if (doc) {
+      out.feed = {doc->feed.id.empty() ? (doc->feed.link.empty() ? out.feed.id : doc->feed.link)
+                                       : doc->feed.id,
+                  doc->feed.title, doc->feed.link};
+      out.items = std::move(doc->items);
+      return true;
+    }
+    if (bytes[p] == '<' && text::looks_like_html(bytes)) {
+      out.items.push_back(article(path, std::move(bytes), true));
+      return true;
+    }
+    why = doc.err().message;
+    return false;
+  }
+  out.items.push_back(article(path, std::move(bytes), false));
+  return true;
+}
+
+void print_text(const engine::rule_match& m, const item& it) {
+  const auto& r = *m.matched_rule;
+  std::string sev(to_string(r.level));
+  std::transform(sev.begin(), sev.end(), sev.begin(), ::toupper);
+  std::printf("[%s] %s: %s\n", sev.c_str(), r.id.c_str(), r.title.c_str());
+  std::printf("  item: %s%s%s\n", it.title.empty() ? "(untitled)" : it.title.c_str(),
+              it.link.empty() ? "" : "  ", it.link.c_str());
+  for (const auto& e : m.entities)
+    std::printf("  entity: %s (%s) matched \"%s\"%s\n", e.name.c_str(), e.id.c_str(), e.matched.c_str(),
+                e.ambiguous ? " [ambiguous]" : "");
+  for (const auto& e : m.evidence) {
+    std::string s = e.snippet.substr(0, e.mark_start) + "»" +
+                    e.snippet.substr(e.mark_start, e.mark_end - e.mark_start) + "«" +
+                    e.snippet.substr(e.mark_end);
+    std::printf("  %s [%s]: %s\n", engine::field_name(e.where),
+                e.list.empty() ? e.term.c_str() : ("@" + e.list).c_str(), s.c_str());
+  }
+  std::printf("\n");
+}
+
+}  // namespace
+
+int run_match(const args& a) {
+  const std::string format = a.get("--format", "json");
+  if (format != "json" && format != "text") {
+    std::fprintf(stderr, "sanctwatch match: --format must be json or text\n");
+    return usage_error;
+  }
+  if (a.positional.empty()) {
+    std::fprintf(stderr, "sanctwatch match: give at least one INPUT (feed file, .txt/.html article or -)\n");
+    return usage_error;
+  }
+  std::vector<std::string> dirs = a.all("--rules");
+  if (dirs.empty()) dirs.push_back("rules");
+  std::vector<engine::extra_entity_list> extra;
+  for (const auto& spec : a.all("--entities")) {
+    auto colon = spec.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) {
+      std::fprintf(stderr, "sanctwatch match: --entities wants FORMAT:PATH, e.g. yaml:firms.yaml\n");
+      return usage_error;
+    }
+    std::string path = spec.substr(colon + 1);
+    extra.push_back({engine::entity_list_name_for(path), spec.substr(0, colon), path});
+  }
+  auto loaded = engine::load_rule_dirs(dirs, extra);
+  if (!loaded.rules) {
+    for (const auto& e : loaded.errors) std::fputs(engine::format_error(e).c_str(), stderr);
+    return usage_error;
+  }
+  const auto& rs = *loaded.rules;
+  // RULES.md: a failing inline test fails the load.
+  auto tests = engine::run_tests(rs);
+  if (!tests.failures.empty()) {
+    for (const auto& f : tests.failures)
+      std::fprintf(stderr, "%s:%d:%d: error: rule '%s' fails its test \"%s\" (run 'sanctwatch check')\n",
+                   f.test->where.file.c_str(), f.test->where.line, f.test->where.column,
+                   f.failed_rule->id.c_str(), f.test->label.c_str());
+    return usage_error;
+  }
+  const engine::producer_info producer{"sanctwatch", version, engine::host_name()};
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const bool explain = a.has("--explain");
+  int rc = ok;
+  for (const auto& in : a.positional) {
+    input_items items;
+    std::string why;
+    if (!load_input(in, items, why)) {
+      std::fprintf(stderr, "sanctwatch match: %s: %s\n", in.c_str(), why.c_str());
+      rc = usage_error;
+      continue;
+    }
+    for (const auto& it : items.items) {
+      for (const auto& m : engine::match(rs, it)) {
+        if (format == "json")
+          std::cout << engine::make_alert(m, it, items.feed, rs.hash, now, producer)
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                    << '\n';
+        else
+          print_text(m, it);
+      }
+      if (explain) {
+        std::cout << "# explain: " << in << ": " << (it.title.empty() ? it.id : it.title) << '\n';
+        for (const auto& x : engine::explain(rs, it)) {
+          std::cout << (x.fired ? "FIRED  " : "-      ") << x.explained_rule->id << '\n'
+                    << engine::format_explain(x.tree, 2);
+        }
+        std::cout << '\n';
+      }
+    }
+    std::cout.flush();
+  }
+  return rc;
 }
 
 }  // namespace sanctwatch::cli

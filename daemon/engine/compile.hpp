@@ -1,0 +1,29 @@
+#pragma once
+/// Internal to the engine: turning terms into Hyperscan expressions and building the database.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/ruleset.hpp"
+
+namespace sanctwatch::engine::detail {
+
+/// A term as written ("sanction*", "export control*", "Huawei's") -> a phrase atom. Returns an
+/// error message (empty on success).
+std::string make_phrase_atom(std::string_view written, atom& out);
+
+/// Hyperscan flags for a user regex with the given /flags.
+unsigned regex_flags(std::string_view flags);
+
+/// Compiles one regex alone to report its error precisely; empty when it compiles.
+std::string check_regex(const std::string& pattern, unsigned flags);
+
+/// Builds the one database of every atom; fills rules_of_atom/always_rules. Returns an error
+/// message (empty on success).
+std::string compile_database(ruleset& rs);
+
+/// UTF-8 word characters as the matcher sees them (letters, digits; not punctuation/symbols).
+bool is_word_cp(char32_t cp);
+
+}  // namespace sanctwatch::engine::detail

@@ -1,0 +1,926 @@
+#include "engine/load.hpp"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "core/diagnostic.hpp"
+#include "engine/compile.hpp"
+#include "engine/expr.hpp"
+#include "text/normalize.hpp"
+
+namespace sanctwatch::engine {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Locations
+
+struct file_ctx {
+  std::string path;
+  std::string_view bytes;
+  std::vector<std::size_t> line_starts;
+
+  file_ctx(std::string p, std::string_view b) : path(std::move(p)), bytes(b) {
+    line_starts.push_back(0);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      if (bytes[i] == '\n') line_starts.push_back(i + 1);
+  }
+
+  std::string line(int zero_based) const {
+    if (zero_based < 0 || std::size_t(zero_based) >= line_starts.size()) return {};
+    std::size_t b = line_starts[zero_based];
+    std::size_t e = bytes.find('\n', b);
+    if (e == std::string_view::npos) e = bytes.size();
+    if (e > b && bytes[e - 1] == '\r') --e;
+    return std::string(bytes.substr(b, e - b));
+  }
+
+  load_error at(int line0, int col0, std::string msg) const {
+    return {{path, line0 + 1, col0 + 1}, std::move(msg), line(line0)};
+  }
+  load_error at(const YAML::Mark& m, std::string msg) const { return at(m.line, m.column, std::move(msg)); }
+
+  // Maps a byte offset inside a scalar's value to its (line, column) in the file, for errors
+  // inside `when:` strings. Handles plain, quoted (single line) and block (| >) scalars: in all
+  // of them, consecutive source lines are joined by one character in the value.
+  std::pair<int, int> offset_in_scalar(const YAML::Mark& m, std::size_t idx) const {
+    if (m.pos < 0 || std::size_t(m.pos) >= bytes.size()) return {m.line, m.column};
+    const char c = bytes[m.pos];
+    if (c == '"' || c == '\'') return {m.line, m.column + 1 + int(idx)};
+    if (c == '|' || c == '>') {
+      int ln = m.line + 1;
+      int indent = -1;
+      for (; std::size_t(ln) < line_starts.size(); ++ln) {
+        std::string l = line(ln);
+        std::size_t ind = l.find_first_not_of(' ');
+        if (ind == std::string::npos) {
+          if (indent >= 0) {
+            if (idx == 0) return {ln, indent};
+            --idx;
+          }
+          continue;
+        }
+        if (indent < 0) indent = int(ind);
+        std::size_t len = l.size() - std::min<std::size_t>(l.size(), indent);
+        if (idx <= len) return {ln, indent + int(idx)};
+        idx -= len + 1;
+      }
+      return {m.line, m.column};
+    }
+    // Plain scalar, maybe continued on following lines.
+    std::string first = line(m.line);
+    std::size_t len0 = first.size() > std::size_t(m.column) ? first.size() - m.column : 0;
+    while (len0 > 0 && first[m.column + len0 - 1] == ' ') --len0;
+    if (idx <= len0) return {m.line, m.column + int(idx)};
+    idx -= len0 + 1;
+    for (int ln = m.line + 1; std::size_t(ln) < line_starts.size(); ++ln) {
+      std::string l = line(ln);
+      std::size_t ind = l.find_first_not_of(' ');
+      if (ind == std::string::npos) continue;
+      std::size_t len = l.size() - ind;
+      if (idx <= len) return {ln, int(ind + idx)};
+      idx -= len + 1;
+    }
+    return {m.line, m.column};
+  }
+};
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// " (did you mean 'x'?)" or "".
+std::string suggest(std::string_view name, const std::vector<std::string>& known,
+                    const char* prefix = "") {
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const auto& k : known) {
+    std::size_t d = edit_distance(name, k);
+    if (d < best_d) best_d = d, best = k;
+  }
+  if (best.empty() || best_d > std::max<std::size_t>(2, name.size() / 3)) return {};
+  return std::string(" (did you mean '") + prefix + best + "'?)";
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string loc_str(const location& l) {
+  return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.column);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed access with located errors
+
+class reader {
+ public:
+  reader(const file_ctx& f, std::vector<load_error>& errs) : f_(f), errs_(errs) {}
+
+  void error(const YAML::Node& n, std::string msg) { errs_.push_back(f_.at(n.Mark(), std::move(msg))); }
+  void error_at(int line0, int col0, std::string msg) { errs_.push_back(f_.at(line0, col0, std::move(msg))); }
+  location loc(const YAML::Node& n) const {
+    return {f_.path, n.Mark().line + 1, n.Mark().column + 1};
+  }
+  const file_ctx& file() const { return f_; }
+
+  // Reports keys of `map` not in `allowed`, with the nearest known key.
+  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const char* what) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
+      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+        error(it->first, "unknown key '" + k + "' in " + what + suggest(k, allowed) +
+                             "; known keys: " + join(allowed));
+    }
+  }
+
+  bool is_map(const YAML::Node& n, const std::string& what) {
+    if (n.IsMap()) return true;
+    error(n, what + " must be a mapping");
+    return false;
+  }
+
+  std::optional<std::string> str(const YAML::Node& n, const std::string& what) {
+    if (n.IsScalar()) return n.Scalar();
+    error(n, what + " must be a string");
+    return std::nullopt;
+  }
+
+  std::optional<std::vector<std::string>> str_list(const YAML::Node& n, const std::string& what) {
+    if (!n.IsSequence()) {
+      error(n, what + " must be a list of strings");
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    bool ok = true;
+    for (const auto& e : n) {
+      if (e.IsScalar()) out.push_back(e.Scalar());
+      else error(e, what + " entries must be strings"), ok = false;
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+ private:
+  const file_ctx& f_;
+  std::vector<load_error>& errs_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The loader
+
+struct pending_list {
+  std::string name;
+  YAML::Node node;
+  YAML::Node key;
+  const file_ctx* file;
+};
+
+struct pending_entity_list {
+  std::string name;
+  YAML::Node node;
+  YAML::Node key;
+  const file_ctx* file;
+};
+
+struct pending_rule {
+  YAML::Node node;
+  const file_ctx* file;
+};
+
+// Legal forms removed from entity names (normalized tokens). Longest first.
+const std::vector<std::vector<std::string>>& legal_forms() {
+  static const std::vector<std::vector<std::string>> forms = [] {
+    std::vector<std::vector<std::string>> v;
+    for (const char* f :
+         {"public joint stock company", "closed joint stock company", "open joint stock company",
+          "joint stock company", "limited liability company", "limited liability partnership",
+          "public limited company", "company limited", "co ltd", "co", "ltd", "limited", "llc",
+          "jsc", "pjsc", "ojsc", "cjsc", "ooo", "oao", "zao", "pao", "ao", "ou", "gmbh", "ag",
+          "s a", "sa", "inc", "incorporated", "corp", "corporation", "company", "plc", "llp",
+          "b v", "bv", "n v", "nv", "srl", "spa", "kg", "pte", "pvt", "fze", "fzco", "fzc",
+          "lp", "tov", "too", "sarl", "as", "ab", "oy"}) {
+      std::vector<std::string> toks;
+      std::istringstream in(f);
+      for (std::string t; in >> t;) toks.push_back(t);
+      v.push_back(std::move(toks));
+    }
+    std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.size() > b.size(); });
+    return v;
+  }();
+  return forms;
+}
+
+// Forms that may also stand before the name (Russian style: "OOO Sinno", "PJSC Rosneft").
+bool leading_form(const std::vector<std::string>& f) {
+  static const std::set<std::string> lead = {"ooo", "oao", "zao", "pao", "ao", "jsc", "pjsc",
+                                             "ojsc", "cjsc", "tov", "too"};
+  return f.size() > 1 ? (f.back() == "company") : lead.count(f[0]) != 0;
+}
+
+// Words common enough that a one-word name made of them needs context.
+bool common_word(const std::string& w) {
+  static const std::set<std::string> words = {
+      "national", "international", "global", "general", "united", "security", "industries",
+      "holdings", "holding", "technology", "technologies", "electric", "electronics", "commerce",
+      "trading", "energy", "transport", "logistics", "shipping", "systems", "solutions",
+      "services", "engineering", "capital", "finance", "financial", "investment", "partners",
+      "resources", "industrial", "semiconductor", "microelectronics", "consulting", "aviation",
+      "airlines", "maritime", "petroleum", "chemical", "chemicals", "pharmaceutical", "mining",
+      "machinery", "instruments", "precision", "dynamics", "frontier", "pioneer", "alliance",
+      "progress", "horizon", "atlantic", "pacific", "standard", "universal", "continental"};
+  return words.count(w) != 0;
+}
+
+// Words of an original string (case kept), split like phrase tokens (on non-alphanumerics).
+std::vector<std::string> raw_words(std::string_view s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c >= 0x80) {
+      cur += char(c);
+    } else if (!cur.empty()) {
+      out.push_back(std::move(cur));
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+class loader {
+ public:
+  explicit loader(const load_options& opts) : opts_(opts), rs_(std::make_unique<ruleset>()) {}
+
+  load_outcome run(const std::vector<source_file>& files) {
+    // Keep all file contexts alive (errors and YAML nodes refer to them).
+    std::vector<std::unique_ptr<file_ctx>> ctxs;
+    for (const auto& f : files) {
+      ctxs.push_back(std::make_unique<file_ctx>(f.path, f.bytes));
+      hash_input_ += f.bytes;
+      rs_->files.push_back(f.path);
+      read_file(*ctxs.back());
+    }
+    note_list_names();
+    for (const auto& x : opts_.extra_entities) load_extra_entities(x);
+    build_lists();
+    build_entity_lists();
+    if (!rs_->entity_lists.empty()) build_context();
+    for (auto& p : pending_rules_) build_rule(p);
+    if (errs_.empty()) {
+      std::string e = detail::compile_database(*rs_);
+      if (!e.empty()) errs_.push_back({{}, e, {}});
+    }
+    load_outcome out;
+    if (errs_.empty()) {
+      rs_->hash = sha256_hex(hash_input_);
+      out.rules = std::shared_ptr<const ruleset>(std::move(rs_));
+    }
+    out.errors = std::move(errs_);
+    return out;
+  }
+
+ private:
+  static std::string sha256_hex(const std::string& bytes) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+    static const char* hex = "0123456789abcdef";
+    std::string s;
+    for (unsigned i = 0; i < len; ++i) s += hex[md[i] >> 4], s += hex[md[i] & 15];
+    return s;
+  }
+
+  void read_file(const file_ctx& f) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(f.bytes));
+    } catch (const YAML::Exception& e) {
+      errs_.push_back(f.at(e.mark, "YAML syntax error: " + e.msg));
+      return;
+    }
+    if (root.IsNull()) return;
+    reader r(f, errs_);
+    if (!r.is_map(root, "a rule file")) return;
+    // An entity data file living under the rules folder: read through entity_lists.source.
+    if (root["entities"] && !root["rules"] && !root["lists"]) return;
+    r.check_keys(root, {"lists", "entity_lists", "rules"}, "a rule file");
+    if (auto l = root["lists"]) {
+      if (r.is_map(l, "lists"))
+        for (auto it = l.begin(); it != l.end(); ++it)
+          pending_lists_.push_back({it->first.Scalar(), it->second, it->first, &f});
+    }
+    if (auto l = root["entity_lists"]) {
+      if (r.is_map(l, "entity_lists"))
+        for (auto it = l.begin(); it != l.end(); ++it)
+          pending_entities_.push_back({it->first.Scalar(), it->second, it->first, &f});
+    }
+    if (auto l = root["rules"]) {
+      if (!l.IsSequence()) {
+        r.error(l, "rules must be a list of rules (each starting with '- id:')");
+      } else {
+        for (const auto& n : l) pending_rules_.push_back({n, &f});
+      }
+    }
+  }
+
+  bool valid_name(const std::string& n) {
+    if (n.empty()) return false;
+    for (char c : n)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+    return true;
+  }
+
+  // Adds (or reuses) an atom; returns its index.
+  std::uint32_t intern(atom a) {
+    auto key = std::to_string(int(a.type)) + '\x01' + a.pattern;
+    auto it = atom_index_.find(key);
+    if (it != atom_index_.end()) return it->second;
+    auto id = static_cast<std::uint32_t>(rs_->atoms.size());
+    rs_->atoms.push_back(std::move(a));
+    atom_index_.emplace(std::move(key), id);
+    return id;
+  }
+
+  // A term from a list entry or a phrase; error message on failure.
+  std::string make_term(const std::string& written, bool exact, term& out) {
+    atom a;
+    std::string e = detail::make_phrase_atom(written, a);
+    if (!e.empty()) return e;
+    out.atom = intern(std::move(a));
+    out.exact_case = exact;
+    out.original = written;
+    return {};
+  }
+
+  void build_lists() {
+    std::map<std::string, location> seen;
+    for (auto& p : pending_lists_) {
+      reader r(*p.file, errs_);
+      if (!valid_name(p.name)) {
+        r.error(p.key, "bad list name '" + p.name + "' (letters, digits, '_', '-', '.')");
+        continue;
+      }
+      if (auto s = seen.find(p.name); s != seen.end()) {
+        r.error(p.key, "duplicate list '" + p.name + "' (first defined at " + loc_str(s->second) + ")");
+        continue;
+      }
+      seen.emplace(p.name, r.loc(p.key));
+      term_list tl;
+      tl.name = p.name;
+      tl.where = r.loc(p.key);
+      if (!p.node.IsSequence()) {
+        r.error(p.node, "list '" + p.name + "' must be a sequence of terms");
+      } else {
+        for (const auto& e : p.node) {
+          std::string written;
+          bool exact = false;
+          if (e.IsScalar()) {
+            written = e.Scalar();
+          } else if (e.IsMap()) {
+            r.check_keys(e, {"term", "case"}, "a term");
+            auto t = e["term"];
+            if (!t) {
+              r.error(e, "a term mapping needs 'term:'");
+              continue;
+            }
+            auto ts = r.str(t, "term");
+            if (!ts) continue;
+            written = *ts;
+            if (auto c = e["case"]) {
+              auto cs = r.str(c, "case");
+              if (!cs) continue;
+              if (*cs == "exact") exact = true;
+              else if (*cs != "fold" && *cs != "ignore")
+                r.error(c, "case must be 'exact' or 'ignore', got '" + *cs + "'");
+            }
+          } else {
+            r.error(e, "a term must be a string or {term: ..., case: exact}");
+            continue;
+          }
+          term t;
+          t.where = r.loc(e);
+          std::string err = make_term(written, exact, t);
+          if (!err.empty()) {
+            r.error(e, err);
+            continue;
+          }
+          tl.terms.push_back(std::move(t));
+        }
+      }
+      for (std::uint32_t i = 0; i < tl.terms.size(); ++i) tl.by_atom.push_back({tl.terms[i].atom, i});
+      std::sort(tl.by_atom.begin(), tl.by_atom.end());
+      rs_->lists.push_back(std::move(tl));
+    }
+  }
+
+  // Entity list files: parsed here (the project's own YAML format, see
+  // rules/entities/watched-firms.yaml); importers for other formats come later.
+  void build_entity_lists() {
+    std::map<std::string, location> seen;
+    for (const auto& l : rs_->lists) seen.emplace(l.name, l.where);
+    for (auto& p : pending_entities_) {
+      reader r(*p.file, errs_);
+      if (!valid_name(p.name)) {
+        r.error(p.key, "bad entity list name '" + p.name + "'");
+        continue;
+      }
+      if (auto s = seen.find(p.name); s != seen.end()) {
+        r.error(p.key, "duplicate list name '" + p.name + "' (first defined at " +
+                           loc_str(s->second) + ")");
+        continue;
+      }
+      seen.emplace(p.name, r.loc(p.key));
+      if (!r.is_map(p.node, "entity list '" + p.name + "'")) continue;
+      r.check_keys(p.node, {"source", "format", "types", "refresh"}, "an entity list");
+      auto src = p.node["source"];
+      if (!src) {
+        r.error(p.node, "entity list '" + p.name + "' needs 'source:'");
+        continue;
+      }
+      auto srcs = r.str(src, "source");
+      if (!srcs) continue;
+      std::string format = "yaml";
+      if (auto f = p.node["format"]) {
+        auto fs = r.str(f, "format");
+        if (!fs) continue;
+        format = *fs;
+        static const std::set<std::string> later = {"ofac-sdn-csv", "ofac-sdn-xml", "csl-csv",
+                                                    "opensanctions-ftm", "uk-csv"};
+        if (format != "yaml") {
+          r.error(f, "unsupported entity list format '" + format + "'" +
+                         (later.count(format) ? " (not implemented yet; this version reads: yaml)"
+                                              : " (known: yaml)"));
+          continue;
+        }
+      }
+      std::set<std::string> types;
+      if (auto t = p.node["types"]) {
+        auto ts = r.str_list(t, "types");
+        if (!ts) continue;
+        types.insert(ts->begin(), ts->end());
+      }
+      if (srcs->rfind("http://", 0) == 0 || srcs->rfind("https://", 0) == 0) {
+        r.error(src, "URL entity sources are not supported yet; give a path");
+        continue;
+      }
+      std::filesystem::path path = *srcs;
+      if (path.is_relative()) path = std::filesystem::path(p.file->path).parent_path() / path;
+      const std::string spath = path.lexically_normal().string();
+      if (!opts_.read) {
+        r.error(src, "cannot read entity source '" + spath + "': no file reader");
+        continue;
+      }
+      auto bytes = opts_.read(spath);
+      if (!bytes) {
+        r.error(src, "cannot read entity source '" + spath + "': " + bytes.err().message);
+        continue;
+      }
+      load_entity_file(p.name, r.loc(p.key), spath, *bytes, types);
+    }
+  }
+
+  void load_extra_entities(const extra_entity_list& x) {
+    if (x.format != "yaml") {
+      errs_.push_back({{x.path, 0, 0},
+                       "unsupported entity list format '" + x.format + "' (this version reads: yaml)",
+                       {}});
+      return;
+    }
+    if (!opts_.read) return;
+    auto bytes = opts_.read(x.path);
+    if (!bytes) {
+      errs_.push_back({{x.path, 0, 0}, "cannot read: " + bytes.err().message, {}});
+      return;
+    }
+    load_entity_file(x.name, {x.path, 1, 1}, x.path, *bytes, {});
+  }
+
+  void load_entity_file(const std::string& name, location where, const std::string& path,
+                        const std::string& bytes, const std::set<std::string>& types) {
+    hash_input_ += bytes;
+    entity_bytes_.push_back(std::make_unique<std::string>(bytes));
+    entity_files_.push_back(std::make_unique<file_ctx>(path, *entity_bytes_.back()));
+    const auto& f = *entity_files_.back();
+    YAML::Node root;
+    try {
+      root = YAML::Load(bytes);
+    } catch (const YAML::Exception& e) {
+      errs_.push_back(f.at(e.mark, "YAML syntax error: " + e.msg));
+      return;
+    }
+    reader r(f, errs_);
+    if (!r.is_map(root, "an entity file")) return;
+    r.check_keys(root, {"namespace", "entities"}, "an entity file");
+    std::string ns = name;
+    if (auto n = root["namespace"])
+      if (auto s = r.str(n, "namespace")) ns = *s;
+    entity_list el;
+    el.name = name;
+    el.where = where;
+    auto ents = root["entities"];
+    if (!ents || !ents.IsSequence()) {
+      r.error(ents ? ents : root, "an entity file needs 'entities:', a list");
+      return;
+    }
+    std::map<std::string, location> ids;
+    for (const auto& e : ents) {
+      if (!r.is_map(e, "an entity")) continue;
+      r.check_keys(e, {"id", "type", "name", "aliases", "programs", "country", "notes"},
+                   "an entity");
+      entity en;
+      auto id = e["id"] ? r.str(e["id"], "id") : std::nullopt;
+      auto nm = e["name"] ? r.str(e["name"], "name") : std::nullopt;
+      if (!e["id"] || !e["name"]) {
+        r.error(e, "an entity needs 'id:' and 'name:'");
+        continue;
+      }
+      if (!id || !nm) continue;
+      if (auto s = ids.find(*id); s != ids.end()) {
+        r.error(e["id"], "duplicate entity id '" + *id + "' (first at " + loc_str(s->second) + ")");
+        continue;
+      }
+      ids.emplace(*id, r.loc(e["id"]));
+      en.id = ns + ":" + *id;
+      en.name = *nm;
+      en.type = "organization";
+      if (auto t = e["type"]) {
+        auto ts = r.str(t, "type");
+        static const std::set<std::string> known = {"organization", "person", "vessel", "aircraft"};
+        if (ts && !known.count(*ts))
+          r.error(t, "unknown entity type '" + *ts + "' (known: organization, person, vessel, "
+                                                      "aircraft)");
+        if (ts) en.type = *ts;
+      }
+      if (!types.empty() && !types.count(en.type)) continue;
+      if (auto pg = e["programs"])
+        if (auto ps = r.str_list(pg, "programs")) en.programs = *ps;
+      add_alias(r, en, e["name"], *nm, false);
+      if (auto al = e["aliases"]) {
+        if (!al.IsSequence()) {
+          r.error(al, "aliases must be a list");
+        } else {
+          for (const auto& a : al) {
+            if (a.IsScalar()) {
+              add_alias(r, en, a, a.Scalar(), false);
+            } else if (a.IsMap()) {
+              r.check_keys(a, {"name", "strength", "note"}, "an alias");
+              auto an = a["name"] ? r.str(a["name"], "name") : std::nullopt;
+              if (!an) {
+                if (!a["name"]) r.error(a, "an alias needs 'name:'");
+                continue;
+              }
+              bool weak = false;
+              if (auto s = a["strength"]) {
+                auto ss = r.str(s, "strength");
+                if (ss && *ss != "strong" && *ss != "weak")
+                  r.error(s, "strength must be 'strong' or 'weak', got '" + *ss + "'");
+                weak = ss && *ss == "weak";
+              }
+              add_alias(r, en, a, *an, weak);
+            } else {
+              r.error(a, "an alias must be a name or {name: ..., strength: weak}");
+            }
+          }
+        }
+      }
+      el.entities.push_back(std::move(en));
+    }
+    // Ambiguity: one matching form shared by several entities.
+    std::map<std::uint32_t, std::set<std::uint32_t>> owners;
+    for (std::uint32_t i = 0; i < el.entities.size(); ++i)
+      for (std::uint32_t j = 0; j < el.entities[i].aliases.size(); ++j) {
+        owners[el.entities[i].aliases[j].atom].insert(i);
+        el.by_atom.push_back({el.entities[i].aliases[j].atom, i, j});
+      }
+    for (auto& en : el.entities)
+      for (auto& a : en.aliases) a.ambiguous = owners[a.atom].size() > 1;
+    std::sort(el.by_atom.begin(), el.by_atom.end(),
+              [](auto& a, auto& b) { return std::tie(a.atom, a.entity, a.alias) <
+                                            std::tie(b.atom, b.entity, b.alias); });
+    rs_->entity_lists.push_back(std::move(el));
+  }
+
+  void add_alias(reader& r, entity& en, const YAML::Node& where, const std::string& name, bool weak) {
+    atom a;
+    std::string err = detail::make_phrase_atom(name, a);
+    if (!err.empty()) {
+      r.error(where, "alias '" + name + "': " + err);
+      return;
+    }
+    for (bool p : a.prefix)
+      if (p) {
+        r.error(where, "alias '" + name + "': '*' is not allowed in names");
+        return;
+      }
+    // Remove legal forms at the end (and the Russian-style ones at the start).
+    std::vector<std::string> raw = raw_words(name);
+    std::size_t front = 0, back = a.tokens.size();
+    const bool aligned = raw.size() == a.tokens.size();
+    bool changed = true;
+    while (changed && back - front > 1) {
+      changed = false;
+      for (const auto& f : legal_forms()) {
+        if (f.size() >= back - front) continue;
+        if (std::equal(f.begin(), f.end(), a.tokens.begin() + (back - f.size()))) {
+          back -= f.size();
+          changed = true;
+          break;
+        }
+        if (leading_form(f) && std::equal(f.begin(), f.end(), a.tokens.begin() + front)) {
+          front += f.size();
+          changed = true;
+          break;
+        }
+      }
+    }
+    std::string phrase, stripped;
+    for (std::size_t i = front; i < back; ++i) phrase += (i > front ? " " : "") + a.tokens[i];
+    if (aligned)
+      for (std::size_t i = front; i < back; ++i) stripped += (i > front ? " " : "") + raw[i];
+    else
+      stripped = name;
+    atom s;
+    detail::make_phrase_atom(phrase, s);
+    entity_alias al;
+    al.name = name;
+    al.stripped = stripped;
+    al.weak = weak;
+    std::size_t letters = 0, upper = 0, lower = 0;
+    for (unsigned char c : stripped) {
+      if (std::isalpha(c)) ++letters;
+      if (std::isupper(c)) ++upper;
+      if (std::islower(c)) ++lower;
+    }
+    const bool one_word = s.tokens.size() == 1;
+    const bool acronym = upper >= 2 && lower == 0;
+    al.needs_context = weak || acronym || (one_word && (letters < 8 || common_word(s.tokens[0])));
+    for (const auto& x : en.aliases)
+      if (x.stripped == al.stripped) return;  // same form twice (name repeated as alias)
+    al.atom = intern(std::move(s));
+    en.aliases.push_back(std::move(al));
+  }
+
+  // Context for entity names that cannot stand alone: the ruleset's `entity_context` list, or
+  // these built-in sanctions/export-control terms.
+  void build_context() {
+    for (const auto& l : rs_->lists)
+      if (l.name == "entity_context") {
+        for (const auto& t : l.terms) rs_->context_atoms.push_back(t.atom);
+        return;
+      }
+    for (const char* w : {"sanction*", "embargo*", "blacklist*", "export control*", "entity list",
+                          "asset freeze", "assets frozen", "frozen assets", "designat*", "ofac",
+                          "sdn", "restrictive measures", "dual-use", "export ban*", "penalt*",
+                          "evasion", "evade*", "circumvent*", "blocked", "unverified list",
+                          "secondary tariff*", "military end user*"}) {
+      term t;
+      if (make_term(w, false, t).empty()) rs_->context_atoms.push_back(t.atom);
+    }
+  }
+
+  std::vector<std::string> all_list_names(bool entity) const {
+    std::vector<std::string> v;
+    if (entity)
+      for (const auto& l : rs_->entity_lists) v.push_back(l.name);
+    else
+      for (const auto& l : rs_->lists) v.push_back(l.name);
+    return v;
+  }
+
+  // Resolves names and builds atoms in an expression tree; errors located in `when`.
+  void resolve(expr& e, reader& r, const YAML::Node& when_node) {
+    auto err = [&](std::uint32_t offset, const std::string& msg) {
+      auto [ln, col] = r.file().offset_in_scalar(when_node.Mark(), offset);
+      r.error_at(ln, col, msg);
+    };
+    switch (e.kind) {
+      case expr::op::list: {
+        auto it = std::find_if(rs_->lists.begin(), rs_->lists.end(),
+                               [&](const term_list& l) { return l.name == e.name; });
+        if (it != rs_->lists.end()) {
+          e.list = static_cast<std::uint32_t>(it - rs_->lists.begin());
+          break;
+        }
+        for (const auto& el : rs_->entity_lists)
+          if (el.name == e.name) {
+            err(e.offset, "'@" + e.name + "' is an entity list; write entity(@" + e.name + ")");
+            return;
+          }
+        if (listed_names_.count(e.name)) return;  // defined, but failed to load: reported there
+        err(e.offset, "unknown list '@" + e.name + "'" + suggest(e.name, all_list_names(false), "@"));
+        break;
+      }
+      case expr::op::entity: {
+        auto it = std::find_if(rs_->entity_lists.begin(), rs_->entity_lists.end(),
+                               [&](const entity_list& l) { return l.name == e.name; });
+        if (it != rs_->entity_lists.end()) {
+          e.list = static_cast<std::uint32_t>(it - rs_->entity_lists.begin());
+          break;
+        }
+        const auto at = static_cast<std::uint32_t>(e.own.where.column);
+        for (const auto& l : rs_->lists)
+          if (l.name == e.name) {
+            err(at, "'@" + e.name + "' is a term list, entity() needs an entity list");
+            return;
+          }
+        if (listed_names_.count(e.name)) return;
+        err(at, "unknown entity list '@" + e.name + "'" + suggest(e.name, all_list_names(true), "@"));
+        break;
+      }
+      case expr::op::phrase: {
+        std::string m = make_term(e.own.original, false, e.own);
+        if (!m.empty()) err(e.offset, m);
+        break;
+      }
+      case expr::op::regex: {
+        atom a;
+        a.type = atom::kind::regex;
+        a.pattern = e.own.original;
+        a.display = "/" + e.own.original + "/" + e.regex_flags;
+        const unsigned flags = detail::regex_flags(e.regex_flags);
+        std::string m = detail::check_regex(a.pattern, flags);
+        if (!m.empty()) {
+          err(e.offset, "bad regex: " + m);
+          break;
+        }
+        a.pattern += std::string("\x01") + e.regex_flags;  // flags are part of the identity
+        e.own.atom = intern(std::move(a));
+        break;
+      }
+      default:
+        break;
+    }
+    for (auto& a : e.args) resolve(*a, r, when_node);
+  }
+
+  void build_rule(pending_rule& p) {
+    reader r(*p.file, errs_);
+    const std::size_t errs_before = errs_.size();
+    const YAML::Node& n = p.node;
+    if (!r.is_map(n, "a rule")) return;
+    r.check_keys(n, {"id", "title", "description", "severity", "tags", "fields", "when", "tests"},
+                 "a rule");
+    rule ru;
+    ru.where = r.loc(n);
+    if (!n["id"]) {
+      r.error(n, "a rule needs 'id:'");
+      return;
+    }
+    if (auto id = r.str(n["id"], "id")) {
+      ru.id = *id;
+      bool ok = !ru.id.empty();
+      for (char c : ru.id)
+        if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) &&
+            c != '.' && c != '-' && c != '_')
+          ok = false;
+      if (!ok) r.error(n["id"], "rule id '" + ru.id + "' must use a-z, 0-9, '.', '-', '_'");
+      if (auto s = rule_ids_.find(ru.id); s != rule_ids_.end())
+        r.error(n["id"], "duplicate rule id '" + ru.id + "' (first defined at " + loc_str(s->second) + ")");
+      else
+        rule_ids_.emplace(ru.id, r.loc(n["id"]));
+    }
+    if (!n["title"]) r.error(n, "rule '" + ru.id + "' needs 'title:'");
+    else if (auto t = r.str(n["title"], "title")) ru.title = *t;
+    if (auto d = n["description"])
+      if (auto s = r.str(d, "description")) ru.description = *s;
+    if (auto s = n["severity"]) {
+      if (auto v = r.str(s, "severity")) {
+        static const std::vector<std::string> names = {"info", "low", "medium", "high", "critical"};
+        if (auto lv = parse_severity(*v))
+          ru.level = *lv;
+        else
+          r.error(s, "bad severity '" + *v + "'" + suggest(*v, names) +
+                         "; one of: info, low, medium, high, critical");
+      }
+    }
+    if (auto t = n["tags"])
+      if (auto v = r.str_list(t, "tags")) ru.tags = *v;
+    if (auto f = n["fields"]) {
+      if (auto v = r.str_list(f, "fields")) {
+        ru.fields = 0;
+        std::size_t i = 0;
+        for (const auto& name : *v) {
+          field fl;
+          if (parse_field(name, fl)) ru.fields |= mask_of(fl);
+          else
+            r.error(f[i], "unknown field '" + name + "'" +
+                              suggest(name, {"title", "summary", "content", "author", "category", "link"}) +
+                              "; known: title, summary, content, author, category, link");
+          ++i;
+        }
+      }
+    }
+    if (!n["when"]) {
+      r.error(n, "rule '" + ru.id + "' needs 'when:'");
+    } else if (auto w = r.str(n["when"], "when")) {
+      ru.when = *w;
+      auto parsed = parse_expr(ru.when);
+      if (!parsed.root) {
+        auto [ln, col] = r.file().offset_in_scalar(n["when"].Mark(), parsed.error.offset);
+        r.error_at(ln, col, parsed.error.message);
+      } else {
+        resolve(*parsed.root, r, n["when"]);
+        ru.root = std::move(parsed.root);
+      }
+    }
+    if (auto t = n["tests"]) build_tests(r, t, ru);
+    if (errs_.size() == errs_before) rs_->rules.push_back(std::move(ru));
+  }
+
+  void build_tests(reader& r, const YAML::Node& t, rule& ru) {
+    if (!r.is_map(t, "tests")) return;
+    r.check_keys(t, {"match", "no_match"}, "tests");
+    for (const char* kind : {"match", "no_match"}) {
+      auto l = t[kind];
+      if (!l) continue;
+      if (!l.IsSequence()) {
+        r.error(l, std::string("tests.") + kind + " must be a list");
+        continue;
+      }
+      for (const auto& c : l) {
+        rule_test rt;
+        rt.expect_match = std::string(kind) == "match";
+        rt.where = r.loc(c);
+        if (c.IsScalar()) {
+          rt.fields[int(field::content)] = c.Scalar();
+          rt.label = c.Scalar();
+        } else if (c.IsMap()) {
+          r.check_keys(c, {"title", "summary", "content", "author", "category", "link"}, "a test case");
+          for (auto it = c.begin(); it != c.end(); ++it) {
+            field f;
+            if (!parse_field(it->first.Scalar(), f)) continue;
+            if (auto s = r.str(it->second, it->first.Scalar())) {
+              rt.fields[int(f)] = *s;
+              rt.label += (rt.label.empty() ? "" : " | ") + it->first.Scalar() + ": " + *s;
+            }
+          }
+        } else {
+          r.error(c, "a test case must be a string (content) or a mapping of fields");
+          continue;
+        }
+        ru.tests.push_back(std::move(rt));
+      }
+    }
+  }
+
+ public:
+  void note_list_names() {
+    for (auto& p : pending_lists_) listed_names_.insert(p.name);
+    for (auto& p : pending_entities_) listed_names_.insert(p.name);
+  }
+
+ private:
+  const load_options& opts_;
+  std::unique_ptr<ruleset> rs_;
+  std::vector<load_error> errs_;
+  std::string hash_input_;
+  std::vector<pending_list> pending_lists_;
+  std::vector<pending_entity_list> pending_entities_;
+  std::vector<pending_rule> pending_rules_;
+  std::map<std::string, std::uint32_t> atom_index_;
+  std::map<std::string, location> rule_ids_;
+  std::set<std::string> listed_names_;
+  std::vector<std::unique_ptr<file_ctx>> entity_files_;
+  std::vector<std::unique_ptr<std::string>> entity_bytes_;
+};
+
+}  // namespace
+
+diagnostic to_diagnostic(const load_error& e) {
+  return {e.where.file, e.where.line, e.where.column, e.message, e.source_line};
+}
+
+std::string format_error(const load_error& e) { return format_diagnostic(to_diagnostic(e)); }
+
+std::string entity_list_name_for(const std::string& path) {
+  std::string stem = std::filesystem::path(path).stem().string();
+  for (char& c : stem)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return stem.empty() ? "entities" : stem;
+}
+
+load_outcome load_ruleset(const std::vector<source_file>& files, const load_options& options) {
+  loader l(options);
+  return l.run(files);
+}
+
+}  // namespace sanctwatch::engine

@@ -1,0 +1,64 @@
+#pragma once
+/// Loading a ruleset: YAML rule files (bytes in) -> one compiled, immutable ruleset, or every
+/// error found, each located (file:line:col) with the offending line and a caret.
+/// A ruleset loads whole or not at all.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/diagnostic.hpp"
+#include "core/result.hpp"
+#include "engine/ruleset.hpp"
+
+namespace sanctwatch::engine {
+
+struct load_error {
+  location where;
+  std::string message;
+  std::string source_line;  ///< the offending line, empty when unknown
+};
+
+/// "file:line:col: error: message", then the line and a caret under the column
+/// (core/diagnostic.hpp: the format shared with config and list loaders).
+std::string format_error(const load_error& e);
+diagnostic to_diagnostic(const load_error& e);
+
+struct source_file {
+  std::string path;   ///< shown in errors; entity `source:` paths resolve against its folder
+  std::string bytes;
+};
+
+/// An entity list given outside the rule files (`match --entities FORMAT:PATH`).
+struct extra_entity_list {
+  std::string name;    ///< referenced as entity(@name)
+  std::string format;  ///< only "yaml" for now
+  std::string path;
+};
+
+/// Reads a referenced file (entity list sources). The engine does no I/O itself.
+using file_reader = std::function<result<std::string>(const std::string& path)>;
+
+struct load_options {
+  std::vector<extra_entity_list> extra_entities;
+  file_reader read;  ///< required when rules reference entity list sources
+};
+
+struct load_outcome {
+  std::shared_ptr<const ruleset> rules;  ///< null when errors is not empty
+  std::vector<load_error> errors;
+};
+
+/// Loads and compiles rule files (in the given order) into one ruleset.
+load_outcome load_ruleset(const std::vector<source_file>& files, const load_options& options = {});
+
+/// Disk front end for the commands and the daemon: every `*.yaml` under each directory
+/// (recursive, sorted by path), entity sources read relative to their rule file.
+load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
+                            std::vector<extra_entity_list> extra_entities = {});
+
+/// The entity list name derived from a path: file stem, non-alphanumerics as '_'.
+std::string entity_list_name_for(const std::string& path);
+
+}  // namespace sanctwatch::engine

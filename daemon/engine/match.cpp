@@ -1,0 +1,763 @@
+#include "engine/match.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <set>
+
+#include "engine/compile.hpp"
+#include "engine/utf8.hpp"
+#include "text/normalize.hpp"
+#include "text/segment.hpp"
+
+namespace sanctwatch::engine {
+
+const char* field_name(field f) {
+  static const char* names[] = {"title", "summary", "content", "author", "category", "link"};
+  return names[int(f)];
+}
+
+
+namespace {
+
+using detail::is_word_cp;
+
+// Hits per field beyond this are dropped: a pathological text must not exhaust memory.
+constexpr std::size_t max_hits_per_field = 50000;
+// near() enumerates hit combinations for evidence; this bounds the work per node.
+constexpr std::size_t near_budget = 20000;
+
+struct hit {
+  std::uint32_t atom;
+  std::uint8_t f;
+  std::uint32_t start, end;  // normalized text
+  std::uint32_t w0 = 0, w1 = 0, sentence = 0;
+};
+
+struct prepared_field {
+  std::string original;
+  text::normalized norm;
+  std::vector<text::word> words;
+};
+
+// One item, scanned: normalized fields and every verified hit, sorted by (atom, field, start).
+struct scanned_item {
+  const ruleset& rs;
+  prepared_field fields[field_count];
+  std::vector<hit> hits;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> atom_ranges;  // (atom, first hit index)
+
+  explicit scanned_item(const ruleset& r) : rs(r) {}
+
+  std::pair<const hit*, const hit*> hits_of(std::uint32_t atom) const {
+    auto it = std::lower_bound(hits.begin(), hits.end(), atom,
+                               [](const hit& h, std::uint32_t a) { return h.atom < a; });
+    auto e = it;
+    while (e != hits.end() && e->atom == atom) ++e;
+    return {hits.data() + (it - hits.begin()), hits.data() + (e - hits.begin())};
+  }
+};
+
+bool word_before(std::string_view t, std::size_t pos) {
+  if (pos == 0) return false;
+  std::size_t p = utf8_prev(t, pos);
+  return is_word_cp(utf8_decode(t, p));
+}
+
+bool word_at(std::string_view t, std::size_t pos) {
+  if (pos >= t.size()) return false;
+  return is_word_cp(utf8_decode(t, pos));
+}
+
+// Recovers the start of a phrase hit that Hyperscan reported by its end only, checking whole
+// words on both sides. Returns false when the hit is not on word boundaries.
+bool verify_phrase(const atom& a, std::string_view t, std::size_t to, std::size_t& start,
+                   std::size_t& end) {
+  const std::size_t last = a.tokens.size() - 1;
+  std::size_t p = to;
+  end = to;
+  if (a.prefix[last]) {
+    // `sanction*`: Hyperscan matched the literal; the hit runs to the end of the word.
+    while (end < t.size()) {
+      std::size_t q = end;
+      if (!is_word_cp(utf8_decode(t, q))) break;
+      end = q;
+    }
+  } else if (word_at(t, to)) {
+    return false;
+  }
+  for (std::size_t k = last + 1; k-- > 0;) {
+    const std::string& tok = a.tokens[k];
+    std::size_t q;
+    if (k == last || !a.prefix[k]) {
+      if (p < tok.size() || t.compare(p - tok.size(), tok.size(), tok) != 0) return false;
+      q = p - tok.size();
+    } else {
+      q = p;
+      while (q > 0 && word_before(t, q)) q = utf8_prev(t, q);
+      if (t.compare(q, tok.size(), tok) != 0) return false;
+    }
+    if (k == 0) {
+      if (word_before(t, q)) return false;
+      start = q;
+      return true;
+    }
+    p = q;
+    while (p > 0 && !word_before(t, p)) p = utf8_prev(t, p);
+    if (p == q) return false;
+  }
+  return false;
+}
+
+bool combining(char32_t cp) {
+  return (cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+         (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+         (cp >= 0xFE20 && cp <= 0xFE2F);
+}
+
+// Normalized [s, e) -> original [os, oe). The end is taken from the last normalized character's
+// source (plus trailing combining marks), not from origin[e], so a removed possessive ("'s")
+// after the hit is not included.
+std::pair<std::uint32_t, std::uint32_t> to_original(const prepared_field& f, std::uint32_t s,
+                                                    std::uint32_t e) {
+  const auto& o = f.norm.origin;
+  if (o.size() != f.norm.text.size() + 1 || e == 0 || s >= e) {
+    // Without a usable map (should not happen), fall back to identity.
+    auto n = static_cast<std::uint32_t>(f.original.size());
+    return {std::min(s, n), std::min(e, n)};
+  }
+  std::uint32_t os = o[s];
+  std::size_t p = o[e - 1];
+  if (p < f.original.size()) {
+    utf8_decode(f.original, p);
+    while (p < f.original.size()) {
+      std::size_t q = p;
+      if (!combining(utf8_decode(f.original, q))) break;
+      p = q;
+    }
+  }
+  auto oe = static_cast<std::uint32_t>(std::min<std::size_t>(p, f.original.size()));
+  if (oe < os) oe = os;
+  return {os, oe};
+}
+
+// Letters and digits of a string, for exact-case comparison regardless of punctuation.
+std::string alnum_key(std::string_view s) {
+  std::string k;
+  for (std::size_t p = 0; p < s.size();) {
+    std::size_t q = p;
+    char32_t cp = utf8_decode(s, q);
+    if (is_word_cp(cp)) k.append(s.substr(p, q - p));
+    p = q;
+  }
+  return k;
+}
+
+bool exact_case_ok(const scanned_item& si, const hit& h, std::string_view written, bool prefix) {
+  const auto& f = si.fields[h.f];
+  auto [os, oe] = to_original(f, h.start, h.end);
+  std::string got = alnum_key(std::string_view(f.original).substr(os, oe - os));
+  std::string want = alnum_key(written);
+  if (prefix) return got.compare(0, want.size(), want) == 0;
+  return got == want;
+}
+
+// --- scanning --------------------------------------------------------------------------------
+
+struct scan_ctx {
+  std::vector<std::pair<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>>>* raw;
+};
+
+int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned, void* ctx) {
+  auto* c = static_cast<scan_ctx*>(ctx);
+  if (c->raw->size() >= max_hits_per_field) return 1;  // stop scanning this field
+  c->raw->push_back({id, {from, to}});
+  return 0;
+}
+
+hs_scratch& thread_scratch(const hs_database_t* db) {
+  // One scratch per thread, grown to fit every database this thread has scanned with.
+  thread_local hs_scratch s;
+  s.grow(db);
+  return s;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : "\n") + x;
+  return s;
+}
+
+std::string field_text(const item& it, field f) {
+  switch (f) {
+    case field::title: return it.title;
+    case field::summary: return it.summary;
+    case field::content: return it.content;
+    case field::author: return join(it.authors);
+    case field::category: return join(it.categories);
+    case field::link: return it.link;
+  }
+  return {};
+}
+
+void scan(scanned_item& si, const item& it) {
+  const ruleset& rs = si.rs;
+  if (!rs.db) return;
+  hs_scratch& scratch = thread_scratch(rs.db.get());
+  std::vector<std::pair<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>>> raw;
+  for (int fi = 0; fi < field_count; ++fi) {
+    if (!(rs.scanned_fields & mask_of(field(fi)))) continue;
+    auto& pf = si.fields[fi];
+    pf.original = field_text(it, field(fi));
+    if (pf.original.empty()) continue;
+    pf.norm = text::normalize(pf.original);
+    const std::string& t = pf.norm.text;
+    if (t.empty()) continue;
+    raw.clear();
+    scan_ctx ctx{&raw};
+    hs_scan(rs.db.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch.get(), on_match, &ctx);
+    if (raw.empty()) continue;
+    const std::size_t first = si.hits.size();
+    for (const auto& [id, range] : raw) {
+      const atom& a = rs.atoms[id];
+      std::size_t s = range.first, e = range.second;
+      if (a.type == atom::kind::phrase && !verify_phrase(a, t, range.second, s, e)) continue;
+      if (e <= s) continue;
+      si.hits.push_back({id, std::uint8_t(fi), std::uint32_t(s), std::uint32_t(e)});
+    }
+    if (si.hits.size() == first) continue;
+    pf.words = text::words(t);
+    const auto& w = pf.words;
+    for (std::size_t i = first; i < si.hits.size(); ++i) {
+      hit& h = si.hits[i];
+      if (w.empty()) continue;
+      auto by_start = [](std::uint32_t v, const text::word& x) { return v < x.start; };
+      std::size_t a = std::upper_bound(w.begin(), w.end(), h.start, by_start) - w.begin();
+      std::size_t w0 = a == 0 ? 0 : a - 1;
+      if (w[w0].end <= h.start && w0 + 1 < w.size()) ++w0;
+      std::size_t b = std::upper_bound(w.begin(), w.end(), h.end - 1, by_start) - w.begin();
+      std::size_t w1 = b == 0 ? 0 : b - 1;
+      if (w1 < w0) w1 = w0;
+      h.w0 = std::uint32_t(w0);
+      h.w1 = std::uint32_t(w1);
+      h.sentence = w[w0].sentence;
+    }
+  }
+  std::sort(si.hits.begin(), si.hits.end(), [](const hit& a, const hit& b) {
+    return std::tie(a.atom, a.f, a.start, a.end) < std::tie(b.atom, b.f, b.start, b.end);
+  });
+  si.hits.erase(std::unique(si.hits.begin(), si.hits.end(),
+                            [](const hit& a, const hit& b) {
+                              return a.atom == b.atom && a.f == b.f && a.start == b.start &&
+                                     a.end == b.end;
+                            }),
+                si.hits.end());
+  for (std::uint32_t i = 0; i < si.hits.size(); ++i)
+    if (si.atom_ranges.empty() || si.atom_ranges.back().first != si.hits[i].atom)
+      si.atom_ranges.push_back({si.hits[i].atom, i});
+}
+
+// --- evaluation ------------------------------------------------------------------------------
+
+// A hit as seen by an expression leaf.
+struct leaf_hit {
+  const hit* h;
+  const expr* leaf;
+  const term* t = nullptr;              // list or inline term
+  const entity_list::ref* e = nullptr;  // entity alias
+};
+
+bool same_span(const leaf_hit& a, const leaf_hit& b) {
+  return a.h->f == b.h->f && a.h->start == b.h->start && a.h->end == b.h->end;
+}
+
+class evaluator {
+ public:
+  explicit evaluator(const scanned_item& si) : si_(si), rs_(si.rs) {}
+
+  bool eval(const expr& e, field_mask mask, std::vector<leaf_hit>* ev, explain_node* x) {
+    bool v = eval_inner(e, mask, ev, x);
+    if (x) {
+      x->text = e.text;
+      x->value = v;
+    }
+    return v;
+  }
+
+ private:
+  explain_node* child(explain_node* x) {
+    if (!x) return nullptr;
+    x->children.emplace_back();
+    return &x->children.back();
+  }
+
+  bool eval_inner(const expr& e, field_mask mask, std::vector<leaf_hit>* ev, explain_node* x) {
+    switch (e.kind) {
+      case expr::op::list:
+      case expr::op::phrase:
+      case expr::op::regex:
+      case expr::op::entity: {
+        std::vector<leaf_hit> hs;
+        gather(e, mask, hs);
+        if (hs.empty()) return false;
+        if (ev) ev->insert(ev->end(), hs.begin(), hs.end());
+        return true;
+      }
+      case expr::op::in:
+        return eval(*e.args[0], e.fields, ev, child(x));
+      case expr::op::not_: {
+        return !eval(*e.args[0], mask, nullptr, child(x));
+      }
+      case expr::op::and_: {
+        std::vector<leaf_hit> local;
+        bool all = true;
+        for (const auto& a : e.args) {
+          if (!eval(*a, mask, ev ? &local : nullptr, child(x))) {
+            all = false;
+            if (!x) break;  // no trace wanted: short-circuit
+          }
+        }
+        if (all && ev) ev->insert(ev->end(), local.begin(), local.end());
+        return all;
+      }
+      case expr::op::or_: {
+        bool any = false;
+        for (const auto& a : e.args) {
+          // Evidence from every true branch; without evidence or trace, the first true wins.
+          if (eval(*a, mask, ev, child(x))) {
+            any = true;
+            if (!ev && !x) break;
+          }
+        }
+        return any;
+      }
+      case expr::op::count: {
+        std::vector<leaf_hit> hs;
+        gather(*e.args[0], mask, hs);
+        if (x) {
+          auto* c = child(x);
+          c->text = e.args[0]->text + "  [" + std::to_string(hs.size()) + " hits]";
+          c->value = !hs.empty();
+        }
+        const auto n = static_cast<long>(hs.size());
+        bool v = false;
+        switch (e.compare) {
+          case expr::cmp::ge: v = n >= e.count; break;
+          case expr::cmp::gt: v = n > e.count; break;
+          case expr::cmp::eq: v = n == e.count; break;
+          case expr::cmp::le: v = n <= e.count; break;
+          case expr::cmp::lt: v = n < e.count; break;
+        }
+        if (v && ev) ev->insert(ev->end(), hs.begin(), hs.end());
+        return v;
+      }
+      case expr::op::near:
+        return eval_near(e, mask, ev, x);
+    }
+    return false;
+  }
+
+  // Hits of a hit-yielding expression (leaf, or, in), deduplicated by span.
+  void gather(const expr& e, field_mask mask, std::vector<leaf_hit>& out) {
+    const std::size_t first = out.size();
+    switch (e.kind) {
+      case expr::op::list: gather_list(e, mask, out); break;
+      case expr::op::phrase:
+      case expr::op::regex: {
+        auto [b, en] = si_.hits_of(e.own.atom);
+        for (auto* h = b; h != en; ++h)
+          if ((mask & mask_of(field(h->f))) && (!e.own.exact_case || case_ok(*h, e.own)))
+            out.push_back({h, &e, &e.own});
+        break;
+      }
+      case expr::op::entity: gather_entity(e, mask, out); break;
+      case expr::op::or_:
+        for (const auto& a : e.args) gather(*a, mask, out);
+        break;
+      case expr::op::in: gather(*e.args[0], e.fields, out); break;
+      default: break;
+    }
+    std::sort(out.begin() + first, out.end(), [](const leaf_hit& a, const leaf_hit& b) {
+      return std::tie(a.h->f, a.h->start, a.h->end) < std::tie(b.h->f, b.h->start, b.h->end);
+    });
+    out.erase(std::unique(out.begin() + first, out.end(), same_span), out.end());
+  }
+
+  bool case_ok(const hit& h, const term& t) {
+    return exact_case_ok(si_, h, t.original, !t.original.empty() && t.original.back() == '*');
+  }
+
+  void gather_list(const expr& e, field_mask mask, std::vector<leaf_hit>& out) {
+    const term_list& l = rs_.lists[e.list];
+    auto take = [&](std::uint32_t term_index, std::uint32_t atom) {
+      const term& t = l.terms[term_index];
+      auto [b, en] = si_.hits_of(atom);
+      for (auto* h = b; h != en; ++h)
+        if ((mask & mask_of(field(h->f))) && (!t.exact_case || case_ok(*h, t)))
+          out.push_back({h, &e, &t});
+    };
+    // Join the list's atoms with the item's hit atoms from the smaller side, so a list of
+    // thousands of terms costs nothing on an item with few hits.
+    if (l.by_atom.size() <= si_.atom_ranges.size()) {
+      for (const auto& [atom, ti] : l.by_atom) take(ti, atom);
+    } else {
+      for (const auto& [atom, first] : si_.atom_ranges) {
+        auto it = std::lower_bound(l.by_atom.begin(), l.by_atom.end(), std::make_pair(atom, 0u));
+        for (; it != l.by_atom.end() && it->first == atom; ++it) take(it->second, atom);
+      }
+    }
+  }
+
+  bool has_context(const hit& h) {
+    for (std::uint32_t a : rs_.context_atoms) {
+      auto [b, en] = si_.hits_of(a);
+      for (auto* c = b; c != en; ++c)
+        if (c->f == h.f && c->sentence == h.sentence) return true;
+    }
+    return false;
+  }
+
+  void gather_entity(const expr& e, field_mask mask, std::vector<leaf_hit>& out) {
+    const entity_list& l = rs_.entity_lists[e.list];
+    for (const auto& [atom, first] : si_.atom_ranges) {
+      auto it = std::lower_bound(l.by_atom.begin(), l.by_atom.end(), atom,
+                                 [](const entity_list::ref& r, std::uint32_t a) { return r.atom < a; });
+      for (; it != l.by_atom.end() && it->atom == atom; ++it) {
+        const entity_alias& al = l.entities[it->entity].aliases[it->alias];
+        auto [b, en] = si_.hits_of(atom);
+        for (auto* h = b; h != en; ++h) {
+          if (!(mask & mask_of(field(h->f)))) continue;
+          if (al.needs_context) {
+            if (!exact_case_ok(si_, *h, al.stripped, false) || !has_context(*h)) continue;
+          }
+          out.push_back({h, &e, nullptr, &*it});
+        }
+      }
+    }
+  }
+
+  bool eval_near(const expr& e, field_mask mask, std::vector<leaf_hit>* ev, explain_node* x) {
+    const std::size_t k = e.args.size();
+    std::vector<std::vector<leaf_hit>> args(k);
+    for (std::size_t i = 0; i < k; ++i) {
+      gather(*e.args[i], mask, args[i]);
+      if (x) {
+        auto* c = child(x);
+        c->text = e.args[i]->text + "  [" + std::to_string(args[i].size()) + " hits]";
+        c->value = !args[i].empty();
+      }
+    }
+    for (const auto& a : args)
+      if (a.empty()) return false;
+    bool found = false;
+    std::set<std::pair<std::size_t, std::size_t>> used;  // (arg, index) in some window
+    std::vector<std::size_t> chosen(k);
+    std::size_t budget = near_budget;
+    // Depth-first over one hit per argument, pruned as soon as the window is too wide.
+    auto rec = [&](auto& self, std::size_t i, std::uint32_t min_end, std::uint32_t max_start) -> void {
+      if (budget == 0) return;
+      if (i == k) {
+        found = true;
+        for (std::size_t j = 0; j < k; ++j) used.insert({j, chosen[j]});
+        return;
+      }
+      for (std::size_t n = 0; n < args[i].size() && budget > 0; ++n) {
+        --budget;
+        const hit& h = *args[i][n].h;
+        if (i > 0) {
+          const hit& first = *args[0][chosen[0]].h;
+          if (h.f != first.f) continue;
+          if (e.sentence_scope && h.sentence != first.sentence) continue;
+          if (e.ordered && h.start < args[i - 1][chosen[i - 1]].h->end) continue;
+          bool dup = false;
+          for (std::size_t j = 0; j < i && !dup; ++j) dup = same_span(args[j][chosen[j]], args[i][n]);
+          if (dup) continue;
+        }
+        std::uint32_t mn = i == 0 ? h.w1 : std::min(min_end, h.w1);
+        std::uint32_t mx = i == 0 ? h.w0 : std::max(max_start, h.w0);
+        if (mx > mn && mx - mn - 1 > std::uint32_t(e.within)) continue;
+        chosen[i] = n;
+        self(self, i + 1, mn, mx);
+        if (found && !ev) return;  // only the truth is wanted
+      }
+    };
+    rec(rec, 0, 0, 0);
+    if (found && ev)
+      for (const auto& [a, n] : used) ev->push_back(args[a][n]);
+    return found;
+  }
+
+  const scanned_item& si_;
+  const ruleset& rs_;
+};
+
+// --- evidence --------------------------------------------------------------------------------
+
+std::string collapse(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      space = true;
+      continue;
+    }
+    // Keep one space at the edges too: the pieces around the hit are joined afterwards.
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  if (space) out += ' ';
+  return out;
+}
+
+void make_snippet(const prepared_field& f, const hit& h, std::uint32_t os, std::uint32_t oe,
+                  evidence_entry& out) {
+  std::uint32_t ss = os, se = oe;
+  const auto& w = f.words;
+  if (!w.empty() && h.w0 < w.size()) {
+    const std::uint32_t sent = w[h.w0].sentence;
+    std::size_t a = h.w0, b = h.w0;
+    while (a > 0 && w[a - 1].sentence == sent) --a;
+    while (b + 1 < w.size() && w[b + 1].sentence == sent) ++b;
+    auto [s1, e1] = to_original(f, w[a].start, w[a].end);
+    auto [s2, e2] = to_original(f, w[b].start, w[b].end);
+    (void)e1;
+    (void)s2;
+    ss = std::min(s1, os);
+    se = std::max(e2, oe);
+    if (se < f.original.size() && std::string_view(".!?\"'").find(f.original[se]) != std::string_view::npos)
+      ++se;
+  }
+  // Keep about 240 bytes, centred on the hit, cut at spaces.
+  constexpr std::uint32_t max_len = 240;
+  std::string_view o = f.original;
+  std::string pre_dots, post_dots;
+  if (se - ss > max_len) {
+    const std::uint32_t hit_len = oe - os;
+    const std::uint32_t room = hit_len >= max_len ? 0 : max_len - hit_len;
+    std::uint32_t before = std::min(os - ss, room / 2);
+    std::uint32_t after = std::min(se - oe, room - before);
+    before = std::min(os - ss, room - after);
+    std::uint32_t ns = os - before, ne = oe + after;
+    if (ns > ss) {
+      auto sp = o.substr(ns, os - ns).find(' ');
+      ns = sp == std::string_view::npos ? os : ns + std::uint32_t(sp) + 1;
+      pre_dots = "…";
+    }
+    if (ne < se) {
+      auto sp = o.substr(oe, ne - oe).rfind(' ');
+      ne = sp == std::string_view::npos ? oe : oe + std::uint32_t(sp);
+      post_dots = "…";
+    }
+    ss = ns;
+    se = ne;
+  }
+  std::string pre = pre_dots + collapse(o.substr(ss, os - ss));
+  std::string mid = collapse(o.substr(os, oe - os));
+  std::string post = collapse(o.substr(oe, se - oe)) + post_dots;
+  while (!pre.empty() && pre.front() == ' ') pre.erase(0, 1);
+  while (!post.empty() && post.back() == ' ') post.pop_back();
+  out.snippet = pre + mid + post;
+  out.mark_start = std::uint32_t(pre.size());
+  out.mark_end = std::uint32_t(pre.size() + mid.size());
+}
+
+rule_match build_match(const ruleset& rs, const scanned_item& si, const rule& r,
+                       std::vector<leaf_hit>& ev) {
+  rule_match m;
+  m.matched_rule = &r;
+  std::sort(ev.begin(), ev.end(), [](const leaf_hit& a, const leaf_hit& b) {
+    return std::tie(a.h->f, a.h->start, a.h->end) < std::tie(b.h->f, b.h->start, b.h->end);
+  });
+  std::set<std::string> entity_ids;
+  constexpr std::size_t max_evidence = 50;
+  for (std::size_t i = 0; i < ev.size(); ++i) {
+    const leaf_hit& lh = ev[i];
+    const prepared_field& f = si.fields[lh.h->f];
+    auto [os, oe] = to_original(f, lh.h->start, lh.h->end);
+    if (lh.e) {
+      const entity_list& l = rs.entity_lists[lh.leaf->list];
+      const entity& en = l.entities[lh.e->entity];
+      const entity_alias& al = en.aliases[lh.e->alias];
+      if (entity_ids.insert(en.id).second)
+        m.entities.push_back({en.id, en.name, en.type, f.original.substr(os, oe - os), l.name,
+                              en.programs, al.ambiguous});
+    }
+    if (i > 0 && same_span(ev[i - 1], lh)) continue;
+    if (m.evidence.size() >= max_evidence) continue;
+    evidence_entry e;
+    e.where = field(lh.h->f);
+    if (lh.leaf->kind == expr::op::list) e.list = rs.lists[lh.leaf->list].name;
+    else if (lh.leaf->kind == expr::op::entity) e.list = rs.entity_lists[lh.leaf->list].name;
+    else e.term = lh.leaf->text;
+    e.text = f.original.substr(os, oe - os);
+    e.start = os;
+    e.end = oe;
+    make_snippet(f, *lh.h, os, oe, e);
+    m.evidence.push_back(std::move(e));
+  }
+  return m;
+}
+
+void collect_atoms(const ruleset& rs, const expr& e, std::vector<std::uint32_t>& out) {
+  switch (e.kind) {
+    case expr::op::list:
+      for (const auto& t : rs.lists[e.list].terms) out.push_back(t.atom);
+      break;
+    case expr::op::phrase:
+    case expr::op::regex:
+      out.push_back(e.own.atom);
+      break;
+    case expr::op::entity:
+      for (const auto& r : rs.entity_lists[e.list].by_atom) out.push_back(r.atom);
+      out.insert(out.end(), rs.context_atoms.begin(), rs.context_atoms.end());
+      break;
+    default:
+      break;
+  }
+  for (const auto& a : e.args) collect_atoms(rs, *a, out);
+}
+
+field_mask fields_used(const expr& e) {
+  field_mask m = e.kind == expr::op::in ? e.fields : 0;
+  for (const auto& a : e.args) m |= fields_used(*a);
+  return m;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::string compile_database(ruleset& rs) {
+  rs.rules_of_atom.assign(rs.atoms.size(), {});
+  rs.always_rules.clear();
+  rs.scanned_fields = 0;
+  {
+    scanned_item empty(rs);
+    for (std::uint32_t i = 0; i < rs.rules.size(); ++i) {
+      rule& r = rs.rules[i];
+      if (!r.root) continue;
+      rs.scanned_fields |= r.fields | fields_used(*r.root);
+      std::vector<std::uint32_t> atoms;
+      collect_atoms(rs, *r.root, atoms);
+      std::sort(atoms.begin(), atoms.end());
+      atoms.erase(std::unique(atoms.begin(), atoms.end()), atoms.end());
+      for (auto a : atoms) rs.rules_of_atom[a].push_back(i);
+      evaluator ev(empty);
+      r.fires_without_hits = ev.eval(*r.root, r.fields, nullptr, nullptr);
+      if (r.fires_without_hits) rs.always_rules.push_back(i);
+    }
+  }
+  if (rs.atoms.empty()) return {};
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags, ids;
+  std::vector<std::string> patterns;
+  patterns.reserve(rs.atoms.size());
+  for (std::uint32_t i = 0; i < rs.atoms.size(); ++i) {
+    const atom& a = rs.atoms[i];
+    if (a.type == atom::kind::regex) {
+      // The interned pattern carries "\x01flags" to keep differently-flagged regexes apart.
+      auto cut = a.pattern.rfind('\x01');
+      patterns.push_back(a.pattern.substr(0, cut));
+      flags.push_back(regex_flags(a.pattern.substr(cut + 1)));
+    } else {
+      patterns.push_back(a.pattern);
+      flags.push_back(0);
+    }
+    ids.push_back(i);
+  }
+  for (const auto& p : patterns) exprs.push_back(p.c_str());
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), unsigned(exprs.size()), HS_MODE_BLOCK,
+                       nullptr, &db, &err) != HS_SUCCESS) {
+    std::string m = "cannot compile the ruleset";
+    if (err) {
+      if (err->expression >= 0 && std::size_t(err->expression) < rs.atoms.size())
+        m += " at term '" + rs.atoms[err->expression].display + "'";
+      m += std::string(": ") + (err->message ? err->message : "?");
+      hs_free_compile_error(err);
+    }
+    return m;
+  }
+  rs.db = hs_database(db);
+  return {};
+}
+
+}  // namespace detail
+
+std::vector<rule_match> match(const ruleset& rs, const item& it) {
+  scanned_item si(rs);
+  scan(si, it);
+  std::vector<std::uint32_t> candidates = rs.always_rules;
+  for (const auto& [atom, first] : si.atom_ranges)
+    candidates.insert(candidates.end(), rs.rules_of_atom[atom].begin(), rs.rules_of_atom[atom].end());
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<rule_match> out;
+  evaluator ev(si);
+  for (auto i : candidates) {
+    const rule& r = rs.rules[i];
+    std::vector<leaf_hit> hits;
+    if (ev.eval(*r.root, r.fields, &hits, nullptr)) out.push_back(build_match(rs, si, r, hits));
+  }
+  return out;
+}
+
+bool match_rule(const ruleset& rs, std::size_t rule_index, const item& it, explain_node* trace) {
+  scanned_item si(rs);
+  scan(si, it);
+  evaluator ev(si);
+  const rule& r = rs.rules[rule_index];
+  return ev.eval(*r.root, r.fields, nullptr, trace);
+}
+
+std::vector<rule_explanation> explain(const ruleset& rs, const item& it) {
+  scanned_item si(rs);
+  scan(si, it);
+  evaluator ev(si);
+  std::vector<rule_explanation> out;
+  for (const auto& r : rs.rules) {
+    rule_explanation x;
+    x.explained_rule = &r;
+    x.fired = ev.eval(*r.root, r.fields, nullptr, &x.tree);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::string format_explain(const explain_node& n, int indent) {
+  std::string s(std::size_t(indent) * 2, ' ');
+  s += n.value ? "true   " : "false  ";
+  s += n.text + "\n";
+  for (const auto& c : n.children) s += format_explain(c, indent + 1);
+  return s;
+}
+
+item item_for_test(const rule_test& t) {
+  item it;
+  it.id = "test";
+  it.title = t.fields[int(field::title)];
+  it.summary = t.fields[int(field::summary)];
+  it.content = t.fields[int(field::content)];
+  if (!t.fields[int(field::author)].empty()) it.authors.push_back(t.fields[int(field::author)]);
+  if (!t.fields[int(field::category)].empty())
+    it.categories.push_back(t.fields[int(field::category)]);
+  it.link = t.fields[int(field::link)];
+  return it;
+}
+
+test_report run_tests(const ruleset& rs) {
+  test_report rep;
+  for (std::size_t i = 0; i < rs.rules.size(); ++i) {
+    for (const auto& t : rs.rules[i].tests) {
+      ++rep.tests;
+      explain_node trace;
+      bool got = match_rule(rs, i, item_for_test(t), &trace);
+      if (got != t.expect_match) rep.failures.push_back({&rs.rules[i], &t, std::move(trace)});
+    }
+  }
+  return rep;
+}
+
+}  // namespace sanctwatch::engine

@@ -1,0 +1,142 @@
+#pragma once
+/// The loaded, compiled ruleset: term lists, entity lists, rules with their expression trees,
+/// and the one Hyperscan database holding every term, phrase, regex and entity alias.
+/// Built by load_ruleset() (load.hpp); immutable afterwards and safe to share between threads
+/// (matching uses a per-thread Hyperscan scratch).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/severity.hpp"
+#include "engine/hs_handle.hpp"
+
+namespace sanctwatch::engine {
+
+/// The text fields of an item that rules can look at.
+enum class field : std::uint8_t { title, summary, content, author, category, link };
+inline constexpr int field_count = 6;
+using field_mask = std::uint8_t;
+inline constexpr field_mask mask_of(field f) { return field_mask(1u << unsigned(f)); }
+/// title, summary, content: the default when a rule names no `fields:`.
+inline constexpr field_mask default_fields = 0x07;
+const char* field_name(field f);
+
+
+/// A position in a rule or entity file, 1-based, for error messages.
+struct location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+/// One Hyperscan expression. Phrases are compiled without start-of-match tracking (it costs
+/// throughput); their start is recovered by walking the tokens backwards from the end.
+struct atom {
+  enum class kind : std::uint8_t { phrase, regex };
+  kind type = kind::phrase;
+  std::vector<std::string> tokens;  ///< phrase: normalized word tokens
+  std::vector<bool> prefix;         ///< phrase: token ends with `*`
+  std::string pattern;              ///< the Hyperscan expression
+  std::string display;              ///< how it was written, for messages
+};
+
+/// A term as written in a list or expression: an atom plus the exact-case requirement.
+struct term {
+  std::uint32_t atom = 0;
+  bool exact_case = false;
+  std::string original;  ///< as written (exact-case terms compare against it)
+  location where;
+};
+
+struct term_list {
+  std::string name;
+  std::vector<term> terms;
+  location where;
+  /// (atom, index into terms) sorted by atom: joins against an item's hits.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> by_atom;
+};
+
+struct entity_alias {
+  std::string name;      ///< as written
+  std::string stripped;  ///< legal forms removed, as written otherwise
+  bool weak = false;
+  bool needs_context = false;  ///< short, common, acronym or weak: exact case + context term
+  bool ambiguous = false;      ///< the same matching form belongs to several entities
+  std::uint32_t atom = 0;
+};
+
+struct entity {
+  std::string id;  ///< "watched:huawei"
+  std::string type;
+  std::string name;
+  std::vector<std::string> programs;
+  std::vector<entity_alias> aliases;
+};
+
+struct entity_list {
+  std::string name;
+  std::vector<entity> entities;
+  location where;
+  /// (atom, entity index, alias index) sorted by atom.
+  struct ref {
+    std::uint32_t atom, entity, alias;
+  };
+  std::vector<ref> by_atom;
+};
+
+/// A node of a `when:` expression.
+struct expr {
+  enum class op : std::uint8_t { list, phrase, regex, entity, near, count, in, and_, or_, not_ };
+  enum class cmp : std::uint8_t { ge, gt, eq, le, lt };
+  op kind = op::list;
+  std::string text;  ///< the source text of this node, for --explain
+  std::uint32_t offset = 0;  ///< byte offset of the node in the when string
+  std::vector<std::unique_ptr<expr>> args;
+  std::string name;        ///< list / entity: the list name as written, without '@'
+  std::uint32_t list = 0;  ///< list / entity: index into ruleset lists / entity_lists
+  std::string regex_flags; ///< regex: the flags after the closing '/'
+  term own;                ///< phrase / regex: the term
+  int within = 10;         ///< near
+  bool sentence_scope = false, ordered = false;  ///< near
+  cmp compare = cmp::ge;   ///< count
+  int count = 1;           ///< count
+  field_mask fields = 0;   ///< in
+};
+
+struct rule_test {
+  bool expect_match = true;
+  std::string fields[field_count];  ///< title, summary, content, author, category, link
+  std::string label;                ///< the text shown in failures
+  location where;
+};
+
+struct rule {
+  std::string id, title, description;
+  severity level = severity::medium;
+  std::vector<std::string> tags;
+  field_mask fields = default_fields;
+  std::string when;
+  std::unique_ptr<expr> root;
+  std::vector<rule_test> tests;
+  location where;
+  bool fires_without_hits = false;  ///< e.g. `not @x`: evaluated on every item
+};
+
+struct ruleset {
+  std::vector<atom> atoms;
+  std::vector<term_list> lists;
+  std::vector<entity_list> entity_lists;
+  std::vector<rule> rules;
+  std::vector<std::uint32_t> context_atoms;  ///< sanctions/export-control context for entities
+  /// atom -> indexes of the rules whose expression can use it (for candidate selection).
+  std::vector<std::vector<std::uint32_t>> rules_of_atom;
+  std::vector<std::uint32_t> always_rules;  ///< fires_without_hits
+  field_mask scanned_fields = default_fields;
+  std::string hash;  ///< sha256 hex of the loaded files' bytes
+  std::vector<std::string> files;
+  hs_database db;
+};
+
+}  // namespace sanctwatch::engine
