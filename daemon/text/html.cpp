@@ -22,7 +22,7 @@ static_assert(std::is_sorted(std::begin(k_entities), std::end(k_entities),
                              [](const entity& a, const entity& b) { return a.name < b.name; }),
               "binary search needs the table sorted");
 
-constexpr std::size_t k_longest_name = 32;  // "CounterClockwiseContourIntegral;"
+constexpr std::size_t k_longest_name = 32;   // "CounterClockwiseContourIntegral;"
 constexpr std::size_t k_longest_legacy = 6;  // "curren", "middot", ...
 
 const entity* find_entity(std::string_view name) {
@@ -38,9 +38,7 @@ bool is_hex_digit(unsigned char c) {
   return is_ascii_digit(c) || static_cast<unsigned char>((c | 0x20) - 'a') < 6;
 }
 int hex_value(unsigned char c) { return is_ascii_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10; }
-char ascii_lower(unsigned char c) {
-  return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-}
+char ascii_lower(unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); }
 
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
@@ -132,41 +130,76 @@ struct tag_entry {
 
 // Sorted by name for binary search.
 constexpr tag_entry k_tags[] = {
-    {"address", tag_kind::block},     {"article", tag_kind::block},
-    {"aside", tag_kind::block},       {"audio", tag_kind::nested_skip},
-    {"blockquote", tag_kind::block},  {"body", tag_kind::body},
-    {"br", tag_kind::block},          {"button", tag_kind::cell},
-    {"canvas", tag_kind::nested_skip}, {"caption", tag_kind::block},
-    {"center", tag_kind::block},      {"dd", tag_kind::block},
-    {"details", tag_kind::block},     {"dialog", tag_kind::block},
-    {"dir", tag_kind::block},         {"div", tag_kind::block},
-    {"dl", tag_kind::block},          {"dt", tag_kind::block},
-    {"fieldset", tag_kind::block},    {"figcaption", tag_kind::block},
-    {"figure", tag_kind::block},      {"footer", tag_kind::block},
-    {"form", tag_kind::block},        {"frameset", tag_kind::block},
-    {"h1", tag_kind::block},          {"h2", tag_kind::block},
-    {"h3", tag_kind::block},          {"h4", tag_kind::block},
-    {"h5", tag_kind::block},          {"h6", tag_kind::block},
-    {"head", tag_kind::head},         {"header", tag_kind::block},
-    {"hgroup", tag_kind::block},      {"hr", tag_kind::block},
-    {"html", tag_kind::block},        {"iframe", tag_kind::raw_skip},
-    {"img", tag_kind::cell},          {"input", tag_kind::cell},
-    {"legend", tag_kind::block},      {"li", tag_kind::block},
-    {"main", tag_kind::block},        {"menu", tag_kind::block},
-    {"nav", tag_kind::block},         {"noembed", tag_kind::raw_skip},
-    {"noframes", tag_kind::raw_skip}, {"noscript", tag_kind::nested_skip},
-    {"object", tag_kind::nested_skip}, {"ol", tag_kind::block},
-    {"option", tag_kind::block},      {"p", tag_kind::block},
-    {"pre", tag_kind::pre},           {"script", tag_kind::raw_skip},
-    {"section", tag_kind::block},     {"select", tag_kind::cell},
-    {"style", tag_kind::raw_skip},    {"summary", tag_kind::block},
-    {"svg", tag_kind::nested_skip},   {"table", tag_kind::block},
-    {"tbody", tag_kind::block},       {"td", tag_kind::cell},
-    {"template", tag_kind::nested_skip}, {"textarea", tag_kind::raw_skip},
-    {"tfoot", tag_kind::block},       {"th", tag_kind::cell},
-    {"thead", tag_kind::block},       {"title", tag_kind::raw_skip},
-    {"tr", tag_kind::block},          {"ul", tag_kind::block},
-    {"video", tag_kind::nested_skip}, {"xmp", tag_kind::raw_skip},
+    {"address", tag_kind::block},
+    {"article", tag_kind::block},
+    {"aside", tag_kind::block},
+    {"audio", tag_kind::nested_skip},
+    {"blockquote", tag_kind::block},
+    {"body", tag_kind::body},
+    {"br", tag_kind::block},
+    {"button", tag_kind::cell},
+    {"canvas", tag_kind::nested_skip},
+    {"caption", tag_kind::block},
+    {"center", tag_kind::block},
+    {"dd", tag_kind::block},
+    {"details", tag_kind::block},
+    {"dialog", tag_kind::block},
+    {"dir", tag_kind::block},
+    {"div", tag_kind::block},
+    {"dl", tag_kind::block},
+    {"dt", tag_kind::block},
+    {"fieldset", tag_kind::block},
+    {"figcaption", tag_kind::block},
+    {"figure", tag_kind::block},
+    {"footer", tag_kind::block},
+    {"form", tag_kind::block},
+    {"frameset", tag_kind::block},
+    {"h1", tag_kind::block},
+    {"h2", tag_kind::block},
+    {"h3", tag_kind::block},
+    {"h4", tag_kind::block},
+    {"h5", tag_kind::block},
+    {"h6", tag_kind::block},
+    {"head", tag_kind::head},
+    {"header", tag_kind::block},
+    {"hgroup", tag_kind::block},
+    {"hr", tag_kind::block},
+    {"html", tag_kind::block},
+    {"iframe", tag_kind::raw_skip},
+    {"img", tag_kind::cell},
+    {"input", tag_kind::cell},
+    {"legend", tag_kind::block},
+    {"li", tag_kind::block},
+    {"main", tag_kind::block},
+    {"menu", tag_kind::block},
+    {"nav", tag_kind::block},
+    {"noembed", tag_kind::raw_skip},
+    {"noframes", tag_kind::raw_skip},
+    {"noscript", tag_kind::nested_skip},
+    {"object", tag_kind::nested_skip},
+    {"ol", tag_kind::block},
+    {"option", tag_kind::block},
+    {"p", tag_kind::block},
+    {"pre", tag_kind::pre},
+    {"script", tag_kind::raw_skip},
+    {"section", tag_kind::block},
+    {"select", tag_kind::cell},
+    {"style", tag_kind::raw_skip},
+    {"summary", tag_kind::block},
+    {"svg", tag_kind::nested_skip},
+    {"table", tag_kind::block},
+    {"tbody", tag_kind::block},
+    {"td", tag_kind::cell},
+    {"template", tag_kind::nested_skip},
+    {"textarea", tag_kind::raw_skip},
+    {"tfoot", tag_kind::block},
+    {"th", tag_kind::cell},
+    {"thead", tag_kind::block},
+    {"title", tag_kind::raw_skip},
+    {"tr", tag_kind::block},
+    {"ul", tag_kind::block},
+    {"video", tag_kind::nested_skip},
+    {"xmp", tag_kind::raw_skip},
 };
 
 tag_kind classify_tag(std::string_view lower_name) {
@@ -289,7 +322,7 @@ class tokenizer {
     if (c == '/') {
       if (j + 1 < n && is_ascii_alpha(s_[j + 1])) return tag(j + 1, true);
       if (j + 1 < n && s_[j + 1] == '>') return j + 2;  // `</>` is ignored
-      return skip_past(j, '>');                          // bogus comment
+      return skip_past(j, '>');                         // bogus comment
     }
     if (is_ascii_alpha(c)) return tag(j, false);
     raw("<");  // "a < b" is text

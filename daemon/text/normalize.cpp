@@ -1,6 +1,7 @@
 #include "text/normalize.hpp"
 
-#include <unicode/unorm2.h>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
 #include <unicode/utf16.h>
 
 #include <array>
@@ -12,18 +13,18 @@ namespace sanctwatch::text {
 namespace {
 
 struct normalizers {
-  const UNormalizer2* nfkc_cf;
-  const UNormalizer2* nfd;
-  const UNormalizer2* nfc;
+  const icu::Normalizer2* nfkc_cf;
+  const icu::Normalizer2* nfd;
+  const icu::Normalizer2* nfc;
 };
 
-const normalizers& icu() {
+const normalizers& icu_normalizers() {
   static const normalizers n = [] {
     UErrorCode status = U_ZERO_ERROR;
     normalizers r{};
-    r.nfkc_cf = unorm2_getNFKCCasefoldInstance(&status);
-    r.nfd = unorm2_getNFDInstance(&status);
-    r.nfc = unorm2_getNFCInstance(&status);
+    r.nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    r.nfd = icu::Normalizer2::getNFDInstance(status);
+    r.nfc = icu::Normalizer2::getNFCInstance(status);
     // Missing ICU data is an installation problem, not an input problem: fail at startup.
     if (U_FAILURE(status)) throw std::runtime_error("ICU normalization data unavailable");
     return r;
@@ -46,22 +47,49 @@ const char* special_mapping(char32_t c) {
   if (c < 0x00A0) return c == 0x0085 ? "\n" : nullptr;
   if (c < 0x0200) {
     switch (c) {
-      case 0x00A0: return " ";
-      case 0x00AB: case 0x00BB: return "\"";
-      case 0x00B4: return "'";
-      case 0x00C6: case 0x00E6: return "ae";
-      case 0x00D0: case 0x00F0: return "d";
-      case 0x00D8: case 0x00F8: return "o";
-      case 0x00DE: case 0x00FE: return "th";
-      case 0x0110: case 0x0111: return "d";
-      case 0x0126: case 0x0127: return "h";
-      case 0x0131: return "i";
-      case 0x0141: case 0x0142: return "l";
-      case 0x0152: case 0x0153: return "oe";
-      case 0x0166: case 0x0167: return "t";
-      case 0x0180: return "b";
-      case 0x01B5: case 0x01B6: return "z";
-      default: return nullptr;
+      case 0x00A0:
+        return " ";
+      case 0x00AB:
+      case 0x00BB:
+        return "\"";
+      case 0x00B4:
+        return "'";
+      case 0x00C6:
+      case 0x00E6:
+        return "ae";
+      case 0x00D0:
+      case 0x00F0:
+        return "d";
+      case 0x00D8:
+      case 0x00F8:
+        return "o";
+      case 0x00DE:
+      case 0x00FE:
+        return "th";
+      case 0x0110:
+      case 0x0111:
+        return "d";
+      case 0x0126:
+      case 0x0127:
+        return "h";
+      case 0x0131:
+        return "i";
+      case 0x0141:
+      case 0x0142:
+        return "l";
+      case 0x0152:
+      case 0x0153:
+        return "oe";
+      case 0x0166:
+      case 0x0167:
+        return "t";
+      case 0x0180:
+        return "b";
+      case 0x01B5:
+      case 0x01B6:
+        return "z";
+      default:
+        return nullptr;
     }
   }
   if (c == 0x02BC) return "'";  // modifier letter apostrophe, typed for ’ by some keyboards
@@ -71,23 +99,48 @@ const char* special_mapping(char32_t c) {
     if (c <= 0x200A || c == 0x202F || c == 0x205F) return " ";
     if (c >= 0x2010 && c <= 0x2015) return "-";
     switch (c) {
-      case 0x2018: case 0x2019: case 0x201A: case 0x201B:
-      case 0x2032: case 0x2035: case 0x2039: case 0x203A:
+      case 0x2018:
+      case 0x2019:
+      case 0x201A:
+      case 0x201B:
+      case 0x2032:
+      case 0x2035:
+      case 0x2039:
+      case 0x203A:
         return "'";
-      case 0x201C: case 0x201D: case 0x201E: case 0x201F: case 0x2033: case 0x2036:
+      case 0x201C:
+      case 0x201D:
+      case 0x201E:
+      case 0x201F:
+      case 0x2033:
+      case 0x2036:
         return "\"";
-      case 0x2028: case 0x2029:
+      case 0x2028:
+      case 0x2029:
         return "\n";
       default:
         return nullptr;
     }
   }
   switch (c) {
-    case 0x2212: case 0x2E3A: case 0x2E3B: case 0xFE58: case 0xFE63: case 0xFF0D: return "-";
-    case 0x3000: return " ";
-    case 0x301D: case 0x301E: case 0x301F: case 0xFF02: return "\"";
-    case 0xFF07: return "'";
-    default: return nullptr;
+    case 0x2212:
+    case 0x2E3A:
+    case 0x2E3B:
+    case 0xFE58:
+    case 0xFE63:
+    case 0xFF0D:
+      return "-";
+    case 0x3000:
+      return " ";
+    case 0x301D:
+    case 0x301E:
+    case 0x301F:
+    case 0xFF02:
+      return "\"";
+    case 0xFF07:
+      return "'";
+    default:
+      return nullptr;
   }
 }
 
@@ -173,47 +226,172 @@ constexpr ascii_tables k_ascii = make_ascii_tables();
 
 bool is_word_byte(unsigned char c) { return c >= 0x80 || k_ascii.word[c]; }
 
-// Whether a BMP code point, alone between normalization boundaries, comes out unchanged;
-// computed once per code point and shared by all threads (racing writers store the same value).
+void append_utf16(std::u16string& s, char32_t cp) {
+  if (cp < 0x10000) {
+    s.push_back(static_cast<char16_t>(cp));
+  } else {
+    s.push_back(static_cast<char16_t>(U16_LEAD(cp)));
+    s.push_back(static_cast<char16_t>(U16_TRAIL(cp)));
+  }
+}
+
+// Buffers reused from one cluster to the next, so folding does not allocate per character.
+struct fold_scratch {
+  icu::UnicodeString folded, decomposed, composed;
+  std::u16string mid;
+};
+
+// The slow path for one cluster: NFKC_Casefold, then NFD to expose the diacritics, drop them
+// and apply the special mappings, then NFC to put back what NFD took apart (Hangul, ...).
+// Appends UTF-8 to `out`.
+void fold_cluster(const std::u16string& src, fold_scratch& s, std::string& out) {
+  const normalizers& n = icu_normalizers();
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::UnicodeString in(false, reinterpret_cast<const UChar*>(src.data()),
+                              static_cast<std::int32_t>(src.size()));
+  n.nfkc_cf->normalize(in, s.folded, status);
+  n.nfd->normalize(s.folded, s.decomposed, status);
+  if (U_FAILURE(status)) {
+    out += "\xEF\xBF\xBD";
+    return;
+  }
+  s.mid.clear();
+  bool changed = false;
+  const UChar* d = s.decomposed.getBuffer();
+  const std::int32_t dlen = s.decomposed.length();
+  for (std::int32_t k = 0; k < dlen;) {
+    UChar32 c;
+    U16_NEXT(d, k, dlen, c);
+    const auto cp = static_cast<char32_t>(c);
+    if (is_stripped_mark(cp)) {
+      changed = true;
+    } else if (const char* m = special_mapping(cp)) {
+      changed = true;
+      while (*m != '\0') s.mid.push_back(static_cast<char16_t>(*m++));
+    } else {
+      append_utf16(s.mid, cp);
+    }
+  }
+  const icu::UnicodeString* result = &s.folded;
+  if (changed) {
+    const icu::UnicodeString mid(false, reinterpret_cast<const UChar*>(s.mid.data()),
+                                 static_cast<std::int32_t>(s.mid.size()));
+    n.nfc->normalize(mid, s.composed, status);
+    if (U_FAILURE(status)) {
+      out += "\xEF\xBF\xBD";
+      return;
+    }
+    result = &s.composed;
+  }
+  const UChar* r = result->getBuffer();
+  const std::int32_t rlen = result->length();
+  for (std::int32_t k = 0; k < rlen;) {
+    UChar32 c;
+    U16_NEXT(r, k, rlen, c);
+    char buf[4];
+    out.append(buf, encode_utf8(static_cast<char32_t>(c), buf));
+  }
+}
+
+// What a code point standing alone between normalization boundaries becomes, precomputed for
+// the blocks news text draws its non-ASCII from (Latin, Greek, Cyrillic, ..., punctuation,
+// full-width forms): this skips ICU entirely for them, boundary test included.
+class singleton_table {
+ public:
+  struct info {
+    std::uint32_t offset;  ///< of the mapping in pool_
+    std::uint8_t len;      ///< of the mapping
+    bool boundary;         ///< normalization boundary before the code point
+    bool pass;             ///< maps to itself
+  };
+
+  static const singleton_table& get() {
+    static const singleton_table t;
+    return t;
+  }
+
+  const info* find(char32_t c) const {
+    if (c >= k_low_begin && c < k_low_end) return &low_[c - k_low_begin];
+    if (c >= k_wide_begin && c < k_wide_end) return &wide_[c - k_wide_begin];
+    return nullptr;
+  }
+
+  std::string_view mapping(const info& i) const { return {pool_.data() + i.offset, i.len}; }
+
+ private:
+  static constexpr char32_t k_low_begin = 0x80, k_low_end = 0x2500;
+  static constexpr char32_t k_wide_begin = 0xFF00, k_wide_end = 0xFFF0;
+
+  singleton_table() {
+    fold_scratch scratch;
+    low_.reserve(k_low_end - k_low_begin);
+    for (char32_t c = k_low_begin; c < k_low_end; ++c) low_.push_back(make(c, scratch));
+    for (char32_t c = k_wide_begin; c < k_wide_end; ++c) wide_.push_back(make(c, scratch));
+  }
+
+  info make(char32_t c, fold_scratch& scratch) {
+    info i{};
+    i.boundary = icu_normalizers().nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(c));
+    std::string mapped;
+    if (const char* m = special_mapping(c)) {
+      mapped = m;
+    } else {
+      std::u16string src;
+      append_utf16(src, c);
+      fold_cluster(src, scratch, mapped);
+    }
+    char self[4];
+    const std::size_t self_len = encode_utf8(c, self);
+    i.pass = mapped == std::string_view(self, self_len);
+    i.offset = static_cast<std::uint32_t>(pool_.size());
+    i.len = static_cast<std::uint8_t>(mapped.size());
+    if (!i.pass) pool_ += mapped;
+    return i;
+  }
+
+  std::vector<info> low_, wide_;
+  std::string pool_;
+};
+
+// Blocks with no decompositions, no case and no combining behaviour: their code points pass
+// unchanged and always start a cluster.
+bool is_inert_block(char32_t c) {
+  return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+         (c >= 0xAC00 && c <= 0xD7A3);
+}
+
+// Whether any other code point, alone between boundaries, comes out unchanged; computed once
+// per BMP code point and shared by all threads (racing writers store the same value).
 class passthrough_cache {
  public:
-  bool passes(char32_t c) {
-    if (c >= 0x10000) return compute(c);
+  static passthrough_cache& get() {
+    static passthrough_cache c;
+    return c;
+  }
+
+  bool passes(char32_t c, fold_scratch& scratch) {
+    if (c >= 0x10000) return compute(c, scratch);
     std::uint8_t v = state_[c].load(std::memory_order_relaxed);
     if (v == 0) {
-      v = compute(c) ? 1 : 2;
+      v = compute(c, scratch) ? 1 : 2;
       state_[c].store(v, std::memory_order_relaxed);
     }
     return v == 1;
   }
 
  private:
-  static bool compute(char32_t c) {
-    if (special_mapping(c) != nullptr || is_stripped_mark(c)) return false;
-    const normalizers& n = icu();
-    UChar buf[2];
-    std::int32_t len = 0;
-    U16_APPEND_UNSAFE(buf, len, c);
-    UErrorCode status = U_ZERO_ERROR;
-    if (!unorm2_isNormalized(n.nfkc_cf, buf, len, &status) || U_FAILURE(status)) return false;
-    UChar decomposed[32];
-    const std::int32_t dlen = unorm2_normalize(n.nfd, buf, len, decomposed, 32, &status);
-    if (U_FAILURE(status)) return false;
-    for (std::int32_t k = 0; k < dlen;) {
-      UChar32 d;
-      U16_NEXT(decomposed, k, dlen, d);
-      if (is_stripped_mark(static_cast<char32_t>(d))) return false;
-    }
-    return true;
+  static bool compute(char32_t c, fold_scratch& scratch) {
+    if (special_mapping(c) != nullptr) return false;
+    std::u16string src;
+    append_utf16(src, c);
+    std::string mapped;
+    fold_cluster(src, scratch, mapped);
+    char self[4];
+    return mapped == std::string_view(self, encode_utf8(c, self));
   }
 
   std::array<std::atomic<std::uint8_t>, 0x10000> state_{};
 };
-
-passthrough_cache& cache() {
-  static passthrough_cache c;
-  return c;
-}
 
 // A cluster is one normalization segment: it starts at a code point with a boundary before
 // it and takes the following combining characters. Capping it bounds ICU's canonical
@@ -223,7 +401,9 @@ constexpr std::size_t k_max_cluster = 32;
 class normalizer {
  public:
   explicit normalizer(std::string_view in)
-      : in_(reinterpret_cast<const unsigned char*>(in.data())), n_(in.size()) {
+      : in_(reinterpret_cast<const unsigned char*>(in.data())),
+        n_(in.size()),
+        table_(singleton_table::get()) {
     if (n_ >= 0xFFFFFFFFu) throw std::length_error("normalize: input over 4 GiB");
     grow(n_ + 16);
   }
@@ -263,16 +443,16 @@ class normalizer {
     }
   }
 
-  void emit(const char* p, std::size_t len, std::size_t origin) {
-    if (len == 0) return;
-    if (!is_word_byte(static_cast<unsigned char>(p[0]))) drop_possessive();
-    grow(len);
+  void emit(std::string_view bytes, std::size_t origin) {
+    if (bytes.empty()) return;
+    if (!is_word_byte(static_cast<unsigned char>(bytes[0]))) drop_possessive();
+    grow(bytes.size());
     const auto o = static_cast<std::uint32_t>(origin);
-    for (std::size_t k = 0; k < len; ++k) {
-      text_[w_ + k] = p[k];
+    for (std::size_t k = 0; k < bytes.size(); ++k) {
+      text_[w_ + k] = bytes[k];
       origin_[w_ + k] = o;
     }
-    w_ += len;
+    w_ += bytes.size();
   }
 
   std::size_t ascii_run(std::size_t i) {
@@ -296,126 +476,89 @@ class normalizer {
     return i;
   }
 
+  bool boundary_before(char32_t c, const singleton_table::info* info) const {
+    if (info != nullptr) return info->boundary;
+    if (is_inert_block(c)) return true;
+    return icu_normalizers().nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(c));
+  }
+
   std::size_t non_ascii(std::size_t i) {
     char32_t cp;
     const std::size_t len = decode_utf8(in_ + i, n_ - i, cp);
-    const normalizers& icu_n = icu();
+    if (cp == k_invalid) {
+      emit("\xEF\xBF\xBD", i);
+      return i + len;
+    }
+    const singleton_table::info* info = table_.find(cp);
     std::size_t start = i;
     std::size_t end = i + len;
-    if (cp == k_invalid) {
-      emit("\xEF\xBF\xBD", 3, i);
-      return end;
-    }
 
     src_.clear();
     // A combining mark after ASCII belongs with it ("u" + U+0308 is "ü"): take the ASCII
     // character back and normalize them together.
-    if (!unorm2_hasBoundaryBefore(icu_n.nfkc_cf, static_cast<UChar32>(cp)) && i > 0 &&
-        in_[i - 1] < 0x80 && w_ > 0 && origin_[w_ - 1] == i - 1) {
+    if (!boundary_before(cp, info) && i > 0 && in_[i - 1] < 0x80 && w_ > 0 &&
+        origin_[w_ - 1] == i - 1) {
       --w_;
       start = i - 1;
       src_.push_back(static_cast<char16_t>(in_[i - 1]));
     }
-    append16(cp);
+    append_utf16(src_, cp);
     std::size_t count = 1;
     while (end < n_ && in_[end] >= 0x80 && count < k_max_cluster) {
       char32_t next;
       const std::size_t next_len = decode_utf8(in_ + end, n_ - end, next);
-      if (next == k_invalid ||
-          unorm2_hasBoundaryBefore(icu_n.nfkc_cf, static_cast<UChar32>(next))) {
-        break;
-      }
-      append16(next);
+      if (next == k_invalid || boundary_before(next, table_.find(next))) break;
+      append_utf16(src_, next);
       end += next_len;
       ++count;
     }
 
     if (count == 1 && start == i) {
-      if (const char* m = special_mapping(cp)) {
-        emit(m, std::strlen(m), start);
-        return end;
-      }
-      if (cache().passes(cp)) {
-        emit(reinterpret_cast<const char*>(in_ + i), len, start);
-        return end;
-      }
-    }
-    normalize_cluster(start);
-    return end;
-  }
-
-  void append16(char32_t cp) {
-    if (cp < 0x10000) {
-      src_.push_back(static_cast<char16_t>(cp));
-    } else {
-      src_.push_back(static_cast<char16_t>(U16_LEAD(cp)));
-      src_.push_back(static_cast<char16_t>(U16_TRAIL(cp)));
-    }
-  }
-
-  static void run_icu(const UNormalizer2* norm, const std::u16string& src, std::u16string& dst) {
-    dst.resize(std::max<std::size_t>(dst.capacity(), src.size() * 4 + 16));
-    for (;;) {
-      UErrorCode status = U_ZERO_ERROR;
-      const std::int32_t len =
-          unorm2_normalize(norm, reinterpret_cast<const UChar*>(src.data()),
-                           static_cast<std::int32_t>(src.size()),
-                           reinterpret_cast<UChar*>(dst.data()),
-                           static_cast<std::int32_t>(dst.size()), &status);
-      if (status == U_BUFFER_OVERFLOW_ERROR) {
-        dst.resize(static_cast<std::size_t>(len));
-        continue;
-      }
-      dst.resize(U_SUCCESS(status) ? static_cast<std::size_t>(len) : 0);
-      return;
-    }
-  }
-
-  // NFKC_Casefold, then NFD to expose the diacritics, drop them and apply the special
-  // mappings, then NFC to put back what NFD took apart (Hangul, ...).
-  void normalize_cluster(std::size_t origin) {
-    const normalizers& n = icu();
-    run_icu(n.nfkc_cf, src_, folded_);
-    run_icu(n.nfd, folded_, decomposed_);
-    mid_.clear();
-    bool changed = false;
-    for (std::size_t k = 0; k < decomposed_.size();) {
-      UChar32 c;
-      U16_NEXT(decomposed_.data(), k, decomposed_.size(), c);
-      const auto cp = static_cast<char32_t>(c);
-      if (is_stripped_mark(cp)) {
-        changed = true;
-      } else if (const char* m = special_mapping(cp)) {
-        changed = true;
-        while (*m != '\0') mid_.push_back(static_cast<char16_t>(*m++));
-      } else {
-        if (cp < 0x10000) {
-          mid_.push_back(static_cast<char16_t>(cp));
+      if (info != nullptr) {
+        if (info->pass) {
+          emit({reinterpret_cast<const char*>(in_ + i), len}, start);
         } else {
-          mid_.push_back(static_cast<char16_t>(U16_LEAD(cp)));
-          mid_.push_back(static_cast<char16_t>(U16_TRAIL(cp)));
+          emit(table_.mapping(*info), start);
         }
+        return end;
+      }
+      if (const char* m = special_mapping(cp)) {
+        emit(m, start);
+        return end;
+      }
+      if (is_inert_block(cp) || passthrough_cache::get().passes(cp, scratch_)) {
+        emit({reinterpret_cast<const char*>(in_ + i), len}, start);
+        return end;
       }
     }
-    const std::u16string* result = &folded_;
-    if (changed) {
-      run_icu(n.nfc, mid_, composed_);
-      result = &composed_;
+    folded_.clear();
+    fold_cluster(src_, scratch_, folded_);
+    // Emitted one code point at a time so a possessive before punctuation is still seen.
+    for (std::size_t k = 0; k < folded_.size();) {
+      std::size_t l = 1;
+      const auto b = static_cast<unsigned char>(folded_[k]);
+      if (b >= 0xF0) {
+        l = 4;
+      } else if (b >= 0xE0) {
+        l = 3;
+      } else if (b >= 0xC0) {
+        l = 2;
+      }
+      emit(std::string_view(folded_).substr(k, l), start);
+      k += l;
     }
-    for (std::size_t k = 0; k < result->size();) {
-      UChar32 c;
-      U16_NEXT(result->data(), k, result->size(), c);
-      char buf[4];
-      emit(buf, encode_utf8(static_cast<char32_t>(c), buf), origin);
-    }
+    return end;
   }
 
   const unsigned char* in_;
   std::size_t n_;
+  const singleton_table& table_;
   std::string text_;
   std::vector<std::uint32_t> origin_;
   std::size_t w_ = 0;
-  std::u16string src_, folded_, decomposed_, mid_, composed_;
+  std::u16string src_;
+  std::string folded_;
+  fold_scratch scratch_;
 };
 
 }  // namespace

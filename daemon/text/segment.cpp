@@ -7,7 +7,7 @@ namespace sanctwatch::text {
 namespace {
 
 enum class cls : std::uint8_t {
-  other,      // punctuation and symbols: end a word
+  other,  // punctuation and symbols: end a word
   letter,
   digit,
   space,      // ASCII whitespace other than line breaks
@@ -76,8 +76,9 @@ cls classify(char32_t c) {
   }
   if ((c >= 0xFE10 && c <= 0xFE1F) || (c >= 0xFE30 && c <= 0xFE6F)) return cls::other;
   if (c == 0xFF61) return cls::full_stop;
-  if (c >= 0xFF01 && c <= 0xFF65 && !((c >= 0xFF10 && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) ||
-                                       (c >= 0xFF41 && c <= 0xFF5A))) {
+  if (c >= 0xFF01 && c <= 0xFF65 &&
+      !((c >= 0xFF10 && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) ||
+        (c >= 0xFF41 && c <= 0xFF5A))) {
     return cls::other;
   }
   if (c >= 0xFFF0 && c <= 0xFFFF) return cls::other;    // specials, U+FFFD
@@ -119,9 +120,8 @@ cls class_at(std::string_view s, std::size_t i, std::size_t& len) {
 // A period after these does not end a sentence (besides any single letter: "u.s.", "j.").
 bool is_abbreviation(std::string_view w) {
   static constexpr std::string_view k_abbrevs[] = {
-      "adm", "capt", "co",  "col", "corp", "dr",  "gen",  "gov", "inc", "jr",  "lt",
-      "ltd", "maj",  "mr",  "mrs", "ms",   "no",  "prof", "rep", "sen", "sgt", "sr",
-      "st",  "vs"};
+      "adm", "capt", "co",  "col", "corp", "dr",   "gen", "gov", "inc", "jr", "lt", "ltd",
+      "maj", "mr",   "mrs", "ms",  "no",   "prof", "rep", "sen", "sgt", "sr", "st", "vs"};
   return std::binary_search(std::begin(k_abbrevs), std::end(k_abbrevs), w);
 }
 

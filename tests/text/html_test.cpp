@@ -94,8 +94,7 @@ TEST(DecodeEntities, UnknownAndIncompleteReferencesStayVerbatim) {
 TEST(HtmlToText, StripsTagsAndDecodes) {
   EXPECT_EQ(html_to_text("<b>Huawei</b> &amp; <i>ZTE</i>"), "Huawei & ZTE");
   EXPECT_EQ(html_to_text("Hua<b>wei</b>"), "Huawei");  // inline elements do not split words
-  EXPECT_EQ(html_to_text("<a href=\"https://x.example/?a=1&amp;b=2\">link</a> text"),
-            "link text");
+  EXPECT_EQ(html_to_text("<a href=\"https://x.example/?a=1&amp;b=2\">link</a> text"), "link text");
   EXPECT_EQ(html_to_text("plain text"), "plain text");
   EXPECT_EQ(html_to_text(""), "");
 }
@@ -215,8 +214,7 @@ TEST(HtmlToText, BinaryGarbageDoesNotThrow) {
 TEST(CollapseWhitespace, AsciiAndUnicodeSpaces) {
   EXPECT_EQ(collapse_whitespace("  a  b\t\nc  "), "a b c");
   EXPECT_EQ(collapse_whitespace("a\u00a0\u00a0b"), "a b");
-  EXPECT_EQ(collapse_whitespace("\u3000a\u2002b\u202fc\u205fd\u1680e\u2028f\u00a0"),
-            "a b c d e f");
+  EXPECT_EQ(collapse_whitespace("\u3000a\u2002b\u202fc\u205fd\u1680e\u2028f\u00a0"), "a b c d e f");
   EXPECT_EQ(collapse_whitespace(""), "");
   EXPECT_EQ(collapse_whitespace(" \u00a0 "), "");
   EXPECT_EQ(collapse_whitespace("caf\u00e9 \u4e2d"), "caf\u00e9 \u4e2d");  // not spaces

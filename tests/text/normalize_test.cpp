@@ -36,7 +36,7 @@ TEST(Normalize, AsciiLowercased) {
 }
 
 TEST(Normalize, NfkcCompatibilityForms) {
-  EXPECT_EQ(normalize_text("\ufb01nance"), "finance");                   // ﬁ ligature
+  EXPECT_EQ(normalize_text("\ufb01nance"), "finance");                          // ﬁ ligature
   EXPECT_EQ(normalize_text("\uff28\uff35\uff21\uff37\uff25\uff29"), "huawei");  // full width
   EXPECT_EQ(normalize_text("\uff11\uff12\uff13"), "123");
   EXPECT_EQ(normalize_text("x\u00b2"), "x2");
@@ -63,7 +63,7 @@ TEST(Normalize, DiacriticsRemoved) {
 TEST(Normalize, FullCaseFolding) {
   EXPECT_EQ(normalize_text("Stra\u00dfe"), "strasse");
   EXPECT_EQ(normalize_text("STRASSE"), "strasse");
-  EXPECT_EQ(normalize_text("\u1e9e"), "ss");  // capital sharp s
+  EXPECT_EQ(normalize_text("\u1e9e"), "ss");                              // capital sharp s
   EXPECT_EQ(normalize_text("\u03a3\u039f\u03a3"), "\u03c3\u03bf\u03c3");  // final sigma folded
   EXPECT_EQ(normalize_text("\u0130stanbul"), "istanbul");
 }
@@ -107,12 +107,15 @@ TEST(Normalize, PossessivesRemoved) {
 }
 
 TEST(Normalize, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(normalize_text("a\xff" "b"), "a\ufffd" "b");
-  EXPECT_EQ(normalize_text("\xc3"), "\ufffd");          // truncated
+  EXPECT_EQ(normalize_text("a\xff"
+                           "b"),
+            "a\ufffd"
+            "b");
+  EXPECT_EQ(normalize_text("\xc3"), "\ufffd");            // truncated
   EXPECT_EQ(normalize_text("\xc0\xaf"), "\ufffd\ufffd");  // overlong: two maximal subparts
   EXPECT_EQ(normalize_text("\xed\xa0\x80"), "\ufffd\ufffd\ufffd");  // surrogate
-  EXPECT_EQ(normalize_text("\xf0\x9f\x98"), "\ufffd");  // truncated 4-byte sequence
-  EXPECT_EQ(normalize_text("\xef\xbf\xbd"), "\ufffd");  // a real U+FFFD stays
+  EXPECT_EQ(normalize_text("\xf0\x9f\x98"), "\ufffd");              // truncated 4-byte sequence
+  EXPECT_EQ(normalize_text("\xef\xbf\xbd"), "\ufffd");              // a real U+FFFD stays
   const std::string bad = "x\x80y";
   const normalized n = normalize(bad);
   expect_well_formed(bad, n);
@@ -182,7 +185,8 @@ TEST(Normalize, OriginWellFormedOnMixedInput) {
       "\u035e\u035f\u0360\u0361\u0362\u0363\u0364\u0365\u0366\u0367\u0368\u0369\u036a\u036b"
       "\u036c\u036d\u036e\u036f\u0300\u0301\u0302\u0303\u0304\u0305 end",
       "\ufdfa",  // expands to 18 code points
-      "Mixed \u00c9t\u00e9 \u0420\u043e\u0441\u0441\u0438\u044f \u4e2d\u6587 \u05e9\u05dc\u05d5\u05dd",
+      "Mixed \u00c9t\u00e9 \u0420\u043e\u0441\u0441\u0438\u044f \u4e2d\u6587 "
+      "\u05e9\u05dc\u05d5\u05dd",
       "it's Huawei's 's's",
   };
   for (const std::string& s : samples) {
