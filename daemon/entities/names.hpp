@@ -1,0 +1,50 @@
+#pragma once
+/// What the engine screens for, derived from entity names: match variants, whether a name may
+/// fire on its own, and which derived names point at more than one entity.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "entities/entity.hpp"
+
+namespace sanctwatch::entities {
+
+/// The strings to screen for one name, original first, deduplicated, in list case:
+/// - the name as listed (whitespace squeezed);
+/// - for persons, "LAST, First" reordered to "First LAST";
+/// - double quotes removed (`"ROMASHKA"` -> ROMASHKA);
+/// - for non-persons, legal forms removed (strip_legal_forms);
+/// - each of those with hyphens as spaces (ROSOBORON-EXPORT -> ROSOBORON EXPORT).
+/// The engine normalizes them (text::normalize_text) like any other term.
+std::vector<std::string> match_variants(std::string_view name, entity_type type);
+std::vector<std::string> match_variants(const alias& a, entity_type type);
+
+/// True when a name must not fire alone (the engine then wants exact case and a context term
+/// in the same sentence): one word shorter than 8 letters, one common English word, an acronym
+/// (all caps of at most 5 letters, or dotted: "I.R.G.C."), or several words that are all
+/// common English words ("GOLDEN STAR").
+bool needs_context(std::string_view name);
+/// Also true for every weak alias.
+bool needs_context(const alias& a);
+
+/// Whether `word` (any case, surrounding punctuation ignored) is in the built-in list of a few
+/// hundred common English words.
+bool is_common_word(std::string_view word);
+
+/// A normalized match string that several entities of one list derive.
+struct ambiguous_name {
+  std::string key;                      ///< normalized form
+  std::vector<std::string> entity_ids;  ///< candidates, in list order
+};
+
+using normalizer = std::function<std::string(std::string_view)>;
+
+/// Every match_variants() string of every name of every entity, normalized with `normalize`,
+/// that belongs to more than one entity; sorted by key.
+std::vector<ambiguous_name> find_ambiguous(const entity_list& list, const normalizer& normalize);
+/// The same with the engine's normalization, text::normalize_text.
+std::vector<ambiguous_name> find_ambiguous(const entity_list& list);
+
+}  // namespace sanctwatch::entities

@@ -1,0 +1,11 @@
+// OFAC sdn.xml streaming importer.
+#include <cstdint>
+#include <string_view>
+
+#include "entities/import.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  (void)sanctwatch::entities::import_ofac_sdn_xml(
+      std::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
