@@ -449,13 +449,14 @@ bool is_space_at(std::string_view s, std::size_t i, std::size_t& len) {
   }
   len = 3;
   if (c == 0xE1 && b1 == 0x9A && b2 == 0x80) return true;  // U+1680
-  if (c == 0xE2 && b1 == 0x80) {
-    // U+2000-200A, U+2028, U+2029, U+202F
-    return (b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF;
+  // U+2000-200A, U+2028, U+2029, U+202F
+  if (c == 0xE2 && b1 == 0x80 &&
+      ((b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF)) {
+    return true;
   }
   if (c == 0xE2 && b1 == 0x81 && b2 == 0x9F) return true;  // U+205F
   if (c == 0xE3 && b1 == 0x80 && b2 == 0x80) return true;  // U+3000
-  len = 1;
+  len = 1;  // other bytes are copied one at a time: invalid UTF-8 must not swallow a space
   return false;
 }
 

@@ -25,6 +25,19 @@ struct normalized {
 /// - possessives: `'s` right after a word and before a non-letter is removed
 ///   ("huawei's" -> "huawei", "huawei’s" -> "huawei").
 /// ASCII runs take a fast path (no ICU call); the result is byte-identical either way.
+///
+/// Details (clarifications, not extensions):
+/// - "combining marks" are those of the diacritic blocks (U+0300-036F, 1AB0-1AFF, 1DC0-1DFF,
+///   20D0-20FF, FE20-FE2F); marks that carry meaning in other scripts (kana voicing, Indic
+///   vowel signs) stay. Latin letters with a stroke, which have no decomposition, are folded
+///   too (đ -> d, ł -> l, ø -> o, æ -> ae, œ -> oe, þ -> th, ı -> i);
+/// - default-ignorable code points (soft hyphen, zero-width space, BOM) disappear (NFKC_CF);
+/// - U+2028, U+2029 and U+0085 become '\n' (a line break, which ends a sentence);
+/// - every byte a character expands to shares that character's origin ("ß" -> "ss": both 's'
+///   map to the ß), so a range covering only part of an expansion maps to an empty range;
+/// - a removed possessive belongs to the word before it: "huawei" from "Huawei's" maps back
+///   to "Huawei's".
+/// Thread-safe; the first call builds a small per-process table (~2 ms).
 normalized normalize(std::string_view utf8);
 
 /// Text only, for terms and names at load time.

@@ -18,6 +18,11 @@ struct word {
 /// inside the word ("o'brien", "dual-use"). Sentences end at `.`, `!`, `?` or `;` followed by
 /// whitespace and at line breaks; a period after a single letter or a known abbreviation
 /// ("u.s.", "mr.", "co.", "inc.", "no.", "st.", "gen.") does not end a sentence.
+/// Clarifications: closing quotes and brackets may stand between the stop and the whitespace
+/// (`said." Next`); `。` and the Arabic/Devanagari full stops end a sentence without whitespace;
+/// the abbreviation list also has mrs, ms, dr, prof, jr, sr, corp, ltd, sen, rep, gov, lt, col,
+/// capt, sgt, adm, maj, vs. Empty sentences are not counted. Letters and digits next to a
+/// hyphen do not join ("covid-19" is two words).
 std::vector<word> words(std::string_view normalized_text);
 
 }  // namespace sanctwatch::text

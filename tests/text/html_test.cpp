@@ -218,6 +218,8 @@ TEST(CollapseWhitespace, AsciiAndUnicodeSpaces) {
   EXPECT_EQ(collapse_whitespace(""), "");
   EXPECT_EQ(collapse_whitespace(" \u00a0 "), "");
   EXPECT_EQ(collapse_whitespace("caf\u00e9 \u4e2d"), "caf\u00e9 \u4e2d");  // not spaces
+  // A truncated sequence before a space must not hide the space.
+  EXPECT_EQ(collapse_whitespace("a\xe2\x80  b"), "a\xe2\x80 b");
 }
 
 TEST(LooksLikeHtml, TagsAndEntities) {
