@@ -583,7 +583,11 @@ rule_match build_match(const ruleset& rs, const scanned_item& si, const rule& r,
         m.entities.push_back({en.id, en.name, en.type, f.original.substr(os, oe - os), l.name,
                               en.programs, al.ambiguous});
     }
-    if (i > 0 && same_span(ev[i - 1], lh)) continue;
+    // One evidence entry per stretch of text: a hit inside the previous one ("take steps"
+    // inside "could take steps") adds nothing for the reader.
+    if (!m.evidence.empty() && m.evidence.back().where == field(lh.h->f) &&
+        os >= m.evidence.back().start && oe <= m.evidence.back().end)
+      continue;
     if (m.evidence.size() >= max_evidence) continue;
     evidence_entry e;
     e.where = field(lh.h->f);
