@@ -103,6 +103,26 @@ void BM_import_and_variants_sdn(benchmark::State& state) {
 }
 BENCHMARK(BM_import_and_variants_sdn)->Unit(benchmark::kMillisecond);
 
+void BM_find_ambiguous_sdn(benchmark::State& state) {
+  const sdn_files& f = files();
+  if (!f.ok) {
+    state.SkipWithError("no ../shared/data/ofac-sdn-2022-01");
+    return;
+  }
+  const auto r = import_ofac_sdn_csv(f.sdn, f.alt, f.add);
+  if (!r.ok()) {
+    state.SkipWithError(r.err().message.c_str());
+    return;
+  }
+  std::size_t ambiguous = 0;
+  for (auto _ : state) {
+    ambiguous = find_ambiguous(*r).size();
+    benchmark::DoNotOptimize(ambiguous);
+  }
+  state.counters["ambiguous"] = static_cast<double>(ambiguous);
+}
+BENCHMARK(BM_find_ambiguous_sdn)->Unit(benchmark::kMillisecond);
+
 void BM_strip_legal_forms(benchmark::State& state) {
   const std::string names[] = {"PUBLIC JOINT STOCK COMPANY EXAMPLE MINING",
                                "EXAMPLE TRADING CO., LIMITED", "OOO \"ROMASHKA\"",

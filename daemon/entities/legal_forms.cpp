@@ -136,18 +136,22 @@ const std::vector<compiled_form>& compiled() {
 /// Number of tokens (counted from `first` towards the inside, `step` = +1 or -1) whose keys
 /// concatenate to `key`; 0 when they don't. Tokens without letters/digits are skipped over.
 std::size_t match_at(const std::vector<token>& toks, std::ptrdiff_t first, std::ptrdiff_t step,
-                     std::ptrdiff_t stop, const std::string& key) {
-  std::string acc;
+                     std::ptrdiff_t stop, std::string_view key) {
+  // Consume the form's key from the outer edge inwards, one whole token at a time; no
+  // allocation, since this runs for every form at both edges of every name.
   std::size_t used = 0;
   for (std::ptrdiff_t i = first; i != stop; i += step) {
     ++used;
     const std::string& k = toks[static_cast<std::size_t>(i)].key;
     if (k.empty()) continue;
-    acc = step > 0 ? acc + k : k + acc;
-    if (acc.size() > key.size()) return 0;
-    // The concatenation must line up with the form from the outer edge inwards.
-    if (step > 0 ? !key.starts_with(acc) : !key.ends_with(acc)) return 0;
-    if (acc.size() == key.size()) return used;
+    if (step > 0) {
+      if (!key.starts_with(k)) return 0;
+      key.remove_prefix(k.size());
+    } else {
+      if (!key.ends_with(k)) return 0;
+      key.remove_suffix(k.size());
+    }
+    if (key.empty()) return used;
   }
   return 0;
 }

@@ -213,6 +213,21 @@ TEST(entities_find_ambiguous, derived_names_shared_by_entities) {
   EXPECT_EQ(amb[1].entity_ids, (std::vector<std::string>{"a", "c"}));
 }
 
+TEST(entities_find_ambiguous, engine_normalization_folds_case_and_diacritics) {
+  entity_list list;
+  list.entities.push_back(
+      make("sg", entity_type::organization, {"Soci\xC3\xA9t\xC3\xA9 G\xC3\xA9n\xC3\xA9rale SA"}));
+  list.entities.push_back(make("sg2", entity_type::organization, {"SOCIETE GENERALE"}));
+  list.entities.push_back(make("p1", entity_type::person, {"M\xC3\x9CLLER, Hans"}));
+  list.entities.push_back(make("p2", entity_type::person, {"Hans M\xC3\xBCller"}));
+  const auto amb = find_ambiguous(list);
+  ASSERT_EQ(amb.size(), 2u);
+  EXPECT_EQ(amb[0].key, "hans muller");
+  EXPECT_EQ(amb[0].entity_ids, (std::vector<std::string>{"p1", "p2"}));
+  EXPECT_EQ(amb[1].key, "societe generale");
+  EXPECT_EQ(amb[1].entity_ids, (std::vector<std::string>{"sg", "sg2"}));
+}
+
 TEST(entities_find_ambiguous, empty_list) {
   EXPECT_TRUE(find_ambiguous(entity_list{}, ascii_fold).empty());
 }

@@ -7,6 +7,7 @@
 #include "entities/fixture.hpp"
 #include "entities/import.hpp"
 #include "entities/names.hpp"
+#include "text/normalize.hpp"
 
 namespace sanctwatch::entities {
 namespace {
@@ -136,6 +137,32 @@ TEST_F(entities_ofac_real, every_name_has_variants) {
       variants += v.size();
     }
   EXPECT_GT(variants, 25000u);
+}
+
+}  // namespace
+}  // namespace sanctwatch::entities
+
+namespace sanctwatch::entities {
+namespace {
+
+TEST_F(entities_ofac_real, ambiguous_names_with_the_engine_normalization) {
+  const auto amb = find_ambiguous(*list_);
+  EXPECT_GT(amb.size(), 200u);
+  EXPECT_LT(amb.size(), 1000u);
+  auto candidates = [&](std::string_view key) {
+    for (const ambiguous_name& a : amb)
+      if (a.key == key) return a.entity_ids;
+    return std::vector<std::string>{};
+  };
+  // Branch offices listed as separate entries under one name.
+  EXPECT_EQ(candidates("al-rashid trust"),
+            (std::vector<std::string>{"ofac-sdn:6912", "ofac-sdn:7201"}));
+  EXPECT_EQ(candidates("msc"), (std::vector<std::string>{"ofac-sdn:17187", "ofac-sdn:28687"}));
+  EXPECT_EQ(candidates("al aqsa sinabil establishment").size(), 9u);
+  for (const ambiguous_name& a : amb) {
+    EXPECT_GE(a.entity_ids.size(), 2u);
+    EXPECT_EQ(a.key, text::normalize_text(a.key)) << "keys are already normalized";
+  }
 }
 
 }  // namespace
