@@ -1,0 +1,462 @@
+#include "feed/prepare.hpp"
+
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <algorithm>
+
+#include "text/charset.hpp"
+#include "text/html.hpp"
+
+namespace sanctwatch::feed::detail {
+namespace {
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = lower(c);
+  return out;
+}
+
+bool starts_with_icase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (lower(s[i]) != lower(prefix[i])) return false;
+  return true;
+}
+
+// The value of `name="..."` in the XML declaration at the start of `s` (ASCII-compatible).
+std::string declared_encoding(std::string_view s) {
+  std::size_t p = 0;
+  while (p < s.size() && is_space(s[p])) ++p;
+  s.remove_prefix(p);
+  if (!s.starts_with("<?xml")) return {};
+  const auto end = s.find("?>");
+  std::string_view decl = s.substr(0, end == std::string_view::npos ? std::min<std::size_t>(s.size(), 256) : end);
+  const auto at = decl.find("encoding");
+  if (at == std::string_view::npos) return {};
+  std::size_t i = at + 8;
+  while (i < decl.size() && is_space(decl[i])) ++i;
+  if (i >= decl.size() || decl[i] != '=') return {};
+  ++i;
+  while (i < decl.size() && is_space(decl[i])) ++i;
+  if (i >= decl.size() || (decl[i] != '"' && decl[i] != '\'')) return {};
+  const char q = decl[i++];
+  const auto close = decl.find(q, i);
+  if (close == std::string_view::npos || close - i > 40) return {};
+  return to_lower(decl.substr(i, close - i));
+}
+
+// Length of the valid UTF-8 sequence at s[i], 0 when invalid (RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF).
+std::size_t utf8_sequence(const unsigned char* s, std::size_t left) {
+  const unsigned char b0 = s[0];
+  auto cont = [&](std::size_t k) { return k < left && (s[k] & 0xC0) == 0x80; };
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (b0 == 0xE0 && s[1] < 0xA0) return 0;
+    if (b0 == 0xED && s[1] >= 0xA0) return 0;
+    return 3;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (b0 == 0xF0 && s[1] < 0x90) return 0;
+    if (b0 == 0xF4 && s[1] >= 0x90) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+bool legal_xml_char(std::uint32_t cp) {
+  if (cp < 0x20) return cp == 0x9 || cp == 0xA || cp == 0xD;
+  if (cp >= 0xD800 && cp <= 0xDFFF) return false;
+  if (cp == 0xFFFE || cp == 0xFFFF) return false;
+  return cp <= 0x10FFFF;
+}
+
+void append_numeric_ref(std::string& out, std::uint32_t cp) {
+  char buf[16];
+  const int n = std::snprintf(buf, sizeof buf, "&#x%X;", cp);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+// Bytes the fast loop must look at: '&', '<', C0 controls other than tab/LF/CR, non-ASCII.
+constexpr std::array<bool, 256> special_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = c != 9 && c != 10 && c != 13;
+  t['&'] = true;
+  t['<'] = true;
+  for (int c = 0x80; c < 0x100; ++c) t[static_cast<std::size_t>(c)] = true;
+  return t;
+}();
+
+constexpr std::array<bool, 256> char_check_table = [] {
+  std::array<bool, 256> t = special_table;
+  t['&'] = false;
+  t['<'] = false;
+  return t;
+}();
+
+struct repair_counts {
+  std::size_t html_entities = 0;
+  std::string first_entity;
+  std::size_t bare_ampersands = 0;
+  std::size_t illegal_chars = 0;
+  std::size_t invalid_bytes = 0;
+  std::size_t junk_bytes = 0;
+  bool doctype_entities = false;
+  bool doctype = false;
+  bool unterminated_cdata = false;
+};
+
+class cleaner {
+ public:
+  cleaner(std::string_view in, std::string& out) : in_(in), out_(out) {}
+
+  // Copies in_[from, to) applying only the character checks (CDATA content).
+  void copy_chars(std::size_t from, std::size_t to) {
+    std::size_t span = from;
+    std::size_t i = from;
+    const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
+    while (i < to) {
+      if (!char_check_table[p[i]]) {
+        ++i;
+        continue;
+      }
+      if (p[i] >= 0x80) {
+        const std::size_t n = utf8_sequence(p + i, to - i);
+        if (n == 3 && p[i] == 0xEF && p[i + 1] == 0xBF && (p[i + 2] == 0xBE || p[i + 2] == 0xBF)) {
+          out_.append(in_.substr(span, i - span));
+          ++counts.illegal_chars;
+          i += 3;
+          span = i;
+        } else if (n == 0) {
+          out_.append(in_.substr(span, i - span));
+          out_.append("\xEF\xBF\xBD");
+          ++counts.invalid_bytes;
+          ++i;
+          span = i;
+        } else {
+          i += n;
+        }
+        continue;
+      }
+      out_.append(in_.substr(span, i - span));
+      ++counts.illegal_chars;
+      ++i;
+      span = i;
+    }
+    out_.append(in_.substr(span, to - span));
+  }
+
+  // Handles the '&' at in_[i]; returns the index after what it consumed.
+  std::size_t entity(std::size_t i) {
+    const std::size_t n = in_.size();
+    std::size_t p = i + 1;
+    if (p < n && in_[p] == '#') {
+      ++p;
+      const bool hex = p < n && (in_[p] == 'x' || in_[p] == 'X');
+      if (hex) ++p;
+      std::uint32_t cp = 0;
+      const std::size_t start = p;
+      while (p < n && p - start < 8 &&
+             (hex ? std::isxdigit(static_cast<unsigned char>(in_[p])) != 0
+                  : (in_[p] >= '0' && in_[p] <= '9'))) {
+        const char c = lower(in_[p]);
+        cp = cp * (hex ? 16 : 10) + static_cast<std::uint32_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+        ++p;
+      }
+      if (p > start && p < n && in_[p] == ';') {
+        if (legal_xml_char(cp)) {
+          out_.append(in_.substr(i, p + 1 - i));
+        } else {
+          ++counts.illegal_chars;  // "&#1;" would put a control character into the text
+        }
+        return p + 1;
+      }
+      out_.append("&amp;");
+      ++counts.bare_ampersands;
+      return i + 1;
+    }
+    const std::size_t start = p;
+    while (p < n && p - start < 32 && std::isalnum(static_cast<unsigned char>(in_[p]))) ++p;
+    if (p == start || p >= n || in_[p] != ';' ||
+        !std::isalpha(static_cast<unsigned char>(in_[start]))) {
+      out_.append("&amp;");
+      ++counts.bare_ampersands;
+      return i + 1;
+    }
+    const std::string_view name = in_.substr(start, p - start);
+    if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
+      out_.append(in_.substr(i, p + 1 - i));
+      return p + 1;
+    }
+    const std::string_view ref = in_.substr(i, p + 1 - i);
+    const std::string decoded = text::decode_entities(ref);
+    if (decoded.empty() || decoded == ref) {
+      // Unknown even to HTML: keep it as the literal text it would show.
+      out_.append("&amp;");
+      ++counts.bare_ampersands;
+      return i + 1;
+    }
+    // Numeric references, so that "&LT;" cannot become markup.
+    const auto* d = reinterpret_cast<const unsigned char*>(decoded.data());
+    for (std::size_t k = 0; k < decoded.size();) {
+      std::size_t len = utf8_sequence(d + k, decoded.size() - k);
+      std::uint32_t cp = 0xFFFD;
+      if (len == 1) cp = d[k];
+      else if (len == 2) cp = ((d[k] & 0x1Fu) << 6) | (d[k + 1] & 0x3Fu);
+      else if (len == 3) cp = ((d[k] & 0x0Fu) << 12) | ((d[k + 1] & 0x3Fu) << 6) | (d[k + 2] & 0x3Fu);
+      else if (len == 4)
+        cp = ((d[k] & 0x07u) << 18) | ((d[k + 1] & 0x3Fu) << 12) | ((d[k + 2] & 0x3Fu) << 6) |
+             (d[k + 3] & 0x3Fu);
+      if (len == 0) len = 1;
+      if (legal_xml_char(cp)) append_numeric_ref(out_, cp);
+      k += len;
+    }
+    if (counts.html_entities++ == 0) counts.first_entity = std::string(ref);
+    return p + 1;
+  }
+
+  // Skips a DOCTYPE starting at in_[i]; internal subsets nest in [] and hold quoted strings.
+  std::size_t doctype(std::size_t i) {
+    counts.doctype = true;
+    int depth = 0;
+    char quote = 0;
+    for (std::size_t p = i + 2; p < in_.size(); ++p) {
+      const char c = in_[p];
+      if (quote) {
+        if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '[') {
+        ++depth;
+      } else if (c == ']') {
+        if (depth > 0) --depth;
+      } else if (c == '<' && depth > 0 && in_.substr(p).starts_with("<!ENTITY")) {
+        counts.doctype_entities = true;
+      } else if (c == '>' && depth == 0) {
+        return p + 1;
+      }
+    }
+    return in_.size();
+  }
+
+  void run(std::size_t start) {
+    const std::size_t n = in_.size();
+    const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
+    std::size_t span = start;
+    std::size_t i = start;
+    auto flush = [&] { out_.append(in_.substr(span, i - span)); };
+    while (i < n) {
+      const unsigned char b = p[i];
+      if (!special_table[b]) {
+        ++i;
+        continue;
+      }
+      if (b == '<') {
+        if (i + 1 >= n || (in_[i + 1] != '!' && in_[i + 1] != '?')) {
+          ++i;
+          continue;
+        }
+        const std::string_view rest = in_.substr(i);
+        if (rest.starts_with("<![CDATA[")) {
+          const auto end = in_.find("]]>", i + 9);
+          flush();
+          out_.append("<![CDATA[");
+          if (end == std::string_view::npos) {
+            copy_chars(i + 9, n);
+            out_.append("]]>");
+            counts.unterminated_cdata = true;
+            i = span = n;
+          } else {
+            copy_chars(i + 9, end);
+            out_.append("]]>");
+            i = span = end + 3;
+          }
+        } else if (rest.starts_with("<!--")) {
+          const auto end = in_.find("-->", i + 4);
+          flush();
+          i = span = end == std::string_view::npos ? n : end + 3;
+        } else if (rest.starts_with("<?")) {
+          const auto end = in_.find("?>", i + 2);
+          flush();
+          i = span = end == std::string_view::npos ? n : end + 2;
+        } else if (starts_with_icase(rest, "<!DOCTYPE")) {
+          flush();
+          i = span = doctype(i);
+        } else {
+          ++i;
+        }
+        continue;
+      }
+      if (b == '&') {
+        flush();
+        i = span = entity(i);
+        continue;
+      }
+      if (b >= 0x80) {
+        const std::size_t len = utf8_sequence(p + i, n - i);
+        if (len == 3 && b == 0xEF && p[i + 1] == 0xBF && (p[i + 2] == 0xBE || p[i + 2] == 0xBF)) {
+          flush();
+          ++counts.illegal_chars;
+          i = span = i + 3;
+        } else if (len == 0) {
+          flush();
+          out_.append("\xEF\xBF\xBD");
+          ++counts.invalid_bytes;
+          i = span = i + 1;
+        } else {
+          i += len;
+        }
+        continue;
+      }
+      flush();  // a C0 control character
+      ++counts.illegal_chars;
+      i = span = i + 1;
+    }
+    flush();
+  }
+
+  repair_counts counts;
+
+ private:
+  std::string_view in_;
+  std::string& out_;
+};
+
+}  // namespace
+
+std::string http_charset(std::string_view content_type) {
+  const std::string lower_ct = to_lower(content_type);
+  auto at = lower_ct.find("charset");
+  while (at != std::string::npos) {
+    std::size_t i = at + 7;
+    while (i < lower_ct.size() && is_space(lower_ct[i])) ++i;
+    if (i < lower_ct.size() && lower_ct[i] == '=') {
+      ++i;
+      while (i < lower_ct.size() && is_space(lower_ct[i])) ++i;
+      std::size_t end = i;
+      if (i < lower_ct.size() && (lower_ct[i] == '"' || lower_ct[i] == '\'')) {
+        const char q = lower_ct[i++];
+        end = lower_ct.find(q, i);
+        if (end == std::string::npos) end = lower_ct.size();
+      } else {
+        while (end < lower_ct.size() && lower_ct[end] != ';' && !is_space(lower_ct[end])) ++end;
+      }
+      return lower_ct.substr(i, end - i);
+    }
+    at = lower_ct.find("charset", at + 7);
+  }
+  return {};
+}
+
+bool is_utf8(std::string_view name) {
+  const std::string l = to_lower(name);
+  return l.empty() || l == "utf-8" || l == "utf8";
+}
+
+charset_choice choose_charset(std::string_view b, std::string_view content_type, bool xml) {
+  auto at = [&](std::size_t i) { return i < b.size() ? static_cast<unsigned char>(b[i]) : 0x100u; };
+  // 1. A byte order mark. UTF-32LE before UTF-16LE: its BOM starts with the same bytes.
+  if (at(0) == 0xEF && at(1) == 0xBB && at(2) == 0xBF) return {"utf-8", 3, "bom"};
+  if (at(0) == 0xFF && at(1) == 0xFE && at(2) == 0 && at(3) == 0) return {"utf-32le", 4, "bom"};
+  if (at(0) == 0 && at(1) == 0 && at(2) == 0xFE && at(3) == 0xFF) return {"utf-32be", 4, "bom"};
+  if (at(0) == 0xFF && at(1) == 0xFE) return {"utf-16le", 2, "bom"};
+  if (at(0) == 0xFE && at(1) == 0xFF) return {"utf-16be", 2, "bom"};
+  // 2. The HTTP charset (RFC 7303 section 3).
+  if (std::string cs = http_charset(content_type); !cs.empty()) return {cs, 0, "http"};
+  // 3. UTF-16/32 without a BOM shows as NUL bytes around the first ASCII character
+  //    ('<' or '{'), as XML 1.0 appendix F and RFC 4627 describe.
+  if (b.size() >= 4) {
+    if (at(0) == 0 && at(1) == 0 && at(2) == 0 && at(3) != 0) return {"utf-32be", 0, "sniff"};
+    if (at(0) != 0 && at(1) == 0 && at(2) == 0 && at(3) == 0) return {"utf-32le", 0, "sniff"};
+    if (at(0) == 0 && at(1) != 0 && at(2) == 0 && at(3) != 0) return {"utf-16be", 0, "sniff"};
+    if (at(0) != 0 && at(1) == 0 && at(2) != 0 && at(3) == 0) return {"utf-16le", 0, "sniff"};
+  }
+  // 4. The XML declaration.
+  if (xml) {
+    std::string declared = declared_encoding(b.substr(0, 512));
+    // A declaration that says UTF-16 in bytes that read as ASCII is wrong about itself.
+    if (!declared.empty() && !declared.starts_with("utf-16") && !declared.starts_with("utf-32"))
+      return {declared, 0, "xml"};
+  }
+  return {"utf-8", 0, "default"};
+}
+
+std::string_view decode(std::string_view bytes, const charset_choice& choice, std::string& storage,
+                        std::vector<std::string>& warnings) {
+  bytes.remove_prefix(std::min(choice.bom_length, bytes.size()));
+  if (is_utf8(choice.name)) return bytes;
+  text::converted c = text::to_utf8(bytes, choice.name);
+  if (!c.ok)
+    warnings.push_back("unknown charset '" + choice.name + "' (from " + std::string(choice.source) +
+                       "); read as UTF-8");
+  storage = std::move(c.utf8);
+  return storage;
+}
+
+std::string clean_xml(std::string_view in, std::vector<std::string>& warnings) {
+  std::string out;
+  out.reserve(in.size() + in.size() / 64 + 16);
+  cleaner c(in, out);
+
+  // Stray BOMs (also U+FEFF left after a conversion), whitespace and junk before the root.
+  std::size_t i = 0;
+  for (;;) {
+    while (i < in.size() && is_space(in[i])) ++i;
+    if (in.substr(i).starts_with("\xEF\xBB\xBF")) {
+      i += 3;
+      continue;
+    }
+    break;
+  }
+  if (i < in.size() && in[i] != '<') {
+    const auto lt = in.find('<', i);
+    const std::size_t skip = (lt == std::string_view::npos ? in.size() : lt) - i;
+    c.counts.junk_bytes = skip;
+    i += skip;
+  }
+  if (in.substr(i).starts_with("<?xml")) {
+    const auto end = in.find("?>", i);
+    i = end == std::string_view::npos ? in.size() : end + 2;
+  }
+  c.run(i);
+
+  const auto& k = c.counts;
+  if (k.junk_bytes)
+    warnings.push_back("skipped " + std::to_string(k.junk_bytes) +
+                       " bytes of junk before the root element");
+  if (k.html_entities)
+    warnings.push_back("replaced " + std::to_string(k.html_entities) +
+                       " HTML entity reference(s) that XML does not define (first: " +
+                       k.first_entity + ")");
+  if (k.bare_ampersands)
+    warnings.push_back("escaped " + std::to_string(k.bare_ampersands) +
+                       " unescaped '&' or unknown entity reference(s)");
+  if (k.illegal_chars)
+    warnings.push_back("removed " + std::to_string(k.illegal_chars) +
+                       " character(s) not allowed in XML 1.0");
+  if (k.invalid_bytes)
+    warnings.push_back("replaced " + std::to_string(k.invalid_bytes) +
+                       " invalid byte sequence(s) with U+FFFD");
+  if (k.doctype_entities)
+    warnings.push_back("ignored a DOCTYPE declaring entities; DTD entities are never expanded");
+  if (k.unterminated_cdata) warnings.push_back("closed an unterminated CDATA section");
+  return out;
+}
+
+std::string clean_json(std::string_view utf8) {
+  std::string out = text::sanitize_utf8(utf8);
+  if (out.starts_with("\xEF\xBB\xBF")) out.erase(0, 3);
+  return out;
+}
+
+}  // namespace sanctwatch::feed::detail

@@ -1,0 +1,151 @@
+#include "feed/url.hpp"
+
+#include <cctype>
+#include <optional>
+
+namespace sanctwatch::feed {
+namespace {
+
+struct uri_ref {
+  std::optional<std::string_view> scheme;
+  std::optional<std::string_view> authority;
+  std::string_view path;
+  std::optional<std::string_view> query;
+  std::optional<std::string_view> fragment;
+};
+
+bool is_scheme_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+}
+
+std::size_t scheme_length(std::string_view s) {
+  if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return 0;
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    if (s[i] == ':') return i;
+    if (!is_scheme_char(s[i])) return 0;
+  }
+  return 0;
+}
+
+// Splits with the regular expression of RFC 3986 appendix B.
+uri_ref split(std::string_view s) {
+  uri_ref r;
+  if (const std::size_t n = scheme_length(s); n > 0) {
+    r.scheme = s.substr(0, n);
+    s.remove_prefix(n + 1);
+  }
+  if (const auto h = s.find('#'); h != std::string_view::npos) {
+    r.fragment = s.substr(h + 1);
+    s = s.substr(0, h);
+  }
+  if (const auto q = s.find('?'); q != std::string_view::npos) {
+    r.query = s.substr(q + 1);
+    s = s.substr(0, q);
+  }
+  if (s.starts_with("//")) {
+    s.remove_prefix(2);
+    const auto slash = s.find('/');
+    r.authority = s.substr(0, slash);
+    s = slash == std::string_view::npos ? std::string_view{} : s.substr(slash);
+  }
+  r.path = s;
+  return r;
+}
+
+// RFC 3986 section 5.2.4.
+std::string remove_dot_segments(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  while (!in.empty()) {
+    if (in.starts_with("../")) {
+      in.remove_prefix(3);
+    } else if (in.starts_with("./")) {
+      in.remove_prefix(2);
+    } else if (in.starts_with("/./")) {
+      in.remove_prefix(2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (in.starts_with("/../") || in == "/..") {
+      in = in.size() == 3 ? std::string_view("/") : in.substr(3);
+      const auto last = out.rfind('/');
+      out.resize(last == std::string::npos ? 0 : last);
+      if (in.empty()) in = "/";
+    } else if (in == "." || in == "..") {
+      in = {};
+    } else {
+      const std::size_t start = in[0] == '/' ? 1 : 0;
+      const auto next = in.find('/', start);
+      const std::size_t n = next == std::string_view::npos ? in.size() : next;
+      out.append(in.substr(0, n));
+      in.remove_prefix(n);
+    }
+  }
+  return out;
+}
+
+// RFC 3986 section 5.2.3.
+std::string merge(const uri_ref& base, std::string_view ref_path) {
+  if (base.authority && base.path.empty()) return "/" + std::string(ref_path);
+  const auto slash = base.path.rfind('/');
+  if (slash == std::string_view::npos) return std::string(ref_path);
+  return std::string(base.path.substr(0, slash + 1)) + std::string(ref_path);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool has_scheme(std::string_view ref) { return scheme_length(trim(ref)) > 0; }
+
+std::string resolve_url(std::string_view base_text, std::string_view ref_text) {
+  ref_text = trim(ref_text);
+  base_text = trim(base_text);
+  const uri_ref ref = split(ref_text);
+  const uri_ref base = split(base_text);
+  if (ref.scheme || !base.scheme) {
+    if (!ref.scheme) return std::string(ref_text);
+    // An absolute reference still gets its dot segments removed, as 5.2.2 says.
+    uri_ref t = ref;
+    std::string path = remove_dot_segments(ref.path);
+    std::string out(*t.scheme);
+    out += ':';
+    if (t.authority) out.append("//").append(*t.authority);
+    out += path;
+    if (t.query) out.append("?").append(*t.query);
+    if (t.fragment) out.append("#").append(*t.fragment);
+    return out;
+  }
+
+  std::string_view scheme = *base.scheme;
+  std::optional<std::string_view> authority;
+  std::string path;
+  std::optional<std::string_view> query;
+  if (ref.authority) {
+    authority = ref.authority;
+    path = remove_dot_segments(ref.path);
+    query = ref.query;
+  } else {
+    authority = base.authority;
+    if (ref.path.empty()) {
+      path = std::string(base.path);
+      query = ref.query ? ref.query : base.query;
+    } else {
+      path = ref.path[0] == '/' ? remove_dot_segments(ref.path)
+                                : remove_dot_segments(merge(base, ref.path));
+      query = ref.query;
+    }
+  }
+  std::string out(scheme);
+  out += ':';
+  if (authority) out.append("//").append(*authority);
+  out += path;
+  if (query) out.append("?").append(*query);
+  if (ref.fragment) out.append("#").append(*ref.fragment);
+  return out;
+}
+
+}  // namespace sanctwatch::feed

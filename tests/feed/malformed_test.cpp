@@ -1,0 +1,178 @@
+// Ill-formed feeds are recovered as far as possible, with warnings; non-feeds are errors.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "feed/prepare.hpp"
+#include "feed_fixture.hpp"
+
+namespace sanctwatch::feed {
+namespace {
+
+using testing::all_warnings;
+using testing::fixture;
+using testing::has_warning;
+using testing::parse_fixture;
+
+TEST(feed_malformed, html_entities_and_bare_ampersands) {
+  const auto d = parse_fixture("entities.xml");
+  EXPECT_EQ(d.feed.title, "Entities Wire");  // U+00A0, then whitespace collapsed
+  EXPECT_EQ(d.feed.link, "https://ent.example/?a=1&b=2");
+  EXPECT_EQ(d.feed.description, "Café news — daily");
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].title, "AT&T and Café — fined €5m &bogus; é€");
+  EXPECT_EQ(d.items[0].link, "https://ent.example/story?id=7&page=2");
+  // CDATA is verbatim: the entity stays for html_to_text.
+  EXPECT_EQ(d.items[0].summary_html, "CDATA keeps &nbsp; for html_to_text & friends");
+  EXPECT_TRUE(has_warning(d, "HTML entity")) << all_warnings(d);
+  EXPECT_TRUE(has_warning(d, "unescaped '&'")) << all_warnings(d);
+}
+
+TEST(feed_malformed, clean_xml_rewrites_references) {
+  std::vector<std::string> w;
+  EXPECT_EQ(detail::clean_xml("<a>&nbsp;&amp;&#65;&LT;</a>", w), "<a>&#xA0;&amp;&#65;&#x3C;</a>");
+  EXPECT_EQ(detail::clean_xml("<a b=\"?x=1&y=2\">AT&T &unknownname;</a>", w),
+            "<a b=\"?x=1&amp;y=2\">AT&amp;T &amp;unknownname;</a>");
+  EXPECT_EQ(detail::clean_xml("<a><![CDATA[&nbsp; & <b>]]></a>", w),
+            "<a><![CDATA[&nbsp; & <b>]]></a>");
+  EXPECT_EQ(detail::clean_xml("<?xml version=\"1.0\" encoding=\"koi8-r\"?><a/>", w), "<a/>");
+  EXPECT_EQ(detail::clean_xml("<a><!-- &nbsp; --><?pi x?>x</a>", w), "<a>x</a>");
+  EXPECT_EQ(detail::clean_xml("<a>&#0;&#x1F;&#xFFFE;&#9;</a>", w), "<a>&#9;</a>");
+}
+
+TEST(feed_malformed, truncated_document_keeps_complete_and_partial_items) {
+  const auto d = parse_fixture("truncated.xml");
+  EXPECT_EQ(d.feed.title, "Truncated Wire");
+  ASSERT_EQ(d.items.size(), 3u) << all_warnings(d);
+  EXPECT_EQ(d.items[0].title, "Complete one");
+  EXPECT_EQ(d.items[1].link, "https://trunc.example/2");
+  EXPECT_EQ(d.items[2].title, "Partial three");
+  EXPECT_EQ(d.items[2].link, "https://trunc.example/3");
+  EXPECT_TRUE(has_warning(d, "ill-formed XML")) << all_warnings(d);
+}
+
+TEST(feed_malformed, truncated_partial_item_without_title_or_link_is_dropped) {
+  const auto d = parse_fixture("truncated_atom_noinfo.xml");
+  ASSERT_EQ(d.items.size(), 1u) << all_warnings(d);
+  EXPECT_EQ(d.items[0].title, "Only entry");
+  EXPECT_TRUE(has_warning(d, "dropped an incomplete last item")) << all_warnings(d);
+}
+
+TEST(feed_malformed, every_truncation_of_a_feed_is_handled) {
+  const std::string full = fixture("rss2_full.xml");
+  std::size_t last = 0;
+  for (std::size_t n = 0; n <= full.size(); n += 7) {
+    auto r = parse(full.substr(0, n));
+    if (!r) continue;
+    EXPECT_GE(r->items.size() + 1, last) << "at " << n;  // items never vanish as text grows
+    last = r->items.size();
+  }
+  EXPECT_EQ(last, 4u);
+}
+
+TEST(feed_malformed, broken_item_in_the_middle_does_not_lose_the_rest) {
+  const auto d = parse_fixture("midbroken.xml");
+  std::vector<std::string> titles;
+  for (const auto& it : d.items) titles.push_back(it.title);
+  EXPECT_EQ(titles, (std::vector<std::string>{"Good one", "Broken two", "Good three", "Good four"}))
+      << all_warnings(d);
+  EXPECT_TRUE(has_warning(d, "ill-formed XML")) << all_warnings(d);
+}
+
+TEST(feed_malformed, junk_and_boms_before_the_root) {
+  const auto d = parse_fixture("junk_before_root.xml");
+  EXPECT_EQ(d.feed.title, "Junk Wire");
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].title, "After junk");
+  EXPECT_TRUE(has_warning(d, "junk before the root")) << all_warnings(d);
+}
+
+TEST(feed_malformed, doctype_entities_are_never_expanded) {
+  const auto d = parse_fixture("doctype_entities.xml");
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].title, "Laughs: &lol3; and &xxe;");
+  EXPECT_TRUE(has_warning(d, "DOCTYPE")) << all_warnings(d);
+}
+
+TEST(feed_malformed, illegal_characters_are_removed) {
+  const auto d = parse_fixture("controls.xml");
+  EXPECT_EQ(d.feed.title, "CtlWire");
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].title, "Badcharshere");
+  EXPECT_EQ(d.items[0].summary, "Bytes: \uFFFD\uFFFD café \uFFFD");
+  EXPECT_TRUE(has_warning(d, "not allowed in XML")) << all_warnings(d);
+  EXPECT_TRUE(has_warning(d, "invalid byte")) << all_warnings(d);
+}
+
+TEST(feed_malformed, deep_nesting_neither_crashes_nor_hangs) {
+  std::string doc = "<rss version=\"2.0\"><channel><title>Deep</title><item><title>x</title>"
+                    "<description>";
+  const int depth = 200000;
+  for (int i = 0; i < depth; ++i) doc += "<div>";
+  doc += "deep";
+  for (int i = 0; i < depth; ++i) doc += "</div>";
+  doc += "</description><link>https://deep.example/1</link></item></channel></rss>";
+  const auto start = std::chrono::steady_clock::now();
+  const auto d = testing::parse_ok(doc);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].link, "https://deep.example/1");
+
+  // Deep nesting in an Atom xhtml body, and unclosed.
+  std::string atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title>"
+                     "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
+  for (int i = 0; i < depth; ++i) atom += "<b>";
+  const auto a = testing::parse_ok(atom);
+  EXPECT_EQ(a.items.size(), 1u);
+}
+
+TEST(feed_malformed, many_items_are_linear) {
+  std::string doc = "<rss version=\"2.0\"><channel><title>Many</title>";
+  for (int i = 0; i < 20000; ++i)
+    doc += "<item><title>t" + std::to_string(i) + "</title><link>/x/" + std::to_string(i) +
+           "</link></item>";
+  doc += "</channel></rss>";
+  const auto d = testing::parse_ok(doc);
+  ASSERT_EQ(d.items.size(), 20000u);
+  EXPECT_EQ(d.items[19999].title, "t19999");
+}
+
+struct not_feed_case {
+  const char* file;
+  const char* code;
+  const char* reason;  // a part of the message
+};
+
+class feed_not_feeds : public ::testing::TestWithParam<not_feed_case> {};
+
+TEST_P(feed_not_feeds, are_errors_with_a_reason) {
+  const auto r = parse(fixture(GetParam().file));
+  ASSERT_FALSE(r.ok()) << GetParam().file;
+  EXPECT_EQ(r.err().code, GetParam().code) << r.err().message;
+  EXPECT_NE(r.err().message.find(GetParam().reason), std::string::npos) << r.err().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    all, feed_not_feeds,
+    ::testing::Values(not_feed_case{"empty.xml", "empty", "empty"},
+                      not_feed_case{"whitespace.xml", "empty", "whitespace"},
+                      not_feed_case{"html_page.html", "not_a_feed", "HTML page"},
+                      not_feed_case{"xhtml_page.xml", "not_a_feed", "an HTML page (<html> root), not a feed"},
+                      not_feed_case{"other_xml.xml", "not_a_feed", "root <svg>"},
+                      not_feed_case{"random.json", "not_a_feed", "not a JSON Feed"},
+                      not_feed_case{"array.json", "not_a_feed", "JSON array"},
+                      not_feed_case{"plain.txt", "not_a_feed", "plain text"}));
+
+TEST(feed_not_feeds_inline, odd_inputs) {
+  EXPECT_EQ(parse("<").err().code, "not_a_feed");
+  EXPECT_EQ(parse("{").err().code, "not_a_feed");
+  EXPECT_EQ(parse(std::string("\0\0\0\0", 4)).err().code, "not_a_feed");
+  EXPECT_EQ(parse("\xEF\xBB\xBF").err().code, "empty");
+  EXPECT_EQ(parse("<rss version=\"2.0\"></rss>").err().code, "not_a_feed");
+  // A feed with no items is a feed.
+  const auto d = testing::parse_ok("<rss version=\"2.0\"><channel><title>None</title></channel></rss>");
+  EXPECT_TRUE(d.items.empty());
+}
+
+}  // namespace
+}  // namespace sanctwatch::feed
