@@ -33,13 +33,13 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
 
 }  // namespace
 
-result<response> fetch(const std::string& url, const fetch_options& options) {
+result<fetch_response> fetch(const std::string& url, const fetch_options& options) {
   static const bool initialized = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
   if (!initialized) return error{"curl_init", "libcurl could not be initialized"};
   easy_handle h{curl_easy_init()};
   if (!h) return error{"curl_init", "libcurl could not create a handle"};
 
-  response r;
+  fetch_response r;
   sink s{&r.body, options.max_body_bytes};
   const std::string agent = options.user_agent.empty()
                                 ? std::string("sanctwatch/") + version + " (+feed monitor)"

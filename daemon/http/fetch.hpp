@@ -8,7 +8,7 @@
 
 namespace sanctwatch::http {
 
-struct response {
+struct fetch_response {
   long status = 0;
   std::string content_type;
   std::string effective_url;
@@ -23,6 +23,6 @@ struct fetch_options {
 
 /// GET with redirects (at most 10), gzip/deflate/br, TLS verification on.
 /// Transport failures and non-2xx statuses are errors naming the URL and the reason.
-result<response> fetch(const std::string& url, const fetch_options& options = {});
+result<fetch_response> fetch(const std::string& url, const fetch_options& options = {});
 
 }  // namespace sanctwatch::http

@@ -1,0 +1,130 @@
+#pragma once
+/// Asynchronous HTTP(S)/file fetching for the daemon: libcurl's multi_socket interface
+/// driven by one Asio io_context (see STYLE.md, "curl multi on Asio").
+///
+/// Ownership and threads: a client belongs to the thread that runs its io_context. Every
+/// method must be called on that thread, and every completion is posted to that
+/// io_context (never called from inside start() or a libcurl callback). The client must
+/// be destroyed before its io_context. Destroying it completes pending requests with
+/// error_kind::aborted, like cancel_all().
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace asio {
+class io_context;
+}
+
+namespace sanctwatch::http {
+
+enum class method { get, post };
+
+/// Why a request produced no usable HTTP response. HTTP error statuses (404, 500, ...)
+/// are not errors here: they arrive as response::status with error_kind::none.
+enum class error_kind {
+  none,
+  timeout,             ///< request timeout or low-speed limit hit
+  connect,             ///< TCP connection refused or unreachable
+  dns,                 ///< host name did not resolve
+  tls,                 ///< handshake or certificate verification failed
+  too_large,           ///< decoded body larger than request::max_body (bombs included)
+  too_many_redirects,  ///< more than request::max_redirects hops, or a redirect loop
+  protocol,            ///< anything else: bad response, bad URL, read error, bad redirect
+  aborted,             ///< cancel_all() or client destruction
+};
+
+/// Stable lower-case name of an error kind ("too_large", ...), for logs and metrics.
+std::string_view to_string(error_kind kind);
+
+/// One fetch. Header values are sent exactly as given; a CR or LF in any of them
+/// fails the request with error_kind::protocol instead of smuggling a header.
+struct request {
+  std::string url;  ///< http, https or file
+  std::vector<std::pair<std::string, std::string>> headers;  ///< extra request headers
+  std::string etag;           ///< sent verbatim as If-None-Match when not empty
+  std::string last_modified;  ///< sent verbatim as If-Modified-Since when not empty
+  std::string user_agent;     ///< empty: client_options::user_agent
+  /// Whole-request limit, redirects included, counted from when the first hop starts
+  /// (time spent queued behind the per-host limit does not count).
+  std::chrono::milliseconds timeout{std::chrono::seconds{30}};
+  std::chrono::seconds low_speed_time{0};  ///< >0: fail when under 1 byte/s this long
+  std::size_t max_body = 16 * 1024 * 1024;  ///< decoded bytes; beyond: error too_large
+  int max_redirects = 10;
+  http::method method = method::get;
+  std::string body;  ///< POST only
+  /// Accept-Encoding; empty means every encoding this libcurl decodes (gzip, deflate,
+  /// br, zstd); "identity" asks for none.
+  std::string accept_encoding;
+};
+
+/// The outcome of one request, final hop only.
+struct response {
+  long status = 0;  ///< HTTP status of the last hop; 200 for a file:// URL read fine
+  /// Response header fields of the last hop, names lower-cased, repeated names kept.
+  std::multimap<std::string, std::string> headers;
+  std::string body;           ///< decoded; empty for 304 and errors
+  std::string effective_url;  ///< URL of the last hop
+  /// The final URL when at least one redirect was followed, every hop was 301 or 308 and
+  /// the last response is 2xx or 304; empty otherwise. Feeds may store it as their URL.
+  std::string permanent_url;
+  bool not_modified = false;  ///< status 304: keep the previous content and validators
+  error_kind error = error_kind::none;
+  std::string error_message;  ///< for people: names the URL and the reason
+  std::optional<std::chrono::seconds> retry_after;  ///< from a valid Retry-After header
+  std::chrono::steady_clock::duration elapsed{};    ///< from start() to completion
+  int redirects = 0;                                ///< hops followed
+
+  bool ok() const { return error == error_kind::none; }
+  /// First value of a header (name in lower case); empty when absent.
+  std::string header(std::string_view lower_name) const;
+};
+
+/// Limits shared by every request of one client.
+struct client_options {
+  std::size_t max_in_flight = 64;  ///< transfers handed to libcurl at once, all hosts
+  std::size_t per_host = 2;        ///< transfers at once per host name; the rest wait FIFO
+  std::string user_agent;          ///< empty: "sanctwatch/<version> (+https://...)"
+};
+
+/// The default User-Agent: "sanctwatch/<version> (+https://github.com/sanctwatch)".
+std::string default_user_agent();
+
+/// Runs many requests concurrently on one io_context with one libcurl multi handle
+/// (connection reuse, HTTP/2 multiplexing over TLS). Redirects are followed one hop at a
+/// time by the client itself so that each hop's status is known (see
+/// response::permanent_url) and each hop is subject to the per-host limit.
+/// Move-only; not thread-safe (see the file comment).
+class client {
+ public:
+  using completion = std::function<void(response)>;
+
+  explicit client(asio::io_context& io, client_options options = {});
+  ~client();
+  client(client&&) noexcept;
+  client& operator=(client&&) noexcept;
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  /// Queues one request; `done` runs exactly once, later, on the io_context's thread.
+  void start(request req, completion done);
+
+  /// Completes every queued and running request with error_kind::aborted (posted).
+  void cancel_all();
+
+  /// Requests started and not yet completed (queued or in libcurl).
+  std::size_t pending() const;
+
+ private:
+  class impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace sanctwatch::http
