@@ -27,7 +27,9 @@ void append_utf8(std::string& out, char32_t c) {
   }
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
 
 }  // namespace
 
@@ -107,16 +109,16 @@ bool csv_reader::next(csv_row& row) {
   row.error.clear();
   // Skip blank lines between records.
   while (pos_ < text_.size() && (text_[pos_] == '\n' || text_[pos_] == '\r')) {
-    if (text_[pos_] == '\n' || (text_[pos_] == '\r' && (pos_ + 1 >= text_.size() ||
-                                                        text_[pos_ + 1] != '\n')))
+    if (text_[pos_] == '\n' ||
+        (text_[pos_] == '\r' && (pos_ + 1 >= text_.size() || text_[pos_ + 1] != '\n')))
       ++line_;
     ++pos_;
   }
   if (pos_ >= text_.size()) return false;
   row.line = line_;
   std::string field;
-  bool quoted = false;       // inside a quoted section
-  bool field_start = true;   // no character of this field seen yet
+  bool quoted = false;      // inside a quoted section
+  bool field_start = true;  // no character of this field seen yet
   while (pos_ < text_.size()) {
     const char c = text_[pos_];
     if (quoted) {
@@ -266,14 +268,14 @@ void add_unique(std::vector<std::string>& v, std::string value) {
   if (std::find(v.begin(), v.end(), value) == v.end()) v.push_back(std::move(value));
 }
 
-result<entity_list> finish(entity_list list, std::string_view format,
-                           std::string_view list_name, bool input_empty) {
+result<entity_list> finish(entity_list list, std::string_view format, std::string_view list_name,
+                           bool input_empty) {
   list.source_format = std::string(format);
   list.name = list_name.empty() ? std::string(format) : std::string(list_name);
   if (input_empty) return error{"empty_input", std::string(format) + ": input is empty"};
   if (list.entities.empty() && !list.warnings.empty()) {
-    std::string msg = std::string(format) + ": no entity could be read; first problem: " +
-                      list.warnings.front().str();
+    std::string msg = std::string(format) +
+                      ": no entity could be read; first problem: " + list.warnings.front().str();
     if (list.warnings.size() > 1)
       msg += " (and " + std::to_string(list.warnings.size() - 1) + " more)";
     return error{"no_entities", std::move(msg)};

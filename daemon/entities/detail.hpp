@@ -56,8 +56,8 @@ void add_alias(entity& e, std::string text, strength s, alias_kind k);
 void add_unique(std::vector<std::string>& v, std::string value);
 
 /// Common tail of every importer: fills name/format, fails when nothing was read.
-result<entity_list> finish(entity_list list, std::string_view format,
-                           std::string_view list_name, bool input_empty);
+result<entity_list> finish(entity_list list, std::string_view format, std::string_view list_name,
+                           bool input_empty);
 
 }  // namespace sanctwatch::entities::detail
 

@@ -19,11 +19,16 @@ std::string diagnostic::str() const {
 
 std::string_view to_string(entity_type t) {
   switch (t) {
-    case entity_type::organization: return "organization";
-    case entity_type::person: return "person";
-    case entity_type::vessel: return "vessel";
-    case entity_type::aircraft: return "aircraft";
-    case entity_type::unknown: break;
+    case entity_type::organization:
+      return "organization";
+    case entity_type::person:
+      return "person";
+    case entity_type::vessel:
+      return "vessel";
+    case entity_type::aircraft:
+      return "aircraft";
+    case entity_type::unknown:
+      break;
   }
   return "unknown";
 }
@@ -32,11 +37,16 @@ std::string_view to_string(strength s) { return s == strength::weak ? "weak" : "
 
 std::string_view to_string(alias_kind k) {
   switch (k) {
-    case alias_kind::primary: return "primary";
-    case alias_kind::aka: return "aka";
-    case alias_kind::fka: return "fka";
-    case alias_kind::nka: return "nka";
-    case alias_kind::weak_aka: return "weak_aka";
+    case alias_kind::primary:
+      return "primary";
+    case alias_kind::aka:
+      return "aka";
+    case alias_kind::fka:
+      return "fka";
+    case alias_kind::nka:
+      return "nka";
+    case alias_kind::weak_aka:
+      return "weak_aka";
   }
   return "aka";
 }

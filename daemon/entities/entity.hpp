@@ -35,7 +35,7 @@ struct alias {
 };
 
 struct entity {
-  std::string id;            ///< source-prefixed: "ofac-sdn:36", "csl:...", "os:...", "uk:RUS0001"
+  std::string id;  ///< source-prefixed: "ofac-sdn:36", "csl:...", "os:...", "uk:RUS0001"
   entity_type type = entity_type::unknown;
   std::string primary_name;  ///< as the list spells it ("ABBAS, Abu")
   /// Every name to screen for. names[0] is the primary name (kind primary), reordered to
@@ -48,9 +48,9 @@ struct entity {
 
 /// A problem at a place in the input: a skipped row, an unknown key, a bad field.
 struct diagnostic {
-  std::string file;         ///< which buffer, when an importer takes several ("alt.csv"); else ""
-  std::size_t line = 0;     ///< 1-based; 0 when the problem concerns the whole input
-  std::size_t column = 0;   ///< 1-based; 0 when unknown
+  std::string file;        ///< which buffer, when an importer takes several ("alt.csv"); else ""
+  std::size_t line = 0;    ///< 1-based; 0 when the problem concerns the whole input
+  std::size_t column = 0;  ///< 1-based; 0 when unknown
   std::string message;
 
   /// "line 12: reason", "line 3, column 7: reason", "alt.csv line 4: reason", "input: reason".

@@ -5,8 +5,8 @@
 namespace sanctwatch::entities {
 
 namespace {
-constexpr std::array<std::string_view, 6> formats = {
-    "ofac-sdn-csv", "ofac-sdn-xml", "csl-csv", "opensanctions-ftm", "uk-csv", "yaml"};
+constexpr std::array<std::string_view, 6> formats = {"ofac-sdn-csv",      "ofac-sdn-xml", "csl-csv",
+                                                     "opensanctions-ftm", "uk-csv",       "yaml"};
 }  // namespace
 
 std::span<const std::string_view> known_formats() { return formats; }

@@ -20,11 +20,9 @@ entity_type csl_type(std::string_view t) {
 void address_countries(std::string_view addresses, std::vector<std::string>& out) {
   for (const std::string& a : detail::split(addresses, ';')) {
     const std::size_t comma = a.rfind(',');
-    const std::string_view last =
-        detail::trim(comma == std::string::npos ? std::string_view(a)
-                                                : std::string_view(a).substr(comma + 1));
-    if (last.size() == 2 && last[0] >= 'A' && last[0] <= 'Z' && last[1] >= 'A' &&
-        last[1] <= 'Z')
+    const std::string_view last = detail::trim(
+        comma == std::string::npos ? std::string_view(a) : std::string_view(a).substr(comma + 1));
+    if (last.size() == 2 && last[0] >= 'A' && last[0] <= 'Z' && last[1] >= 'A' && last[1] <= 'Z')
       detail::add_unique(out, std::string(last));
   }
 }
@@ -90,15 +88,14 @@ result<entity_list> import_csl_csv(std::string_view bytes, const import_options&
     const std::string_view type = detail::cell(row, c_type);
     e.type = csl_type(type);
     if (e.type == entity_type::unknown)
-      list.warnings.push_back({"", row.line, c_type ? *c_type + 1 : 0,
-                               "unknown type '" + std::string(type) + "'"});
+      list.warnings.push_back(
+          {"", row.line, c_type ? *c_type + 1 : 0, "unknown type '" + std::string(type) + "'"});
     e.primary_name = detail::squeeze_spaces(name);
     const bool person = e.type == entity_type::person;
-    detail::add_alias(e, person ? detail::person_order(name) : std::string(name),
-                      strength::strong, alias_kind::primary);
+    detail::add_alias(e, person ? detail::person_order(name) : std::string(name), strength::strong,
+                      alias_kind::primary);
     for (const std::string& a : detail::split(detail::cell(row, c_alt), ';'))
-      detail::add_alias(e, person ? detail::person_order(a) : a, strength::strong,
-                        alias_kind::aka);
+      detail::add_alias(e, person ? detail::person_order(a) : a, strength::strong, alias_kind::aka);
     // Programs first, then the source list, so a rule can name either.
     for (std::string& p : detail::split(detail::cell(row, c_programs), ';'))
       detail::add_unique(e.programs, std::move(p));

@@ -84,8 +84,8 @@ result<entity_list> import_opensanctions_ftm(std::string_view bytes,
       if (const auto c = j.find("caption"); c != j.end() && c->is_string())
         names.push_back(c->get<std::string>());
     if (names.empty()) {
-      list.warnings.push_back({"", line_no, 0, "entity '" + id_it->get<std::string>() +
-                                                   "' has no name"});
+      list.warnings.push_back(
+          {"", line_no, 0, "entity '" + id_it->get<std::string>() + "' has no name"});
       continue;
     }
     e.primary_name = detail::squeeze_spaces(names.front());

@@ -82,8 +82,7 @@ entity_type sdn_type(std::string_view t) {
   return parse_entity_type(t).value_or(entity_type::unknown);
 }
 
-void add_warning(entity_list& list, std::string_view file, std::size_t line,
-                 std::string message) {
+void add_warning(entity_list& list, std::string_view file, std::size_t line, std::string message) {
   list.warnings.push_back(diagnostic{std::string(file), line, 0, std::move(message)});
 }
 
@@ -102,7 +101,7 @@ result<entity_list> import_ofac_sdn_csv(std::string_view sdn, std::string_view a
                                         std::string_view add, const import_options& options) {
   entity_list list;
   const std::string sdn_text = decode(sdn, "", list);
-  std::unordered_map<std::uint64_t, std::size_t> index;  // ent_num -> position in entities
+  std::unordered_map<std::uint64_t, std::size_t> index;       // ent_num -> position in entities
   std::unordered_map<std::uint64_t, std::size_t> first_line;  // ent_num -> sdn.csv line
   std::unordered_map<std::uint64_t, std::size_t> repeats;     // ent_num -> extra rows seen
 
@@ -149,9 +148,9 @@ result<entity_list> import_ofac_sdn_csv(std::string_view sdn, std::string_view a
       add_warning(list, "", row.line,
                   "field 3 (SDN_Type): unknown type '" + std::string(value(row.fields, 2)) + "'");
     e.primary_name = detail::squeeze_spaces(name);
-    detail::add_alias(e, e.type == entity_type::person ? detail::person_order(name)
-                                                       : std::string(name),
-                      strength::strong, alias_kind::primary);
+    detail::add_alias(
+        e, e.type == entity_type::person ? detail::person_order(name) : std::string(name),
+        strength::strong, alias_kind::primary);
     e.programs = detail::split_ofac_programs(value(row.fields, 3));
     if (const std::string_view remarks = value(row.fields, 11); !remarks.empty()) {
       e.remarks = std::string(remarks);
@@ -199,9 +198,9 @@ result<entity_list> import_ofac_sdn_csv(std::string_view sdn, std::string_view a
         add_warning(list, "alt.csv", row.line, "field 3 (alt_type): unknown '" + type + "'");
       }
       entity& e = list.entities[it->second];
-      detail::add_alias(e, e.type == entity_type::person ? detail::person_order(name)
-                                                         : std::string(name),
-                        strength::strong, kind);
+      detail::add_alias(
+          e, e.type == entity_type::person ? detail::person_order(name) : std::string(name),
+          strength::strong, kind);
     }
   }
 

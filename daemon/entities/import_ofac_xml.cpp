@@ -96,7 +96,8 @@ result<entity_list> import_ofac_sdn_xml(std::string_view bytes, const import_opt
     const std::string type = child_text(n, "sdnType");
     e.type = parse_entity_type(type).value_or(entity_type::unknown);
     if (e.type == entity_type::unknown)
-      list.warnings.push_back({"", entry_line, 0, "uid " + uid + ": unknown sdnType '" + type + "'"});
+      list.warnings.push_back(
+          {"", entry_line, 0, "uid " + uid + ": unknown sdnType '" + type + "'"});
     std::string listed;
     std::string ordered;
     person_names(n, listed, ordered);
@@ -129,8 +130,7 @@ result<entity_list> import_ofac_sdn_xml(std::string_view bytes, const import_opt
     }
     for (const pugi::xml_node a : n.child("addressList").children("address"))
       detail::add_unique(e.countries, a.child("country").text().as_string());
-    if (const std::string remarks = child_text(n, "remarks"); !remarks.empty())
-      e.remarks = remarks;
+    if (const std::string remarks = child_text(n, "remarks"); !remarks.empty()) e.remarks = remarks;
     list.entities.push_back(std::move(e));
   }
   return detail::finish(std::move(list), "ofac-sdn-xml", options.list_name, false);

@@ -43,8 +43,10 @@ result<entity_list> import_uk_csv(std::string_view bytes, const import_options& 
     }
   }
   if (!found)
-    return error{"bad_header", "uk-csv: no header row with a 'Unique ID' or 'Group ID' column "
-                               "in the first " + std::to_string(max_header_search) + " rows"};
+    return error{"bad_header",
+                 "uk-csv: no header row with a 'Unique ID' or 'Group ID' column "
+                 "in the first " +
+                     std::to_string(max_header_search) + " rows"};
   const auto c_id = h.find({"unique id", "group id", "ofsi group id"});
   const auto c_whole = h.find({"name 6"});
   const std::optional<std::size_t> c_parts[] = {h.find({"name 1"}), h.find({"name 2"}),
@@ -119,15 +121,15 @@ result<entity_list> import_uk_csv(std::string_view bytes, const import_options& 
     if (e.type == entity_type::unknown) e.type = type;
 
     const std::string name_type = detail::lower_ascii(detail::cell(row, c_name_type));
-    const bool primary = name_type.starts_with("primary name") && name_type != "primary name variation";
+    const bool primary =
+        name_type.starts_with("primary name") && name_type != "primary name variation";
     const bool weak = detail::lower_ascii(detail::cell(row, c_strength)).starts_with("low");
     if (primary) {
       // The primary name goes first even when an alias row came earlier.
       auto same = std::find_if(e.names.begin(), e.names.end(),
                                [&](const alias& a) { return a.text == name; });
       if (same != e.names.end()) e.names.erase(same);
-      const bool has_primary =
-          !e.names.empty() && e.names.front().kind == alias_kind::primary;
+      const bool has_primary = !e.names.empty() && e.names.front().kind == alias_kind::primary;
       if (has_primary) {
         detail::add_alias(e, name, strength::strong, alias_kind::aka);
       } else {

@@ -71,9 +71,12 @@ struct yaml_reader {
         }
       } else if (key == "kind") {
         const auto v = scalar(kv.second, "kind");
-        if (v && *v == "fka") kind = alias_kind::fka;
-        else if (v && *v == "nka") kind = alias_kind::nka;
-        else if (v && *v != "aka") warn(kv.second, "kind: expected aka, fka or nka");
+        if (v && *v == "fka")
+          kind = alias_kind::fka;
+        else if (v && *v == "nka")
+          kind = alias_kind::nka;
+        else if (v && *v != "aka")
+          warn(kv.second, "kind: expected aka, fka or nka");
       } else {
         warn(kv.first, "alias: unknown key '" + key + "'");
       }
@@ -101,15 +104,17 @@ struct yaml_reader {
       } else if (key == "type") {
         if (auto s = scalar(v, "type")) {
           const auto t = parse_entity_type(*s);
-          if (!t) warn(v, "type: expected organization, person, vessel or aircraft, got '" +
-                              *s + "'");
+          if (!t)
+            warn(v, "type: expected organization, person, vessel or aircraft, got '" + *s + "'");
           e.type = t.value_or(entity_type::unknown);
         }
       } else if (key == "name") {
         name = scalar(v, "name");
       } else if (key == "aliases") {
-        if (!v.IsSequence() && !v.IsNull()) warn(v, "aliases: expected a list");
-        else aliases = v;
+        if (!v.IsSequence() && !v.IsNull())
+          warn(v, "aliases: expected a list");
+        else
+          aliases = v;
       } else if (key == "programs") {
         e.programs = strings(v, "programs");
       } else if (key == "countries") {
@@ -155,7 +160,8 @@ result<entity_list> import_yaml(std::string_view bytes, const import_options& op
   try {
     const YAML::Node root = YAML::Load(text);
     if (!root.IsMap() || !root["entities"])
-      return error{"bad_yaml", "yaml: line 1, column 1: expected a mapping with an 'entities' list"};
+      return error{"bad_yaml",
+                   "yaml: line 1, column 1: expected a mapping with an 'entities' list"};
     yaml_reader r{list};
     for (const auto& kv : root)
       if (kv.first.Scalar() != "entities")

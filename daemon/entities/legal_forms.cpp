@@ -18,45 +18,121 @@ namespace sanctwatch::entities {
 
 namespace {
 
-constexpr bool P = true;   // allowed as prefix
-constexpr bool S = true;   // allowed as suffix
+constexpr bool P = true;  // allowed as prefix
+constexpr bool S = true;  // allowed as suffix
 constexpr bool no = false;
 
 // Western forms are suffixes only: "AG BANK" or "SA HOLDINGS" are names. Russian, Ukrainian
 // and Central Asian forms appear on both sides ("OOO ROMASHKA", "ROMASHKA OOO").
 constexpr legal_form forms[] = {
     // English, including Chinese and Hong Kong English forms
-    {"Company Limited", no, S}, {"Co., Limited", no, S}, {"Co., Ltd.", no, S},
-    {"Co. Ltd.", no, S}, {"Company Ltd.", no, S}, {"Limited", no, S}, {"Ltd.", no, S},
-    {"Ltda.", no, S}, {"Limited Liability Company", P, S}, {"Limited Liability Partnership", no, S},
-    {"Limited Partnership", no, S}, {"LLC", P, S}, {"L.L.C.", P, S}, {"LLP", no, S},
-    {"LP", no, S}, {"Inc.", no, S}, {"Incorporated", no, S}, {"Corp.", no, S},
-    {"Corporation", no, S}, {"Company", no, S}, {"Co.", no, S}, {"PLC", no, S},
-    {"Public Limited Company", no, S}, {"Pty. Ltd.", no, S}, {"Pty.", no, S},
-    {"Pte. Ltd.", no, S}, {"Private Limited", no, S}, {"Pvt. Ltd.", no, S},
-    {"Sdn. Bhd.", no, S}, {"Bhd.", no, S}, {"Tbk.", no, S}, {"FZE", no, S}, {"FZCO", no, S},
-    {"FZ-LLC", no, S}, {"DMCC", no, S}, {"WLL", no, S}, {"Group Co., Ltd.", no, S},
+    {"Company Limited", no, S},
+    {"Co., Limited", no, S},
+    {"Co., Ltd.", no, S},
+    {"Co. Ltd.", no, S},
+    {"Company Ltd.", no, S},
+    {"Limited", no, S},
+    {"Ltd.", no, S},
+    {"Ltda.", no, S},
+    {"Limited Liability Company", P, S},
+    {"Limited Liability Partnership", no, S},
+    {"Limited Partnership", no, S},
+    {"LLC", P, S},
+    {"L.L.C.", P, S},
+    {"LLP", no, S},
+    {"LP", no, S},
+    {"Inc.", no, S},
+    {"Incorporated", no, S},
+    {"Corp.", no, S},
+    {"Corporation", no, S},
+    {"Company", no, S},
+    {"Co.", no, S},
+    {"PLC", no, S},
+    {"Public Limited Company", no, S},
+    {"Pty. Ltd.", no, S},
+    {"Pty.", no, S},
+    {"Pte. Ltd.", no, S},
+    {"Private Limited", no, S},
+    {"Pvt. Ltd.", no, S},
+    {"Sdn. Bhd.", no, S},
+    {"Bhd.", no, S},
+    {"Tbk.", no, S},
+    {"FZE", no, S},
+    {"FZCO", no, S},
+    {"FZ-LLC", no, S},
+    {"DMCC", no, S},
+    {"WLL", no, S},
+    {"Group Co., Ltd.", no, S},
     // Russian / post-Soviet, transliterated
-    {"Public Joint Stock Company", P, S}, {"Public Joint-Stock Company", P, S},
-    {"Open Joint Stock Company", P, S}, {"Closed Joint Stock Company", P, S},
-    {"Joint Stock Company", P, S}, {"Joint-Stock Company", P, S},
-    {"Non-Public Joint Stock Company", P, S}, {"Federal State Unitary Enterprise", P, no},
-    {"State Unitary Enterprise", P, no}, {"JSC", P, S}, {"PJSC", P, S}, {"OJSC", P, S},
-    {"CJSC", P, S}, {"NJSC", P, S}, {"JSCB", P, S}, {"OOO", P, S}, {"OAO", P, S},
-    {"ZAO", P, S}, {"PAO", P, S}, {"AO", P, S}, {"NAO", P, S}, {"TOO", P, S},
-    {"FGUP", P, no}, {"GUP", P, no}, {"MUP", P, no}, {"ODO", P, S}, {"TOV", P, S},
-    {"PrAT", P, S}, {"PAT", P, no},
+    {"Public Joint Stock Company", P, S},
+    {"Public Joint-Stock Company", P, S},
+    {"Open Joint Stock Company", P, S},
+    {"Closed Joint Stock Company", P, S},
+    {"Joint Stock Company", P, S},
+    {"Joint-Stock Company", P, S},
+    {"Non-Public Joint Stock Company", P, S},
+    {"Federal State Unitary Enterprise", P, no},
+    {"State Unitary Enterprise", P, no},
+    {"JSC", P, S},
+    {"PJSC", P, S},
+    {"OJSC", P, S},
+    {"CJSC", P, S},
+    {"NJSC", P, S},
+    {"JSCB", P, S},
+    {"OOO", P, S},
+    {"OAO", P, S},
+    {"ZAO", P, S},
+    {"PAO", P, S},
+    {"AO", P, S},
+    {"NAO", P, S},
+    {"TOO", P, S},
+    {"FGUP", P, no},
+    {"GUP", P, no},
+    {"MUP", P, no},
+    {"ODO", P, S},
+    {"TOV", P, S},
+    {"PrAT", P, S},
+    {"PAT", P, no},
     // Russian / Ukrainian, Cyrillic
-    {"ООО", P, S}, {"ОАО", P, S}, {"ЗАО", P, S}, {"ПАО", P, S}, {"АО", P, S},
-    {"НАО", P, S}, {"ТОО", P, S}, {"ТОВ", P, S}, {"ФГУП", P, no}, {"ГУП", P, no},
+    {"ООО", P, S},
+    {"ОАО", P, S},
+    {"ЗАО", P, S},
+    {"ПАО", P, S},
+    {"АО", P, S},
+    {"НАО", P, S},
+    {"ТОО", P, S},
+    {"ТОВ", P, S},
+    {"ФГУП", P, no},
+    {"ГУП", P, no},
     // Baltic, German, Dutch, Nordic
-    {"OÜ", P, S}, {"AS", no, S}, {"UAB", P, S}, {"SIA", P, S}, {"GmbH", no, S},
-    {"GmbH & Co. KG", no, S}, {"AG", no, S}, {"KG", no, S}, {"B.V.", no, S}, {"N.V.", no, S},
-    {"AB", no, S}, {"A/S", no, S}, {"ApS", no, S}, {"Oy", no, S},
+    {"OÜ", P, S},
+    {"AS", no, S},
+    {"UAB", P, S},
+    {"SIA", P, S},
+    {"GmbH", no, S},
+    {"GmbH & Co. KG", no, S},
+    {"AG", no, S},
+    {"KG", no, S},
+    {"B.V.", no, S},
+    {"N.V.", no, S},
+    {"AB", no, S},
+    {"A/S", no, S},
+    {"ApS", no, S},
+    {"Oy", no, S},
     // Romance languages, Latin America, Turkey
-    {"S.A.", no, S}, {"S.A. de C.V.", no, S}, {"SARL", no, S}, {"S.R.L.", no, S},
-    {"SpA", no, S}, {"S.p.A.", no, S}, {"SAS", no, S}, {"S.L.", no, S}, {"Ltda", no, S},
-    {"A.S.", no, S}, {"Sti.", no, S}, {"Ltd. Sti.", no, S}, {"S.A.S.", no, S},
+    {"S.A.", no, S},
+    {"S.A. de C.V.", no, S},
+    {"SARL", no, S},
+    {"S.R.L.", no, S},
+    {"SpA", no, S},
+    {"S.p.A.", no, S},
+    {"SAS", no, S},
+    {"S.L.", no, S},
+    {"Ltda", no, S},
+    {"A.S.", no, S},
+    {"Sti.", no, S},
+    {"Ltd. Sti.", no, S},
+    {"S.A.S.", no, S},
 };
 
 bool is_separator(char c) {
@@ -88,8 +164,8 @@ std::string fold_key(std::string_view s) {
   out.clear();
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  icu::UnicodeString u =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
   u.foldCase();
   if (nfd && U_SUCCESS(status)) u = nfd->normalize(u, status);
   icu::UnicodeString kept;
@@ -233,7 +309,8 @@ std::string strip_legal_forms(std::string_view name) {
   }
   // A name that is nothing but legal forms ("COMPANY LIMITED") keeps all of them.
   if (!stripped || !has_key(toks, lo, hi)) return std::string(detail::trim(name));
-  std::string_view rest = trim_edges(name.substr(toks[lo].begin, toks[hi - 1].end - toks[lo].begin));
+  std::string_view rest =
+      trim_edges(name.substr(toks[lo].begin, toks[hi - 1].end - toks[lo].begin));
   // `OOO "ROMASHKA"`: the quotes belonged to the name as a whole, not to its words.
   std::size_t ql = 0;
   std::size_t qr = 0;

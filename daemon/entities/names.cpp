@@ -15,52 +15,152 @@ namespace {
 // these ("GLOBAL", "GOLDEN STAR") is too likely to occur in ordinary news text to fire alone.
 // Sorted, for binary search; checked at compile time.
 constexpr std::string_view common_words[] = {
-    "a", "about", "above", "across", "act", "action", "active", "advance", "after", "again",
-    "against", "age", "agency", "air", "all", "alliance", "alpha", "also", "always", "america",
-    "american", "among", "an", "and", "angel", "another", "any", "apple", "arab", "area", "army",
-    "arrow", "art", "as", "asia", "asian", "association", "at", "atlas", "authority", "auto",
-    "back", "bank", "base", "bay", "be", "bear", "because", "been", "before", "being", "best",
-    "better", "between", "big", "bird", "black", "blue", "board", "border", "both", "bridge",
-    "bright", "brother", "brothers", "building", "business", "but", "by", "call", "can", "capital",
-    "car", "care", "carrier", "center", "central", "centre", "century", "champion", "change",
-    "chemical", "chemicals", "china", "chinese", "city", "clear", "club", "coast", "cold", "come",
-    "commerce", "commercial", "committee", "common", "communications", "community", "company",
-    "construction", "consulting", "continental", "control", "core", "council", "country", "cross",
-    "crown", "crystal", "culture", "current", "dark", "data", "day", "defence", "defense", "delta",
-    "design", "development", "diamond", "digital", "direct", "discovery", "do", "dragon", "dream",
-    "during", "eagle", "earth", "east", "eastern", "eco", "economic", "education", "electric",
-    "electronics", "elite", "empire", "energy", "engineering", "enterprise", "enterprises",
-    "equipment", "europe", "european", "every", "export", "express", "falcon", "family", "far",
-    "fast", "federal", "field", "finance", "financial", "fire", "first", "fish", "five", "fleet",
-    "flower", "for", "force", "forest", "fortune", "forward", "foundation", "four", "free",
-    "freedom", "from", "front", "fuel", "fund", "future", "garden", "gas", "general", "global",
-    "gold", "golden", "good", "great", "green", "group", "growth", "gulf", "harbor", "harbour",
-    "have", "health", "heart", "heavy", "help", "heritage", "high", "hill", "holding", "holdings",
-    "home", "hope", "horizon", "hospital", "house", "human", "ice", "idea", "import", "in",
-    "independent", "industrial", "industries", "industry", "infinity", "information", "institute",
-    "insurance", "intelligence", "international", "into", "invest", "investment", "investments",
-    "iron", "islamic", "island", "it", "jade", "jewel", "joint", "just", "justice", "king",
-    "kingdom", "knowledge", "lake", "land", "last", "leader", "legend", "liberty", "life", "light",
-    "line", "link", "lion", "logistics", "long", "lotus", "machine", "machinery", "main",
-    "management", "marine", "maritime", "market", "master", "media", "medical", "metal", "metals",
-    "middle", "military", "mining", "ministry", "modern", "moon", "more", "mountain", "much",
-    "national", "nature", "navigation", "network", "new", "news", "next", "night", "noble",
-    "north", "northern", "now", "ocean", "of", "office", "oil", "on", "one", "only", "open", "or",
-    "orient", "oriental", "other", "our", "over", "pacific", "palace", "paradise", "partner",
-    "partners", "peace", "pearl", "people", "petroleum", "phoenix", "pioneer", "planet", "plus",
-    "point", "polar", "port", "power", "premier", "prime", "prince", "princess", "pro", "progress",
-    "project", "projects", "property", "public", "pure", "quality", "queen", "rainbow", "red",
-    "research", "resource", "resources", "river", "road", "rock", "royal", "safe", "saint", "sea",
-    "security", "service", "services", "seven", "shield", "ship", "shipping", "silk", "silver",
-    "sky", "smart", "so", "social", "solar", "solution", "solutions", "south", "southern", "space",
-    "spirit", "star", "state", "steel", "stone", "storm", "strategic", "summit", "sun", "sunrise",
-    "sunshine", "supply", "support", "supreme", "system", "systems", "team", "tech", "technical",
-    "technologies", "technology", "that", "the", "their", "there", "these", "they", "this",
-    "those", "three", "through", "tiger", "time", "to", "top", "tower", "trade", "trading",
-    "trans", "transport", "travel", "trust", "two", "under", "union", "unique", "united", "unity",
-    "universal", "university", "up", "upon", "us", "valley", "very", "victoria", "victory",
-    "vision", "wave", "way", "we", "west", "western", "what", "when", "where", "which", "white",
-    "who", "will", "wind", "wing", "with", "world", "year", "you", "young", "zenith", "zone",
+    "a",           "about",        "above",
+    "across",      "act",          "action",
+    "active",      "advance",      "after",
+    "again",       "against",      "age",
+    "agency",      "air",          "all",
+    "alliance",    "alpha",        "also",
+    "always",      "america",      "american",
+    "among",       "an",           "and",
+    "angel",       "another",      "any",
+    "apple",       "arab",         "area",
+    "army",        "arrow",        "art",
+    "as",          "asia",         "asian",
+    "association", "at",           "atlas",
+    "authority",   "auto",         "back",
+    "bank",        "base",         "bay",
+    "be",          "bear",         "because",
+    "been",        "before",       "being",
+    "best",        "better",       "between",
+    "big",         "bird",         "black",
+    "blue",        "board",        "border",
+    "both",        "bridge",       "bright",
+    "brother",     "brothers",     "building",
+    "business",    "but",          "by",
+    "call",        "can",          "capital",
+    "car",         "care",         "carrier",
+    "center",      "central",      "centre",
+    "century",     "champion",     "change",
+    "chemical",    "chemicals",    "china",
+    "chinese",     "city",         "clear",
+    "club",        "coast",        "cold",
+    "come",        "commerce",     "commercial",
+    "committee",   "common",       "communications",
+    "community",   "company",      "construction",
+    "consulting",  "continental",  "control",
+    "core",        "council",      "country",
+    "cross",       "crown",        "crystal",
+    "culture",     "current",      "dark",
+    "data",        "day",          "defence",
+    "defense",     "delta",        "design",
+    "development", "diamond",      "digital",
+    "direct",      "discovery",    "do",
+    "dragon",      "dream",        "during",
+    "eagle",       "earth",        "east",
+    "eastern",     "eco",          "economic",
+    "education",   "electric",     "electronics",
+    "elite",       "empire",       "energy",
+    "engineering", "enterprise",   "enterprises",
+    "equipment",   "europe",       "european",
+    "every",       "export",       "express",
+    "falcon",      "family",       "far",
+    "fast",        "federal",      "field",
+    "finance",     "financial",    "fire",
+    "first",       "fish",         "five",
+    "fleet",       "flower",       "for",
+    "force",       "forest",       "fortune",
+    "forward",     "foundation",   "four",
+    "free",        "freedom",      "from",
+    "front",       "fuel",         "fund",
+    "future",      "garden",       "gas",
+    "general",     "global",       "gold",
+    "golden",      "good",         "great",
+    "green",       "group",        "growth",
+    "gulf",        "harbor",       "harbour",
+    "have",        "health",       "heart",
+    "heavy",       "help",         "heritage",
+    "high",        "hill",         "holding",
+    "holdings",    "home",         "hope",
+    "horizon",     "hospital",     "house",
+    "human",       "ice",          "idea",
+    "import",      "in",           "independent",
+    "industrial",  "industries",   "industry",
+    "infinity",    "information",  "institute",
+    "insurance",   "intelligence", "international",
+    "into",        "invest",       "investment",
+    "investments", "iron",         "islamic",
+    "island",      "it",           "jade",
+    "jewel",       "joint",        "just",
+    "justice",     "king",         "kingdom",
+    "knowledge",   "lake",         "land",
+    "last",        "leader",       "legend",
+    "liberty",     "life",         "light",
+    "line",        "link",         "lion",
+    "logistics",   "long",         "lotus",
+    "machine",     "machinery",    "main",
+    "management",  "marine",       "maritime",
+    "market",      "master",       "media",
+    "medical",     "metal",        "metals",
+    "middle",      "military",     "mining",
+    "ministry",    "modern",       "moon",
+    "more",        "mountain",     "much",
+    "national",    "nature",       "navigation",
+    "network",     "new",          "news",
+    "next",        "night",        "noble",
+    "north",       "northern",     "now",
+    "ocean",       "of",           "office",
+    "oil",         "on",           "one",
+    "only",        "open",         "or",
+    "orient",      "oriental",     "other",
+    "our",         "over",         "pacific",
+    "palace",      "paradise",     "partner",
+    "partners",    "peace",        "pearl",
+    "people",      "petroleum",    "phoenix",
+    "pioneer",     "planet",       "plus",
+    "point",       "polar",        "port",
+    "power",       "premier",      "prime",
+    "prince",      "princess",     "pro",
+    "progress",    "project",      "projects",
+    "property",    "public",       "pure",
+    "quality",     "queen",        "rainbow",
+    "red",         "research",     "resource",
+    "resources",   "river",        "road",
+    "rock",        "royal",        "safe",
+    "saint",       "sea",          "security",
+    "service",     "services",     "seven",
+    "shield",      "ship",         "shipping",
+    "silk",        "silver",       "sky",
+    "smart",       "so",           "social",
+    "solar",       "solution",     "solutions",
+    "south",       "southern",     "space",
+    "spirit",      "star",         "state",
+    "steel",       "stone",        "storm",
+    "strategic",   "summit",       "sun",
+    "sunrise",     "sunshine",     "supply",
+    "support",     "supreme",      "system",
+    "systems",     "team",         "tech",
+    "technical",   "technologies", "technology",
+    "that",        "the",          "their",
+    "there",       "these",        "they",
+    "this",        "those",        "three",
+    "through",     "tiger",        "time",
+    "to",          "top",          "tower",
+    "trade",       "trading",      "trans",
+    "transport",   "travel",       "trust",
+    "two",         "under",        "union",
+    "unique",      "united",       "unity",
+    "universal",   "university",   "up",
+    "upon",        "us",           "valley",
+    "very",        "victoria",     "victory",
+    "vision",      "wave",         "way",
+    "we",          "west",         "western",
+    "what",        "when",         "where",
+    "which",       "white",        "who",
+    "will",        "wind",         "wing",
+    "with",        "world",        "year",
+    "you",         "young",        "zenith",
+    "zone",
 };
 static_assert(std::is_sorted(std::begin(common_words), std::end(common_words)));
 
@@ -86,8 +186,10 @@ std::size_t count_letters(std::string_view w) {
   std::size_t n = 0;
   for (const char ch : w) {
     const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ++n;
-    else if (c >= 0xC0) ++n;  // UTF-8 lead byte
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+      ++n;
+    else if (c >= 0xC0)
+      ++n;  // UTF-8 lead byte
   }
   return n;
 }
@@ -97,11 +199,16 @@ bool is_acronym(std::string_view w) {
   bool dotted = false;
   bool lower = false;
   for (const char c : w) {
-    if (c >= 'A' && c <= 'Z') ++letters;
-    else if (c >= '0' && c <= '9') ++letters;
-    else if (c >= 'a' && c <= 'z') lower = true;
-    else if (c == '.') dotted = true;
-    else if (c != '&' && c != '-') return false;
+    if (c >= 'A' && c <= 'Z')
+      ++letters;
+    else if (c >= '0' && c <= '9')
+      ++letters;
+    else if (c >= 'a' && c <= 'z')
+      lower = true;
+    else if (c == '.')
+      dotted = true;
+    else if (c != '&' && c != '-')
+      return false;
   }
   if (letters == 0) return false;
   // "I.R.G.C.", "U.S.": dotted single letters are acronyms whatever their length.
@@ -127,7 +234,8 @@ std::string without_double_quotes(std::string_view s) {
     std::size_t skip = 0;
     if (rest[0] == '"') skip = 1;
     // « » “ ” „
-    else if (rest.starts_with("\xC2\xAB") || rest.starts_with("\xC2\xBB")) skip = 2;
+    else if (rest.starts_with("\xC2\xAB") || rest.starts_with("\xC2\xBB"))
+      skip = 2;
     else if (rest.starts_with("\xE2\x80\x9C") || rest.starts_with("\xE2\x80\x9D") ||
              rest.starts_with("\xE2\x80\x9E"))
       skip = 3;
@@ -152,10 +260,14 @@ std::string hyphens_as_spaces(std::string_view s) {
 bool is_common_word(std::string_view word) {
   std::string w;
   for (const char c : word) {
-    if (c >= 'A' && c <= 'Z') w += static_cast<char>(c - 'A' + 'a');
-    else if (c >= 'a' && c <= 'z') w += c;
-    else if (c == '\'' || c == '-' || c == '.' || c == ',' || c == '"') continue;
-    else return false;
+    if (c >= 'A' && c <= 'Z')
+      w += static_cast<char>(c - 'A' + 'a');
+    else if (c >= 'a' && c <= 'z')
+      w += c;
+    else if (c == '\'' || c == '-' || c == '.' || c == ',' || c == '"')
+      continue;
+    else
+      return false;
   }
   return !w.empty() && std::binary_search(std::begin(common_words), std::end(common_words), w);
 }
@@ -171,9 +283,7 @@ bool needs_context(std::string_view name) {
                      [](std::string_view w) { return is_common_word(w); });
 }
 
-bool needs_context(const alias& a) {
-  return a.strength == strength::weak || needs_context(a.text);
-}
+bool needs_context(const alias& a) { return a.strength == strength::weak || needs_context(a.text); }
 
 std::vector<std::string> match_variants(std::string_view name, entity_type type) {
   std::vector<std::string> out;
@@ -181,7 +291,8 @@ std::vector<std::string> match_variants(std::string_view name, entity_type type)
   if (out.empty()) return out;
   if (type == entity_type::person && name.find(',') != std::string_view::npos)
     add_variant(out, detail::person_order(name));
-  for (std::size_t i = 0, n = out.size(); i < n; ++i) add_variant(out, without_double_quotes(out[i]));
+  for (std::size_t i = 0, n = out.size(); i < n; ++i)
+    add_variant(out, without_double_quotes(out[i]));
   if (type != entity_type::person)
     for (std::size_t i = 0, n = out.size(); i < n; ++i) add_variant(out, strip_legal_forms(out[i]));
   for (std::size_t i = 0, n = out.size(); i < n; ++i)

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "entities/fixture.hpp"
 #include "entities/detail.hpp"
+#include "entities/fixture.hpp"
 #include "entities/import.hpp"
 
 namespace sanctwatch::entities {
@@ -59,8 +59,8 @@ TEST(entities_decoding, utf8_stays_latin1_and_cp1252_are_converted_eof_byte_drop
             "M\xC3\xBCller \xE2\x80\x9Cquoted\xE2\x80\x9D");
   EXPECT_TRUE(recoded);
   EXPECT_EQ(detail::to_utf8("\xEF\xBB\xBFx", &recoded), "x");
-  EXPECT_FALSE(detail::is_valid_utf8("\xC0\xAF"));        // overlong
-  EXPECT_FALSE(detail::is_valid_utf8("\xED\xA0\x80"));    // surrogate
+  EXPECT_FALSE(detail::is_valid_utf8("\xC0\xAF"));         // overlong
+  EXPECT_FALSE(detail::is_valid_utf8("\xED\xA0\x80"));     // surrogate
   EXPECT_TRUE(detail::is_valid_utf8("\xF0\x9F\x98\x80"));  // emoji
 }
 
@@ -111,12 +111,12 @@ TEST(entities_ofac_sdn_csv, fixture_with_alt_and_add) {
   EXPECT_EQ(org->programs, (std::vector<std::string>{"SDGT", "IRGC"}));
   EXPECT_EQ(org->countries, (std::vector<std::string>{"United Arab Emirates", "China"}));
   ASSERT_EQ(org->names.size(), 4u);  // primary, 2 weak, 1 alt (the duplicate alt is dropped)
-  EXPECT_EQ(org->names[0], (alias{"EXAMPLE TRADING CO., LTD.", strength::strong,
-                                  alias_kind::primary}));
+  EXPECT_EQ(org->names[0],
+            (alias{"EXAMPLE TRADING CO., LTD.", strength::strong, alias_kind::primary}));
   EXPECT_EQ(org->names[1], (alias{"EXTRA", strength::weak, alias_kind::weak_aka}));
   EXPECT_EQ(org->names[2], (alias{"ABU-'UMAR", strength::weak, alias_kind::weak_aka}));
-  EXPECT_EQ(org->names[3], (alias{"EXAMPLE TRADING COMPANY LIMITED", strength::strong,
-                                  alias_kind::aka}));
+  EXPECT_EQ(org->names[3],
+            (alias{"EXAMPLE TRADING COMPANY LIMITED", strength::strong, alias_kind::aka}));
   ASSERT_TRUE(org->remarks.has_value());
 
   // Windows-1252 byte 0xDC decoded; individual names reordered, alt names too.
@@ -296,8 +296,8 @@ TEST(entities_csl_csv, fixture) {
   EXPECT_EQ(person->names[0].text, "Abu ABBAS");
   EXPECT_EQ(person->names[2].text, "Mohammed ZAIDAN");
   EXPECT_EQ(person->programs,
-            (std::vector<std::string>{"SDGT", "IRGC",
-                                      "Specially Designated Nationals (SDN) - Treasury Department"}));
+            (std::vector<std::string>{
+                "SDGT", "IRGC", "Specially Designated Nationals (SDN) - Treasury Department"}));
   EXPECT_EQ(person->countries, (std::vector<std::string>{"IQ"}));
 
   const entity* vessel = find(list, "csl:v1");
@@ -310,10 +310,9 @@ TEST(entities_csl_csv, fixture) {
   EXPECT_EQ(odd->type, entity_type::unknown);
 
   EXPECT_EQ(warning_strings(list),
-            (std::vector<std::string>{"line 4: expected 29 fields, got 6",
-                                      "line 5, column 6: empty 'name'",
-                                      "line 7: duplicate id 'e1a2'",
-                                      "line 8, column 4: unknown type 'Spaceship'"}));
+            (std::vector<std::string>{
+                "line 4: expected 29 fields, got 6", "line 5, column 6: empty 'name'",
+                "line 7: duplicate id 'e1a2'", "line 8, column 4: unknown type 'Spaceship'"}));
 }
 
 TEST(entities_csl_csv, header_is_required) {
@@ -361,10 +360,10 @@ TEST(entities_opensanctions_ftm, fixture) {
   EXPECT_EQ(list.entities[3].type, entity_type::aircraft);
   EXPECT_EQ(list.entities[4].primary_name, "Caption Only Group");
 
-  EXPECT_EQ(warning_strings(list),
-            (std::vector<std::string>{"line 5: not valid JSON",
-                                      "line 8: entity 'NK-noname' has no name",
-                                      "line 10: not a JSON object"}));
+  EXPECT_EQ(
+      warning_strings(list),
+      (std::vector<std::string>{"line 5: not valid JSON", "line 8: entity 'NK-noname' has no name",
+                                "line 10: not a JSON object"}));
 }
 
 TEST(entities_opensanctions_ftm, only_bad_lines_is_an_error) {
@@ -391,8 +390,8 @@ TEST(entities_uk_csv, fixture_with_title_line_and_grouped_rows) {
   EXPECT_EQ(person.type, entity_type::person);
   EXPECT_EQ(person.primary_name, "Ivan Ivanovich IVANOV");
   ASSERT_EQ(person.names.size(), 3u);
-  EXPECT_EQ(person.names[0], (alias{"Ivan Ivanovich IVANOV", strength::strong,
-                                    alias_kind::primary}));
+  EXPECT_EQ(person.names[0],
+            (alias{"Ivan Ivanovich IVANOV", strength::strong, alias_kind::primary}));
   EXPECT_EQ(person.names[1], (alias{"Ivan IVANOFF", strength::strong, alias_kind::aka}));
   EXPECT_EQ(person.names[2], (alias{"VANYA", strength::weak, alias_kind::weak_aka}));
   EXPECT_EQ(person.programs, (std::vector<std::string>{"Russia"}));
@@ -407,8 +406,9 @@ TEST(entities_uk_csv, fixture_with_title_line_and_grouped_rows) {
   EXPECT_EQ(bank.names[0].kind, alias_kind::primary);
   EXPECT_EQ(bank.names[0].text, "EXAMPLE BANK PJSC");
   EXPECT_EQ(bank.names[1].text, "JSC EXAMPLE BANK");
-  EXPECT_EQ(bank.names[2].text, "\xD0\x9F\xD0\x90\xD0\x9E \xD0\x9F\xD0\xA0\xD0\x98\xD0\x9C\xD0\x95"
-                                "\xD0\xA0 \xD0\x91\xD0\x90\xD0\x9D\xD0\x9A");
+  EXPECT_EQ(bank.names[2].text,
+            "\xD0\x9F\xD0\x90\xD0\x9E \xD0\x9F\xD0\xA0\xD0\x98\xD0\x9C\xD0\x95"
+            "\xD0\xA0 \xD0\x91\xD0\x90\xD0\x9D\xD0\x9A");
   EXPECT_EQ(bank.countries, (std::vector<std::string>{"Russia"}));
 
   EXPECT_EQ(list.entities[2].type, entity_type::vessel);
@@ -438,8 +438,8 @@ TEST(entities_yaml, fixture) {
   EXPECT_EQ(acme.id, "acme-trading");
   EXPECT_EQ(acme.type, entity_type::organization);
   ASSERT_EQ(acme.names.size(), 4u);
-  EXPECT_EQ(acme.names[0], (alias{"ACME Trading Co., Ltd.", strength::strong,
-                                  alias_kind::primary}));
+  EXPECT_EQ(acme.names[0],
+            (alias{"ACME Trading Co., Ltd.", strength::strong, alias_kind::primary}));
   EXPECT_EQ(acme.names[1], (alias{"ACME Trading", strength::strong, alias_kind::aka}));
   EXPECT_EQ(acme.names[2], (alias{"ACME", strength::weak, alias_kind::weak_aka}));
   EXPECT_EQ(acme.names[3], (alias{"Acme Old Name", strength::strong, alias_kind::fka}));

@@ -51,9 +51,10 @@ INSTANTIATE_TEST_SUITE_P(
         strip_case{"LIMITED LIABILITY COMPANY \"ROMASHKA\"", "ROMASHKA"},
         strip_case{"Limited Liability Company Romashka", "Romashka"},
         strip_case{"EXAMPLE BANK (PJSC)", "EXAMPLE BANK"},
-        strip_case{"\xD0\x9E\xD0\x9E\xD0\x9E \xC2\xAB\xD0\xA0\xD0\x9E\xD0\x9C\xD0\x90\xD0\xA8\xD0\x9A"
-                   "\xD0\x90\xC2\xBB",
-                   "\xD0\xA0\xD0\x9E\xD0\x9C\xD0\x90\xD0\xA8\xD0\x9A\xD0\x90"},  // ООО «РОМАШКА»
+        strip_case{
+            "\xD0\x9E\xD0\x9E\xD0\x9E \xC2\xAB\xD0\xA0\xD0\x9E\xD0\x9C\xD0\x90\xD0\xA8\xD0\x9A"
+            "\xD0\x90\xC2\xBB",
+            "\xD0\xA0\xD0\x9E\xD0\x9C\xD0\x90\xD0\xA8\xD0\x9A\xD0\x90"},  // ООО «РОМАШКА»
         strip_case{"EXAMPLE O\xC3\x9C", "EXAMPLE"}, strip_case{"EXAMPLE OU", "EXAMPLE"},
         // EU and Latin America
         strip_case{"Example GmbH", "Example"}, strip_case{"Example AG", "Example"},
@@ -70,18 +71,53 @@ INSTANTIATE_TEST_SUITE_P(
         strip_case{"  NOTHING TO DO  ", "NOTHING TO DO"}, strip_case{"", ""}));
 
 TEST(entities_legal_forms, table_covers_the_required_forms) {
-  const std::vector<std::string> required = {
-      "Co.", "Ltd.", "Limited", "LLC", "L.L.C.", "Inc.", "Corp.", "Corporation", "Company",
-      "PLC", "JSC", "PJSC", "OJSC", "CJSC", "OOO", "OAO", "ZAO", "AO", "PAO", "OÜ", "GmbH",
-      "AG", "S.A.", "S.A. de C.V.", "SARL", "S.R.L.", "SpA", "B.V.", "N.V.", "Pte. Ltd.",
-      "Sdn. Bhd.", "FZE", "FZCO", "LLP", "Public Joint Stock Company",
-      "Limited Liability Company", "Joint Stock Company", "Closed Joint Stock Company",
-      "Open Joint Stock Company", "Company Limited", "Co., Limited", "Co., Ltd."};
+  const std::vector<std::string> required = {"Co.",
+                                             "Ltd.",
+                                             "Limited",
+                                             "LLC",
+                                             "L.L.C.",
+                                             "Inc.",
+                                             "Corp.",
+                                             "Corporation",
+                                             "Company",
+                                             "PLC",
+                                             "JSC",
+                                             "PJSC",
+                                             "OJSC",
+                                             "CJSC",
+                                             "OOO",
+                                             "OAO",
+                                             "ZAO",
+                                             "AO",
+                                             "PAO",
+                                             "OÜ",
+                                             "GmbH",
+                                             "AG",
+                                             "S.A.",
+                                             "S.A. de C.V.",
+                                             "SARL",
+                                             "S.R.L.",
+                                             "SpA",
+                                             "B.V.",
+                                             "N.V.",
+                                             "Pte. Ltd.",
+                                             "Sdn. Bhd.",
+                                             "FZE",
+                                             "FZCO",
+                                             "LLP",
+                                             "Public Joint Stock Company",
+                                             "Limited Liability Company",
+                                             "Joint Stock Company",
+                                             "Closed Joint Stock Company",
+                                             "Open Joint Stock Company",
+                                             "Company Limited",
+                                             "Co., Limited",
+                                             "Co., Ltd."};
   for (const std::string& r : required) {
     const auto forms = legal_forms();
-    EXPECT_TRUE(std::any_of(forms.begin(), forms.end(),
-                            [&](const legal_form& f) { return f.text == r; }))
-        << r;
+    EXPECT_TRUE(std::any_of(forms.begin(), forms.end(), [&](const legal_form& f) {
+      return f.text == r;
+    })) << r;
     EXPECT_EQ(strip_legal_forms("Example " + r), "Example") << r;
   }
 }
@@ -141,29 +177,27 @@ struct context_case {
 
 class entities_context : public ::testing::TestWithParam<context_case> {};
 
-TEST_P(entities_context, decides) { EXPECT_EQ(needs_context(GetParam().name), GetParam().needs) << GetParam().name; }
+TEST_P(entities_context, decides) {
+  EXPECT_EQ(needs_context(GetParam().name), GetParam().needs) << GetParam().name;
+}
 
 INSTANTIATE_TEST_SUITE_P(
     table, entities_context,
     ::testing::Values(
-        context_case{"HUAWEI", true},           // one word, 6 letters
-        context_case{"ROSNEFT", true},          // 7 letters
-        context_case{"ROSOBORONEXPORT", false},
-        context_case{"SMIC", true},             // acronym
-        context_case{"I.R.G.C.", true},         // dotted acronym
-        context_case{"U.S.", true},
-        context_case{"INTERNATIONAL", true},    // common word, long
-        context_case{"Petroleum", true},
-        context_case{"GOLDEN STAR", true},      // all common words
-        context_case{"GLOBAL TRADING GROUP", true},
-        context_case{"NATIONAL BANK OF CUBA", false},
-        context_case{"BANCO NACIONAL DE CUBA", false},
-        context_case{"Abu ABBAS", false},
-        context_case{"SBERBANK", false},        // 8 letters, not a word
-        context_case{"\xD0\x93\xD0\x90\xD0\x97\xD0\x9F\xD0\xA0\xD0\x9E\xD0\x9C", true},  // ГАЗПРОМ: 7
+        context_case{"HUAWEI", true},                                        // one word, 6 letters
+        context_case{"ROSNEFT", true},                                       // 7 letters
+        context_case{"ROSOBORONEXPORT", false}, context_case{"SMIC", true},  // acronym
+        context_case{"I.R.G.C.", true},                                      // dotted acronym
+        context_case{"U.S.", true}, context_case{"INTERNATIONAL", true},     // common word, long
+        context_case{"Petroleum", true}, context_case{"GOLDEN STAR", true},  // all common words
+        context_case{"GLOBAL TRADING GROUP", true}, context_case{"NATIONAL BANK OF CUBA", false},
+        context_case{"BANCO NACIONAL DE CUBA", false}, context_case{"Abu ABBAS", false},
+        context_case{"SBERBANK", false},  // 8 letters, not a word
+        context_case{"\xD0\x93\xD0\x90\xD0\x97\xD0\x9F\xD0\xA0\xD0\x9E\xD0\x9C",
+                     true},  // ГАЗПРОМ: 7
         context_case{"\xD0\x93\xD0\x90\xD0\x97\xD0\x9F\xD0\xA0\xD0\x9E\xD0\x9C\xD0\x91\xD0\x90"
                      "\xD0\x9D\xD0\x9A",
-                     false},  // ГАЗПРОМБАНК
+                     false},                             // ГАЗПРОМБАНК
         context_case{"\xD0\x93\xD0\x90\xD0\x97", true},  // ГАЗ
         context_case{"", true}));
 

@@ -22,8 +22,10 @@ class entities_ofac_real : public ::testing::Test {
     const auto add = testing::read_file(dir / "add.csv");
     if (!sdn || !alt || !add) return;
     auto r = import_ofac_sdn_csv(*sdn, *alt, *add, {.list_name = "ofac-sdn"});
-    if (r.ok()) list_ = new entity_list(std::move(*r));
-    else error_ = new std::string(r.err().message);
+    if (r.ok())
+      list_ = new entity_list(std::move(*r));
+    else
+      error_ = new std::string(r.err().message);
   }
   static void TearDownTestSuite() {
     delete list_;
@@ -32,7 +34,8 @@ class entities_ofac_real : public ::testing::Test {
     error_ = nullptr;
   }
   void SetUp() override {
-    if (!list_ && !error_) GTEST_SKIP() << "no " << SANCTWATCH_SHARED_DIR << "/data/ofac-sdn-2022-01";
+    if (!list_ && !error_)
+      GTEST_SKIP() << "no " << SANCTWATCH_SHARED_DIR << "/data/ofac-sdn-2022-01";
     ASSERT_EQ(error_, nullptr) << *error_;
   }
   static const entity& get(std::string_view id) {
@@ -97,8 +100,7 @@ TEST_F(entities_ofac_real, known_entries) {
   EXPECT_EQ(bnc.programs, (std::vector<std::string>{"CUBA"}));
   EXPECT_TRUE(has_name(bnc, "BNC", strength::weak, alias_kind::weak_aka));
   EXPECT_TRUE(has_name(bnc, "NATIONAL BANK OF CUBA", strength::strong, alias_kind::aka));
-  EXPECT_EQ(bnc.countries,
-            (std::vector<std::string>{"Switzerland", "Spain", "Japan", "Panama"}));
+  EXPECT_EQ(bnc.countries, (std::vector<std::string>{"Switzerland", "Spain", "Japan", "Panama"}));
 
   const entity& abbas = get("ofac-sdn:2674");
   EXPECT_EQ(abbas.type, entity_type::person);
