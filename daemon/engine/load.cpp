@@ -114,7 +114,9 @@ std::string suggest(std::string_view name, const std::vector<std::string>& known
     std::size_t d = edit_distance(name, k);
     if (d < best_d) best_d = d, best = k;
   }
-  if (best.empty() || best_d > std::max<std::size_t>(2, name.size() / 3)) return {};
+  // Only near misses: a one-letter name is not "nearly" every other one-letter name.
+  if (best.empty() || best_d >= name.size() || best_d > std::max<std::size_t>(2, name.size() / 3))
+    return {};
   return std::string(" (did you mean '") + prefix + best + "'?)";
 }
 

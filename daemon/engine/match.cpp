@@ -380,7 +380,12 @@ class evaluator {
     std::sort(out.begin() + first, out.end(), [](const leaf_hit& a, const leaf_hit& b) {
       return std::tie(a.h->f, a.h->start, a.h->end) < std::tie(b.h->f, b.h->start, b.h->end);
     });
-    out.erase(std::unique(out.begin() + first, out.end(), same_span), out.end());
+    // Same text, same source: once. An alias shared by several entities keeps every candidate.
+    out.erase(std::unique(out.begin() + first, out.end(),
+                          [](const leaf_hit& a, const leaf_hit& b) {
+                            return same_span(a, b) && a.e == b.e;
+                          }),
+              out.end());
   }
 
   bool case_ok(const hit& h, const term& t) {

@@ -1,0 +1,188 @@
+// Loader: every error kind located at file:line:col, all errors collected, whole-or-nothing.
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+
+namespace sanctwatch::engine::test {
+namespace {
+
+// The single error of a load, as "line:col: message".
+std::string only_error(const std::string& yaml, std::map<std::string, std::string> files = {}) {
+  auto l = load_yaml(yaml, std::move(files));
+  EXPECT_FALSE(l.rules);
+  EXPECT_EQ(l.errors.size(), 1u) << errors_of(l);
+  if (l.errors.empty()) return {};
+  const auto& e = l.errors[0];
+  EXPECT_EQ(e.where.file, "rules/test.yaml");
+  return std::to_string(e.where.line) + ":" + std::to_string(e.where.column) + ": " + e.message;
+}
+
+TEST(engine_load, minimal_rule_loads) {
+  auto l = load_yaml(R"(
+lists:
+  a: [sanction*]
+rules:
+  - id: x
+    title: X
+    when: '@a'
+)");
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  EXPECT_EQ(l.rules->rules.size(), 1u);
+  EXPECT_EQ(l.rules->hash.size(), 64u);
+}
+
+TEST(engine_load, unknown_top_level_key) {
+  EXPECT_EQ(only_error("lists: {}\nrule:\n  - id: x\n"),
+            "2:1: unknown key 'rule' in a rule file (did you mean 'rules'?); known keys: lists, "
+            "entity_lists, rules");
+}
+
+TEST(engine_load, unknown_rule_key) {
+  auto e = only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a'\n    sevrity: high\n");
+  EXPECT_EQ(e.substr(0, 40), "7:5: unknown key 'sevrity' in a rule (di");
+  EXPECT_NE(e.find("did you mean 'severity'?"), std::string::npos) << e;
+}
+
+TEST(engine_load, unknown_list_suggests_nearest) {
+  // The column points inside the when: string (plain scalar starting at column 11).
+  EXPECT_EQ(only_error("lists:\n  sanction_terms: [x]\nrules:\n  - id: x\n    title: X\n"
+                       "    when: near(@sanction_term, @sanction_terms)\n"),
+            "6:16: unknown list '@sanction_term' (did you mean '@sanction_terms'?)");
+}
+
+TEST(engine_load, position_inside_quoted_and_block_scalars) {
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: \"@a and @b\"\n"),
+            "6:19: unknown list '@b'");
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: >\n"
+                       "      @a and\n      not @zz\n"),
+            "8:11: unknown list '@zz'");
+}
+
+TEST(engine_load, duplicate_rule_ids_name_both_places) {
+  auto e = only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a'\n"
+                      "  - id: x\n    title: Y\n    when: '@a'\n");
+  EXPECT_EQ(e, "7:9: duplicate rule id 'x' (first defined at rules/test.yaml:4:9)");
+}
+
+TEST(engine_load, bad_regex_mapped_to_rule_position) {
+  auto e = only_error("rules:\n  - id: x\n    title: X\n    when: 'near(/sanc(tion/, \"china\")'\n");
+  EXPECT_EQ(e.substr(0, 21), "4:17: bad regex: Miss") << e;
+}
+
+TEST(engine_load, bad_within) {
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n"
+                       "    when: near(@a, @a, within=-3)\n"),
+            "6:31: within= must be a whole number from 0 to 1000, got '-3'");
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n"
+                       "    when: near(@a, @a, within=many)\n"),
+            "6:31: within= must be a whole number from 0 to 1000, got 'many'");
+}
+
+TEST(engine_load, bad_severity) {
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    severity: hihg\n"
+                       "    when: '@a'\n"),
+            "6:15: bad severity 'hihg' (did you mean 'high'?); one of: info, low, medium, high, "
+            "critical");
+}
+
+TEST(engine_load, type_errors) {
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: [X]\n    when: '@a'\n"),
+            "5:12: title must be a string");
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    tags: sanctions\n"
+                       "    when: '@a'\n"),
+            "6:11: tags must be a list of strings");
+  EXPECT_EQ(only_error("lists:\n  a: x\nrules: []\n"), "2:6: list 'a' must be a sequence of terms");
+  // near() arguments must yield hits.
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n"
+                       "    when: near(@a, not @a)\n"),
+            "6:20: near() arguments must be lists, phrases, regexes or entity(), not 'not @a'");
+}
+
+TEST(engine_load, expression_syntax_errors_have_columns) {
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a and or @a'\n"),
+            "6:19: 'or' needs an operand before it");
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '(@a'\n"),
+            "6:15: expected ')', got end of expression");
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: 'count(@a) 3'\n"),
+            "6:22: count() must be compared: count(A) >= N (or >, ==, <=, <)");
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a in body'\n"),
+            "6:18: expected a field name (title, summary, content, author, category, link), got a "
+            "word 'body'");
+}
+
+TEST(engine_load, bad_terms) {
+  EXPECT_EQ(only_error("lists:\n  a: ['sanc*tion']\nrules: []\n"),
+            "2:7: '*' is only allowed at the end of a word (prefix match), in 'sanc*tion'");
+  EXPECT_EQ(only_error("lists:\n  a: [{term: OFAC, case: upper}]\nrules: []\n"),
+            "2:26: case must be 'exact' or 'ignore', got 'upper'");
+}
+
+TEST(engine_load, yaml_syntax_error_located) {
+  auto l = load_yaml("rules:\n  - id: x\n   title: [unclosed\n");
+  ASSERT_FALSE(l.rules);
+  ASSERT_FALSE(l.errors.empty());
+  EXPECT_EQ(l.errors[0].where.file, "rules/test.yaml");
+  EXPECT_GT(l.errors[0].where.line, 0);
+  EXPECT_NE(l.errors[0].message.find("YAML syntax error"), std::string::npos);
+}
+
+TEST(engine_load, all_errors_collected_and_nothing_loads) {
+  auto l = load_yaml("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@b'\n"
+                     "  - id: y\n    title: Y\n    severity: huge\n    when: '@a'\n"
+                     "  - id: z\n    title: Z\n    when: '@a'\n    bogus: 1\n");
+  EXPECT_FALSE(l.rules);
+  EXPECT_EQ(l.errors.size(), 3u) << errors_of(l);
+}
+
+TEST(engine_load, caret_display) {
+  auto l = load_yaml("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a and @bb'\n");
+  ASSERT_EQ(l.errors.size(), 1u);
+  const std::string f = format_error(l.errors[0]);
+  EXPECT_NE(f.find("rules/test.yaml:6:19: error: unknown list '@bb'"), std::string::npos) << f;
+  EXPECT_NE(f.find("    when: '@a and @bb'"), std::string::npos) << f;
+  EXPECT_NE(f.find("|                   ^"), std::string::npos) << f;
+}
+
+TEST(engine_load, entity_list_formats_and_errors) {
+  const std::string ents = "namespace: w\nentities:\n  - id: h\n    name: Huawei Technologies Co., Ltd.\n"
+                           "    aliases: [Huawei, {name: HW, strength: weak}]\n";
+  auto ok = load_yaml("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules:\n  - id: x\n"
+                      "    title: X\n    when: entity(@firms)\n",
+                      {{"rules/e/firms.yaml", ents}});
+  ASSERT_TRUE(ok.rules) << errors_of(ok);
+  ASSERT_EQ(ok.rules->entity_lists.size(), 1u);
+  EXPECT_EQ(ok.rules->entity_lists[0].entities[0].id, "w:h");
+
+  EXPECT_EQ(only_error("entity_lists:\n  firms:\n    source: sdn.csv\n    format: ofac-sdn-csv\nrules: []\n"),
+            "4:13: unsupported entity list format 'ofac-sdn-csv' (not implemented yet; this version "
+            "reads: yaml)");
+  EXPECT_EQ(only_error("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules:\n  - id: x\n"
+                       "    title: X\n    when: entity(@firm)\n",
+                       {{"rules/e/firms.yaml", ents}}),
+            "7:18: unknown entity list '@firm' (did you mean '@firms'?)");
+  // Errors inside the entity file are located in that file.
+  auto bad = load_yaml("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules: []\n",
+                       {{"rules/e/firms.yaml", "entities:\n  - id: h\n    name: H\n    colour: red\n"}});
+  ASSERT_EQ(bad.errors.size(), 1u) << errors_of(bad);
+  EXPECT_EQ(bad.errors[0].where.file, "rules/e/firms.yaml");
+  EXPECT_EQ(bad.errors[0].where.line, 4);
+  EXPECT_EQ(bad.errors[0].where.column, 5);
+}
+
+TEST(engine_load, entity_list_used_as_term_list) {
+  EXPECT_EQ(only_error("entity_lists:\n  firms:\n    source: f.yaml\nrules:\n  - id: x\n"
+                       "    title: X\n    when: '@firms'\n",
+                       {{"rules/f.yaml", "entities: []\n"}}),
+            "7:12: '@firms' is an entity list; write entity(@firms)");
+}
+
+TEST(engine_load, hash_changes_with_bytes) {
+  auto a = load_yaml("lists:\n  a: [x]\nrules: []\n");
+  auto b = load_yaml("lists:\n  a: [y]\nrules: []\n");
+  ASSERT_TRUE(a.rules && b.rules);
+  EXPECT_NE(a.rules->hash, b.rules->hash);
+  EXPECT_EQ(a.rules->hash, load_yaml("lists:\n  a: [x]\nrules: []\n").rules->hash);
+}
+
+}  // namespace
+}  // namespace sanctwatch::engine::test

@@ -1,0 +1,307 @@
+// Matching semantics of RULES.md: whole words, prefixes, phrases, exact case, possessives,
+// every expression form, near() edge cases, evidence offsets into the original text.
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+#include "text/html.hpp"
+
+namespace sanctwatch::engine::test {
+namespace {
+
+TEST(engine_match, whole_words_only) {
+  auto rs = rule_when("@bank or \"ban\"");
+  EXPECT_TRUE(fires(*rs, "The bank was hit."));
+  EXPECT_FALSE(fires(*rs, "Bankers met in London."));
+  EXPECT_FALSE(fires(*rs, "A banquet was held."));
+  auto ban = rule_when("\"ban\"");
+  EXPECT_FALSE(fires(*ban, "The bank was hit."));
+  EXPECT_TRUE(fires(*ban, "A ban, finally."));
+  EXPECT_FALSE(fires(*ban, "Urban planning"));
+}
+
+TEST(engine_match, prefix_terms) {
+  auto rs = rule_when("@sanc");
+  EXPECT_TRUE(fires(*rs, "It was sanctioned."));
+  EXPECT_TRUE(fires(*rs, "New SANCTIONS announced"));
+  EXPECT_TRUE(fires(*rs, "sanction"));
+  EXPECT_FALSE(fires(*rs, "desanctioning talks"));  // prefix anchors at the word start
+  auto m = match(*rs, content_item("They face sanctions."));
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].evidence[0].text, "sanctions");  // the hit extends to the word's end
+}
+
+TEST(engine_match, phrase_across_punctuation_and_whitespace) {
+  auto rs = rule_when("\"asset freeze\"");
+  EXPECT_TRUE(fires(*rs, "an asset freeze"));
+  EXPECT_TRUE(fires(*rs, "an Asset-freeze"));
+  EXPECT_TRUE(fires(*rs, "the asset,\n  freeze"));
+  EXPECT_FALSE(fires(*rs, "asset freezer"));
+  EXPECT_FALSE(fires(*rs, "an asset to freeze"));
+  auto p = rule_when("\"export control*\"");
+  EXPECT_TRUE(fires(*p, "new export controls"));
+  EXPECT_TRUE(fires(*p, "export-controlled items"));
+  auto mid = rule_when("\"sanction* evasion\"");
+  EXPECT_TRUE(fires(*mid, "a sanctions evasion scheme"));
+  EXPECT_FALSE(fires(*mid, "a sanctions-free evasion"));
+}
+
+TEST(engine_match, exact_case_uses_original_text) {
+  auto ex = rule_when("@x", "  x: [{term: OFAC, case: exact}, {term: US, case: exact}]\n");
+  EXPECT_TRUE(fires(*ex, "OFAC said"));
+  EXPECT_FALSE(fires(*ex, "ofac said"));
+  EXPECT_FALSE(fires(*ex, "Ofac said"));
+  EXPECT_TRUE(fires(*ex, "the US said"));
+  EXPECT_FALSE(fires(*ex, "tell us more"));
+  EXPECT_TRUE(fires(*ex, "OFAC's list"));
+}
+
+TEST(engine_match, possessives_count_as_the_word) {
+  auto rs = rule_when("\"huawei\"");
+  EXPECT_TRUE(fires(*rs, "Huawei's chips"));
+  EXPECT_TRUE(fires(*rs, "Huawei\xE2\x80\x99s chips"));
+  auto m = match(*rs, content_item("Huawei\xE2\x80\x99s chips"));
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].evidence[0].text, "Huawei");
+  EXPECT_EQ(m[0].evidence[0].start, 0u);
+  EXPECT_EQ(m[0].evidence[0].end, 6u);
+}
+
+TEST(engine_match, evidence_offsets_point_at_original_bytes) {
+  auto rs = rule_when("\"societe generale\" or @sanc");
+  const std::string text = "Caf\xC3\xA9 owners: Soci\xC3\xA9t\xC3\xA9 G\xC3\xA9n\xC3\xA9rale faces SANCTIONS.";
+  auto m = match(*rs, content_item(text));
+  ASSERT_EQ(m.size(), 1u);
+  ASSERT_EQ(m[0].evidence.size(), 2u);
+  for (const auto& e : m[0].evidence) EXPECT_EQ(text.substr(e.start, e.end - e.start), e.text);
+  EXPECT_EQ(m[0].evidence[0].text, "Soci\xC3\xA9t\xC3\xA9 G\xC3\xA9n\xC3\xA9rale");
+  EXPECT_EQ(m[0].evidence[1].text, "SANCTIONS");
+  EXPECT_EQ(m[0].evidence[0].where, field::content);
+  // Decomposed accents (e + U+0301) map back including the combining mark.
+  const std::string nfd = "Socie\xCC\x81te\xCC\x81 Generale";
+  auto d = match(*rs, content_item(nfd));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].evidence[0].text, nfd);
+}
+
+TEST(engine_match, offsets_on_text_from_html) {
+  auto rs = rule_when("@china");
+  const std::string content = text::html_to_text("<p>Caf&eacute; &amp; <b>Beijing</b> talks</p>");
+  auto m = match(*rs, content_item(content));
+  ASSERT_EQ(m.size(), 1u);
+  const auto& e = m[0].evidence[0];
+  EXPECT_EQ(e.text, "Beijing");
+  EXPECT_EQ(content.substr(e.start, e.end - e.start), "Beijing");
+}
+
+TEST(engine_match, lists_phrases_regexes) {
+  EXPECT_TRUE(fires(*rule_when("@china"), "Hong  Kong firms"));
+  EXPECT_TRUE(fires(*rule_when("/sanction(s|ed)? (on|against)/"), "sanctions against Iran"));
+  EXPECT_FALSE(fires(*rule_when("/sanction(s|ed)? (on|against)/"), "sanctions for Iran"));
+  auto m = match(*rule_when("/s[a-z]+ns/i"), content_item("New Sanctions"));
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].evidence[0].text, "Sanctions");
+  EXPECT_EQ(m[0].evidence[0].term, "/s[a-z]+ns/i");
+}
+
+TEST(engine_match, boolean_operators_and_precedence) {
+  // not > and > or: "@a or @b and not @c" == "@a or (@b and (not @c))"
+  auto rs = rule_when("@china or @bank and not @sanc");
+  EXPECT_TRUE(fires(*rs, "China sanctions"));
+  EXPECT_TRUE(fires(*rs, "the bank"));
+  EXPECT_FALSE(fires(*rs, "the bank sanctions"));
+  auto p = rule_when("(@china or @bank) and not @sanc");
+  EXPECT_FALSE(fires(*p, "China sanctions"));
+  EXPECT_TRUE(fires(*p, "China talks"));
+  auto n = rule_when("not not @bank");
+  EXPECT_TRUE(fires(*n, "a bank"));
+}
+
+TEST(engine_match, rules_that_fire_without_hits) {
+  auto rs = rule_when("not @sanc");
+  EXPECT_TRUE(fires(*rs, "nothing relevant"));
+  EXPECT_FALSE(fires(*rs, "sanctions"));
+}
+
+TEST(engine_match, count_comparisons) {
+  const std::string two = "Sanctions here. More sanctions there.";
+  EXPECT_TRUE(fires(*rule_when("count(@sanc) >= 2"), two));
+  EXPECT_FALSE(fires(*rule_when("count(@sanc) >= 3"), two));
+  EXPECT_TRUE(fires(*rule_when("count(@sanc) > 1"), two));
+  EXPECT_TRUE(fires(*rule_when("count(@sanc) == 2"), two));
+  EXPECT_FALSE(fires(*rule_when("count(@sanc) == 1"), two));
+  EXPECT_TRUE(fires(*rule_when("count(@sanc) <= 2 and @sanc"), two));
+  EXPECT_TRUE(fires(*rule_when("count(@sanc or @china) >= 3"), two + " China."));
+}
+
+TEST(engine_match, field_restriction) {
+  auto rs = rule_when("@sanc in title");
+  EXPECT_TRUE(fires(*rs, "", "Sanctions on Iran"));
+  EXPECT_FALSE(fires(*rs, "Sanctions on Iran", "News"));
+  auto several = rule_when("@sanc in (title, summary)");
+  item it = content_item("x", "y");
+  it.summary = "sanctions";
+  EXPECT_FALSE(match(*several, it).empty());
+  // A rule's fields: limits every term.
+  auto l = load_yaml("lists:\n  a: [sanction*]\nrules:\n  - id: x\n    title: X\n"
+                     "    fields: [title]\n    when: '@a'\n");
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  EXPECT_FALSE(fires(*l.rules, "sanctions", "News"));
+  EXPECT_TRUE(fires(*l.rules, "", "Sanctions"));
+  auto link = rule_when("\"sanctions\" in link");
+  item li = content_item("");
+  li.link = "https://example.com/news/sanctions-on-iran";
+  EXPECT_FALSE(match(*link, li).empty());
+}
+
+TEST(engine_match, near_within_counts_words_between) {
+  auto w0 = rule_when("near(@sanc, @bank, within=0)");
+  EXPECT_TRUE(fires(*w0, "sanctions bank"));
+  EXPECT_TRUE(fires(*w0, "bank, sanctions"));  // unordered by default
+  EXPECT_FALSE(fires(*w0, "sanctions on bank"));
+  auto w2 = rule_when("near(@sanc, @bank, within=2)");
+  EXPECT_TRUE(fires(*w2, "sanctions on the bank"));
+  EXPECT_FALSE(fires(*w2, "sanctions on the big bank"));
+  // Multi-word hits: the words between the phrases count, not the phrase words.
+  auto ph = rule_when("near(\"asset freeze\", \"hong kong\", within=1)");
+  EXPECT_TRUE(fires(*ph, "asset freeze in Hong Kong"));
+}
+
+TEST(engine_match, near_ordered_and_sentence_scope) {
+  auto o = rule_when("near(@sanc, @bank, within=5, ordered=true)");
+  EXPECT_TRUE(fires(*o, "sanctions hit the bank"));
+  EXPECT_FALSE(fires(*o, "the bank faced sanctions"));
+  auto s = rule_when("near(@sanc, @bank, within=10, scope=sentence)");
+  EXPECT_TRUE(fires(*s, "Sanctions hit the bank."));
+  EXPECT_FALSE(fires(*s, "Sanctions were announced. The bank fell."));
+  auto t = rule_when("near(@sanc, @bank, within=10)");
+  EXPECT_TRUE(fires(*t, "Sanctions were announced. The bank fell."));
+  auto three = rule_when("near(@sanc, @bank, @china, within=3)");
+  EXPECT_TRUE(fires(*three, "Chinese bank sanctions"));
+  EXPECT_FALSE(fires(*three, "Chinese bank one two three four sanctions"));
+}
+
+TEST(engine_match, near_same_term_twice_needs_two_hits) {
+  auto rs = rule_when("near(@sanc, @sanc, within=3)");
+  EXPECT_FALSE(fires(*rs, "sanctions announced"));
+  EXPECT_TRUE(fires(*rs, "sanctions and more sanctions"));
+  EXPECT_FALSE(fires(*rs, "sanctions one two three four sanctions"));
+}
+
+TEST(engine_match, near_overlapping_hits) {
+  // "asset freeze" (list sanc) overlaps "freeze" (inline phrase): overlap counts as near.
+  auto rs = rule_when("near(@sanc, \"freeze\", within=0)");
+  EXPECT_TRUE(fires(*rs, "an asset freeze"));
+  // Evidence keeps one entry per stretch of text.
+  auto m = match(*rs, content_item("an asset freeze"));
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].evidence.size(), 1u);
+  EXPECT_EQ(m[0].evidence[0].text, "asset freeze");
+}
+
+TEST(engine_match, evidence_has_list_and_snippet) {
+  auto rs = rule_when("near(@sanc, @china, within=5)");
+  auto m = match(*rs, content_item("Intro sentence. The US may impose sanctions on Chinese banks. "
+                                   "Another sentence."));
+  ASSERT_EQ(m.size(), 1u);
+  ASSERT_EQ(m[0].evidence.size(), 2u);
+  EXPECT_EQ(m[0].evidence[0].list, "sanc");
+  EXPECT_EQ(m[0].evidence[1].list, "china");
+  EXPECT_EQ(m[0].evidence[0].snippet, "The US may impose sanctions on Chinese banks.");
+  const auto& e = m[0].evidence[0];
+  EXPECT_EQ(e.snippet.substr(e.mark_start, e.mark_end - e.mark_start), "sanctions");
+}
+
+TEST(engine_match, long_sentences_trim_snippets) {
+  std::string words;
+  for (int i = 0; i < 100; ++i) words += "word" + std::to_string(i) + " ";
+  auto rs = rule_when("@sanc");
+  auto m = match(*rs, content_item(words + "sanctions " + words + "end."));
+  ASSERT_EQ(m.size(), 1u);
+  const auto& e = m[0].evidence[0];
+  EXPECT_LE(e.snippet.size(), 250u);
+  EXPECT_EQ(e.snippet.substr(e.mark_start, e.mark_end - e.mark_start), "sanctions");
+}
+
+TEST(engine_match, explain_shows_each_subexpression) {
+  auto rs = rule_when("@china and not @sanc");
+  auto x = explain(*rs, content_item("China sanctions"));
+  ASSERT_EQ(x.size(), 1u);
+  EXPECT_FALSE(x[0].fired);
+  const std::string t = format_explain(x[0].tree);
+  EXPECT_NE(t.find("false  @china and not @sanc"), std::string::npos) << t;
+  EXPECT_NE(t.find("  true   @china"), std::string::npos) << t;
+  EXPECT_NE(t.find("  false  not @sanc"), std::string::npos) << t;
+  EXPECT_NE(t.find("    true   @sanc"), std::string::npos) << t;
+}
+
+const char* entities_yaml = R"(namespace: w
+entities:
+  - id: huawei
+    name: Huawei Technologies Co., Ltd.
+    programs: [US-ENTITY-LIST]
+    aliases: [Huawei]
+  - id: sinno
+    name: SINNO ELECTRONICS CO., LIMITED
+    aliases: [Sinno Electronics]
+  - id: smic
+    name: Semiconductor Manufacturing International Corporation
+    aliases: [SMIC]
+  - id: rosneft
+    name: PJSC Rosneft Oil Company
+  - id: wagner
+    name: PMC Wagner
+    aliases: [{name: Wagner, strength: weak}]
+  - id: alpha1
+    name: Alpha Trading LLC
+    aliases: [Alphatrading Corporation]
+  - id: alpha2
+    name: Alphatrading GmbH
+)";
+
+std::shared_ptr<const ruleset> entity_rules() {
+  auto l = load_yaml("entity_lists:\n  firms:\n    source: e.yaml\nrules:\n  - id: x\n"
+                     "    title: X\n    when: entity(@firms)\n",
+                     {{"rules/e.yaml", entities_yaml}});
+  EXPECT_TRUE(l.rules) << errors_of(l);
+  return l.rules;
+}
+
+TEST(engine_entities, legal_forms_removed_on_both_sides) {
+  auto rs = entity_rules();
+  auto m = match(*rs, content_item("Sinno Electronics shipped chips."));
+  ASSERT_EQ(m.size(), 1u);
+  ASSERT_EQ(m[0].entities.size(), 1u);
+  EXPECT_EQ(m[0].entities[0].id, "w:sinno");
+  EXPECT_EQ(m[0].entities[0].name, "SINNO ELECTRONICS CO., LIMITED");
+  EXPECT_EQ(m[0].entities[0].matched, "Sinno Electronics");
+  EXPECT_EQ(m[0].entities[0].list, "firms");
+  EXPECT_TRUE(fires(*rs, "SINNO ELECTRONICS CO., LTD shipped chips."));
+  EXPECT_TRUE(fires(*rs, "Huawei Technologies Co. said"));
+  // "PJSC Rosneft Oil Company" -> "rosneft oil"
+  EXPECT_TRUE(fires(*rs, "Rosneft Oil reported"));
+}
+
+TEST(engine_entities, short_names_need_case_and_context) {
+  auto rs = entity_rules();
+  EXPECT_FALSE(fires(*rs, "Huawei launched a phone."));
+  EXPECT_TRUE(fires(*rs, "Huawei was hit by new sanctions."));
+  EXPECT_FALSE(fires(*rs, "HUAWEI was hit by new sanctions."));  // exact case
+  EXPECT_FALSE(fires(*rs, "Huawei launched a phone. Sanctions were not discussed."));  // sentence
+  EXPECT_TRUE(fires(*rs, "SMIC was added to the Entity List."));
+  EXPECT_FALSE(fires(*rs, "The smic protocol was added to the entity list."));
+  EXPECT_TRUE(fires(*rs, "Wagner fighters face new sanctions."));  // weak alias with context
+  EXPECT_FALSE(fires(*rs, "wagner fighters face new sanctions."));
+  EXPECT_FALSE(fires(*rs, "Richard Wagner wrote operas."));
+}
+
+TEST(engine_entities, shared_forms_are_ambiguous_with_all_candidates) {
+  auto rs = entity_rules();
+  auto m = match(*rs, content_item("Alphatrading shipped drones."));
+  ASSERT_EQ(m.size(), 1u);
+  ASSERT_EQ(m[0].entities.size(), 2u);
+  EXPECT_TRUE(m[0].entities[0].ambiguous);
+  EXPECT_TRUE(m[0].entities[1].ambiguous);
+}
+
+}  // namespace
+}  // namespace sanctwatch::engine::test

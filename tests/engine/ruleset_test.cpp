@@ -1,0 +1,199 @@
+// The default ruleset (rules/): loads, its inline tests pass, the test articles and the seeds
+// give the expected alerts; and the real binary end to end.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "helpers.hpp"
+#include "run_binary.hpp"
+
+namespace sanctwatch::engine::test {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string rules_dir = std::string(SANCTWATCH_SOURCE_DIR) + "/rules";
+const std::string articles_dir = std::string(SANCTWATCH_TEST_DATA) + "/articles";
+const std::string seeds_dir = std::string(SANCTWATCH_SHARED_DIR) + "/seeds";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const ruleset& default_rules() {
+  static auto loaded = load_rule_dirs({rules_dir});
+  if (!loaded.rules) {
+    std::string all;
+    for (const auto& e : loaded.errors) all += format_error(e);
+    ADD_FAILURE() << all;
+    std::abort();
+  }
+  return *loaded.rules;
+}
+
+// An article file as `match` reads it: "Title: ..." first line, or the seeds' "date" prefix.
+item article(const std::string& path) {
+  std::string s = slurp(path);
+  item it;
+  it.id = fs::path(path).filename().string();
+  if (s.rfind("Title:", 0) == 0) {
+    auto nl = s.find('\n');
+    it.title = s.substr(7, nl - 7);
+    s.erase(0, nl + 1);
+  }
+  it.content = s;
+  return it;
+}
+
+// Tags of the rules that fire, info rules left out.
+std::set<std::string> fired_tags(const item& it) {
+  std::set<std::string> tags;
+  for (const auto& m : match(default_rules(), it))
+    if (m.matched_rule->level != severity::info)
+      tags.insert(m.matched_rule->tags.begin(), m.matched_rule->tags.end());
+  return tags;
+}
+
+TEST(engine_default_rules, load_and_pass_their_tests) {
+  const auto& rs = default_rules();
+  EXPECT_GE(rs.rules.size(), 10u);
+  auto rep = run_tests(rs);
+  EXPECT_GE(rep.tests, 50u);
+  for (const auto& f : rep.failures)
+    ADD_FAILURE() << f.failed_rule->id << ": " << f.test->label << "\n" << format_explain(f.trace);
+  std::set<std::string> tags;
+  for (const auto& r : rs.rules) {
+    tags.insert(r.tags.begin(), r.tags.end());
+    EXPECT_FALSE(r.fires_without_hits) << r.id << " would fire on every item";
+    bool has_match = false, has_no_match = false;
+    for (const auto& t : r.tests) (t.expect_match ? has_match : has_no_match) = true;
+    EXPECT_TRUE(has_match && has_no_match) << r.id << " needs match and no_match tests";
+  }
+  for (const char* t : {"sanctions", "export-controls", "entity"}) EXPECT_TRUE(tags.count(t)) << t;
+}
+
+TEST(engine_default_rules, articles_meet_expectations) {
+  std::ifstream in(articles_dir + "/expectations.txt");
+  ASSERT_TRUE(in) << "missing expectations.txt";
+  std::size_t checked = 0;
+  std::set<std::string> listed;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    auto colon = line.find(':');
+    ASSERT_NE(colon, std::string::npos) << line;
+    const std::string file = line.substr(0, colon);
+    listed.insert(file);
+    std::set<std::string> want;
+    std::istringstream tags(line.substr(colon + 1));
+    for (std::string t; std::getline(tags, t, ',');) {
+      t.erase(0, t.find_first_not_of(' '));
+      t.erase(t.find_last_not_of(' ') + 1);
+      if (!t.empty() && t != "-") want.insert(t);
+    }
+    auto got = fired_tags(article(articles_dir + "/" + file));
+    std::string g;
+    for (const auto& t : got) g += t + " ";
+    EXPECT_EQ(got, want) << file << " fired: " << g;
+    ++checked;
+  }
+  EXPECT_GE(checked, 10u);
+  for (const auto& e : fs::directory_iterator(articles_dir))
+    if (e.path().extension() == ".txt" && e.path().filename() != "expectations.txt")
+      EXPECT_TRUE(listed.count(e.path().filename().string())) << e.path() << " has no expectation";
+}
+
+TEST(engine_default_rules, seeds_fire) {
+  if (!fs::exists(seeds_dir)) GTEST_SKIP() << "no " << seeds_dir;
+  auto first = fired_tags(article(seeds_dir + "/000_935ebd66a5df73d6.txt"));
+  EXPECT_TRUE(first.count("sanctions"));
+  auto second = fired_tags(article(seeds_dir + "/003_61fa157d4637f645.txt"));
+  EXPECT_TRUE(second.count("sanctions"));
+  EXPECT_TRUE(second.count("export-controls"));
+}
+
+// --- the real binary --------------------------------------------------------------------------
+
+using sanctwatch::testing::run_sanctwatch;
+
+std::set<std::string> tags_of_output(const std::string& out) {
+  std::set<std::string> tags;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    auto doc = nlohmann::json::parse(line);
+    EXPECT_EQ(doc["schema"], "sanctwatch.alert/1");
+    for (const auto& t : doc["rule"]["tags"]) tags.insert(t.get<std::string>());
+  }
+  return tags;
+}
+
+TEST(engine_cli, match_seeds_end_to_end) {
+  if (!fs::exists(seeds_dir)) GTEST_SKIP() << "no " << seeds_dir;
+  auto a = run_sanctwatch("match --rules '" + rules_dir + "' '" + seeds_dir + "/000_935ebd66a5df73d6.txt'", false);
+  EXPECT_EQ(a.exit_code, 0) << a.out;
+  EXPECT_TRUE(tags_of_output(a.out).count("sanctions")) << a.out;
+  auto b = run_sanctwatch("match --rules '" + rules_dir + "' '" + seeds_dir + "/003_61fa157d4637f645.txt'", false);
+  EXPECT_EQ(b.exit_code, 0) << b.out;
+  auto tags = tags_of_output(b.out);
+  EXPECT_TRUE(tags.count("sanctions")) << b.out;
+  EXPECT_TRUE(tags.count("export-controls")) << b.out;
+}
+
+TEST(engine_cli, match_negative_article_prints_nothing_and_exits_0) {
+  auto r = run_sanctwatch("match --rules '" + rules_dir + "' '" + articles_dir + "/neg_f1_race_sanctioned.txt'", false);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(engine_cli, match_text_format_and_explain) {
+  auto r = run_sanctwatch("match --format text --explain --rules '" + rules_dir + "' '" + articles_dir +
+                          "/pos_ofac_settlement.txt'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("[HIGH] sanctions.enforcement"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("»"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FIRED  sanctions.enforcement"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-      export-controls.entity-list"), std::string::npos) << r.out;
+}
+
+TEST(engine_cli, match_stdin_and_bad_rules) {
+  auto r = run_sanctwatch("match --rules '" + rules_dir + "' - < '" + articles_dir + "/pos_ofac_settlement.txt'", false);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(tags_of_output(r.out).count("sanctions"));
+  auto missing = run_sanctwatch("match --rules /nonexistent/rules x.txt");
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+}
+
+TEST(engine_cli, check_default_rules_exits_0) {
+  auto r = run_sanctwatch("check --rules '" + rules_dir + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(" passed, 0 failed"), std::string::npos) << r.out;
+}
+
+TEST(engine_cli, check_broken_rules_exits_1_with_locations) {
+  const fs::path dir = fs::temp_directory_path() / ("sanctwatch-engine-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "bad.yaml") << "lists:\n  sanction_terms: [sanction*]\nrules:\n  - id: x\n"
+                                     "    title: X\n    when: near(@sanction_term, @sanction_terms)\n";
+  std::ofstream(dir / "failing.yaml") << "rules:\n  - id: y\n    title: Y\n    when: '\"iran\"'\n"
+                                         "    tests: {match: [Iraq]}\n";
+  auto r = run_sanctwatch("check --rules '" + dir.string() + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("bad.yaml:6:16: error: unknown list '@sanction_term' (did you mean "
+                       "'@sanction_terms'?)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("^"), std::string::npos) << r.out;
+  fs::remove(dir / "bad.yaml");
+  auto t = run_sanctwatch("check --rules '" + dir.string() + "'");
+  EXPECT_EQ(t.exit_code, 1) << t.out;
+  EXPECT_NE(t.out.find("failing.yaml:5:21: rule 'y': expected a match: \"Iraq\""), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("1 rules, 1 tests: 0 passed, 1 failed"), std::string::npos) << t.out;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sanctwatch::engine::test
