@@ -1,11 +1,11 @@
 #include "http/client.hpp"
 
+#include <curl/curl.h>
 #include <asio/error.hpp>
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <array>
@@ -40,8 +40,8 @@ bool has_line_break(std::string_view s) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
@@ -125,22 +125,33 @@ void global_init() {
 
 std::string_view to_string(error_kind kind) {
   switch (kind) {
-    case error_kind::none: return "none";
-    case error_kind::timeout: return "timeout";
-    case error_kind::connect: return "connect";
-    case error_kind::dns: return "dns";
-    case error_kind::tls: return "tls";
-    case error_kind::too_large: return "too_large";
-    case error_kind::too_many_redirects: return "too_many_redirects";
-    case error_kind::protocol: return "protocol";
-    case error_kind::aborted: return "aborted";
+    case error_kind::none:
+      return "none";
+    case error_kind::timeout:
+      return "timeout";
+    case error_kind::connect:
+      return "connect";
+    case error_kind::dns:
+      return "dns";
+    case error_kind::tls:
+      return "tls";
+    case error_kind::too_large:
+      return "too_large";
+    case error_kind::too_many_redirects:
+      return "too_many_redirects";
+    case error_kind::protocol:
+      return "protocol";
+    case error_kind::aborted:
+      return "aborted";
   }
   return "unknown";
 }
 
 std::string response::header(std::string_view lower_name) const {
-  const auto it = headers.find(std::string(lower_name));
-  return it == headers.end() ? std::string() : it->second;
+  // lower_bound, not find: of equal keys it is the first received.
+  const auto it = headers.lower_bound(std::string(lower_name));
+  if (it == headers.end() || it->first != lower_name) return {};
+  return it->second;
 }
 
 std::string default_user_agent() {
@@ -166,8 +177,8 @@ class client::impl : public std::enable_shared_from_this<impl> {
     response resp;
     easy_handle easy;
     slist header_list;
-    std::string url;        // current hop
-    std::string host;       // per-host key of the current hop
+    std::string url;   // current hop
+    std::string host;  // per-host key of the current hop
     std::string first_host;
     std::uint64_t seq = 0;
     steady::time_point created;
@@ -255,8 +266,7 @@ void client::impl::init() {
   curl_multi_setopt(m, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
   // Backstops only: our own queue already holds transfers to these limits.
   curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.per_host));
-  curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                    static_cast<long>(options_.max_in_flight));
+  curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(options_.max_in_flight));
   curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, static_cast<long>(options_.max_in_flight));
 }
 
@@ -313,8 +323,7 @@ std::size_t client::impl::on_body(char* data, std::size_t size, std::size_t n, v
   return len;
 }
 
-std::size_t client::impl::on_header(char* data, std::size_t size, std::size_t n,
-                                    void* userp) {
+std::size_t client::impl::on_header(char* data, std::size_t size, std::size_t n, void* userp) {
   auto* t = static_cast<transfer*>(userp);
   const std::size_t len = size * n;
   const std::string_view line(data, len);
@@ -361,8 +370,7 @@ void client::impl::do_wait(const std::shared_ptr<watch>& w, bool read) {
       });
 }
 
-void client::impl::on_ready(const std::shared_ptr<watch>& w, bool read,
-                            const std::error_code& ec) {
+void client::impl::on_ready(const std::shared_ptr<watch>& w, bool read, const std::error_code& ec) {
   (read ? w->reading : w->writing) = false;
   if (ec == asio::error::operation_aborted || w->removed) return;
   // libcurl may have dropped this direction since the wait was armed; the stale
@@ -538,7 +546,8 @@ bool client::impl::configure(transfer& t, std::string& why) {
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t.errbuf.data());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   // file:// only as the URL asked for, never as a redirect target.
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, t.resp.redirects == 0 ? "http,https,file" : "http,https");
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
+                   t.resp.redirects == 0 ? "http,https,file" : "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // hops are followed in finish_hop()
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, t.req.accept_encoding.c_str());
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
@@ -668,9 +677,8 @@ void client::impl::cancel_all() {
   hosts_.clear();
   ready_.clear();
   queued_ = 0;
-  std::sort(victims.begin(), victims.end(), [](const auto& a, const auto& b) {
-    return a->seq < b->seq;
-  });
+  std::sort(victims.begin(), victims.end(),
+            [](const auto& a, const auto& b) { return a->seq < b->seq; });
   for (auto& t : victims) fail(std::move(t), error_kind::aborted, "cancelled");
 }
 

@@ -6,7 +6,8 @@
 /// method must be called on that thread, and every completion is posted to that
 /// io_context (never called from inside start() or a libcurl callback). The client must
 /// be destroyed before its io_context. Destroying it completes pending requests with
-/// error_kind::aborted, like cancel_all().
+/// error_kind::aborted, like cancel_all(). An idle client holds no work on the
+/// io_context: keep a work guard (or other work) if run() must not return.
 
 #include <chrono>
 #include <cstddef>
@@ -47,7 +48,7 @@ std::string_view to_string(error_kind kind);
 /// One fetch. Header values are sent exactly as given; a CR or LF in any of them
 /// fails the request with error_kind::protocol instead of smuggling a header.
 struct request {
-  std::string url;  ///< http, https or file
+  std::string url;                                           ///< http, https or file
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra request headers
   std::string etag;           ///< sent verbatim as If-None-Match when not empty
   std::string last_modified;  ///< sent verbatim as If-Modified-Since when not empty
@@ -55,7 +56,7 @@ struct request {
   /// Whole-request limit, redirects included, counted from when the first hop starts
   /// (time spent queued behind the per-host limit does not count).
   std::chrono::milliseconds timeout{std::chrono::seconds{30}};
-  std::chrono::seconds low_speed_time{0};  ///< >0: fail when under 1 byte/s this long
+  std::chrono::seconds low_speed_time{0};   ///< >0: fail when under 1 byte/s this long
   std::size_t max_body = 16 * 1024 * 1024;  ///< decoded bytes; beyond: error too_large
   int max_redirects = 10;
   http::method method = method::get;
@@ -77,7 +78,7 @@ struct response {
   std::string permanent_url;
   bool not_modified = false;  ///< status 304: keep the previous content and validators
   error_kind error = error_kind::none;
-  std::string error_message;  ///< for people: names the URL and the reason
+  std::string error_message;                        ///< for people: names the URL and the reason
   std::optional<std::chrono::seconds> retry_after;  ///< from a valid Retry-After header
   std::chrono::steady_clock::duration elapsed{};    ///< from start() to completion
   int redirects = 0;                                ///< hops followed

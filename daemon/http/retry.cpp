@@ -95,9 +95,9 @@ std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text) {
   // RFC 850 two-digit years: RFC 9110 says pick the most recent past year with those
   // digits; a fixed pivot is close enough for Retry-After and Last-Modified.
   if (numbers[1].size() == 2) year += year < 70 ? 2000 : 1900;
-  const std::chrono::year_month_day ymd{std::chrono::year{year},
-                                        std::chrono::month{static_cast<unsigned>(month)},
-                                        std::chrono::day{static_cast<unsigned>(to_int(numbers[0]))}};
+  const std::chrono::year_month_day ymd{
+      std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+      std::chrono::day{static_cast<unsigned>(to_int(numbers[0]))}};
   if (!ymd.ok()) return std::nullopt;
   return std::chrono::sys_days{ymd} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
          std::chrono::seconds{std::min(second, 59)};

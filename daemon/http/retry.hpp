@@ -22,7 +22,7 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
 
 /// Shape of next_backoff().
 struct backoff_policy {
-  std::chrono::seconds base{60};          ///< delay ceiling after the first failure
+  std::chrono::seconds base{60};           ///< delay ceiling after the first failure
   std::chrono::seconds cap{24 * 60 * 60};  ///< never wait longer than this
 };
 

@@ -2,12 +2,12 @@
 // beyond 127.0.0.1, and every wait is bounded.
 #include "http/client.hpp"
 
+#include <gtest/gtest.h>
+#include <unistd.h>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
-#include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -99,8 +99,9 @@ TEST_F(http_client, conditional_get_round_trip_keeps_validators_byte_exact) {
 }
 
 TEST_F(http_client, user_agent_and_headers_are_overridable_and_names_lower_cased) {
-  server_.route("/h", http_reply{.headers = {{"Link", "<a>"}, {"Link", "<b>"}, {"X-Mixed-Case", "v"}},
-                                 .body = "ok"});
+  server_.route("/h",
+                http_reply{.headers = {{"Link", "<a>"}, {"Link", "<b>"}, {"X-Mixed-Case", "v"}},
+                           .body = "ok"});
   request r = get(server_.url("/h"));
   r.user_agent = "custom/1.0";
   r.headers = {{"X-Feed", "42"}};
@@ -201,7 +202,8 @@ TEST_F(http_client, redirect_loop_ends_with_too_many_redirects) {
 
 TEST_F(http_client, redirect_limit_is_exact) {
   for (int i = 0; i < 11; ++i)
-    server_.route("/h" + std::to_string(i), http_reply::redirect(301, "/h" + std::to_string(i + 1)));
+    server_.route("/h" + std::to_string(i),
+                  http_reply::redirect(301, "/h" + std::to_string(i + 1)));
   server_.route("/h11", http_reply{.body = "end"});
   const response eleven = fetch(get(server_.url("/h0")));  // 11 hops
   EXPECT_EQ(eleven.error, error_kind::too_many_redirects) << eleven.error_message;
@@ -288,8 +290,8 @@ TEST_F(http_client, slow_server_times_out_within_bounds) {
 TEST_F(http_client, dripping_chunked_body_arrives_whole) {
   std::string text;
   for (int i = 0; i < 20; ++i) text += "chunk" + std::to_string(i) + ";";
-  server_.route("/drip", http_reply{.body = text, .chunked = true, .drip_bytes = 7,
-                                    .drip_interval = 5ms});
+  server_.route("/drip",
+                http_reply{.body = text, .chunked = true, .drip_bytes = 7, .drip_interval = 5ms});
   const response resp = fetch(get(server_.url("/drip")));
   ASSERT_TRUE(resp.ok()) << resp.error_message;
   EXPECT_EQ(resp.body, text);
@@ -396,9 +398,8 @@ TEST_F(http_client, queued_requests_start_in_fifo_order_per_host) {
   client c(io_, {.max_in_flight = 8, .per_host = 1});
   std::vector<int> completed;
   for (int i = 0; i < 20; ++i)
-    c.start(get(server_.url("/q?i=" + std::to_string(i))), [&completed, i](response) {
-      completed.push_back(i);
-    });
+    c.start(get(server_.url("/q?i=" + std::to_string(i))),
+            [&completed, i](response) { completed.push_back(i); });
   ASSERT_TRUE(run_until([&] { return completed.size() == 20; }));
   const auto log = server_.requests();
   ASSERT_EQ(log.size(), 20u);

@@ -2,8 +2,8 @@
 
 #include <zlib.h>
 
-#include <asio/ip/tcp.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
@@ -34,20 +34,34 @@ std::string_view trim(std::string_view s) {
 
 const char* reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 404: return "Not Found";
-    case 410: return "Gone";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 404:
+      return "Not Found";
+    case 410:
+      return "Gone";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -173,8 +187,8 @@ class connection : public std::enable_shared_from_this<connection> {
 
   void do_write_head() {
     const bool no_body = reply_.status == 304 || reply_.status == 204 || req_.method == "HEAD";
-    std::string head = "HTTP/1.1 " + std::to_string(reply_.status) + " " + reason(reply_.status) +
-                       "\r\n";
+    std::string head =
+        "HTTP/1.1 " + std::to_string(reply_.status) + " " + reason(reply_.status) + "\r\n";
     for (const auto& [name, value] : reply_.headers) head += name + ": " + value + "\r\n";
     if (!no_body) {
       if (reply_.chunked)
@@ -322,8 +336,8 @@ std::vector<http_request> test_server::requests() const {
 
 std::size_t test_server::count(std::string_view path) const {
   std::lock_guard lock(state_->mutex);
-  return static_cast<std::size_t>(std::count_if(
-      state_->log.begin(), state_->log.end(), [&](const auto& r) { return r.path == path; }));
+  return static_cast<std::size_t>(std::count_if(state_->log.begin(), state_->log.end(),
+                                                [&](const auto& r) { return r.path == path; }));
 }
 
 void test_server::clear_log() {

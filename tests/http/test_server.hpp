@@ -33,8 +33,8 @@ namespace sanctwatch::test {
 /// One request as the server saw it.
 struct http_request {
   std::string method;
-  std::string target;  ///< as sent: path plus query
-  std::string path;    ///< target without the query
+  std::string target;                                        ///< as sent: path plus query
+  std::string path;                                          ///< target without the query
   std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased, in order
   std::string body;                                          ///< Content-Length bytes
   std::uint64_t connection = 0;  ///< which connection carried it (1, 2, ...)
@@ -49,13 +49,13 @@ struct http_reply {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::chrono::milliseconds delay{0};  ///< wait this long before sending anything
-  bool gzip = false;                   ///< gzip the body and add Content-Encoding: gzip
-  bool chunked = false;                ///< Transfer-Encoding: chunked, no Content-Length
-  std::size_t drip_bytes = 0;          ///< >0: send the body in pieces of this size ...
+  std::chrono::milliseconds delay{0};          ///< wait this long before sending anything
+  bool gzip = false;                           ///< gzip the body and add Content-Encoding: gzip
+  bool chunked = false;                        ///< Transfer-Encoding: chunked, no Content-Length
+  std::size_t drip_bytes = 0;                  ///< >0: send the body in pieces of this size ...
   std::chrono::milliseconds drip_interval{0};  ///< ... this far apart (a slow server)
-  bool close = false;  ///< close the connection after this reply
-  bool drop = false;   ///< close the connection without any reply
+  bool close = false;                          ///< close the connection after this reply
+  bool drop = false;                           ///< close the connection without any reply
 
   static http_reply redirect(int status, std::string location);
 };
@@ -79,7 +79,7 @@ class test_server {
   /// different host name (a second host for per-host limits).
   std::string url(std::string_view path, std::string_view host = "127.0.0.1") const;
 
-  std::vector<http_request> requests() const;  ///< every request so far, in arrival order
+  std::vector<http_request> requests() const;      ///< every request so far, in arrival order
   std::size_t count(std::string_view path) const;  ///< requests so far for `path`
   void clear_log();
 
