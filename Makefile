@@ -17,9 +17,10 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Until the daemon lands, the main job matches the bundled sample feed against the default rules.
+# The main job: the daemon in the foreground on config/local.yaml (the production feeds plus
+# the bundled sample feed, state under ./var, alerts on stdout). Ctrl-C stops it.
 run: build
-	$(BUILD_DIR)/sanctwatch parse config/sample-feed.xml --format text
+	$(BUILD_DIR)/sanctwatch run -c $(CONFIG)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

@@ -52,5 +52,8 @@ bool read_input(const std::string& path, std::string& out, std::string& why);
 int run_parse(const args&);
 int run_match(const args&);
 int run_check(const args&);
+int run_daemon(const args&);
+int run_poll(const args&);
+int run_feeds(const args&);
 
 }  // namespace sanctwatch::cli

@@ -37,6 +37,22 @@ const std::vector<command>& commands() {
        "[--rules DIR]...",
        {{"--rules", "DIR", "rules directory (default: rules); repeatable", true}},
        run_check},
+      {"run", "the daemon: poll feeds, match, deliver alerts (foreground, for systemd)",
+       "[-c FILE]",
+       {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
+        {"--config", "FILE", "same as -c"}},
+       run_daemon},
+      {"poll", "poll every due feed once, deliver, exit (for cron and timers)",
+       "[-c FILE] [--all]",
+       {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
+        {"--config", "FILE", "same as -c"},
+        {"--all", "", "poll every feed, due or not"}},
+       run_poll},
+      {"feeds", "show every feed's status: last poll, next poll, items, errors",
+       "[-c FILE]",
+       {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
+        {"--config", "FILE", "same as -c"}},
+       run_feeds},
   };
   return list;
 }

@@ -78,11 +78,16 @@ std::string resolve_path(const config& c, const std::string& p) {
   return dir.empty() ? p : (dir / p).lexically_normal().string();
 }
 
+std::string resolve_url(const config& c, const std::string& url) {
+  if (url.rfind("file:", 0) != 0 || url.rfind("file://", 0) == 0) return url;
+  return "file://" + std::filesystem::absolute(resolve_path(c, url.substr(5))).lexically_normal().string();
+}
+
 namespace {
 
 bool is_url(std::string_view u, bool allow_file) {
   return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0 ||
-         (allow_file && u.rfind("file://", 0) == 0);
+         (allow_file && u.rfind("file:", 0) == 0);
 }
 
 // Reads one document, collecting every error with its position.
@@ -225,7 +230,8 @@ void reader::read_feed(const YAML::Node& n, config& c) {
   if (n["url"])
     if (auto u = string(n["url"], "url")) {
       f.url = *u;
-      if (!is_url(f.url, true)) error(n["url"], "url must start with http://, https:// or file://");
+      if (!is_url(f.url, true))
+        error(n["url"], "url must start with http://, https://, file:// or file: (a path relative to this file)");
     }
   if (n["interval"]) f.interval = duration(n["interval"], "interval", seconds{60});
   if (n["headers"]) f.headers = string_map(n["headers"], "headers");

@@ -22,7 +22,7 @@ using sanctwatch::severity;
 
 struct feed {
   std::string id;
-  std::string url;  ///< http(s):// or file://
+  std::string url;  ///< http(s)://, file:///abs/path, or file:rel/path (relative to the config)
   std::optional<seconds> interval;  ///< empty: defaults.interval
   std::map<std::string, std::string> headers;
   std::vector<std::string> tags;
@@ -124,5 +124,9 @@ std::optional<std::uint64_t> parse_size(std::string_view s);
 /// `p` as written in the config, made relative to the config file's folder (absolute
 /// paths and URLs are returned unchanged).
 std::string resolve_path(const config& c, const std::string& p);
+
+/// A feed URL ready to fetch: `file:rel/path` becomes an absolute file:// URL (resolved
+/// against the config's folder and the working directory); other URLs are unchanged.
+std::string resolve_url(const config& c, const std::string& url);
 
 }  // namespace sanctwatch::config

@@ -98,7 +98,7 @@ TEST(config, every_error_is_located_and_all_are_reported) {
   ASSERT_FALSE(r.ok());
   const std::string e = all_errors(r);
   EXPECT_NE(e.find("conf/test.yaml:2:29: error: unknown key 'intervall' in a feed"), std::string::npos) << e;
-  EXPECT_NE(e.find("conf/test.yaml:2:18: error: url must start with http://, https:// or file://"), std::string::npos) << e;
+  EXPECT_NE(e.find("conf/test.yaml:2:18: error: url must start with http://, https://, file:// or file:"), std::string::npos) << e;
   EXPECT_NE(e.find("conf/test.yaml:3:10: error: duplicate feed id 'a'"), std::string::npos) << e;
   EXPECT_NE(e.find("conf/test.yaml:3:40: error: interval must be a duration"), std::string::npos) << e;
   EXPECT_NE(e.find("conf/test.yaml:5:12: error: unknown sink type 'pager'"), std::string::npos) << e;
@@ -142,6 +142,16 @@ TEST(config, webhook_and_list_requirements) {
   EXPECT_NE(e.find("a jsonl sink needs a path"), std::string::npos) << e;
   EXPECT_NE(e.find("unknown format 'pdf'"), std::string::npos) << e;
   EXPECT_NE(e.find("interval must be at least 60s"), std::string::npos) << e;
+}
+
+TEST(config, relative_file_urls_resolve_against_the_config) {
+  auto r = load("feeds:\n  - {id: s, url: \"file:sample-feed.xml\"}\n  - {id: t, url: \"file:///abs/x.xml\"}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const std::string u = resolve_url(r.value, r.value.feeds[0].url);
+  EXPECT_EQ(u.rfind("file:///", 0), 0u) << u;
+  EXPECT_NE(u.find("/conf/sample-feed.xml"), std::string::npos) << u;
+  EXPECT_EQ(resolve_url(r.value, r.value.feeds[1].url), "file:///abs/x.xml");
+  EXPECT_EQ(resolve_url(r.value, "https://x.invalid/f"), "https://x.invalid/f");
 }
 
 TEST(config, durations_and_sizes) {

@@ -1,0 +1,93 @@
+#include "service/dispatcher.hpp"
+
+#include <array>
+
+namespace sanctwatch::service {
+
+std::optional<std::chrono::seconds> retry_delay(int failures, std::mt19937_64& rng) {
+  using namespace std::chrono_literals;
+  static constexpr std::array<std::chrono::seconds, 9> schedule = {5s, 5min, 30min, 2h, 5h,
+                                                                   10h, 14h, 20h, 24h};
+  if (failures < 1 || failures > static_cast<int>(schedule.size())) return std::nullopt;
+  const auto base = schedule[static_cast<std::size_t>(failures - 1)];
+  std::uniform_real_distribution<double> jitter(0.9, 1.1);
+  return std::chrono::seconds{static_cast<std::int64_t>(static_cast<double>(base.count()) * jitter(rng))};
+}
+
+dispatcher::dispatcher(store::store& db, std::vector<std::shared_ptr<sinks::sink>> sinks,
+                       clock_fn now)
+    : db_(db), now_(std::move(now)) {
+  set_sinks(std::move(sinks));
+}
+
+void dispatcher::set_sinks(std::vector<std::shared_ptr<sinks::sink>> s) {
+  sinks_.clear();
+  for (auto& k : s) sinks_[k->name()] = std::move(k);
+}
+
+void dispatcher::run_due() {
+  // Sinks may complete synchronously, and their completion may ask for another run (poll
+  // mode draining the outbox): such calls wait until this pass is over instead of
+  // re-entering it with a stale list of due rows.
+  if (running_) return;
+  running_ = true;
+  constexpr int batch = 256;
+  const timestamp now = now_();
+  for (auto& d : db_.due(now, batch + static_cast<int>(in_flight_.size()))) {
+    const auto key = std::make_pair(d.alert_id, d.sink);
+    if (in_flight_.count(key)) continue;
+    auto it = sinks_.find(d.sink);
+    if (it == sinks_.end()) {
+      // The sink was removed from the config: keep the row for a later config or a replay,
+      // but do not look at it again for an hour.
+      db_.mark_retry(d.alert_id, d.sink, now + std::chrono::hours{1}, 0, "sink not configured");
+      continue;
+    }
+    auto view = sinks::view_of(d.document);
+    if (!view) {
+      db_.mark_dead(d.alert_id, d.sink, now, 0, view.err().message);
+      ++stats_.dead;
+      continue;
+    }
+    in_flight_.insert(key);
+    // The sink may call back synchronously (files) or later (webhooks); `d` is copied into
+    // the completion so it outlives this loop.
+    it->second->deliver(*view, [this, d](sinks::outcome o) { settle(d, o); });
+  }
+  running_ = false;
+  if (settled_pending_) {
+    settled_pending_ = false;
+    if (settled_) settled_();
+  }
+}
+
+void dispatcher::settle(const store::delivery& d, const sinks::outcome& o) {
+  in_flight_.erase({d.alert_id, d.sink});
+  const timestamp now = now_();
+  switch (o.result) {
+    case sinks::outcome::kind::delivered:
+      db_.mark_delivered(d.alert_id, d.sink, now, o.status);
+      ++stats_.delivered;
+      break;
+    case sinks::outcome::kind::retry: {
+      auto delay = retry_delay(d.attempts + 1, rng_);
+      if (!delay) {
+        db_.mark_dead(d.alert_id, d.sink, now, o.status, "retries exhausted: " + o.error);
+        ++stats_.dead;
+        break;
+      }
+      if (o.retry_after) delay = std::min(std::max(*delay, *o.retry_after), std::chrono::seconds{86400});
+      db_.mark_retry(d.alert_id, d.sink, now + *delay, o.status, o.error);
+      ++stats_.retried;
+      break;
+    }
+    case sinks::outcome::kind::dead:
+      db_.mark_dead(d.alert_id, d.sink, now, o.status, o.error);
+      ++stats_.dead;
+      break;
+  }
+  if (running_) settled_pending_ = true;
+  else if (settled_) settled_();
+}
+
+}  // namespace sanctwatch::service

@@ -1,0 +1,67 @@
+#pragma once
+/// Delivers the outbox: claims due rows, hands each to its sink, records the outcome.
+/// 2xx -> delivered; retryable failures follow the ALERTS.md schedule with jitter (or the
+/// receiver's Retry-After); after the last retry, or on a permanent failure, dead letter.
+/// A row stays pending in the store until its outcome is recorded, so after a crash every
+/// in-flight delivery is sent again, with the same alert id.
+///
+/// Runs on the daemon's io_context thread.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sinks/sink.hpp"
+#include "store/store.hpp"
+
+namespace sanctwatch::service {
+
+/// The delay before attempt `failures + 1`, after `failures` failed attempts (1-based):
+/// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h, each with +-10% jitter; empty when
+/// the schedule is exhausted (dead letter).
+std::optional<std::chrono::seconds> retry_delay(int failures, std::mt19937_64& rng);
+
+struct dispatch_stats {
+  int delivered = 0;
+  int retried = 0;
+  int dead = 0;
+};
+
+class dispatcher {
+ public:
+  using clock_fn = std::function<timestamp()>;
+
+  dispatcher(store::store& db, std::vector<std::shared_ptr<sinks::sink>> sinks, clock_fn now);
+
+  void set_sinks(std::vector<std::shared_ptr<sinks::sink>> s);
+  /// Called whenever a delivery completes (to re-arm timers, finish `poll`, ...).
+  void on_settled(std::function<void()> f) { settled_ = std::move(f); }
+
+  /// Starts every due delivery that is not already in flight.
+  void run_due();
+  /// When the next pending delivery is due (for the daemon's timer).
+  std::optional<timestamp> next_due() { return db_.next_due(); }
+  std::size_t in_flight() const { return in_flight_.size(); }
+  const dispatch_stats& stats() const { return stats_; }
+
+ private:
+  void settle(const store::delivery& d, const sinks::outcome& o);
+
+  store::store& db_;
+  std::map<std::string, std::shared_ptr<sinks::sink>> sinks_;
+  clock_fn now_;
+  std::set<std::pair<std::string, std::string>> in_flight_;
+  std::function<void()> settled_;
+  bool running_ = false;        ///< inside run_due(): completions must not re-enter it
+  bool settled_pending_ = false;
+  std::mt19937_64 rng_{std::random_device{}()};
+  dispatch_stats stats_;
+};
+
+}  // namespace sanctwatch::service

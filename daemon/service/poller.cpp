@@ -1,0 +1,172 @@
+#include "service/poller.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/log.hpp"
+#include "feed/parse.hpp"
+#include "http/retry.hpp"
+
+namespace sanctwatch::service {
+namespace {
+
+constexpr std::chrono::seconds day{24 * 3600};
+
+std::optional<std::int64_t> max_age(std::string_view cc) {
+  std::string lower(cc);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.find("no-cache") != std::string::npos || lower.find("no-store") != std::string::npos)
+    return std::nullopt;
+  auto p = lower.find("max-age=");
+  if (p == std::string::npos) return std::nullopt;
+  p += 8;
+  std::int64_t v = 0;
+  bool any = false;
+  while (p < lower.size() && std::isdigit(static_cast<unsigned char>(lower[p])) && v < 100000000) {
+    v = v * 10 + (lower[p++] - '0');
+    any = true;
+  }
+  return any ? std::optional<std::int64_t>(v) : std::nullopt;
+}
+
+}  // namespace
+
+std::chrono::seconds next_interval(std::chrono::seconds interval, std::optional<int> ttl_minutes,
+                                   std::string_view cache_control, std::mt19937_64& rng) {
+  auto base = interval;
+  // A publisher's own hints only ever slow us down, never speed us up past the config.
+  if (ttl_minutes && *ttl_minutes > 0) base = std::max(base, std::chrono::seconds{*ttl_minutes * 60LL});
+  if (auto age = max_age(cache_control)) base = std::max(base, std::chrono::seconds{*age});
+  base = std::min(base, std::max(interval, day));
+  std::uniform_real_distribution<double> jitter(0.9, 1.1);
+  return std::chrono::seconds{
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(base.count()) * jitter(rng)))};
+}
+
+poller::poller(http::client& client, store::store& db, pipeline& pipe, poll_settings settings,
+               clock_fn now)
+    : client_(client), db_(db), pipe_(pipe), settings_(settings), now_(std::move(now)) {}
+
+void poller::set_feeds(std::vector<feed_spec> feeds) { feeds_ = std::move(feeds); }
+
+std::optional<timestamp> poller::next_due() {
+  std::optional<timestamp> next;
+  for (const auto& f : feeds_) {
+    if (!f.enabled || in_flight_.count(f.id)) continue;
+    auto st = db_.load_feed(f.id);
+    if (st && st->disabled && st->url == f.url) continue;
+    const timestamp due = st && st->next_poll && st->url == f.url ? *st->next_poll : now_();
+    if (!next || due < *next) next = due;
+  }
+  return next;
+}
+
+int poller::poll_due(bool all) {
+  const timestamp now = now_();
+  int started = 0;
+  for (const auto& f : feeds_) {
+    if (!f.enabled || in_flight_.count(f.id)) continue;
+    auto st = db_.load_feed(f.id).value_or(store::feed_state{});
+    if (st.id.empty() || st.url != f.url) {
+      // New feed, or its URL changed in the config: forget validators and redirects.
+      st = store::feed_state{};
+      st.id = f.id;
+      st.url = f.url;
+    }
+    if (st.disabled) continue;  // 410 Gone: re-enabled by changing its URL
+    if (!all && st.next_poll && *st.next_poll > now) continue;
+    start(f, std::move(st));
+    ++started;
+  }
+  return started;
+}
+
+void poller::start(const feed_spec& f, store::feed_state st) {
+  in_flight_[f.id] = true;
+  http::request req;
+  req.url = st.permanent_url.empty() ? st.url : st.permanent_url;
+  req.headers = f.headers;
+  req.etag = st.etag;
+  req.last_modified = st.last_modified;
+  req.user_agent = f.user_agent;
+  req.timeout = settings_.timeout;
+  req.low_speed_time = settings_.low_speed_time;
+  req.max_body = settings_.max_body;
+  req.max_redirects = settings_.max_redirects;
+  client_.start(std::move(req), [this, f, st = std::move(st)](http::response r) mutable {
+    finish(f, std::move(st), std::move(r));
+  });
+}
+
+void poller::finish(const feed_spec& f, store::feed_state st, http::response r) {
+  in_flight_.erase(f.id);
+  const timestamp now = now_();
+  poll_result res;
+  res.feed_id = f.id;
+  res.status = static_cast<int>(r.status);
+  res.elapsed = r.elapsed;
+  st.last_poll = now;
+  st.last_status = static_cast<int>(r.status);
+
+  auto fail = [&](std::string why, std::optional<std::chrono::seconds> retry_after = std::nullopt) {
+    ++st.error_streak;
+    st.last_error = why;
+    auto delay = http::next_backoff(static_cast<unsigned>(st.error_streak), rng_);
+    if (retry_after) delay = std::clamp(*retry_after, std::chrono::seconds{60}, day);
+    st.next_poll = now + delay;
+    res.error = std::move(why);
+    log::warning("feed " + f.id + ": " + res.error + " (attempt " + std::to_string(st.error_streak) +
+                 ", next in " + std::to_string(delay.count()) + "s)");
+  };
+
+  if (!r.ok()) {
+    fail(r.error_message.empty() ? std::string(http::to_string(r.error)) : r.error_message);
+  } else if (r.status == 410) {
+    st.disabled = true;
+    st.last_error = "HTTP 410 Gone: feed disabled until its URL changes";
+    res.error = st.last_error;
+    log::error("feed " + f.id + ": " + st.last_error);
+  } else if (r.status == 429 || r.status == 503) {
+    fail("HTTP " + std::to_string(r.status), r.retry_after);
+  } else if (r.not_modified || r.status == 304) {
+    res.ok = res.not_modified = true;
+    // A 304 may carry fresh validators; keep whatever the server last said, verbatim.
+    if (auto e = r.header("etag"); !e.empty()) st.etag = e;
+    if (auto m = r.header("last-modified"); !m.empty()) st.last_modified = m;
+  } else if (r.status < 200 || r.status > 299) {
+    fail("HTTP " + std::to_string(r.status));
+  } else {
+    feed::parse_options po;
+    po.content_type = r.header("content-type");
+    po.url = r.effective_url.empty() ? st.url : r.effective_url;
+    auto doc = feed::parse(r.body, po);
+    if (!doc) {
+      fail("not parsed: " + doc.err().message);
+    } else {
+      for (const auto& w : doc->warnings) log::info("feed " + f.id + ": " + w);
+      res.stats = pipe_.process({f.id, f.title, st.url}, *doc, now);
+      res.ok = true;
+      st.items_total += res.stats.new_items;
+      st.etag = r.header("etag");
+      st.last_modified = r.header("last-modified");
+      if (!r.permanent_url.empty() && r.permanent_url != st.permanent_url) {
+        log::notice("feed " + f.id + ": moved permanently to " + r.permanent_url);
+        st.permanent_url = r.permanent_url;
+      }
+      st.next_poll = now + next_interval(f.interval, doc->feed.ttl_minutes,
+                                         r.header("cache-control"), rng_);
+    }
+  }
+  if (res.ok) {
+    st.error_streak = 0;
+    st.last_error.clear();
+    st.last_success = now;
+    if (res.not_modified)
+      st.next_poll = now + next_interval(f.interval, std::nullopt, r.header("cache-control"), rng_);
+  }
+  db_.save_feed(st);
+  if (on_result_) on_result_(res);
+}
+
+}  // namespace sanctwatch::service

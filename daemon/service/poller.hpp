@@ -1,0 +1,92 @@
+#pragma once
+/// Polls feeds: fetch (conditional GET) -> parse -> pipeline -> feed state, and decides
+/// when each feed is due next. A feed that cannot be fetched or parsed is logged with its
+/// id and reason and retried later with exponential backoff; nothing else stops.
+///
+/// Runs on the daemon's io_context thread (the thread of its http::client).
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "http/client.hpp"
+#include "service/pipeline.hpp"
+#include "store/store.hpp"
+
+namespace sanctwatch::service {
+
+/// One configured feed, as the poller needs it.
+struct feed_spec {
+  std::string id;
+  std::string url;
+  std::string title;  ///< from OPML; empty: the feed's own
+  std::chrono::seconds interval{15 * 60};
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string user_agent;
+  bool enabled = true;
+};
+
+struct poll_settings {
+  std::chrono::seconds timeout{30};
+  std::chrono::seconds low_speed_time{30};
+  std::size_t max_body = 16u << 20;
+  int max_redirects = 10;
+};
+
+/// What became of one poll, for logs, metrics and `poll`'s exit code.
+struct poll_result {
+  std::string feed_id;
+  bool ok = false;
+  bool not_modified = false;
+  int status = 0;
+  std::string error;
+  pipeline_stats stats;
+  std::chrono::steady_clock::duration elapsed{};
+};
+
+/// When to poll next after a success: the interval, raised by RSS <ttl> and Cache-Control
+/// max-age (capped at 24 h), with +-10% jitter so feeds configured together spread out.
+std::chrono::seconds next_interval(std::chrono::seconds interval, std::optional<int> ttl_minutes,
+                                   std::string_view cache_control, std::mt19937_64& rng);
+
+class poller {
+ public:
+  using clock_fn = std::function<timestamp()>;
+
+  poller(http::client& client, store::store& db, pipeline& pipe, poll_settings settings,
+         clock_fn now);
+
+  void set_feeds(std::vector<feed_spec> feeds);
+  void set_settings(poll_settings s) { settings_ = s; }
+  const std::vector<feed_spec>& feeds() const { return feeds_; }
+
+  /// Called after each poll completes (its state already saved).
+  void on_result(std::function<void(const poll_result&)> f) { on_result_ = std::move(f); }
+
+  /// Starts every enabled feed that is due (or every enabled one with `all`) and not
+  /// already being polled. Returns how many were started.
+  int poll_due(bool all = false);
+  /// When the next feed is due; empty when no feed is enabled.
+  std::optional<timestamp> next_due();
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+ private:
+  void start(const feed_spec& f, store::feed_state st);
+  void finish(const feed_spec& f, store::feed_state st, http::response r);
+
+  http::client& client_;
+  store::store& db_;
+  pipeline& pipe_;
+  poll_settings settings_;
+  clock_fn now_;
+  std::vector<feed_spec> feeds_;
+  std::map<std::string, bool> in_flight_;
+  std::function<void(const poll_result&)> on_result_;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace sanctwatch::service

@@ -1,0 +1,344 @@
+#include "service/runtime.hpp"
+
+#include <asio.hpp>
+#include <systemd/sd-daemon.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/log.hpp"
+#include "engine/load.hpp"
+#include "service/dispatcher.hpp"
+#include "service/opml.hpp"
+#include "service/pipeline.hpp"
+#include "sinks/file_sink.hpp"
+#include "sinks/journal_sink.hpp"
+#include "store/store.hpp"
+
+namespace sanctwatch::service {
+namespace {
+
+bool read_file(const std::string& path, std::string& out, std::string& why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = path + ": cannot open";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = std::move(ss).str();
+  return true;
+}
+
+timestamp now_seconds() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+std::shared_ptr<sinks::sink> make_sink(const config::config& c, const config::sink& s,
+                                       std::string& why) {
+  sinks::filter f{s.min_severity, s.tags, s.exclude_tags, s.rules};
+  if (s.type == "stdout") return std::make_shared<sinks::file_sink>(s.name, f, "-");
+  if (s.type == "jsonl")
+    return std::make_shared<sinks::file_sink>(s.name, f, config::resolve_path(c, s.path));
+  if (s.type == "journald") return std::make_shared<sinks::journald_sink>(s.name, f);
+  if (s.type == "syslog") return std::make_shared<sinks::syslog_sink>(s.name, f);
+  why = c.file + ":" + std::to_string(s.line) + ": sink type '" + s.type +
+        "' is not available in this build yet";
+  return nullptr;
+}
+
+}  // namespace
+
+std::string state_path_for(const config::config& c) {
+  if (!c.state.path.empty()) return config::resolve_path(c, c.state.path);
+  if (const char* dir = std::getenv("STATE_DIRECTORY"); dir && *dir) {
+    std::string d = dir;
+    if (auto colon = d.find(':'); colon != std::string::npos) d.resize(colon);
+    return d + "/state.db";
+  }
+  return "var/state.db";
+}
+
+result<loaded_config> load_config(const std::string& path) {
+  std::string bytes, why;
+  if (!read_file(path, bytes, why)) return error{"config", why};
+  auto parsed = config::parse(bytes, path);
+  if (!parsed.ok()) return error{"config", format_diagnostics(parsed.errors)};
+  loaded_config out;
+  out.cfg = std::move(parsed.value);
+  const auto& c = out.cfg;
+  std::string problems;
+
+  for (const auto& f : c.feeds) {
+    feed_spec spec{f.id, config::resolve_url(c, f.url), "", f.interval.value_or(c.defaults.interval), {}, f.user_agent,
+                   f.enabled};
+    for (const auto& [k, v] : f.headers) spec.headers.emplace_back(k, v);
+    if (spec.user_agent.empty()) spec.user_agent = c.network.user_agent;
+    out.feeds.push_back(std::move(spec));
+  }
+  for (const auto& o : c.opml) {
+    const std::string p = config::resolve_path(c, o.path);
+    std::string xml;
+    if (!read_file(p, xml, why)) {
+      problems += c.file + ":" + std::to_string(o.line) + ": opml " + why + "\n";
+      continue;
+    }
+    auto list = parse_opml(xml);
+    if (!list) {
+      problems += p + ": " + list.err().message + "\n";
+      continue;
+    }
+    for (auto& f : *list) {
+      bool clash = false;
+      for (const auto& e : out.feeds) clash = clash || e.id == f.id;
+      if (clash) f.id = slug(o.path) + "-" + f.id;
+      out.feeds.push_back({f.id, f.url, f.title, o.interval.value_or(c.defaults.interval), {},
+                           c.network.user_agent, true});
+    }
+  }
+
+  std::vector<std::string> dirs;
+  for (const auto& d : c.rules) dirs.push_back(config::resolve_path(c, d));
+  if (dirs.empty()) problems += c.file + ": no rules directories configured (rules: [DIR])\n";
+  std::vector<engine::extra_entity_list> extra;
+  for (const auto& e : c.entity_lists) {
+    if (e.source.find("://") != std::string::npos) {
+      problems += c.file + ":" + std::to_string(e.line) + ": entity list '" + e.name +
+                  "': URL sources are not supported yet; download it and give a path\n";
+      continue;
+    }
+    extra.push_back({e.name, e.format, config::resolve_path(c, e.source)});
+  }
+  if (!dirs.empty()) {
+    auto rules = engine::load_rule_dirs(dirs, extra);
+    for (const auto& e : rules.errors) problems += engine::format_error(e);
+    out.rules = rules.rules;
+  }
+
+  for (const auto& s : c.sinks) {
+    auto sink = make_sink(c, s, why);
+    if (!sink) problems += why + "\n";
+    else out.sinks.push_back(std::move(sink));
+  }
+  if (!problems.empty()) return error{"config", problems};
+  out.state_path = state_path_for(c);
+  return out;
+}
+
+namespace {
+
+void notify(const std::string& what) { sd_notify(0, what.c_str()); }
+
+// One running instance: owns the loop and everything on it.
+class instance {
+ public:
+  instance(loaded_config cfg, run_options opts)
+      : cfg_(std::move(cfg)),
+        opts_(opts),
+        client_(io_, client_options(cfg_.cfg)),
+        db_(cfg_.state_path),
+        pipe_(db_, cfg_.sinks),
+        dispatch_(db_, cfg_.sinks, now_seconds),
+        poller_(client_, db_, pipe_, settings(cfg_.cfg), now_seconds),
+        timer_(io_),
+        watchdog_(io_),
+        signals_(io_, SIGINT, SIGTERM) {
+    pipe_.set_ruleset(cfg_.rules);
+    poller_.set_feeds(cfg_.feeds);
+    poller_.on_result([this](const poll_result& r) { on_polled(r); });
+    dispatch_.on_settled([this] { maybe_finish(); });
+    if (opts_.mode == run_mode::daemon) signals_.add(SIGHUP);
+  }
+
+  int run() {
+    do_signals();
+    if (opts_.mode == run_mode::poll_once) {
+      const int started = poller_.poll_due(opts_.all);
+      log::info("polling " + std::to_string(started) + " feed(s)");
+      dispatch_.run_due();
+      maybe_finish();
+    } else {
+      log::notice("sanctwatch started: " + std::to_string(cfg_.feeds.size()) + " feeds, " +
+                  std::to_string(cfg_.rules->rules.size()) + " rules, state " + cfg_.state_path);
+      notify("READY=1\nSTATUS=" + status());
+      start_watchdog();
+      schedule();
+    }
+    io_.run();
+    if (opts_.mode == run_mode::poll_once) {
+      log::info("poll done: " + std::to_string(polled_) + " feed(s), " + std::to_string(failed_) +
+                " failed, " + std::to_string(alerts_) + " alert(s), " +
+                std::to_string(dispatch_.stats().delivered) + " delivered");
+      return failed_ > 0 ? 1 : 0;
+    }
+    return 0;
+  }
+
+ private:
+  static http::client_options client_options(const config::config& c) {
+    http::client_options o;
+    o.per_host = static_cast<std::size_t>(c.network.per_host);
+    o.max_in_flight = static_cast<std::size_t>(c.network.max_parallel);
+    o.user_agent = c.network.user_agent;
+    return o;
+  }
+  static poll_settings settings(const config::config& c) {
+    return {c.network.timeout, c.network.low_speed_time, static_cast<std::size_t>(c.network.max_body),
+            c.network.max_redirects};
+  }
+
+  std::string status() const {
+    return std::to_string(polled_) + " polls, " + std::to_string(failed_) + " failed, " +
+           std::to_string(alerts_) + " alerts, " + std::to_string(dispatch_.stats().delivered) +
+           " delivered";
+  }
+
+  void on_polled(const poll_result& r) {
+    ++polled_;
+    if (!r.ok) ++failed_;
+    alerts_ += r.stats.alerts;
+    if (r.ok && !r.not_modified)
+      log::info("feed " + r.feed_id + ": " + std::to_string(r.stats.items) + " items, " +
+                std::to_string(r.stats.new_items) + " new, " + std::to_string(r.stats.changed) +
+                " changed, " + std::to_string(r.stats.alerts) + " alerts");
+    if (r.stats.alerts > 0) dispatch_.run_due();
+    if (opts_.mode == run_mode::daemon) {
+      notify("STATUS=" + status());
+      schedule();
+    }
+    maybe_finish();
+  }
+
+  // poll_once ends when every fetch is back and every delivery that is due now has an
+  // outcome; retries scheduled for later stay in the outbox for the next run.
+  void maybe_finish() {
+    if (opts_.mode != run_mode::poll_once || stopping_) return;
+    if (poller_.in_flight() > 0 || dispatch_.in_flight() > 0) return;
+    auto due = dispatch_.next_due();
+    if (due && *due <= now_seconds()) {
+      dispatch_.run_due();
+      if (dispatch_.in_flight() > 0) return;
+      due = dispatch_.next_due();
+      if (due && *due <= now_seconds()) return;  // run_due settled synchronously; loop again
+    }
+    stop();
+  }
+
+  void schedule() {
+    if (stopping_) return;
+    auto next = poller_.next_due();
+    if (auto d = dispatch_.next_due(); d && (!next || *d < *next)) next = d;
+    const auto wait = next ? std::max(*next - now_seconds(), std::chrono::seconds{0})
+                           : std::chrono::seconds{3600};
+    timer_.expires_after(wait);
+    timer_.async_wait([this](std::error_code ec) {
+      if (ec == asio::error::operation_aborted) return;
+      poller_.poll_due(false);
+      dispatch_.run_due();
+      schedule();
+    });
+  }
+
+  void start_watchdog() {
+    std::uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
+    watchdog_interval_ = std::chrono::microseconds{usec / 2};
+    do_watchdog();
+  }
+
+  void do_watchdog() {
+    notify("WATCHDOG=1");
+    watchdog_.expires_after(watchdog_interval_);
+    watchdog_.async_wait([this](std::error_code ec) {
+      if (!ec) do_watchdog();
+    });
+  }
+
+  void do_signals() {
+    signals_.async_wait([this](std::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        reload();
+        do_signals();
+        return;
+      }
+      log::notice(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+      stop();
+    });
+  }
+
+  void reload() {
+    notify("RELOADING=1");
+    log::notice("reloading " + opts_.config_path);
+    auto fresh = load_config(opts_.config_path);
+    if (!fresh) {
+      log::error("reload failed, keeping the running configuration:\n" + fresh.err().message);
+    } else if (fresh->state_path != cfg_.state_path) {
+      log::error("reload failed: the state path cannot change while running (restart instead)");
+    } else {
+      cfg_ = std::move(*fresh);
+      pipe_.set_ruleset(cfg_.rules);
+      pipe_.set_sinks(cfg_.sinks);
+      dispatch_.set_sinks(cfg_.sinks);
+      poller_.set_feeds(cfg_.feeds);
+      poller_.set_settings(settings(cfg_.cfg));
+      log::notice("reloaded: " + std::to_string(cfg_.feeds.size()) + " feeds, " +
+                  std::to_string(cfg_.rules->rules.size()) + " rules");
+    }
+    // New sinks open their files fresh; this also serves logrotate's postrotate SIGHUP.
+    for (auto& s : cfg_.sinks) s->reopen();
+    notify("READY=1\nSTATUS=" + status());
+    schedule();
+  }
+
+  void stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    notify("STOPPING=1");
+    timer_.cancel();
+    watchdog_.cancel();
+    signals_.cancel();
+    client_.cancel_all();
+    // Completions of cancelled transfers are posted; let them run (they record nothing
+    // for aborted fetches beyond the feed's state), then the loop runs dry.
+  }
+
+  loaded_config cfg_;
+  run_options opts_;
+  asio::io_context io_;
+  http::client client_;
+  store::store db_;
+  pipeline pipe_;
+  dispatcher dispatch_;
+  poller poller_;
+  asio::steady_timer timer_;
+  asio::steady_timer watchdog_;
+  asio::signal_set signals_;
+  std::chrono::microseconds watchdog_interval_{0};
+  bool stopping_ = false;
+  int polled_ = 0, failed_ = 0, alerts_ = 0;
+};
+
+}  // namespace
+
+int run(const run_options& options) {
+  auto cfg = load_config(options.config_path);
+  if (!cfg) {
+    std::fputs(cfg.err().message.c_str(), stderr);
+    return 2;
+  }
+  std::error_code ec;
+  const auto parent = std::filesystem::path(cfg->state_path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  try {
+    instance inst(std::move(*cfg), options);
+    return inst.run();
+  } catch (const store::sqlite_error& e) {
+    log::error(std::string("state database: ") + e.what());
+    return 2;
+  }
+}
+
+}  // namespace sanctwatch::service

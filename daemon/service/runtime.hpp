@@ -1,0 +1,48 @@
+#pragma once
+/// The daemon and its one-shot form: configuration, rules and sinks loaded as one unit,
+/// the io_context with the poller and the delivery dispatcher, signals, systemd
+/// notification. `sanctwatch run` and `sanctwatch poll` are thin wrappers around this.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/result.hpp"
+#include "engine/ruleset.hpp"
+#include "service/poller.hpp"
+#include "sinks/sink.hpp"
+
+namespace sanctwatch::service {
+
+/// Everything built from one config file. Built completely before it replaces the running
+/// one (SIGHUP), so a bad edit never leaves the daemon half-configured.
+struct loaded_config {
+  config::config cfg;
+  std::shared_ptr<const engine::ruleset> rules;
+  std::vector<std::shared_ptr<sinks::sink>> sinks;
+  std::vector<feed_spec> feeds;
+  std::string state_path;
+};
+
+/// Reads and validates the config, OPML lists, rules and entity lists, and builds sinks.
+/// On failure the error message holds every problem found, one per line, located.
+result<loaded_config> load_config(const std::string& path);
+
+/// The state database path: config `state.path`, else $STATE_DIRECTORY/state.db (systemd),
+/// else ./var/state.db.
+std::string state_path_for(const config::config& c);
+
+enum class run_mode { daemon, poll_once };
+
+struct run_options {
+  std::string config_path;
+  run_mode mode = run_mode::daemon;
+  bool all = false;  ///< poll_once: every feed, due or not
+};
+
+/// Runs until SIGTERM/SIGINT (daemon) or until one pass and its deliveries are done
+/// (poll_once). Returns the process exit code: 0 ok, 1 a feed failed (poll), 2 bad config.
+int run(const run_options& options);
+
+}  // namespace sanctwatch::service
