@@ -155,7 +155,8 @@ result<entity_list> import_ofac_sdn_csv(std::string_view sdn, std::string_view a
     if (const std::string_view remarks = value(row.fields, 11); !remarks.empty()) {
       e.remarks = std::string(remarks);
       for (std::string& weak : detail::extract_weak_akas(remarks))
-        detail::add_alias(e, std::move(weak), strength::weak, alias_kind::weak_aka);
+        detail::add_alias(e, e.type == entity_type::person ? detail::person_order(weak) : weak,
+                          strength::weak, alias_kind::weak_aka);
     }
     list.entities.push_back(std::move(e));
   }

@@ -271,6 +271,23 @@ TEST(entities_ofac_sdn_xml, sdnentry_prefix_lookalikes_are_not_entries) {
   EXPECT_EQ(r->entities[0].type, entity_type::aircraft);
 }
 
+TEST(entities_ofac_sdn_xml, many_entries_stream_with_correct_lines) {
+  std::string xml = "<?xml version=\"1.0\"?>\n<sdnList>\n";
+  constexpr int n = 20000;
+  for (int i = 1; i <= n; ++i)
+    xml += "<sdnEntry>\n<uid>" + std::to_string(i) + "</uid>\n<lastName>NAME " + std::to_string(i) +
+           "</lastName>\n<sdnType>Entity</sdnType>\n</sdnEntry>\n";
+  xml += "<sdnEntry>\n<uid>x</uid><lastName>A <b> B</lastName>\n</sdnEntry>\n</sdnList>\n";
+  const auto r = import_ofac_sdn_xml(xml);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->entities.size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(r->entities.back().id, "ofac-sdn:20000");
+  // 2 header lines, 5 lines per entry: the broken entry starts on line 3 + 5 * n and its
+  // mismatched tag is on the entry's second line.
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_EQ(r->warnings[0].line, 4u + 5u * n) << r->warnings[0].str();
+}
+
 // ---------------------------------------------------------------- CSL
 
 TEST(entities_csl_csv, fixture) {

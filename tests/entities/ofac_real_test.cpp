@@ -115,6 +115,9 @@ TEST_F(entities_ofac_real, known_entries) {
   const entity& marzook = get("ofac-sdn:3754");
   EXPECT_EQ(marzook.names.front().text, "Mousa Mohammed ABU MARZOOK");
   EXPECT_TRUE(has_name(marzook, "ABU-'UMAR", strength::weak, alias_kind::weak_aka));
+  // Weak AKAs of individuals are reordered like every other person name.
+  EXPECT_TRUE(has_name(get("ofac-sdn:19449"), "Abu Human Bakr ibn 'Abd al-'Aziz AL-ATHARI",
+                       strength::weak, alias_kind::weak_aka));
   EXPECT_EQ(marzook.programs, (std::vector<std::string>{"SDGT"}));
 }
 
