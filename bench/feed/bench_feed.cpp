@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "feed/parse.hpp"
+#include "feed/prepare.hpp"
 
 namespace {
 
@@ -72,6 +73,32 @@ void bm_pugixml_load_buffer(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * corpus_bytes());
 }
 BENCHMARK(bm_pugixml_load_buffer)->Unit(benchmark::kMillisecond);
+
+// The XML front end alone: charset decision, the clean-up pass and an in-place pugixml
+// parse, without item extraction or HTML-to-text. Separates the parser's own overhead
+// from the text module's.
+void bm_feed_xml_front_end(benchmark::State& state) {
+  if (corpus().empty()) {
+    state.SkipWithError("no corpus: set SANCTWATCH_BENCH_CORPUS or run scripts/run-benchmarks.sh");
+    return;
+  }
+  namespace d = sanctwatch::feed::detail;
+  for (auto _ : state) {
+    for (const auto& doc : corpus()) {
+      std::vector<std::string> warnings;
+      std::string storage;
+      const auto choice = d::choose_charset(doc, "", true);
+      std::string buffer = d::clean_xml(d::decode(doc, choice, storage, warnings), warnings);
+      pugi::xml_document xml;
+      auto r = xml.load_buffer_inplace(buffer.data(), buffer.size(),
+                                       pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol,
+                                       pugi::encoding_utf8);
+      benchmark::DoNotOptimize(r);
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * corpus_bytes());
+}
+BENCHMARK(bm_feed_xml_front_end)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -13,6 +13,9 @@
 
 namespace sanctwatch::feed::detail {
 
+/// collapse_whitespace, with a fast path for text that is already collapsed.
+std::string collapse(std::string_view s);
+
 /// Plain text of a field that may hold HTML: html_to_text when it looks like markup,
 /// else whitespace collapsed.
 std::string plain_text(std::string_view maybe_html);

@@ -23,7 +23,7 @@ std::string str(const json& obj, const char* key) {
 
 void add_author(const json& a, std::vector<std::string>& out) {
   if (!a.is_object()) return;
-  if (std::string n = text::collapse_whitespace(str(a, "name")); !n.empty()) out.push_back(n);
+  if (std::string n = collapse(str(a, "name")); !n.empty()) out.push_back(n);
 }
 
 std::string resolve(std::string_view base, const std::string& ref) {
@@ -74,7 +74,7 @@ result<feed_document> parse_json_feed(std::string_view utf8, const parse_options
 
   feed_document doc;
   doc.feed.format = "json1";
-  doc.feed.title = text::collapse_whitespace(str(root, "title"));
+  doc.feed.title = collapse(str(root, "title"));
   const std::string feed_url = resolve(options.url, str(root, "feed_url"));
   const std::string base = feed_url.empty() ? options.url : feed_url;
   doc.feed.link = resolve(base, str(root, "home_page_url"));
@@ -97,7 +97,7 @@ result<feed_document> parse_json_feed(std::string_view utf8, const parse_options
       if (it.link.empty()) it.link = resolve(base, str(j, "external_url"));
       it.content_html = str(j, "content_html");
       it.content = plain_text(it.content_html);
-      if (it.content.empty()) it.content = text::collapse_whitespace(str(j, "content_text"));
+      if (it.content.empty()) it.content = collapse(str(j, "content_text"));
       it.summary_html = str(j, "summary");
       it.summary = plain_text(it.summary_html);
       if (const std::string d = str(j, "date_published"); !d.empty()) it.published = dates.read(d);
@@ -109,7 +109,7 @@ result<feed_document> parse_json_feed(std::string_view utf8, const parse_options
       if (const auto t = j.find("tags"); t != j.end() && t->is_array())
         for (const auto& x : *t)
           if (x.is_string())
-            if (std::string c = text::collapse_whitespace(x.get<std::string>()); !c.empty())
+            if (std::string c = collapse(x.get<std::string>()); !c.empty())
               it.categories.push_back(c);
       if (const auto at = j.find("attachments"); at != j.end() && at->is_array())
         for (const auto& x : *at) {

@@ -16,9 +16,47 @@
 namespace sanctwatch::feed {
 namespace detail {
 
+// True when collapse_whitespace would return `s` unchanged: no leading, trailing or
+// repeated whitespace, no tab/CR/LF, and no byte that may start a Unicode space (U+0085,
+// U+00A0, U+1680, U+2000-U+200A, U+2028/9, U+202F, U+205F, U+3000 start with C2, E1, E2,
+// E3). Most feed text passes, and this scan is far cheaper than the general function.
+bool already_collapsed(std::string_view s) {
+  if (s.empty()) return true;
+  if (s.front() == ' ' || s.back() == ' ') return false;
+  // Seven bytes per step with eight-byte loads, so every adjacent pair is seen in one word:
+  // any control or non-ASCII byte, or two spaces in a row, sends the text to the slow check.
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  std::size_t i = 0;
+  while (i + 8 <= s.size()) {
+    std::uint64_t v;
+    std::memcpy(&v, s.data() + i, 8);
+    const std::uint64_t odd = ((v - ones * 0x20) | v) & highs;  // below ' ' or >= 0x80
+    const std::uint64_t x = v ^ (ones * ' ');
+    const std::uint64_t sp = (x - ones) & ~x & highs;
+    if (odd != 0 || (sp & (sp >> 8)) != 0) break;
+    i += 7;
+  }
+  bool prev_space = i > 0 && s[i - 1] == ' ';
+  for (const char ch : s.substr(i)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == ' ') {
+      if (prev_space) return false;
+      prev_space = true;
+      continue;
+    }
+    prev_space = false;
+    if (c < 0x20 || c == 0xC2 || (c >= 0xE1 && c <= 0xE3)) return false;
+  }
+  return true;
+}
+
+std::string collapse(std::string_view s) {
+  return already_collapsed(s) ? std::string(s) : text::collapse_whitespace(s);
+}
+
 std::string plain_text(std::string_view s) {
   if (s.empty()) return {};
-  return text::looks_like_html(s) ? text::html_to_text(s) : text::collapse_whitespace(s);
+  return text::looks_like_html(s) ? text::html_to_text(s) : collapse(s);
 }
 
 std::string item_id(std::string_view own_id, const item& it) {
@@ -310,7 +348,7 @@ text_construct atom_text(pugi::xml_node n, context& ctx) {
   if (type == "html" || type.find("html") != std::string_view::npos || mode == "escaped") {
     t.text = plain_text(t.html);
   } else {
-    t.text = text::collapse_whitespace(t.html);
+    t.text = detail::collapse(t.html);
   }
   return t;
 }
@@ -750,9 +788,34 @@ void note_syntax_error(const pugi::xml_parse_result& r, std::size_t items_before
 
 constexpr int max_resumes = 64;
 
+// Feeds are parsed one after another on a worker thread; reusing one buffer per thread
+// saves an mmap, page faults and munmap per document (buffers pass glibc's mmap threshold).
+// Oversized buffers are released so one huge feed does not pin its memory.
+class scratch_buffer {
+ public:
+  scratch_buffer() : s_(take()) {}
+  ~scratch_buffer() {
+    if (s_.capacity() <= max_kept) pool() = std::move(s_);
+  }
+  scratch_buffer(const scratch_buffer&) = delete;
+  scratch_buffer& operator=(const scratch_buffer&) = delete;
+  std::string& get() { return s_; }
+
+ private:
+  static constexpr std::size_t max_kept = 8u << 20;
+  static std::string& pool() {
+    thread_local std::string p;
+    return p;
+  }
+  static std::string take() { return std::move(pool()); }
+  std::string s_;
+};
+
 result<feed_document> parse_xml(std::string_view utf8, const parse_options& options,
                                 std::vector<std::string> warnings) {
-  std::string buffer = detail::clean_xml(utf8, warnings);
+  scratch_buffer scratch;
+  std::string& buffer = scratch.get();
+  detail::clean_xml(utf8, buffer, warnings);
   if (buffer.empty())
     return error{"not_a_feed", "plain text without any markup, not a feed"};
 

@@ -46,6 +46,9 @@ std::string_view decode(std::string_view bytes, const charset_choice& choice, st
 /// repair is appended to `warnings`.
 std::string clean_xml(std::string_view utf8, std::vector<std::string>& warnings);
 
+/// The same, writing into `out` (cleared first) so a caller can reuse its capacity.
+void clean_xml(std::string_view utf8, std::string& out, std::vector<std::string>& warnings);
+
 /// Replaces invalid UTF-8 with U+FFFD and drops a leading BOM: the JSON path.
 std::string clean_json(std::string_view utf8);
 

@@ -139,7 +139,9 @@ TEST(parse_date, never_returns_now_for_garbage) {
   const std::string full = "Sat, 01 Jun 2024 09:30:00 +0000";
   for (std::size_t n = 0; n <= full.size(); ++n) {
     const auto t = parse_date(full.substr(0, n));
-    if (t) EXPECT_GT(std::chrono::abs(*t - now), std::chrono::hours(24)) << full.substr(0, n);
+    if (t) {
+      EXPECT_GT(std::chrono::abs(*t - now), std::chrono::hours(24)) << full.substr(0, n);
+    }
   }
 }
 
