@@ -297,6 +297,26 @@ TEST_F(http_client, dripping_chunked_body_arrives_whole) {
   EXPECT_EQ(resp.body, text);
 }
 
+TEST_F(http_client, server_closing_each_connection_is_fine) {
+  server_.route("/once", http_reply{.body = "bye", .close = true});
+  for (int i = 0; i < 3; ++i) {
+    const response resp = fetch(get(server_.url("/once")));
+    ASSERT_TRUE(resp.ok()) << resp.error_message;
+    EXPECT_EQ(resp.body, "bye");
+  }
+  EXPECT_EQ(server_.connections_accepted(), 3u);
+}
+
+TEST_F(http_client, stalled_body_hits_the_low_speed_limit) {
+  server_.route("/stall",
+                http_reply{.body = std::string(100, 'x'), .drip_bytes = 1, .drip_interval = 3s});
+  request r = get(server_.url("/stall"));
+  r.low_speed_time = 1s;
+  const response resp = fetch(r);
+  EXPECT_EQ(resp.error, error_kind::timeout) << resp.error_message;
+  EXPECT_LT(resp.elapsed, 4s);
+}
+
 TEST_F(http_client, refused_connection_is_a_connect_error) {
   std::uint16_t port = 0;
   {
