@@ -53,8 +53,8 @@ void bm_feed_parse(benchmark::State& state) {
     }
   }
   state.SetBytesProcessed(state.iterations() * corpus_bytes());
-  state.counters["items"] = benchmark::Counter(static_cast<double>(items),
-                                               benchmark::Counter::kIsRate);
+  state.counters["items"] =
+      benchmark::Counter(static_cast<double>(items), benchmark::Counter::kIsRate);
 }
 BENCHMARK(bm_feed_parse)->Unit(benchmark::kMillisecond);
 

@@ -76,17 +76,15 @@ struct zone {
 // news feed most likely intends: IST is India (+05:30), not Irish or Israel time; BST is
 // British Summer Time; CST is US Central (RFC 822), not China.
 constexpr std::array<zone, 52> zones{{
-    {"ut", 0},        {"utc", 0},        {"gmt", 0},       {"z", 0},         {"wet", 0},
-    {"est", -300},    {"edt", -240},     {"cst", -360},    {"cdt", -300},    {"mst", -420},
-    {"mdt", -360},    {"pst", -480},     {"pdt", -420},    {"ast", -240},    {"adt", -180},
-    {"nst", -210},    {"ndt", -150},     {"akst", -540},   {"akdt", -480},   {"hst", -600},
-    {"hast", -600},   {"hadt", -540},    {"bst", 60},      {"ist", 330},     {"cet", 60},
-    {"cest", 120},    {"met", 60},       {"mest", 120},    {"mez", 60},      {"mesz", 120},
-    {"west", 60},     {"eet", 120},      {"eest", 180},    {"msk", 180},     {"msd", 240},
-    {"sast", 120},    {"pkt", 300},      {"ict", 420},     {"wib", 420},     {"hkt", 480},
-    {"sgt", 480},     {"awst", 480},     {"jst", 540},     {"kst", 540},     {"acst", 570},
-    {"acdt", 630},    {"aest", 600},     {"aedt", 660},    {"nzst", 720},    {"nzdt", 780},
-    {"brt", -180},    {"art", -180},
+    {"ut", 0},      {"utc", 0},    {"gmt", 0},     {"z", 0},       {"wet", 0},    {"est", -300},
+    {"edt", -240},  {"cst", -360}, {"cdt", -300},  {"mst", -420},  {"mdt", -360}, {"pst", -480},
+    {"pdt", -420},  {"ast", -240}, {"adt", -180},  {"nst", -210},  {"ndt", -150}, {"akst", -540},
+    {"akdt", -480}, {"hst", -600}, {"hast", -600}, {"hadt", -540}, {"bst", 60},   {"ist", 330},
+    {"cet", 60},    {"cest", 120}, {"met", 60},    {"mest", 120},  {"mez", 60},   {"mesz", 120},
+    {"west", 60},   {"eet", 120},  {"eest", 180},  {"msk", 180},   {"msd", 240},  {"sast", 120},
+    {"pkt", 300},   {"ict", 420},  {"wib", 420},   {"hkt", 480},   {"sgt", 480},  {"awst", 480},
+    {"jst", 540},   {"kst", 540},  {"acst", 570},  {"acdt", 630},  {"aest", 600}, {"aedt", 660},
+    {"nzst", 720},  {"nzdt", 780}, {"brt", -180},  {"art", -180},
 }};
 
 // Military single-letter zones with their real meaning (A = +1 ... M = +12, N = -1 ...
@@ -289,8 +287,7 @@ std::optional<timestamp> parse_textual(std::string_view s) {
       p = e;
       if (p + 1 < s.size() && is_alpha(s[p]) && is_alpha(s[p + 1])) {
         const std::string_view suf = s.substr(p, 2);
-        if (iequals(suf, "st") || iequals(suf, "nd") || iequals(suf, "rd") ||
-            iequals(suf, "th"))
+        if (iequals(suf, "st") || iequals(suf, "nd") || iequals(suf, "rd") || iequals(suf, "th"))
           p += 2;
       }
       continue;
@@ -358,8 +355,7 @@ std::optional<timestamp> parse_date(std::string_view s) {
     if (s.size() == 8) return parse_iso(s);  // "20240601"
     return std::nullopt;
   }
-  if (s.size() >= 7 && digits(s, 0, 4) >= 0 && (s[4] == '-' || is_digit(s[4])))
-    return parse_iso(s);
+  if (s.size() >= 7 && digits(s, 0, 4) >= 0 && (s[4] == '-' || is_digit(s[4]))) return parse_iso(s);
   return parse_textual(s);
 }
 

@@ -55,8 +55,8 @@ result<feed_document> parse_json_feed(std::string_view utf8, const parse_options
   {
     recovering_builder sax(root, false);
     sax.message = &syntax_error;
-    syntax_ok = json::sax_parse(utf8.begin(), utf8.end(), &sax, nlohmann::json::input_format_t::json,
-                                false);
+    syntax_ok = json::sax_parse(utf8.begin(), utf8.end(), &sax,
+                                nlohmann::json::input_format_t::json, false);
   }
   if (!root.is_object())
     return error{"not_a_feed", syntax_ok ? "JSON that is not an object, not a JSON Feed"
@@ -70,7 +70,8 @@ result<feed_document> parse_json_feed(std::string_view utf8, const parse_options
                    "JSON without a jsonfeed.org version or an items array, not a JSON Feed"};
     warnings.push_back("JSON Feed without a jsonfeed.org version; read as JSON Feed 1.1");
   }
-  if (!syntax_ok) warnings.push_back("ill-formed JSON (" + syntax_error + "); recovered what came before");
+  if (!syntax_ok)
+    warnings.push_back("ill-formed JSON (" + syntax_error + "); recovered what came before");
 
   feed_document doc;
   doc.feed.format = "json1";

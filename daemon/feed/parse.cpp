@@ -96,7 +96,7 @@ namespace {
 using detail::plain_text;
 
 enum class ns : std::uint8_t {
-  none,    // no namespace: RSS 0.9x/2.0 elements
+  none,  // no namespace: RSS 0.9x/2.0 elements
   atom10,
   atom03,
   rss10,
@@ -154,8 +154,7 @@ bool atom_ns(ns n) { return n == ns::atom10 || n == ns::atom03; }
 // Namespace bindings and xml:base values in force, kept as stacks while walking down.
 class context {
  public:
-  context(std::string_view url, std::vector<std::string>& warnings)
-      : warnings_(warnings) {
+  context(std::string_view url, std::vector<std::string>& warnings) : warnings_(warnings) {
     bases_.emplace_back(url);
   }
 
@@ -186,8 +185,7 @@ class context {
     const auto colon = full.find(':');
     const std::string_view prefix =
         colon == std::string_view::npos ? std::string_view{} : full.substr(0, colon);
-    const std::string_view local =
-        colon == std::string_view::npos ? full : full.substr(colon + 1);
+    const std::string_view local = colon == std::string_view::npos ? full : full.substr(colon + 1);
     for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it)
       if (it->first == prefix) return {it->second, local};
     return {prefix.empty() ? ns::none : conventional_prefix(prefix), local};
@@ -231,11 +229,20 @@ void escape_into(std::string& out, std::string_view s, bool attribute) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char* rep = nullptr;
     switch (s[i]) {
-      case '&': rep = "&amp;"; break;
-      case '<': rep = "&lt;"; break;
-      case '>': rep = "&gt;"; break;
-      case '"': rep = attribute ? "&quot;" : nullptr; break;
-      default: break;
+      case '&':
+        rep = "&amp;";
+        break;
+      case '<':
+        rep = "&lt;";
+        break;
+      case '>':
+        rep = "&gt;";
+        break;
+      case '"':
+        rep = attribute ? "&quot;" : nullptr;
+        break;
+      default:
+        break;
     }
     if (rep) {
       out.append(s.substr(span, i - span));
@@ -247,7 +254,7 @@ void escape_into(std::string& out, std::string_view s, bool attribute) {
 }
 
 bool is_void_element(std::string_view n) {
-  static constexpr std::string_view voids[] = {"br", "img", "hr", "input", "meta", "link",
+  static constexpr std::string_view voids[] = {"br",   "img",  "hr",  "input", "meta",   "link",
                                                "area", "base", "col", "embed", "source", "wbr"};
   return std::find(std::begin(voids), std::end(voids), n) != std::end(voids);
 }
@@ -294,7 +301,8 @@ bool has_element_child(pugi::xml_node n) {
 std::string element_text(pugi::xml_node n) {
   pugi::xml_node first = n.first_child();
   if (!first) return {};
-  if (!first.next_sibling() && (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata))
+  if (!first.next_sibling() &&
+      (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata))
     return first.value();
   if (has_element_child(n)) {
     std::string out;
@@ -336,8 +344,12 @@ text_construct atom_text(pugi::xml_node n, context& ctx) {
       if (c.type() == pugi::node_element) {
         scope s(ctx, c);
         const qname q = ctx.name_of(c);
-        if (q.local == "div" && !div && (q.uri == ns::xhtml || q.uri == ns::none)) div = c;
-        else { div = pugi::xml_node(); break; }
+        if (q.local == "div" && !div && (q.uri == ns::xhtml || q.uri == ns::none))
+          div = c;
+        else {
+          div = pugi::xml_node();
+          break;
+        }
       }
     }
     serialize_children(div ? div : n, t.html, 0);
@@ -434,8 +446,7 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
     } else if (q.local == "category") {
       if (std::string a = plain_text(element_text(c)); !a.empty()) b.it.categories.push_back(a);
     } else if (q.local == "enclosure") {
-      add_enclosure(b.it, ctx.resolve(attr(c, "url")), attr(c, "type"),
-                    to_int(attr(c, "length")));
+      add_enclosure(b.it, ctx.resolve(attr(c, "url")), attr(c, "type"), to_int(attr(c, "length")));
     }
     return;
   }
@@ -482,7 +493,8 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
 
 void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context& ctx) {
   if (!atom_ns(q.uri)) {
-    if (q.uri == ns::media) read_media(c, q, b, ctx);
+    if (q.uri == ns::media)
+      read_media(c, q, b, ctx);
     else if (q.uri == ns::dc && q.local == "creator") {
       if (std::string a = plain_text(element_text(c)); !a.empty()) b.it.authors.push_back(a);
     } else if (q.uri == ns::dc && q.local == "subject") {
@@ -526,8 +538,7 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
   } else if (l == "category") {
     std::string_view label = attr(c, "label");
     if (label.empty()) label = attr(c, "term");
-    if (std::string a = text::collapse_whitespace(label); !a.empty())
-      b.it.categories.push_back(a);
+    if (std::string a = text::collapse_whitespace(label); !a.empty()) b.it.categories.push_back(a);
   }
 }
 
@@ -606,22 +617,25 @@ class xml_reader {
       item_parent_ = root;
       const std::string_view ch(channel.name());
       const auto colon = ch.find(':');
-      item_name_ = colon == std::string_view::npos ? "item" : std::string(ch.substr(0, colon + 1)) + "item";
+      item_name_ =
+          colon == std::string_view::npos ? "item" : std::string(ch.substr(0, colon + 1)) + "item";
       read_rss_items(root, doc);
       return std::nullopt;
     }
     if (q.local == "feed" && (atom_ns(q.uri) || q.uri == ns::none)) {
-      doc.feed.format = q.uri == ns::atom03 || trim(attr(root, "version")) == "0.3" ? "atom0.3"
-                                                                                    : "atom1";
+      doc.feed.format =
+          q.uri == ns::atom03 || trim(attr(root, "version")) == "0.3" ? "atom0.3" : "atom1";
       item_parent_ = root;
       const std::string_view rn(root.name());
       const auto colon = rn.find(':');
-      item_name_ = colon == std::string_view::npos ? "entry" : std::string(rn.substr(0, colon + 1)) + "entry";
+      item_name_ = colon == std::string_view::npos ? "entry"
+                                                   : std::string(rn.substr(0, colon + 1)) + "entry";
       read_atom(root, doc);
       return std::nullopt;
     }
     if (is_html_root(q.local))
-      return error{"not_a_feed", "an HTML page (<" + std::string(root.name()) + "> root), not a feed"};
+      return error{"not_a_feed",
+                   "an HTML page (<" + std::string(root.name()) + "> root), not a feed"};
     return error{"not_a_feed", "an XML document with root <" + std::string(root.name()) +
                                    ">, not RSS, RDF or Atom"};
   }
@@ -742,7 +756,8 @@ bool looks_like_html_page(std::string_view s) {
   const std::string_view head = s.substr(0, 512);
   std::string lower(head);
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower.find("<!doctype html") != std::string::npos || lower.find("<html") != std::string::npos;
+  return lower.find("<!doctype html") != std::string::npos ||
+         lower.find("<html") != std::string::npos;
 }
 
 // The start tag of the element whose name starts at `name` inside `buffer` (an in-place
@@ -759,7 +774,8 @@ std::string start_tag(std::string_view text, const char* buffer, const char* nam
 
 // The next start tag named `name` at or after `from`.
 std::size_t find_start_tag(std::string_view text, std::string_view name, std::size_t from) {
-  for (std::size_t p = text.find('<', from); p != std::string_view::npos; p = text.find('<', p + 1)) {
+  for (std::size_t p = text.find('<', from); p != std::string_view::npos;
+       p = text.find('<', p + 1)) {
     if (text.substr(p + 1, name.size()) != name) continue;
     const std::size_t after = p + 1 + name.size();
     if (after >= text.size()) return std::string_view::npos;
@@ -816,8 +832,7 @@ result<feed_document> parse_xml(std::string_view utf8, const parse_options& opti
   scratch_buffer scratch;
   std::string& buffer = scratch.get();
   detail::clean_xml(utf8, buffer, warnings);
-  if (buffer.empty())
-    return error{"not_a_feed", "plain text without any markup, not a feed"};
+  if (buffer.empty()) return error{"not_a_feed", "plain text without any markup, not a feed"};
 
   pugi::xml_document xml;
   const pugi::xml_parse_result r =
@@ -847,7 +862,8 @@ result<feed_document> parse_xml(std::string_view utf8, const parse_options& opti
     std::vector<std::string> ignored;
     const std::string text = detail::clean_xml(utf8, ignored);  // the buffer before pugixml
     std::vector<pugi::xml_node> chain;
-    for (pugi::xml_node n = reader.item_parent_; n && n.type() == pugi::node_element; n = n.parent())
+    for (pugi::xml_node n = reader.item_parent_; n && n.type() == pugi::node_element;
+         n = n.parent())
       chain.push_back(n);
     std::string wrapper;
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
@@ -882,7 +898,8 @@ result<feed_document> parse_xml(std::string_view utf8, const parse_options& opti
       if (next <= at) break;
       from = next;
     }
-    if (resumed) warnings.push_back("resumed after the error: " + std::to_string(resumed) + " more item(s)");
+    if (resumed)
+      warnings.push_back("resumed after the error: " + std::to_string(resumed) + " more item(s)");
   }
   warnings.push_back("recovered " + std::to_string(doc.items.size()) + " item(s) in total");
   dates.report(warnings);
@@ -894,8 +911,8 @@ result<feed_document> parse_xml(std::string_view utf8, const parse_options& opti
 
 result<feed_document> parse(std::string_view bytes, const parse_options& options) {
   if (first_meaningful(bytes).empty() && bytes.find('\0') == std::string_view::npos)
-    return error{"empty", bytes.empty() ? "empty document (0 bytes)"
-                                        : "document holds only whitespace"};
+    return error{"empty",
+                 bytes.empty() ? "empty document (0 bytes)" : "document holds only whitespace"};
   std::vector<std::string> warnings;
   // The charset decision needs to know whether an XML declaration may speak; JSON has none.
   const detail::charset_choice choice = detail::choose_charset(bytes, options.content_type, true);

@@ -1,11 +1,11 @@
 #include "feed/prepare.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 
 #include "text/charset.hpp"
 #include "text/html.hpp"
@@ -37,7 +37,8 @@ std::string declared_encoding(std::string_view s) {
   s.remove_prefix(p);
   if (!s.starts_with("<?xml")) return {};
   const auto end = s.find("?>");
-  std::string_view decl = s.substr(0, end == std::string_view::npos ? std::min<std::size_t>(s.size(), 256) : end);
+  std::string_view decl =
+      s.substr(0, end == std::string_view::npos ? std::min<std::size_t>(s.size(), 256) : end);
   const auto at = decl.find("encoding");
   if (at == std::string_view::npos) return {};
   std::size_t i = at + 8;
@@ -115,7 +116,9 @@ inline std::uint64_t load8(const unsigned char* p) {
   return v;
 }
 // Bytes below n (n <= 0x80) or with the high bit set.
-inline std::uint64_t below_or_high(std::uint64_t v, unsigned n) { return ((v - ones * n) | v) & highs; }
+inline std::uint64_t below_or_high(std::uint64_t v, unsigned n) {
+  return ((v - ones * n) | v) & highs;
+}
 inline std::uint64_t equal_to(std::uint64_t v, unsigned char b) {
   const std::uint64_t x = v ^ (ones * b);
   return (x - ones) & ~x & highs;
@@ -234,9 +237,12 @@ class cleaner {
     for (std::size_t k = 0; k < decoded.size();) {
       std::size_t len = utf8_sequence(d + k, decoded.size() - k);
       std::uint32_t cp = 0xFFFD;
-      if (len == 1) cp = d[k];
-      else if (len == 2) cp = ((d[k] & 0x1Fu) << 6) | (d[k + 1] & 0x3Fu);
-      else if (len == 3) cp = ((d[k] & 0x0Fu) << 12) | ((d[k + 1] & 0x3Fu) << 6) | (d[k + 2] & 0x3Fu);
+      if (len == 1)
+        cp = d[k];
+      else if (len == 2)
+        cp = ((d[k] & 0x1Fu) << 6) | (d[k + 1] & 0x3Fu);
+      else if (len == 3)
+        cp = ((d[k] & 0x0Fu) << 12) | ((d[k + 1] & 0x3Fu) << 6) | (d[k + 2] & 0x3Fu);
       else if (len == 4)
         cp = ((d[k] & 0x07u) << 18) | ((d[k + 1] & 0x3Fu) << 12) | ((d[k + 2] & 0x3Fu) << 6) |
              (d[k + 3] & 0x3Fu);
@@ -466,9 +472,9 @@ void clean_xml(std::string_view in, std::string& out, std::vector<std::string>& 
     warnings.push_back("skipped " + std::to_string(k.junk_bytes) +
                        " bytes of junk before the root element");
   if (k.html_entities)
-    warnings.push_back("replaced " + std::to_string(k.html_entities) +
-                       " HTML entity reference(s) that XML does not define (first: " +
-                       k.first_entity + ")");
+    warnings.push_back(
+        "replaced " + std::to_string(k.html_entities) +
+        " HTML entity reference(s) that XML does not define (first: " + k.first_entity + ")");
   if (k.bare_ampersands)
     warnings.push_back("escaped " + std::to_string(k.bare_ampersands) +
                        " unescaped '&' or unknown entity reference(s)");

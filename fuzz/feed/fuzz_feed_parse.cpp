@@ -7,9 +7,14 @@
 #include "feed/parse.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static constexpr const char* content_types[] = {
-      "", "", "", "", "application/rss+xml; charset=utf-8", "text/xml; charset=windows-1251",
-      "application/atom+xml; charset=\"Shift_JIS\"", "application/json; charset=utf-16"};
+  static constexpr const char* content_types[] = {"",
+                                                  "",
+                                                  "",
+                                                  "",
+                                                  "application/rss+xml; charset=utf-8",
+                                                  "text/xml; charset=windows-1251",
+                                                  "application/atom+xml; charset=\"Shift_JIS\"",
+                                                  "application/json; charset=utf-16"};
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   sanctwatch::feed::parse_options options;
   options.url = "https://example.org/feeds/main.xml";

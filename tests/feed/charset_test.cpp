@@ -32,7 +32,12 @@ TEST(charset_to_utf8, converts_legacy_charsets) {
 
 TEST(charset_to_utf8, invalid_bytes_become_replacement_characters) {
   // A lone surrogate in UTF-16 and a truncated Shift_JIS sequence.
-  EXPECT_EQ(text::to_utf8(std::string("\x00\xd8" "a\0", 4), "UTF-16LE").utf8, "\uFFFDa");
+  EXPECT_EQ(text::to_utf8(std::string("\x00\xd8"
+                                      "a\0",
+                                      4),
+                          "UTF-16LE")
+                .utf8,
+            "\uFFFDa");
   const auto sj = text::to_utf8("a\x82", "Shift_JIS");
   EXPECT_EQ(sj.utf8.substr(0, 1), "a");
   EXPECT_NE(sj.utf8.find("\uFFFD"), std::string::npos);
@@ -49,7 +54,7 @@ TEST(charset_sanitize_utf8, replaces_only_what_is_invalid) {
   EXPECT_EQ(text::sanitize_utf8("plain ascii"), "plain ascii");
   EXPECT_EQ(text::sanitize_utf8("caf\xc3\xa9 \xf0\x9f\x98\x80"), "café 😀");
   EXPECT_EQ(text::sanitize_utf8("a\xffz"), "a\uFFFDz");
-  EXPECT_EQ(text::sanitize_utf8("\xc0\xaf"), "\uFFFD\uFFFD");        // overlong '/'
+  EXPECT_EQ(text::sanitize_utf8("\xc0\xaf"), "\uFFFD\uFFFD");            // overlong '/'
   EXPECT_EQ(text::sanitize_utf8("\xed\xa0\x80"), "\uFFFD\uFFFD\uFFFD");  // surrogate
   EXPECT_EQ(text::sanitize_utf8("\xf4\x90\x80\x80"), "\uFFFD\uFFFD\uFFFD\uFFFD");
   EXPECT_EQ(text::sanitize_utf8("end\xe2\x82"), "end\uFFFD\uFFFD");
@@ -125,7 +130,8 @@ TEST(charset_http, http_charset_beats_the_declaration) {
 TEST(charset_http, unknown_charset_falls_back_to_utf8_with_a_warning) {
   parse_options o;
   o.content_type = "text/xml; charset=x-martian";
-  const auto d = testing::parse_ok("<rss version=\"2.0\"><channel><title>Ok</title></channel></rss>", o);
+  const auto d =
+      testing::parse_ok("<rss version=\"2.0\"><channel><title>Ok</title></channel></rss>", o);
   EXPECT_EQ(d.feed.title, "Ok");
   EXPECT_TRUE(testing::has_warning(d, "x-martian")) << testing::all_warnings(d);
 }

@@ -105,8 +105,9 @@ TEST(feed_malformed, illegal_characters_are_removed) {
 }
 
 TEST(feed_malformed, deep_nesting_neither_crashes_nor_hangs) {
-  std::string doc = "<rss version=\"2.0\"><channel><title>Deep</title><item><title>x</title>"
-                    "<description>";
+  std::string doc =
+      "<rss version=\"2.0\"><channel><title>Deep</title><item><title>x</title>"
+      "<description>";
   const int depth = 200000;
   for (int i = 0; i < depth; ++i) doc += "<div>";
   doc += "deep";
@@ -119,8 +120,9 @@ TEST(feed_malformed, deep_nesting_neither_crashes_nor_hangs) {
   EXPECT_EQ(d.items[0].link, "https://deep.example/1");
 
   // Deep nesting in an Atom xhtml body, and unclosed.
-  std::string atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title>"
-                     "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
+  std::string atom =
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title>"
+      "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
   for (int i = 0; i < depth; ++i) atom += "<b>";
   const auto a = testing::parse_ok(atom);
   EXPECT_EQ(a.items.size(), 1u);
@@ -157,7 +159,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(not_feed_case{"empty.xml", "empty", "empty"},
                       not_feed_case{"whitespace.xml", "empty", "whitespace"},
                       not_feed_case{"html_page.html", "not_a_feed", "HTML page"},
-                      not_feed_case{"xhtml_page.xml", "not_a_feed", "an HTML page (<html> root), not a feed"},
+                      not_feed_case{"xhtml_page.xml", "not_a_feed",
+                                    "an HTML page (<html> root), not a feed"},
                       not_feed_case{"other_xml.xml", "not_a_feed", "root <svg>"},
                       not_feed_case{"random.json", "not_a_feed", "not a JSON Feed"},
                       not_feed_case{"array.json", "not_a_feed", "JSON array"},
@@ -170,8 +173,47 @@ TEST(feed_not_feeds_inline, odd_inputs) {
   EXPECT_EQ(parse("\xEF\xBB\xBF").err().code, "empty");
   EXPECT_EQ(parse("<rss version=\"2.0\"></rss>").err().code, "not_a_feed");
   // A feed with no items is a feed.
-  const auto d = testing::parse_ok("<rss version=\"2.0\"><channel><title>None</title></channel></rss>");
+  const auto d =
+      testing::parse_ok("<rss version=\"2.0\"><channel><title>None</title></channel></rss>");
   EXPECT_TRUE(d.items.empty());
+}
+
+}  // namespace
+}  // namespace sanctwatch::feed
+
+namespace sanctwatch::feed {
+namespace {
+
+TEST(feed_malformed_regressions, unterminated_cdata_keeps_its_text) {
+  const auto d = parse_fixture("regressions/unterminated_cdata.xml");
+  ASSERT_EQ(d.items.size(), 1u) << all_warnings(d);
+  EXPECT_EQ(d.items[0].title, "unterminated cdata");
+  EXPECT_TRUE(has_warning(d, "unterminated CDATA")) << all_warnings(d);
+}
+
+TEST(feed_malformed_regressions, doctype_with_quoted_bracket) {
+  const auto d = parse_fixture("regressions/doctype_quoted_bracket.xml");
+  EXPECT_EQ(d.feed.title, "t");
+}
+
+TEST(feed_malformed_regressions, resumes_after_each_of_several_errors) {
+  const auto d = parse_fixture("regressions/repeated_errors.xml");
+  std::vector<std::string> titles;
+  for (const auto& it : d.items) titles.push_back(it.title);
+  EXPECT_EQ(titles, (std::vector<std::string>{"a", "b", "c", "d"})) << all_warnings(d);
+}
+
+TEST(feed_malformed_regressions, resumes_inside_prefixed_atom) {
+  const auto d = parse_fixture("regressions/prefixed_atom_resume.xml");
+  std::vector<std::string> titles;
+  for (const auto& it : d.items) titles.push_back(it.title);
+  EXPECT_EQ(titles, (std::vector<std::string>{"t", "u", "v"})) << all_warnings(d);
+}
+
+TEST(feed_malformed_regressions, utf16_document_cut_after_the_root_tag) {
+  const auto r = parse(fixture("regressions/utf16_truncated_root.xml"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, "not_a_feed");
 }
 
 }  // namespace

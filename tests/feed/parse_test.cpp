@@ -36,10 +36,10 @@ TEST(feed_parse_rss2, full_item) {
   EXPECT_FALSE(it.updated);
   EXPECT_EQ(it.summary, "The EU added twelve companies.");
   EXPECT_EQ(it.summary_html, "<p>The EU <a href=\"/x\">added</a> twelve companies.</p>");
-  EXPECT_EQ(it.content,
-            "Brussels \u2014 the European Union added twelve companies & two banks.");
+  EXPECT_EQ(it.content, "Brussels \u2014 the European Union added twelve companies & two banks.");
   EXPECT_NE(it.content_html.find("<script>"), std::string::npos);
-  EXPECT_EQ(it.authors, (std::vector<std::string>{"Jane Roe", "desk@wire.example (Sanctions Desk)"}));
+  EXPECT_EQ(it.authors,
+            (std::vector<std::string>{"Jane Roe", "desk@wire.example (Sanctions Desk)"}));
   EXPECT_EQ(it.categories, (std::vector<std::string>{"Sanctions", "Russia"}));
   ASSERT_EQ(it.enclosures.size(), 1u);
   EXPECT_EQ(it.enclosures[0].url, "https://cdn.wire.example/a.mp3");
@@ -77,7 +77,8 @@ TEST(feed_parse_rss2, guid_permalink_and_hashed_id) {
   const auto again = parse_fixture("rss2_full.xml");
   EXPECT_EQ(again.items[3].id, h.id);
   std::string moved = fixture("rss2_full.xml");
-  moved.replace(moved.find("<title>No id at all</title>"), 0, "<pubDate>Tue, 04 Jun 2024 00:00:00 GMT</pubDate>");
+  moved.replace(moved.find("<title>No id at all</title>"), 0,
+                "<pubDate>Tue, 04 Jun 2024 00:00:00 GMT</pubDate>");
   const auto dated = testing::parse_ok(moved);
   ASSERT_EQ(dated.items.size(), 4u);
   EXPECT_EQ(dated.items[3].id, h.id);
@@ -266,7 +267,8 @@ TEST(feed_parse_extensions, unescaped_html_in_description) {
 }
 
 TEST(feed_parse_sample, bundled_sample_feed) {
-  std::ifstream in(std::string(SANCTWATCH_SOURCE_DIR) + "/config/sample-feed.xml", std::ios::binary);
+  std::ifstream in(std::string(SANCTWATCH_SOURCE_DIR) + "/config/sample-feed.xml",
+                   std::ios::binary);
   if (!in) GTEST_SKIP() << "no sample feed";
   const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const auto d = testing::parse_ok(bytes);
@@ -275,6 +277,50 @@ TEST(feed_parse_sample, bundled_sample_feed) {
   ASSERT_EQ(d.items.size(), 6u);
   EXPECT_EQ(d.items[0].id, "sample-0001");
   EXPECT_NE(d.items[0].content.find("Beijing\u2019s backing"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sanctwatch::feed
+
+namespace sanctwatch::feed {
+namespace {
+
+TEST(feed_parse_extensions, media_description_and_title_fallbacks) {
+  const auto d = testing::parse_ok(
+      "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><item>"
+      "<media:title>Media title</media:title><media:description>Media &lt;b&gt;text&lt;/b&gt;"
+      "</media:description><link>https://m.example/1</link></item></channel></rss>");
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].title, "Media title");
+  EXPECT_EQ(d.items[0].summary, "Media text");
+}
+
+TEST(feed_parse_atom1, content_src_and_missing_namespace) {
+  const auto d = testing::parse_ok(
+      "<feed><title>No ns</title><entry><title>E</title><id>e1</id>"
+      "<content src=\"https://src.example/doc\" type=\"text/html\"/></entry></feed>");
+  EXPECT_EQ(d.feed.format, "atom1");
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].link, "https://src.example/doc");
+}
+
+TEST(feed_parse_json_feed, without_version_but_with_items) {
+  const auto d =
+      testing::parse_ok("{\"title\": \"T\", \"items\": [{\"id\": \"1\", \"title\": \"x\"}]}");
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_TRUE(testing::has_warning(d, "without a jsonfeed.org version"));
+}
+
+TEST(feed_parse_rss2, explicit_permalink_guid_is_resolved) {
+  parse_options o;
+  o.url = "https://base.example/feeds/a.xml";
+  const auto d = testing::parse_ok(
+      "<rss version=\"2.0\"><channel><item><title>x</title>"
+      "<guid isPermaLink=\"true\">/2024/p</guid></item></channel></rss>",
+      o);
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].link, "https://base.example/2024/p");
+  EXPECT_EQ(d.items[0].id, "/2024/p");
 }
 
 }  // namespace
