@@ -1,6 +1,7 @@
 #include "engine/match.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <memory>
 #include <set>
@@ -175,10 +176,17 @@ int on_match(unsigned id, unsigned long long from, unsigned long long to, unsign
   return 0;
 }
 
-hs_scratch& thread_scratch(const hs_database_t* db) {
+hs_scratch& thread_scratch(const ruleset& rs) {
   // One scratch per thread, grown to fit every database this thread has scanned with.
+  // hs_alloc_scratch re-derives the database's needs on every call, which costs more than a
+  // small item's scan on large databases, so it runs only when the ruleset changes. The serial
+  // (not the pointer, which a new database may reuse) identifies the ruleset.
   thread_local hs_scratch s;
-  s.grow(db);
+  thread_local std::uint64_t fitted = 0;
+  if (fitted != rs.serial || !s.get()) {
+    s.grow(rs.db.get());
+    fitted = rs.serial;
+  }
   return s;
 }
 
@@ -203,7 +211,7 @@ std::string field_text(const item& it, field f) {
 void scan(scanned_item& si, const item& it) {
   const ruleset& rs = si.rs;
   if (!rs.db) return;
-  hs_scratch& scratch = thread_scratch(rs.db.get());
+  hs_scratch& scratch = thread_scratch(rs);
   std::vector<std::pair<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>>> raw;
   for (int fi = 0; fi < field_count; ++fi) {
     if (!(rs.scanned_fields & mask_of(field(fi)))) continue;
@@ -454,6 +462,12 @@ class evaluator {
     }
     for (const auto& a : args)
       if (a.empty()) return false;
+    // The longest hit (in words) of each argument bounds how far before the first chosen hit
+    // a partner may start; with it, partners are found by binary search instead of a full scan.
+    std::vector<std::uint32_t> longest(k, 0);
+    for (std::size_t i = 0; i < k; ++i)
+      for (const auto& lh : args[i]) longest[i] = std::max(longest[i], lh.h->w1 - lh.h->w0);
+    const std::uint32_t n_within = std::uint32_t(e.within);
     bool found = false;
     std::set<std::pair<std::size_t, std::size_t>> used;  // (arg, index) in some window
     std::vector<std::size_t> chosen(k);
@@ -466,7 +480,24 @@ class evaluator {
         for (std::size_t j = 0; j < k; ++j) used.insert({j, chosen[j]});
         return;
       }
-      for (std::size_t n = 0; n < args[i].size() && budget > 0; ++n) {
+      std::size_t from = 0, to = args[i].size();
+      if (i > 0) {
+        // Partners of the first hit f: same field, start word in
+        // [f.w0 - within - 1 - longest, f.w1 + within + 1].
+        const hit& f = *args[0][chosen[0]].h;
+        const std::uint32_t slack = n_within + 1 + longest[i];
+        const std::uint32_t lo = f.w0 > slack ? f.w0 - slack : 0;
+        const std::uint32_t hi = f.w1 + n_within + 1;
+        auto key = [](const leaf_hit& x) { return std::make_pair(std::uint32_t(x.h->f), x.h->w0); };
+        const auto& v = args[i];
+        from = std::lower_bound(v.begin(), v.end(), std::make_pair(std::uint32_t(f.f), lo),
+                                [&](const leaf_hit& x, const auto& kv) { return key(x) < kv; }) -
+               v.begin();
+        to = std::upper_bound(v.begin(), v.end(), std::make_pair(std::uint32_t(f.f), hi),
+                              [&](const auto& kv, const leaf_hit& x) { return kv < key(x); }) -
+             v.begin();
+      }
+      for (std::size_t n = from; n < to && budget > 0; ++n) {
         --budget;
         const hit& h = *args[i][n].h;
         if (i > 0) {
@@ -627,6 +658,53 @@ void collect_atoms(const ruleset& rs, const expr& e, std::vector<std::uint32_t>&
   for (const auto& a : e.args) collect_atoms(rs, *a, out);
 }
 
+// Atoms of which at least one must be hit for the expression to be true; false when the
+// expression can be true without any hit (`not`, `count(..) <= N`). Rules are indexed by these
+// only, so a rule like near("rare", @common) is not evaluated on every item mentioning @common.
+// For `and`, the child whose atoms are least used by other rules is chosen.
+bool necessary_atoms(const ruleset& rs, const expr& e, const std::vector<std::uint32_t>& popularity,
+                     std::vector<std::uint32_t>& out) {
+  switch (e.kind) {
+    case expr::op::list:
+    case expr::op::phrase:
+    case expr::op::regex:
+      collect_atoms(rs, e, out);
+      return true;
+    case expr::op::entity:
+      for (const auto& r : rs.entity_lists[e.list].by_atom) out.push_back(r.atom);
+      return true;
+    case expr::op::in:
+      return necessary_atoms(rs, *e.args[0], popularity, out);
+    case expr::op::count:
+      if ((e.compare == expr::cmp::ge && e.count >= 1) || e.compare == expr::cmp::gt ||
+          (e.compare == expr::cmp::eq && e.count >= 1))
+        return necessary_atoms(rs, *e.args[0], popularity, out);
+      return false;
+    case expr::op::not_:
+      return false;
+    case expr::op::or_:
+      for (const auto& a : e.args)
+        if (!necessary_atoms(rs, *a, popularity, out)) return false;
+      return true;
+    case expr::op::and_:
+    case expr::op::near: {
+      std::vector<std::uint32_t> best;
+      std::uint64_t best_cost = ~std::uint64_t(0);
+      for (const auto& a : e.args) {
+        std::vector<std::uint32_t> cand;
+        if (!necessary_atoms(rs, *a, popularity, cand)) continue;
+        std::uint64_t cost = 0;
+        for (auto x : cand) cost += popularity[x] + 1;
+        if (cost < best_cost) best_cost = cost, best = std::move(cand);
+      }
+      if (best_cost == ~std::uint64_t(0)) return false;
+      out.insert(out.end(), best.begin(), best.end());
+      return true;
+    }
+  }
+  return false;
+}
+
 field_mask fields_used(const expr& e) {
   field_mask m = e.kind == expr::op::in ? e.fields : 0;
   for (const auto& a : e.args) m |= fields_used(*a);
@@ -643,6 +721,7 @@ std::string compile_database(ruleset& rs) {
   rs.scanned_fields = 0;
   {
     scanned_item empty(rs);
+    std::vector<std::uint32_t> popularity(rs.atoms.size(), 0);
     for (std::uint32_t i = 0; i < rs.rules.size(); ++i) {
       rule& r = rs.rules[i];
       if (!r.root) continue;
@@ -651,10 +730,20 @@ std::string compile_database(ruleset& rs) {
       collect_atoms(rs, *r.root, atoms);
       std::sort(atoms.begin(), atoms.end());
       atoms.erase(std::unique(atoms.begin(), atoms.end()), atoms.end());
-      for (auto a : atoms) rs.rules_of_atom[a].push_back(i);
+      for (auto a : atoms) ++popularity[a];
       evaluator ev(empty);
       r.fires_without_hits = ev.eval(*r.root, r.fields, nullptr, nullptr);
-      if (r.fires_without_hits) rs.always_rules.push_back(i);
+    }
+    for (std::uint32_t i = 0; i < rs.rules.size(); ++i) {
+      const rule& r = rs.rules[i];
+      std::vector<std::uint32_t> atoms;
+      if (r.fires_without_hits || !necessary_atoms(rs, *r.root, popularity, atoms)) {
+        rs.always_rules.push_back(i);
+        continue;
+      }
+      std::sort(atoms.begin(), atoms.end());
+      atoms.erase(std::unique(atoms.begin(), atoms.end()), atoms.end());
+      for (auto a : atoms) rs.rules_of_atom[a].push_back(i);
     }
   }
   if (rs.atoms.empty()) return {};
@@ -690,6 +779,8 @@ std::string compile_database(ruleset& rs) {
     return m;
   }
   rs.db = hs_database(db);
+  static std::atomic<std::uint64_t> next_serial{1};
+  rs.serial = next_serial++;
   return {};
 }
 

@@ -130,13 +130,14 @@ struct ruleset {
   std::vector<entity_list> entity_lists;
   std::vector<rule> rules;
   std::vector<std::uint32_t> context_atoms;  ///< sanctions/export-control context for entities
-  /// atom -> indexes of the rules whose expression can use it (for candidate selection).
+  /// atom -> rules for which it is one of the atoms that must be hit (candidate selection).
   std::vector<std::vector<std::uint32_t>> rules_of_atom;
-  std::vector<std::uint32_t> always_rules;  ///< fires_without_hits
+  std::vector<std::uint32_t> always_rules;  ///< rules that can fire without a hit
   field_mask scanned_fields = default_fields;
   std::string hash;  ///< sha256 hex of the loaded files' bytes
   std::vector<std::string> files;
   hs_database db;
+  std::uint64_t serial = 0;  ///< unique per compiled ruleset in this process (scratch caching)
 };
 
 }  // namespace sanctwatch::engine

@@ -1,0 +1,171 @@
+// Engine throughput: scan + evaluate per item, in MB/s of normalized text, with the default
+// rules, a ~1,000-term synthetic list, and 1 .. 10,000 generated rules on the same text (the
+// cost must follow the text, not the rule count).
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/load.hpp"
+#include "engine/match.hpp"
+#include "text/normalize.hpp"
+
+namespace {
+
+using namespace sanctwatch;
+
+// Deterministic news-like items: real sanctions sentences mixed with filler, ~3 KB each.
+const std::vector<item>& corpus() {
+  static const std::vector<item> items = [] {
+    const std::vector<std::string> sentences = {
+        "The United States and other nations could take steps against Chinese firms and financial "
+        "institutions over Beijing's backing for the Russian war against Ukraine.",
+        "The Treasury imposed sanctions on three companies in Hong Kong accused of shipping "
+        "microelectronics to Russia's defence industry.",
+        "Shares in the chipmaker rose 4 percent after it reported record quarterly revenue.",
+        "The league sanctioned the club after the match, and the referee's report was published.",
+        "Exports rose 7.6 percent in May as shipments of electronics to Southeast Asia recovered.",
+        "Officials raised concerns about China being used to circumvent the export controls and "
+        "sanctions regimes on Russia.",
+        "The central bank kept interest rates unchanged, citing stubborn services inflation.",
+        "A tornado tore through several towns overnight, cutting power to thousands of homes.",
+        "Caf\xC3\xA9 owners in M\xC3\xBCnchen said the new tariff regime would hurt small "
+        "businesses.",
+        "Huawei unveiled a new folding phone in Shanghai, priced from 9,999 yuan."};
+    std::mt19937 rng(42);
+    std::vector<item> out;
+    for (int i = 0; i < 400; ++i) {
+      item it;
+      it.id = "item-" + std::to_string(i);
+      it.title = sentences[rng() % sentences.size()];
+      while (it.content.size() < 3000) it.content += sentences[rng() % sentences.size()] + " ";
+      it.summary = it.content.substr(0, 280);
+      out.push_back(std::move(it));
+    }
+    return out;
+  }();
+  return items;
+}
+
+std::size_t normalized_bytes() {
+  static const std::size_t n = [] {
+    std::size_t total = 0;
+    for (const auto& it : corpus())
+      total += text::normalize(it.title).text.size() + text::normalize(it.summary).text.size() +
+               text::normalize(it.content).text.size();
+    return total;
+  }();
+  return n;
+}
+
+std::shared_ptr<const engine::ruleset> must_load(const std::vector<engine::source_file>& files) {
+  auto l = engine::load_ruleset(files);
+  if (!l.rules) {
+    for (const auto& e : l.errors) fprintf(stderr, "%s", engine::format_error(e).c_str());
+    std::abort();
+  }
+  return l.rules;
+}
+
+void run(benchmark::State& state, const engine::ruleset& rs) {
+  std::size_t alerts = 0;
+  for (auto _ : state)
+    for (const auto& it : corpus()) alerts += engine::match(rs, it).size();
+  state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(normalized_bytes()));
+  state.counters["items/s"] = benchmark::Counter(double(state.iterations()) * corpus().size(),
+                                                 benchmark::Counter::kIsRate);
+  state.counters["alerts/item"] = double(alerts) / (double(state.iterations()) * corpus().size());
+  state.counters["atoms"] = double(rs.atoms.size());
+  state.counters["rules"] = double(rs.rules.size());
+}
+
+void BM_default_rules(benchmark::State& state) {
+  static auto rs = [] {
+    auto l = engine::load_rule_dirs({std::string(SANCTWATCH_SOURCE_DIR) + "/rules"});
+    if (!l.rules) std::abort();
+    return l.rules;
+  }();
+  run(state, *rs);
+}
+BENCHMARK(BM_default_rules)->Unit(benchmark::kMillisecond);
+
+// A synthetic word that does not occur in the corpus text.
+std::string word(std::mt19937& rng) {
+  static const char* syll[] = {"ka", "zo", "mi", "tre", "vul", "qua", "xen", "bor", "pli", "dax"};
+  std::string w;
+  for (int i = 0; i < 3; ++i) w += syll[rng() % 10];
+  return w;
+}
+
+void BM_synthetic_1000_terms(benchmark::State& state) {
+  static auto rs = [] {
+    std::mt19937 rng(7);
+    std::string y = "lists:\n  big:\n";
+    for (int i = 0; i < 1000; ++i) {
+      if (i % 3 == 0) y += "    - \"" + word(rng) + " " + word(rng) + "\"\n";
+      else if (i % 3 == 1) y += "    - " + word(rng) + "*\n";
+      else y += "    - " + word(rng) + "\n";
+    }
+    y += "    - sanction*\n    - export controls\n    - china\n";
+    y += "rules:\n";
+    for (int r = 0; r < 10; ++r)
+      y += "  - id: r" + std::to_string(r) + "\n    title: R\n    when: near(@big, @big, within=" +
+           std::to_string(5 + r) + ")\n";
+    return must_load({{"synthetic.yaml", y}});
+  }();
+  run(state, *rs);
+}
+BENCHMARK(BM_synthetic_1000_terms)->Unit(benchmark::kMillisecond);
+
+// N generated rules, each near() of an own term with a shared real list, or two own terms, so
+// every rule has distinct atoms (the database grows with N) while the text stays the same.
+std::shared_ptr<const engine::ruleset>& generated(int n) {
+  static std::map<int, std::shared_ptr<const engine::ruleset>> cache;
+  auto& rs = cache[n];
+  if (!rs) {
+    std::mt19937 rng(n);
+    std::string y = "lists:\n  real: [sanction*, china, export control*, chip*]\nrules:\n";
+    for (int r = 0; r < n; ++r)
+      y += "  - id: g" + std::to_string(r) + "\n    title: G\n    when: near(\"" + word(rng) +
+           std::to_string(r) + "\", @real, within=8) or (\"" + word(rng) + "\" and \"" +
+           word(rng) + std::to_string(r) + "\")\n";
+    rs = must_load({{"generated.yaml", y}});
+  }
+  return rs;
+}
+
+void BM_rule_scaling(benchmark::State& state) { run(state, *generated(int(state.range(0)))); }
+BENCHMARK(BM_rule_scaling)->Arg(1)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+int count_hit(unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
+  ++*static_cast<std::size_t*>(ctx);
+  return 0;
+}
+
+// The Hyperscan share of the above: the same normalized text scanned by the same database,
+// without verification or evaluation.
+void BM_scan_only(benchmark::State& state) {
+  const auto& rs = *generated(int(state.range(0)));
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> v;
+    for (const auto& it : corpus())
+      for (const auto* f : {&it.title, &it.summary, &it.content}) v.push_back(text::normalize(*f).text);
+    return v;
+  }();
+  engine::hs_scratch scratch;
+  scratch.grow(rs.db.get());
+  std::size_t hits = 0;
+  for (auto _ : state)
+    for (const auto& t : texts)
+      hs_scan(rs.db.get(), t.data(), unsigned(t.size()), 0, scratch.get(), count_hit, &hits);
+  state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(normalized_bytes()));
+  state.counters["hits/iter"] = double(hits) / double(state.iterations());
+}
+BENCHMARK(BM_scan_only)->Arg(1)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
