@@ -169,6 +169,36 @@ TEST(engine_cli, match_stdin_and_bad_rules) {
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
 }
 
+TEST(engine_cli, match_feed_file_detected_by_content) {
+  const fs::path feed = fs::temp_directory_path() / ("sanctwatch-feed-" + std::to_string(::getpid()));
+  std::ofstream(feed) << "\xEF\xBB\xBF  <?xml version=\"1.0\"?><rss version=\"2.0\"><channel>"
+                         "<title>T</title><link>https://example.com/</link>"
+                         "<item><title>US sanctions Hong Kong firms supplying Russia</title>"
+                         "<guid>a-1</guid><description>The Treasury imposed sanctions on three "
+                         "companies.</description></item>"
+                         "<item><title>Race sanctioned</title><guid>b-2</guid>"
+                         "<description>The race was sanctioned by the FIA.</description></item>"
+                         "</channel></rss>";
+  auto r = run_sanctwatch("match --rules '" + rules_dir + "' '" + feed.string() + "'", false);
+  fs::remove(feed);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  std::istringstream in(r.out);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line); ++n) {
+    auto doc = nlohmann::json::parse(line);
+    EXPECT_EQ(doc["item"]["id"], "a-1");
+    EXPECT_EQ(doc["item"]["feed"]["title"], "T");
+  }
+  EXPECT_GE(n, 1u);
+}
+
+TEST(engine_cli, match_unsupported_entity_format_is_a_load_error) {
+  auto r = run_sanctwatch("match --rules '" + rules_dir + "' --entities ofac-sdn-csv:/tmp/sdn.csv -");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("/tmp/sdn.csv: error: unsupported entity list format 'ofac-sdn-csv'"),
+            std::string::npos) << r.out;
+}
+
 TEST(engine_cli, check_default_rules_exits_0) {
   auto r = run_sanctwatch("check --rules '" + rules_dir + "'");
   EXPECT_EQ(r.exit_code, 0) << r.out;
