@@ -75,8 +75,8 @@ void run(benchmark::State& state, const engine::ruleset& rs) {
   for (auto _ : state)
     for (const auto& it : corpus()) alerts += engine::match(rs, it).size();
   state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(normalized_bytes()));
-  state.counters["items/s"] = benchmark::Counter(double(state.iterations()) * corpus().size(),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["items/s"] =
+      benchmark::Counter(double(state.iterations()) * corpus().size(), benchmark::Counter::kIsRate);
   state.counters["alerts/item"] = double(alerts) / (double(state.iterations()) * corpus().size());
   state.counters["atoms"] = double(rs.atoms.size());
   state.counters["rules"] = double(rs.rules.size());
@@ -105,15 +105,18 @@ void BM_synthetic_1000_terms(benchmark::State& state) {
     std::mt19937 rng(7);
     std::string y = "lists:\n  big:\n";
     for (int i = 0; i < 1000; ++i) {
-      if (i % 3 == 0) y += "    - \"" + word(rng) + " " + word(rng) + "\"\n";
-      else if (i % 3 == 1) y += "    - " + word(rng) + "*\n";
-      else y += "    - " + word(rng) + "\n";
+      if (i % 3 == 0)
+        y += "    - \"" + word(rng) + " " + word(rng) + "\"\n";
+      else if (i % 3 == 1)
+        y += "    - " + word(rng) + "*\n";
+      else
+        y += "    - " + word(rng) + "\n";
     }
     y += "    - sanction*\n    - export controls\n    - china\n";
     y += "rules:\n";
     for (int r = 0; r < 10; ++r)
-      y += "  - id: r" + std::to_string(r) + "\n    title: R\n    when: near(@big, @big, within=" +
-           std::to_string(5 + r) + ")\n";
+      y += "  - id: r" + std::to_string(r) +
+           "\n    title: R\n    when: near(@big, @big, within=" + std::to_string(5 + r) + ")\n";
     return must_load({{"synthetic.yaml", y}});
   }();
   run(state, *rs);
@@ -130,8 +133,8 @@ std::shared_ptr<const engine::ruleset>& generated(int n) {
     std::string y = "lists:\n  real: [sanction*, china, export control*, chip*]\nrules:\n";
     for (int r = 0; r < n; ++r)
       y += "  - id: g" + std::to_string(r) + "\n    title: G\n    when: near(\"" + word(rng) +
-           std::to_string(r) + "\", @real, within=8) or (\"" + word(rng) + "\" and \"" +
-           word(rng) + std::to_string(r) + "\")\n";
+           std::to_string(r) + "\", @real, within=8) or (\"" + word(rng) + "\" and \"" + word(rng) +
+           std::to_string(r) + "\")\n";
     rs = must_load({{"generated.yaml", y}});
   }
   return rs;
@@ -152,7 +155,8 @@ void BM_scan_only(benchmark::State& state) {
   static const std::vector<std::string> texts = [] {
     std::vector<std::string> v;
     for (const auto& it : corpus())
-      for (const auto* f : {&it.title, &it.summary, &it.content}) v.push_back(text::normalize(*f).text);
+      for (const auto* f : {&it.title, &it.summary, &it.content})
+        v.push_back(text::normalize(*f).text);
     return v;
   }();
   engine::hs_scratch scratch;

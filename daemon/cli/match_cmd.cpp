@@ -104,8 +104,8 @@ void print_text(const engine::rule_match& m, const item& it) {
   std::printf("  item: %s%s%s\n", it.title.empty() ? "(untitled)" : it.title.c_str(),
               it.link.empty() ? "" : "  ", it.link.c_str());
   for (const auto& e : m.entities)
-    std::printf("  entity: %s (%s) matched \"%s\"%s\n", e.name.c_str(), e.id.c_str(), e.matched.c_str(),
-                e.ambiguous ? " [ambiguous]" : "");
+    std::printf("  entity: %s (%s) matched \"%s\"%s\n", e.name.c_str(), e.id.c_str(),
+                e.matched.c_str(), e.ambiguous ? " [ambiguous]" : "");
   for (const auto& e : m.evidence) {
     std::string s = e.snippet.substr(0, e.mark_start) + "»" +
                     e.snippet.substr(e.mark_start, e.mark_end - e.mark_start) + "«" +
@@ -125,7 +125,8 @@ int run_match(const args& a) {
     return usage_error;
   }
   if (a.positional.empty()) {
-    std::fprintf(stderr, "sanctwatch match: give at least one INPUT (feed file, .txt/.html article or -)\n");
+    std::fprintf(
+        stderr, "sanctwatch match: give at least one INPUT (feed file, .txt/.html article or -)\n");
     return usage_error;
   }
   std::vector<std::string> dirs = a.all("--rules");
@@ -134,7 +135,8 @@ int run_match(const args& a) {
   for (const auto& spec : a.all("--entities")) {
     auto colon = spec.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) {
-      std::fprintf(stderr, "sanctwatch match: --entities wants FORMAT:PATH, e.g. yaml:firms.yaml\n");
+      std::fprintf(stderr,
+                   "sanctwatch match: --entities wants FORMAT:PATH, e.g. yaml:firms.yaml\n");
       return usage_error;
     }
     std::string path = spec.substr(colon + 1);
@@ -150,13 +152,15 @@ int run_match(const args& a) {
   auto tests = engine::run_tests(rs);
   if (!tests.failures.empty()) {
     for (const auto& f : tests.failures)
-      std::fprintf(stderr, "%s:%d:%d: error: rule '%s' fails its test \"%s\" (run 'sanctwatch check')\n",
+      std::fprintf(stderr,
+                   "%s:%d:%d: error: rule '%s' fails its test \"%s\" (run 'sanctwatch check')\n",
                    f.test->where.file.c_str(), f.test->where.line, f.test->where.column,
                    f.failed_rule->id.c_str(), f.test->label.c_str());
     return usage_error;
   }
   const engine::producer_info producer{"sanctwatch", version, engine::host_name()};
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   const bool explain = a.has("--explain");
   int rc = ok;
   for (const auto& in : a.positional) {

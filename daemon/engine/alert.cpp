@@ -8,7 +8,9 @@
 namespace sanctwatch::engine {
 namespace {
 
-nlohmann::json nullable(const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); }
+nlohmann::json nullable(const std::string& s) {
+  return s.empty() ? nlohmann::json() : nlohmann::json(s);
+}
 nlohmann::json nullable(const std::optional<timestamp>& t) {
   return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json();
 }
@@ -19,7 +21,8 @@ std::string alert_id(const std::string& rule_id, const std::string& item_id,
                      const std::string& feed_id) {
   // Length-prefixed parts: ("a", "bc") and ("ab", "c") must not collide.
   std::string in;
-  for (const auto* p : {&rule_id, &item_id, &feed_id}) in += std::to_string(p->size()) + ":" + *p + ";";
+  for (const auto* p : {&rule_id, &item_id, &feed_id})
+    in += std::to_string(p->size()) + ":" + *p + ";";
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(in.data(), in.size(), md, &len, EVP_sha256(), nullptr);
@@ -71,13 +74,17 @@ nlohmann::json make_alert(const rule_match& m, const item& it, const feed_ref& f
                     {"ambiguous", e.ambiguous}});
   nlohmann::json srcs = nlohmann::json::array();
   for (const auto& s : sources)
-    srcs.push_back({{"feed", s.feed}, {"link", nullable(s.link)}, {"published", nullable(s.published)}});
+    srcs.push_back(
+        {{"feed", s.feed}, {"link", nullable(s.link)}, {"published", nullable(s.published)}});
   const std::string& plain = it.summary.empty() ? it.content : it.summary;
   return {{"schema", "sanctwatch.alert/1"},
           {"id", alert_id(r.id, it.id, feed.id)},
           {"created_at", format_rfc3339(created_at)},
           {"rule",
-           {{"id", r.id}, {"title", r.title}, {"severity", std::string(to_string(r.level))}, {"tags", r.tags}}},
+           {{"id", r.id},
+            {"title", r.title},
+            {"severity", std::string(to_string(r.level))},
+            {"tags", r.tags}}},
           {"item",
            {{"id", it.id},
             {"title", nullable(it.title)},
@@ -85,13 +92,18 @@ nlohmann::json make_alert(const rule_match& m, const item& it, const feed_ref& f
             {"published", nullable(it.published)},
             {"authors", it.authors},
             {"summary", nullable(first_chars(plain, 300))},
-            {"feed", {{"id", nullable(feed.id)}, {"title", nullable(feed.title)}, {"url", nullable(feed.url)}}}}},
+            {"feed",
+             {{"id", nullable(feed.id)},
+              {"title", nullable(feed.title)},
+              {"url", nullable(feed.url)}}}}},
           {"evidence", ev},
           {"entities", ents},
           {"sources", srcs},
           {"ruleset", ruleset_hash},
           {"producer",
-           {{"name", producer.name}, {"version", producer.version}, {"host", nullable(producer.host)}}}};
+           {{"name", producer.name},
+            {"version", producer.version},
+            {"host", nullable(producer.host)}}}};
 }
 
 }  // namespace sanctwatch::engine

@@ -64,7 +64,8 @@ std::string make_phrase_atom(std::string_view written, atom& out) {
       raw.remove_suffix(1);
     }
     if (raw.find('*') != std::string_view::npos)
-      return "'*' is only allowed at the end of a word (prefix match), in '" + std::string(written) + "'";
+      return "'*' is only allowed at the end of a word (prefix match), in '" +
+             std::string(written) + "'";
     const std::string norm = text::normalize_text(raw);
     std::size_t before = out.tokens.size();
     std::string cur;
@@ -91,7 +92,8 @@ std::string make_phrase_atom(std::string_view written, atom& out) {
       out.prefix.back() = true;
     }
   }
-  if (out.tokens.empty()) return "empty term (no letters or digits in '" + std::string(written) + "')";
+  if (out.tokens.empty())
+    return "empty term (no letters or digits in '" + std::string(written) + "')";
   for (std::size_t t = 0; t < out.tokens.size(); ++t) {
     if (t > 0) out.pattern += sep;
     out.pattern += escape_literal(out.tokens[t]);

@@ -27,17 +27,28 @@ bool is_ident_char(char c) {
 
 const char* describe(const token& t) {
   switch (t.type) {
-    case tok::end: return "end of expression";
-    case tok::at_name: return "a list name";
-    case tok::string: return "a string";
-    case tok::regex: return "a regex";
-    case tok::ident: return "a word";
-    case tok::number: return "a number";
-    case tok::lparen: return "'('";
-    case tok::rparen: return "')'";
-    case tok::comma: return "','";
-    case tok::assign: return "'='";
-    case tok::cmp: return "a comparison";
+    case tok::end:
+      return "end of expression";
+    case tok::at_name:
+      return "a list name";
+    case tok::string:
+      return "a string";
+    case tok::regex:
+      return "a regex";
+    case tok::ident:
+      return "a word";
+    case tok::number:
+      return "a number";
+    case tok::lparen:
+      return "'('";
+    case tok::rparen:
+      return "')'";
+    case tok::comma:
+      return "','";
+    case tok::assign:
+      return "'='";
+    case tok::cmp:
+      return "a comparison";
   }
   return "?";
 }
@@ -56,7 +67,9 @@ class parser {
   }
 
  private:
-  [[noreturn]] void fail(std::uint32_t at, std::string msg) { throw syntax_error{at, std::move(msg)}; }
+  [[noreturn]] void fail(std::uint32_t at, std::string msg) {
+    throw syntax_error{at, std::move(msg)};
+  }
 
   void skip_space() {
     while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
@@ -157,7 +170,8 @@ class parser {
   bool is_word(const char* w) const { return cur_.type == tok::ident && cur_.value == w; }
 
   void expect(tok type, const char* what) {
-    if (cur_.type != type) fail(cur_.offset, std::string("expected ") + what + ", got " + describe(cur_));
+    if (cur_.type != type)
+      fail(cur_.offset, std::string("expected ") + what + ", got " + describe(cur_));
     advance();
   }
 
@@ -219,9 +233,11 @@ class parser {
   field parse_field_name() {
     field f;
     if (cur_.type != tok::ident || !parse_field(cur_.value, f))
-      fail(cur_.offset, "expected a field name (title, summary, content, author, category, "
-                        "link), got " + std::string(describe(cur_)) +
-                            (cur_.type == tok::ident ? " '" + cur_.value + "'" : ""));
+      fail(cur_.offset,
+           "expected a field name (title, summary, content, author, category, "
+           "link), got " +
+               std::string(describe(cur_)) +
+               (cur_.type == tok::ident ? " '" + cur_.value + "'" : ""));
     take();
     return f;
   }
@@ -261,8 +277,10 @@ class parser {
 
   void require_hits(const expr& e, const char* fn) {
     if (!yields_hits(e))
-      fail(e.offset, std::string(fn) + "() arguments must be lists, phrases, regexes or "
-                                       "entity(), not '" + e.text + "'");
+      fail(e.offset, std::string(fn) +
+                         "() arguments must be lists, phrases, regexes or "
+                         "entity(), not '" +
+                         e.text + "'");
   }
 
   std::unique_ptr<expr> parse_primary() {
@@ -293,7 +311,8 @@ class parser {
       case tok::lparen: {
         take();
         auto e = parse_or();
-        if (cur_.type != tok::rparen) fail(cur_.offset, "expected ')', got " + std::string(describe(cur_)));
+        if (cur_.type != tok::rparen)
+          fail(cur_.offset, "expected ')', got " + std::string(describe(cur_)));
         take();
         return e;
       }
@@ -307,7 +326,8 @@ class parser {
                            "' (lists are written '@name', phrases in quotes, regexes /like this/)");
       default:
         fail(t.offset, std::string("expected a list, phrase, regex, near(), count(), entity() "
-                                   "or '(', got ") + describe(t));
+                                   "or '(', got ") +
+                           describe(t));
     }
   }
 
@@ -336,11 +356,12 @@ class parser {
           n->ordered = cur_.value == "true";
           take();
         } else {
-          fail(name.offset, "unknown near() option '" + name.value +
-                                "' (known: within=, scope=, ordered=)");
+          fail(name.offset,
+               "unknown near() option '" + name.value + "' (known: within=, scope=, ordered=)");
         }
       } else {
-        if (named_seen) fail(cur_.offset, "near() terms must come before within=, scope=, ordered=");
+        if (named_seen)
+          fail(cur_.offset, "near() terms must come before within=, scope=, ordered=");
         auto a = parse_or();
         require_hits(*a, "near");
         n->args.push_back(std::move(a));
@@ -376,12 +397,18 @@ class parser {
     if (cur_.type != tok::cmp)
       fail(cur_.offset, "count() must be compared: count(A) >= N (or >, ==, <=, <)");
     const std::string c = cur_.value;
-    if (c == ">=") n->compare = expr::cmp::ge;
-    else if (c == ">") n->compare = expr::cmp::gt;
-    else if (c == "==") n->compare = expr::cmp::eq;
-    else if (c == "<=") n->compare = expr::cmp::le;
-    else if (c == "<") n->compare = expr::cmp::lt;
-    else fail(cur_.offset, "unknown comparison '" + c + "'");
+    if (c == ">=")
+      n->compare = expr::cmp::ge;
+    else if (c == ">")
+      n->compare = expr::cmp::gt;
+    else if (c == "==")
+      n->compare = expr::cmp::eq;
+    else if (c == "<=")
+      n->compare = expr::cmp::le;
+    else if (c == "<")
+      n->compare = expr::cmp::lt;
+    else
+      fail(cur_.offset, "unknown comparison '" + c + "'");
     take();
     n->count = parse_int(cur_, "count", 0, 100000);
     take();
@@ -393,7 +420,8 @@ class parser {
     auto n = node(expr::op::entity, cur_.offset);
     take();
     expect(tok::lparen, "'(' after entity");
-    if (cur_.type != tok::at_name) fail(cur_.offset, "entity() takes an entity list: entity(@name)");
+    if (cur_.type != tok::at_name)
+      fail(cur_.offset, "entity() takes an entity list: entity(@name)");
     n->name = cur_.value;
     n->own.where.column = static_cast<int>(cur_.offset);  // where the name sits, for errors
     take();
@@ -412,7 +440,7 @@ class parser {
 }  // namespace
 
 bool parse_field(std::string_view name, field& out) {
-  static constexpr std::string_view names[] = {"title", "summary", "content",
+  static constexpr std::string_view names[] = {"title",  "summary",  "content",
                                                "author", "category", "link"};
   for (int i = 0; i < field_count; ++i)
     if (names[i] == name) {

@@ -35,7 +35,8 @@ load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
     std::vector<std::string> paths;
     // Entity files (rules/entities/*.yaml) are collected too; the loader recognises them by
     // their top-level `entities:` and leaves them to the entity_lists that name them.
-    for (auto it = fs::recursive_directory_iterator(d, fs::directory_options::follow_directory_symlink, ec);
+    for (auto it = fs::recursive_directory_iterator(
+             d, fs::directory_options::follow_directory_symlink, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (!it->is_regular_file()) continue;
       if (it->path().extension() != ".yaml") continue;

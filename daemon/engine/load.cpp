@@ -46,7 +46,9 @@ struct file_ctx {
   load_error at(int line0, int col0, std::string msg) const {
     return {{path, line0 + 1, col0 + 1}, std::move(msg), line(line0)};
   }
-  load_error at(const YAML::Mark& m, std::string msg) const { return at(m.line, m.column, std::move(msg)); }
+  load_error at(const YAML::Mark& m, std::string msg) const {
+    return at(m.line, m.column, std::move(msg));
+  }
 
   // Maps a byte offset inside a scalar's value to its (line, column) in the file, for errors
   // inside `when:` strings. Handles plain, quoted (single line) and block (| >) scalars: in all
@@ -137,15 +139,20 @@ class reader {
  public:
   reader(const file_ctx& f, std::vector<load_error>& errs) : f_(f), errs_(errs) {}
 
-  void error(const YAML::Node& n, std::string msg) { errs_.push_back(f_.at(n.Mark(), std::move(msg))); }
-  void error_at(int line0, int col0, std::string msg) { errs_.push_back(f_.at(line0, col0, std::move(msg))); }
+  void error(const YAML::Node& n, std::string msg) {
+    errs_.push_back(f_.at(n.Mark(), std::move(msg)));
+  }
+  void error_at(int line0, int col0, std::string msg) {
+    errs_.push_back(f_.at(line0, col0, std::move(msg)));
+  }
   location loc(const YAML::Node& n) const {
     return {f_.path, n.Mark().line + 1, n.Mark().column + 1};
   }
   const file_ctx& file() const { return f_; }
 
   // Reports keys of `map` not in `allowed`, with the nearest known key.
-  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const char* what) {
+  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
+                  const char* what) {
     for (auto it = map.begin(); it != map.end(); ++it) {
       std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
       if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
@@ -174,8 +181,10 @@ class reader {
     std::vector<std::string> out;
     bool ok = true;
     for (const auto& e : n) {
-      if (e.IsScalar()) out.push_back(e.Scalar());
-      else error(e, what + " entries must be strings"), ok = false;
+      if (e.IsScalar())
+        out.push_back(e.Scalar());
+      else
+        error(e, what + " entries must be strings"), ok = false;
     }
     if (!ok) return std::nullopt;
     return out;
@@ -212,14 +221,59 @@ struct pending_rule {
 const std::vector<std::vector<std::string>>& legal_forms() {
   static const std::vector<std::vector<std::string>> forms = [] {
     std::vector<std::vector<std::string>> v;
-    for (const char* f :
-         {"public joint stock company", "closed joint stock company", "open joint stock company",
-          "joint stock company", "limited liability company", "limited liability partnership",
-          "public limited company", "company limited", "co ltd", "co", "ltd", "limited", "llc",
-          "jsc", "pjsc", "ojsc", "cjsc", "ooo", "oao", "zao", "pao", "ao", "ou", "gmbh", "ag",
-          "s a", "sa", "inc", "incorporated", "corp", "corporation", "company", "plc", "llp",
-          "b v", "bv", "n v", "nv", "srl", "spa", "kg", "pte", "pvt", "fze", "fzco", "fzc",
-          "lp", "tov", "too", "sarl", "as", "ab", "oy"}) {
+    for (const char* f : {"public joint stock company",
+                          "closed joint stock company",
+                          "open joint stock company",
+                          "joint stock company",
+                          "limited liability company",
+                          "limited liability partnership",
+                          "public limited company",
+                          "company limited",
+                          "co ltd",
+                          "co",
+                          "ltd",
+                          "limited",
+                          "llc",
+                          "jsc",
+                          "pjsc",
+                          "ojsc",
+                          "cjsc",
+                          "ooo",
+                          "oao",
+                          "zao",
+                          "pao",
+                          "ao",
+                          "ou",
+                          "gmbh",
+                          "ag",
+                          "s a",
+                          "sa",
+                          "inc",
+                          "incorporated",
+                          "corp",
+                          "corporation",
+                          "company",
+                          "plc",
+                          "llp",
+                          "b v",
+                          "bv",
+                          "n v",
+                          "nv",
+                          "srl",
+                          "spa",
+                          "kg",
+                          "pte",
+                          "pvt",
+                          "fze",
+                          "fzco",
+                          "fzc",
+                          "lp",
+                          "tov",
+                          "too",
+                          "sarl",
+                          "as",
+                          "ab",
+                          "oy"}) {
       std::vector<std::string> toks;
       std::istringstream in(f);
       for (std::string t; in >> t;) toks.push_back(t);
@@ -233,22 +287,25 @@ const std::vector<std::vector<std::string>>& legal_forms() {
 
 // Forms that may also stand before the name (Russian style: "OOO Sinno", "PJSC Rosneft").
 bool leading_form(const std::vector<std::string>& f) {
-  static const std::set<std::string> lead = {"ooo", "oao", "zao", "pao", "ao", "jsc", "pjsc",
-                                             "ojsc", "cjsc", "tov", "too"};
+  static const std::set<std::string> lead = {"ooo",  "oao",  "zao",  "pao", "ao", "jsc",
+                                             "pjsc", "ojsc", "cjsc", "tov", "too"};
   return f.size() > 1 ? (f.back() == "company") : lead.count(f[0]) != 0;
 }
 
 // Words common enough that a one-word name made of them needs context.
 bool common_word(const std::string& w) {
   static const std::set<std::string> words = {
-      "national", "international", "global", "general", "united", "security", "industries",
-      "holdings", "holding", "technology", "technologies", "electric", "electronics", "commerce",
-      "trading", "energy", "transport", "logistics", "shipping", "systems", "solutions",
-      "services", "engineering", "capital", "finance", "financial", "investment", "partners",
-      "resources", "industrial", "semiconductor", "microelectronics", "consulting", "aviation",
-      "airlines", "maritime", "petroleum", "chemical", "chemicals", "pharmaceutical", "mining",
-      "machinery", "instruments", "precision", "dynamics", "frontier", "pioneer", "alliance",
-      "progress", "horizon", "atlantic", "pacific", "standard", "universal", "continental"};
+      "national",      "international",    "global",      "general",   "united",
+      "security",      "industries",       "holdings",    "holding",   "technology",
+      "technologies",  "electric",         "electronics", "commerce",  "trading",
+      "energy",        "transport",        "logistics",   "shipping",  "systems",
+      "solutions",     "services",         "engineering", "capital",   "finance",
+      "financial",     "investment",       "partners",    "resources", "industrial",
+      "semiconductor", "microelectronics", "consulting",  "aviation",  "airlines",
+      "maritime",      "petroleum",        "chemical",    "chemicals", "pharmaceutical",
+      "mining",        "machinery",        "instruments", "precision", "dynamics",
+      "frontier",      "pioneer",          "alliance",    "progress",  "horizon",
+      "atlantic",      "pacific",          "standard",    "universal", "continental"};
   return words.count(w) != 0;
 }
 
@@ -347,7 +404,8 @@ class loader {
   bool valid_name(const std::string& n) {
     if (n.empty()) return false;
     for (char c : n)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+        return false;
     return true;
   }
 
@@ -382,7 +440,8 @@ class loader {
         continue;
       }
       if (auto s = seen.find(p.name); s != seen.end()) {
-        r.error(p.key, "duplicate list '" + p.name + "' (first defined at " + loc_str(s->second) + ")");
+        r.error(p.key,
+                "duplicate list '" + p.name + "' (first defined at " + loc_str(s->second) + ")");
         continue;
       }
       seen.emplace(p.name, r.loc(p.key));
@@ -410,7 +469,8 @@ class loader {
             if (auto c = e["case"]) {
               auto cs = r.str(c, "case");
               if (!cs) continue;
-              if (*cs == "exact") exact = true;
+              if (*cs == "exact")
+                exact = true;
               else if (*cs != "fold" && *cs != "ignore")
                 r.error(c, "case must be 'exact' or 'ignore', got '" + *cs + "'");
             }
@@ -428,7 +488,8 @@ class loader {
           tl.terms.push_back(std::move(t));
         }
       }
-      for (std::uint32_t i = 0; i < tl.terms.size(); ++i) tl.by_atom.push_back({tl.terms[i].atom, i});
+      for (std::uint32_t i = 0; i < tl.terms.size(); ++i)
+        tl.by_atom.push_back({tl.terms[i].atom, i});
       std::sort(tl.by_atom.begin(), tl.by_atom.end());
       rs_->lists.push_back(std::move(tl));
     }
@@ -502,9 +563,10 @@ class loader {
 
   void load_extra_entities(const extra_entity_list& x) {
     if (x.format != "yaml") {
-      errs_.push_back({{x.path, 0, 0},
-                       "unsupported entity list format '" + x.format + "' (this version reads: yaml)",
-                       {}});
+      errs_.push_back(
+          {{x.path, 0, 0},
+           "unsupported entity list format '" + x.format + "' (this version reads: yaml)",
+           {}});
       return;
     }
     if (!opts_.read) return;
@@ -568,8 +630,9 @@ class loader {
         auto ts = r.str(t, "type");
         static const std::set<std::string> known = {"organization", "person", "vessel", "aircraft"};
         if (ts && !known.count(*ts))
-          r.error(t, "unknown entity type '" + *ts + "' (known: organization, person, vessel, "
-                                                      "aircraft)");
+          r.error(t, "unknown entity type '" + *ts +
+                         "' (known: organization, person, vessel, "
+                         "aircraft)");
         if (ts) en.type = *ts;
       }
       if (!types.empty() && !types.count(en.type)) continue;
@@ -615,13 +678,14 @@ class loader {
       }
     for (auto& en : el.entities)
       for (auto& a : en.aliases) a.ambiguous = owners[a.atom].size() > 1;
-    std::sort(el.by_atom.begin(), el.by_atom.end(),
-              [](auto& a, auto& b) { return std::tie(a.atom, a.entity, a.alias) <
-                                            std::tie(b.atom, b.entity, b.alias); });
+    std::sort(el.by_atom.begin(), el.by_atom.end(), [](auto& a, auto& b) {
+      return std::tie(a.atom, a.entity, a.alias) < std::tie(b.atom, b.entity, b.alias);
+    });
     rs_->entity_lists.push_back(std::move(el));
   }
 
-  void add_alias(reader& r, entity& en, const YAML::Node& where, const std::string& name, bool weak) {
+  void add_alias(reader& r, entity& en, const YAML::Node& where, const std::string& name,
+                 bool weak) {
     atom a;
     std::string err = detail::make_phrase_atom(name, a);
     if (!err.empty()) {
@@ -689,11 +753,28 @@ class loader {
         for (const auto& t : l.terms) rs_->context_atoms.push_back(t.atom);
         return;
       }
-    for (const char* w : {"sanction*", "embargo*", "blacklist*", "export control*", "entity list",
-                          "asset freeze", "assets frozen", "frozen assets", "designat*", "ofac",
-                          "sdn", "restrictive measures", "dual-use", "export ban*", "penalt*",
-                          "evasion", "evade*", "circumvent*", "blocked", "unverified list",
-                          "secondary tariff*", "military end user*"}) {
+    for (const char* w : {"sanction*",
+                          "embargo*",
+                          "blacklist*",
+                          "export control*",
+                          "entity list",
+                          "asset freeze",
+                          "assets frozen",
+                          "frozen assets",
+                          "designat*",
+                          "ofac",
+                          "sdn",
+                          "restrictive measures",
+                          "dual-use",
+                          "export ban*",
+                          "penalt*",
+                          "evasion",
+                          "evade*",
+                          "circumvent*",
+                          "blocked",
+                          "unverified list",
+                          "secondary tariff*",
+                          "military end user*"}) {
       term t;
       if (make_term(w, false, t).empty()) rs_->context_atoms.push_back(t.atom);
     }
@@ -728,7 +809,8 @@ class loader {
             return;
           }
         if (listed_names_.count(e.name)) return;  // defined, but failed to load: reported there
-        err(e.offset, "unknown list '@" + e.name + "'" + suggest(e.name, all_list_names(false), "@"));
+        err(e.offset,
+            "unknown list '@" + e.name + "'" + suggest(e.name, all_list_names(false), "@"));
         break;
       }
       case expr::op::entity: {
@@ -745,7 +827,8 @@ class loader {
             return;
           }
         if (listed_names_.count(e.name)) return;
-        err(at, "unknown entity list '@" + e.name + "'" + suggest(e.name, all_list_names(true), "@"));
+        err(at,
+            "unknown entity list '@" + e.name + "'" + suggest(e.name, all_list_names(true), "@"));
         break;
       }
       case expr::op::phrase: {
@@ -791,17 +874,20 @@ class loader {
       ru.id = *id;
       bool ok = !ru.id.empty();
       for (char c : ru.id)
-        if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) &&
-            c != '.' && c != '-' && c != '_')
+        if (!std::islower(static_cast<unsigned char>(c)) &&
+            !std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_')
           ok = false;
       if (!ok) r.error(n["id"], "rule id '" + ru.id + "' must use a-z, 0-9, '.', '-', '_'");
       if (auto s = rule_ids_.find(ru.id); s != rule_ids_.end())
-        r.error(n["id"], "duplicate rule id '" + ru.id + "' (first defined at " + loc_str(s->second) + ")");
+        r.error(n["id"],
+                "duplicate rule id '" + ru.id + "' (first defined at " + loc_str(s->second) + ")");
       else
         rule_ids_.emplace(ru.id, r.loc(n["id"]));
     }
-    if (!n["title"]) r.error(n, "rule '" + ru.id + "' needs 'title:'");
-    else if (auto t = r.str(n["title"], "title")) ru.title = *t;
+    if (!n["title"])
+      r.error(n, "rule '" + ru.id + "' needs 'title:'");
+    else if (auto t = r.str(n["title"], "title"))
+      ru.title = *t;
     if (auto d = n["description"])
       if (auto s = r.str(d, "description")) ru.description = *s;
     if (auto s = n["severity"]) {
@@ -822,10 +908,12 @@ class loader {
         std::size_t i = 0;
         for (const auto& name : *v) {
           field fl;
-          if (parse_field(name, fl)) ru.fields |= mask_of(fl);
+          if (parse_field(name, fl))
+            ru.fields |= mask_of(fl);
           else
             r.error(f[i], "unknown field '" + name + "'" +
-                              suggest(name, {"title", "summary", "content", "author", "category", "link"}) +
+                              suggest(name, {"title", "summary", "content", "author", "category",
+                                             "link"}) +
                               "; known: title, summary, content, author, category, link");
           ++i;
         }
@@ -866,7 +954,8 @@ class loader {
           rt.fields[int(field::content)] = c.Scalar();
           rt.label = c.Scalar();
         } else if (c.IsMap()) {
-          r.check_keys(c, {"title", "summary", "content", "author", "category", "link"}, "a test case");
+          r.check_keys(c, {"title", "summary", "content", "author", "category", "link"},
+                       "a test case");
           for (auto it = c.begin(); it != c.end(); ++it) {
             field f;
             if (!parse_field(it->first.Scalar(), f)) continue;

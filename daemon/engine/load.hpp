@@ -26,7 +26,7 @@ std::string format_error(const load_error& e);
 diagnostic to_diagnostic(const load_error& e);
 
 struct source_file {
-  std::string path;   ///< shown in errors; entity `source:` paths resolve against its folder
+  std::string path;  ///< shown in errors; entity `source:` paths resolve against its folder
   std::string bytes;
 };
 

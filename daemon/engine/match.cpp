@@ -18,7 +18,6 @@ const char* field_name(field f) {
   return names[int(f)];
 }
 
-
 namespace {
 
 using detail::is_word_cp;
@@ -198,12 +197,18 @@ std::string join(const std::vector<std::string>& v) {
 
 std::string field_text(const item& it, field f) {
   switch (f) {
-    case field::title: return it.title;
-    case field::summary: return it.summary;
-    case field::content: return it.content;
-    case field::author: return join(it.authors);
-    case field::category: return join(it.categories);
-    case field::link: return it.link;
+    case field::title:
+      return it.title;
+    case field::summary:
+      return it.summary;
+    case field::content:
+      return it.content;
+    case field::author:
+      return join(it.authors);
+    case field::category:
+      return join(it.categories);
+    case field::link:
+      return it.link;
   }
   return {};
 }
@@ -223,7 +228,8 @@ void scan(scanned_item& si, const item& it) {
     if (t.empty()) continue;
     raw.clear();
     scan_ctx ctx{&raw};
-    hs_scan(rs.db.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch.get(), on_match, &ctx);
+    hs_scan(rs.db.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch.get(), on_match,
+            &ctx);
     if (raw.empty()) continue;
     const std::size_t first = si.hits.size();
     for (const auto& [id, range] : raw) {
@@ -350,11 +356,21 @@ class evaluator {
         const auto n = static_cast<long>(hs.size());
         bool v = false;
         switch (e.compare) {
-          case expr::cmp::ge: v = n >= e.count; break;
-          case expr::cmp::gt: v = n > e.count; break;
-          case expr::cmp::eq: v = n == e.count; break;
-          case expr::cmp::le: v = n <= e.count; break;
-          case expr::cmp::lt: v = n < e.count; break;
+          case expr::cmp::ge:
+            v = n >= e.count;
+            break;
+          case expr::cmp::gt:
+            v = n > e.count;
+            break;
+          case expr::cmp::eq:
+            v = n == e.count;
+            break;
+          case expr::cmp::le:
+            v = n <= e.count;
+            break;
+          case expr::cmp::lt:
+            v = n < e.count;
+            break;
         }
         if (v && ev) ev->insert(ev->end(), hs.begin(), hs.end());
         return v;
@@ -369,7 +385,9 @@ class evaluator {
   void gather(const expr& e, field_mask mask, std::vector<leaf_hit>& out) {
     const std::size_t first = out.size();
     switch (e.kind) {
-      case expr::op::list: gather_list(e, mask, out); break;
+      case expr::op::list:
+        gather_list(e, mask, out);
+        break;
       case expr::op::phrase:
       case expr::op::regex: {
         auto [b, en] = si_.hits_of(e.own.atom);
@@ -378,12 +396,17 @@ class evaluator {
             out.push_back({h, &e, &e.own});
         break;
       }
-      case expr::op::entity: gather_entity(e, mask, out); break;
+      case expr::op::entity:
+        gather_entity(e, mask, out);
+        break;
       case expr::op::or_:
         for (const auto& a : e.args) gather(*a, mask, out);
         break;
-      case expr::op::in: gather(*e.args[0], e.fields, out); break;
-      default: break;
+      case expr::op::in:
+        gather(*e.args[0], e.fields, out);
+        break;
+      default:
+        break;
     }
     std::sort(out.begin() + first, out.end(), [](const leaf_hit& a, const leaf_hit& b) {
       return std::tie(a.h->f, a.h->start, a.h->end) < std::tie(b.h->f, b.h->start, b.h->end);
@@ -433,8 +456,9 @@ class evaluator {
   void gather_entity(const expr& e, field_mask mask, std::vector<leaf_hit>& out) {
     const entity_list& l = rs_.entity_lists[e.list];
     for (const auto& [atom, first] : si_.atom_ranges) {
-      auto it = std::lower_bound(l.by_atom.begin(), l.by_atom.end(), atom,
-                                 [](const entity_list::ref& r, std::uint32_t a) { return r.atom < a; });
+      auto it =
+          std::lower_bound(l.by_atom.begin(), l.by_atom.end(), atom,
+                           [](const entity_list::ref& r, std::uint32_t a) { return r.atom < a; });
       for (; it != l.by_atom.end() && it->atom == atom; ++it) {
         const entity_alias& al = l.entities[it->entity].aliases[it->alias];
         auto [b, en] = si_.hits_of(atom);
@@ -473,7 +497,8 @@ class evaluator {
     std::vector<std::size_t> chosen(k);
     std::size_t budget = near_budget;
     // Depth-first over one hit per argument, pruned as soon as the window is too wide.
-    auto rec = [&](auto& self, std::size_t i, std::uint32_t min_end, std::uint32_t max_start) -> void {
+    auto rec = [&](auto& self, std::size_t i, std::uint32_t min_end,
+                   std::uint32_t max_start) -> void {
       if (budget == 0) return;
       if (i == k) {
         found = true;
@@ -506,7 +531,8 @@ class evaluator {
           if (e.sentence_scope && h.sentence != first.sentence) continue;
           if (e.ordered && h.start < args[i - 1][chosen[i - 1]].h->end) continue;
           bool dup = false;
-          for (std::size_t j = 0; j < i && !dup; ++j) dup = same_span(args[j][chosen[j]], args[i][n]);
+          for (std::size_t j = 0; j < i && !dup; ++j)
+            dup = same_span(args[j][chosen[j]], args[i][n]);
           if (dup) continue;
         }
         std::uint32_t mn = i == 0 ? h.w1 : std::min(min_end, h.w1);
@@ -561,7 +587,8 @@ void make_snippet(const prepared_field& f, const hit& h, std::uint32_t os, std::
     (void)s2;
     ss = std::min(s1, os);
     se = std::max(e2, oe);
-    if (se < f.original.size() && std::string_view(".!?\"'").find(f.original[se]) != std::string_view::npos)
+    if (se < f.original.size() &&
+        std::string_view(".!?\"'").find(f.original[se]) != std::string_view::npos)
       ++se;
   }
   // Keep about 240 bytes, centred on the hit, cut at spaces.
@@ -627,9 +654,12 @@ rule_match build_match(const ruleset& rs, const scanned_item& si, const rule& r,
     if (m.evidence.size() >= max_evidence) continue;
     evidence_entry e;
     e.where = field(lh.h->f);
-    if (lh.leaf->kind == expr::op::list) e.list = rs.lists[lh.leaf->list].name;
-    else if (lh.leaf->kind == expr::op::entity) e.list = rs.entity_lists[lh.leaf->list].name;
-    else e.term = lh.leaf->text;
+    if (lh.leaf->kind == expr::op::list)
+      e.list = rs.lists[lh.leaf->list].name;
+    else if (lh.leaf->kind == expr::op::entity)
+      e.list = rs.entity_lists[lh.leaf->list].name;
+    else
+      e.term = lh.leaf->text;
     e.text = f.original.substr(os, oe - os);
     e.start = os;
     e.end = oe;
@@ -767,8 +797,8 @@ std::string compile_database(ruleset& rs) {
   for (const auto& p : patterns) exprs.push_back(p.c_str());
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
-  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), unsigned(exprs.size()), HS_MODE_BLOCK,
-                       nullptr, &db, &err) != HS_SUCCESS) {
+  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), unsigned(exprs.size()),
+                       HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
     std::string m = "cannot compile the ruleset";
     if (err) {
       if (err->expression >= 0 && std::size_t(err->expression) < rs.atoms.size())
@@ -791,7 +821,8 @@ std::vector<rule_match> match(const ruleset& rs, const item& it) {
   scan(si, it);
   std::vector<std::uint32_t> candidates = rs.always_rules;
   for (const auto& [atom, first] : si.atom_ranges)
-    candidates.insert(candidates.end(), rs.rules_of_atom[atom].begin(), rs.rules_of_atom[atom].end());
+    candidates.insert(candidates.end(), rs.rules_of_atom[atom].begin(),
+                      rs.rules_of_atom[atom].end());
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   std::vector<rule_match> out;

@@ -23,7 +23,6 @@ inline constexpr field_mask mask_of(field f) { return field_mask(1u << unsigned(
 inline constexpr field_mask default_fields = 0x07;
 const char* field_name(field f);
 
-
 /// A position in a rule or entity file, 1-based, for error messages.
 struct location {
   std::string file;
@@ -91,18 +90,18 @@ struct expr {
   enum class op : std::uint8_t { list, phrase, regex, entity, near, count, in, and_, or_, not_ };
   enum class cmp : std::uint8_t { ge, gt, eq, le, lt };
   op kind = op::list;
-  std::string text;  ///< the source text of this node, for --explain
+  std::string text;          ///< the source text of this node, for --explain
   std::uint32_t offset = 0;  ///< byte offset of the node in the when string
   std::vector<std::unique_ptr<expr>> args;
-  std::string name;        ///< list / entity: the list name as written, without '@'
-  std::uint32_t list = 0;  ///< list / entity: index into ruleset lists / entity_lists
-  std::string regex_flags; ///< regex: the flags after the closing '/'
-  term own;                ///< phrase / regex: the term
-  int within = 10;         ///< near
+  std::string name;         ///< list / entity: the list name as written, without '@'
+  std::uint32_t list = 0;   ///< list / entity: index into ruleset lists / entity_lists
+  std::string regex_flags;  ///< regex: the flags after the closing '/'
+  term own;                 ///< phrase / regex: the term
+  int within = 10;          ///< near
   bool sentence_scope = false, ordered = false;  ///< near
-  cmp compare = cmp::ge;   ///< count
-  int count = 1;           ///< count
-  field_mask fields = 0;   ///< in
+  cmp compare = cmp::ge;                         ///< count
+  int count = 1;                                 ///< count
+  field_mask fields = 0;                         ///< in
 };
 
 struct rule_test {

@@ -32,15 +32,17 @@ inline std::string errors_of(const load_outcome& l) {
 /// A ruleset with one rule `r` whose `when:` is given, plus common lists.
 inline std::shared_ptr<const ruleset> rule_when(const std::string& when,
                                                 const std::string& extra_lists = "") {
-  std::string y = "lists:\n"
-                  "  sanc: [sanction*, asset freeze, {term: OFAC, case: exact}]\n"
-                  "  china: [China, Chinese, Beijing, Hong Kong]\n"
-                  "  bank: [bank, banks]\n" +
-                  extra_lists +
-                  "rules:\n"
-                  "  - id: r\n"
-                  "    title: t\n"
-                  "    when: '" + when + "'\n";
+  std::string y =
+      "lists:\n"
+      "  sanc: [sanction*, asset freeze, {term: OFAC, case: exact}]\n"
+      "  china: [China, Chinese, Beijing, Hong Kong]\n"
+      "  bank: [bank, banks]\n" +
+      extra_lists +
+      "rules:\n"
+      "  - id: r\n"
+      "    title: t\n"
+      "    when: '" +
+      when + "'\n";
   auto l = load_yaml(y);
   EXPECT_TRUE(l.rules) << errors_of(l);
   return l.rules;

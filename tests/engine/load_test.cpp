@@ -38,7 +38,8 @@ TEST(engine_load, unknown_top_level_key) {
 }
 
 TEST(engine_load, unknown_rule_key) {
-  auto e = only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a'\n    sevrity: high\n");
+  auto e = only_error(
+      "lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a'\n    sevrity: high\n");
   EXPECT_EQ(e.substr(0, 40), "7:5: unknown key 'sevrity' in a rule (di");
   EXPECT_NE(e.find("did you mean 'severity'?"), std::string::npos) << e;
 }
@@ -51,21 +52,24 @@ TEST(engine_load, unknown_list_suggests_nearest) {
 }
 
 TEST(engine_load, position_inside_quoted_and_block_scalars) {
-  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: \"@a and @b\"\n"),
-            "6:19: unknown list '@b'");
+  EXPECT_EQ(
+      only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: \"@a and @b\"\n"),
+      "6:19: unknown list '@b'");
   EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: >\n"
                        "      @a and\n      not @zz\n"),
             "8:11: unknown list '@zz'");
 }
 
 TEST(engine_load, duplicate_rule_ids_name_both_places) {
-  auto e = only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a'\n"
-                      "  - id: x\n    title: Y\n    when: '@a'\n");
+  auto e = only_error(
+      "lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a'\n"
+      "  - id: x\n    title: Y\n    when: '@a'\n");
   EXPECT_EQ(e, "7:9: duplicate rule id 'x' (first defined at rules/test.yaml:4:9)");
 }
 
 TEST(engine_load, bad_regex_mapped_to_rule_position) {
-  auto e = only_error("rules:\n  - id: x\n    title: X\n    when: 'near(/sanc(tion/, \"china\")'\n");
+  auto e =
+      only_error("rules:\n  - id: x\n    title: X\n    when: 'near(/sanc(tion/, \"china\")'\n");
   EXPECT_EQ(e.substr(0, 21), "4:17: bad regex: Miss") << e;
 }
 
@@ -99,15 +103,18 @@ TEST(engine_load, type_errors) {
 }
 
 TEST(engine_load, expression_syntax_errors_have_columns) {
-  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a and or @a'\n"),
-            "6:19: 'or' needs an operand before it");
+  EXPECT_EQ(
+      only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a and or @a'\n"),
+      "6:19: 'or' needs an operand before it");
   EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '(@a'\n"),
             "6:15: expected ')', got end of expression");
-  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: 'count(@a) 3'\n"),
-            "6:22: count() must be compared: count(A) >= N (or >, ==, <=, <)");
-  EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a in body'\n"),
-            "6:18: expected a field name (title, summary, content, author, category, link), got a "
-            "word 'body'");
+  EXPECT_EQ(
+      only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: 'count(@a) 3'\n"),
+      "6:22: count() must be compared: count(A) >= N (or >, ==, <=, <)");
+  EXPECT_EQ(
+      only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a in body'\n"),
+      "6:18: expected a field name (title, summary, content, author, category, link), got a "
+      "word 'body'");
 }
 
 TEST(engine_load, bad_terms) {
@@ -127,9 +134,10 @@ TEST(engine_load, yaml_syntax_error_located) {
 }
 
 TEST(engine_load, all_errors_collected_and_nothing_loads) {
-  auto l = load_yaml("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@b'\n"
-                     "  - id: y\n    title: Y\n    severity: huge\n    when: '@a'\n"
-                     "  - id: z\n    title: Z\n    when: '@a'\n    bogus: 1\n");
+  auto l = load_yaml(
+      "lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@b'\n"
+      "  - id: y\n    title: Y\n    severity: huge\n    when: '@a'\n"
+      "  - id: z\n    title: Z\n    when: '@a'\n    bogus: 1\n");
   EXPECT_FALSE(l.rules);
   EXPECT_EQ(l.errors.size(), 3u) << errors_of(l);
 }
@@ -144,25 +152,30 @@ TEST(engine_load, caret_display) {
 }
 
 TEST(engine_load, entity_list_formats_and_errors) {
-  const std::string ents = "namespace: w\nentities:\n  - id: h\n    name: Huawei Technologies Co., Ltd.\n"
-                           "    aliases: [Huawei, {name: HW, strength: weak}]\n";
-  auto ok = load_yaml("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules:\n  - id: x\n"
-                      "    title: X\n    when: entity(@firms)\n",
-                      {{"rules/e/firms.yaml", ents}});
+  const std::string ents =
+      "namespace: w\nentities:\n  - id: h\n    name: Huawei Technologies Co., Ltd.\n"
+      "    aliases: [Huawei, {name: HW, strength: weak}]\n";
+  auto ok = load_yaml(
+      "entity_lists:\n  firms:\n    source: e/firms.yaml\nrules:\n  - id: x\n"
+      "    title: X\n    when: entity(@firms)\n",
+      {{"rules/e/firms.yaml", ents}});
   ASSERT_TRUE(ok.rules) << errors_of(ok);
   ASSERT_EQ(ok.rules->entity_lists.size(), 1u);
   EXPECT_EQ(ok.rules->entity_lists[0].entities[0].id, "w:h");
 
-  EXPECT_EQ(only_error("entity_lists:\n  firms:\n    source: sdn.csv\n    format: ofac-sdn-csv\nrules: []\n"),
-            "4:13: unsupported entity list format 'ofac-sdn-csv' (not implemented yet; this version "
-            "reads: yaml)");
+  EXPECT_EQ(
+      only_error(
+          "entity_lists:\n  firms:\n    source: sdn.csv\n    format: ofac-sdn-csv\nrules: []\n"),
+      "4:13: unsupported entity list format 'ofac-sdn-csv' (not implemented yet; this version "
+      "reads: yaml)");
   EXPECT_EQ(only_error("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules:\n  - id: x\n"
                        "    title: X\n    when: entity(@firm)\n",
                        {{"rules/e/firms.yaml", ents}}),
             "7:18: unknown entity list '@firm' (did you mean '@firms'?)");
   // Errors inside the entity file are located in that file.
-  auto bad = load_yaml("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules: []\n",
-                       {{"rules/e/firms.yaml", "entities:\n  - id: h\n    name: H\n    colour: red\n"}});
+  auto bad =
+      load_yaml("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules: []\n",
+                {{"rules/e/firms.yaml", "entities:\n  - id: h\n    name: H\n    colour: red\n"}});
   ASSERT_EQ(bad.errors.size(), 1u) << errors_of(bad);
   EXPECT_EQ(bad.errors[0].where.file, "rules/e/firms.yaml");
   EXPECT_EQ(bad.errors[0].where.line, 4);

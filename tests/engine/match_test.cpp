@@ -68,7 +68,8 @@ TEST(engine_match, possessives_count_as_the_word) {
 
 TEST(engine_match, evidence_offsets_point_at_original_bytes) {
   auto rs = rule_when("\"societe generale\" or @sanc");
-  const std::string text = "Caf\xC3\xA9 owners: Soci\xC3\xA9t\xC3\xA9 G\xC3\xA9n\xC3\xA9rale faces SANCTIONS.";
+  const std::string text =
+      "Caf\xC3\xA9 owners: Soci\xC3\xA9t\xC3\xA9 G\xC3\xA9n\xC3\xA9rale faces SANCTIONS.";
   auto m = match(*rs, content_item(text));
   ASSERT_EQ(m.size(), 1u);
   ASSERT_EQ(m[0].evidence.size(), 2u);
@@ -142,8 +143,9 @@ TEST(engine_match, field_restriction) {
   it.summary = "sanctions";
   EXPECT_FALSE(match(*several, it).empty());
   // A rule's fields: limits every term.
-  auto l = load_yaml("lists:\n  a: [sanction*]\nrules:\n  - id: x\n    title: X\n"
-                     "    fields: [title]\n    when: '@a'\n");
+  auto l = load_yaml(
+      "lists:\n  a: [sanction*]\nrules:\n  - id: x\n    title: X\n"
+      "    fields: [title]\n    when: '@a'\n");
   ASSERT_TRUE(l.rules) << errors_of(l);
   EXPECT_FALSE(fires(*l.rules, "sanctions", "News"));
   EXPECT_TRUE(fires(*l.rules, "", "Sanctions"));
@@ -259,9 +261,10 @@ entities:
 )";
 
 std::shared_ptr<const ruleset> entity_rules() {
-  auto l = load_yaml("entity_lists:\n  firms:\n    source: e.yaml\nrules:\n  - id: x\n"
-                     "    title: X\n    when: entity(@firms)\n",
-                     {{"rules/e.yaml", entities_yaml}});
+  auto l = load_yaml(
+      "entity_lists:\n  firms:\n    source: e.yaml\nrules:\n  - id: x\n"
+      "    title: X\n    when: entity(@firms)\n",
+      {{"rules/e.yaml", entities_yaml}});
   EXPECT_TRUE(l.rules) << errors_of(l);
   return l.rules;
 }
@@ -285,7 +288,7 @@ TEST(engine_entities, short_names_need_case_and_context) {
   auto rs = entity_rules();
   EXPECT_FALSE(fires(*rs, "Huawei launched a phone."));
   EXPECT_TRUE(fires(*rs, "Huawei was hit by new sanctions."));
-  EXPECT_FALSE(fires(*rs, "HUAWEI was hit by new sanctions."));  // exact case
+  EXPECT_FALSE(fires(*rs, "HUAWEI was hit by new sanctions."));                        // exact case
   EXPECT_FALSE(fires(*rs, "Huawei launched a phone. Sanctions were not discussed."));  // sentence
   EXPECT_TRUE(fires(*rs, "SMIC was added to the Entity List."));
   EXPECT_FALSE(fires(*rs, "The smic protocol was added to the entity list."));

@@ -135,10 +135,12 @@ std::set<std::string> tags_of_output(const std::string& out) {
 
 TEST(engine_cli, match_seeds_end_to_end) {
   if (!fs::exists(seeds_dir)) GTEST_SKIP() << "no " << seeds_dir;
-  auto a = run_sanctwatch("match --rules '" + rules_dir + "' '" + seeds_dir + "/000_935ebd66a5df73d6.txt'", false);
+  auto a = run_sanctwatch(
+      "match --rules '" + rules_dir + "' '" + seeds_dir + "/000_935ebd66a5df73d6.txt'", false);
   EXPECT_EQ(a.exit_code, 0) << a.out;
   EXPECT_TRUE(tags_of_output(a.out).count("sanctions")) << a.out;
-  auto b = run_sanctwatch("match --rules '" + rules_dir + "' '" + seeds_dir + "/003_61fa157d4637f645.txt'", false);
+  auto b = run_sanctwatch(
+      "match --rules '" + rules_dir + "' '" + seeds_dir + "/003_61fa157d4637f645.txt'", false);
   EXPECT_EQ(b.exit_code, 0) << b.out;
   auto tags = tags_of_output(b.out);
   EXPECT_TRUE(tags.count("sanctions")) << b.out;
@@ -146,14 +148,15 @@ TEST(engine_cli, match_seeds_end_to_end) {
 }
 
 TEST(engine_cli, match_negative_article_prints_nothing_and_exits_0) {
-  auto r = run_sanctwatch("match --rules '" + rules_dir + "' '" + articles_dir + "/neg_f1_race_sanctioned.txt'", false);
+  auto r = run_sanctwatch(
+      "match --rules '" + rules_dir + "' '" + articles_dir + "/neg_f1_race_sanctioned.txt'", false);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "");
 }
 
 TEST(engine_cli, match_text_format_and_explain) {
-  auto r = run_sanctwatch("match --format text --explain --rules '" + rules_dir + "' '" + articles_dir +
-                          "/pos_ofac_settlement.txt'");
+  auto r = run_sanctwatch("match --format text --explain --rules '" + rules_dir + "' '" +
+                          articles_dir + "/pos_ofac_settlement.txt'");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("[HIGH] sanctions.enforcement"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("»"), std::string::npos) << r.out;
@@ -162,7 +165,9 @@ TEST(engine_cli, match_text_format_and_explain) {
 }
 
 TEST(engine_cli, match_stdin_and_bad_rules) {
-  auto r = run_sanctwatch("match --rules '" + rules_dir + "' - < '" + articles_dir + "/pos_ofac_settlement.txt'", false);
+  auto r = run_sanctwatch(
+      "match --rules '" + rules_dir + "' - < '" + articles_dir + "/pos_ofac_settlement.txt'",
+      false);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_TRUE(tags_of_output(r.out).count("sanctions"));
   auto missing = run_sanctwatch("match --rules /nonexistent/rules x.txt");
@@ -170,7 +175,8 @@ TEST(engine_cli, match_stdin_and_bad_rules) {
 }
 
 TEST(engine_cli, match_feed_file_detected_by_content) {
-  const fs::path feed = fs::temp_directory_path() / ("sanctwatch-feed-" + std::to_string(::getpid()));
+  const fs::path feed =
+      fs::temp_directory_path() / ("sanctwatch-feed-" + std::to_string(::getpid()));
   std::ofstream(feed) << "\xEF\xBB\xBF  <?xml version=\"1.0\"?><rss version=\"2.0\"><channel>"
                          "<title>T</title><link>https://example.com/</link>"
                          "<item><title>US sanctions Hong Kong firms supplying Russia</title>"
@@ -193,10 +199,12 @@ TEST(engine_cli, match_feed_file_detected_by_content) {
 }
 
 TEST(engine_cli, match_unsupported_entity_format_is_a_load_error) {
-  auto r = run_sanctwatch("match --rules '" + rules_dir + "' --entities ofac-sdn-csv:/tmp/sdn.csv -");
+  auto r =
+      run_sanctwatch("match --rules '" + rules_dir + "' --entities ofac-sdn-csv:/tmp/sdn.csv -");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("/tmp/sdn.csv: error: unsupported entity list format 'ofac-sdn-csv'"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
 }
 
 TEST(engine_cli, check_default_rules_exits_0) {
@@ -206,21 +214,27 @@ TEST(engine_cli, check_default_rules_exits_0) {
 }
 
 TEST(engine_cli, check_broken_rules_exits_1_with_locations) {
-  const fs::path dir = fs::temp_directory_path() / ("sanctwatch-engine-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("sanctwatch-engine-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::ofstream(dir / "bad.yaml") << "lists:\n  sanction_terms: [sanction*]\nrules:\n  - id: x\n"
-                                     "    title: X\n    when: near(@sanction_term, @sanction_terms)\n";
+  std::ofstream(dir / "bad.yaml")
+      << "lists:\n  sanction_terms: [sanction*]\nrules:\n  - id: x\n"
+         "    title: X\n    when: near(@sanction_term, @sanction_terms)\n";
   std::ofstream(dir / "failing.yaml") << "rules:\n  - id: y\n    title: Y\n    when: '\"iran\"'\n"
                                          "    tests: {match: [Iraq]}\n";
   auto r = run_sanctwatch("check --rules '" + dir.string() + "'");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("bad.yaml:6:16: error: unknown list '@sanction_term' (did you mean "
-                       "'@sanction_terms'?)"), std::string::npos) << r.out;
+                       "'@sanction_terms'?)"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("^"), std::string::npos) << r.out;
   fs::remove(dir / "bad.yaml");
   auto t = run_sanctwatch("check --rules '" + dir.string() + "'");
   EXPECT_EQ(t.exit_code, 1) << t.out;
-  EXPECT_NE(t.out.find("failing.yaml:5:21: rule 'y': expected a match: \"Iraq\""), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("failing.yaml:5:21: rule 'y': expected a match: \"Iraq\""),
+            std::string::npos)
+      << t.out;
   EXPECT_NE(t.out.find("1 rules, 1 tests: 0 passed, 1 failed"), std::string::npos) << t.out;
   fs::remove_all(dir);
 }
