@@ -1,0 +1,245 @@
+// The poller against a real HTTP server on loopback, a real SQLite file and real rules.
+#include "service/poller.hpp"
+
+#include <gtest/gtest.h>
+
+#include <asio.hpp>
+
+#include "engine/load.hpp"
+#include "http/test_server.hpp"
+#include "temp_dir.hpp"
+
+namespace sanctwatch::service {
+namespace {
+
+using namespace std::chrono_literals;
+using sanctwatch::test::http_reply;
+using sanctwatch::test::http_request;
+
+constexpr const char* rules_yaml = R"(
+lists:
+  sanction_terms: [sanction*]
+rules:
+  - id: t.sanctions
+    title: Sanctions
+    severity: high
+    tags: [sanctions]
+    when: '@sanction_terms'
+)";
+
+std::string rss(const std::vector<std::pair<std::string, std::string>>& items, int ttl = 0) {
+  std::string out = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>";
+  if (ttl) out += "<ttl>" + std::to_string(ttl) + "</ttl>";
+  for (const auto& [id, title] : items)
+    out += "<item><guid>" + id + "</guid><title>" + title + "</title></item>";
+  return out + "</channel></rss>";
+}
+
+class poller_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = engine::load_ruleset({{"rules.yaml", rules_yaml}});
+    ASSERT_TRUE(loaded.errors.empty());
+    pipe_.set_ruleset(loaded.rules);
+    poll_.on_result([this](const poll_result& r) { results_.push_back(r); });
+  }
+
+  feed_spec spec(const std::string& id, const std::string& path) {
+    feed_spec f;
+    f.id = id;
+    f.url = server_.url(path);
+    f.interval = 900s;
+    return f;
+  }
+
+  // Starts due (or all) feeds and runs the loop until every poll is back (bounded).
+  void poll(bool all = true) {
+    results_.clear();
+    poll_.poll_due(all);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (poll_.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+      io_.restart();
+      io_.run_for(50ms);
+    }
+    ASSERT_EQ(poll_.in_flight(), 0u) << "polls did not finish";
+  }
+
+  store::feed_state state(const std::string& id) { return db_.load_feed(id).value(); }
+
+  sanctwatch::test::test_server server_;
+  sanctwatch::testing::temp_dir dir_;
+  asio::io_context io_;
+  http::client client_{io_};
+  store::store db_{dir_.file("state.db")};
+  pipeline pipe_{db_, {}};
+  timestamp now_ = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  poll_settings settings_{};
+  poller poll_{client_, db_, pipe_, settings_, [this] { return now_; }};
+  std::vector<poll_result> results_;
+};
+
+}  // namespace
+
+TEST_F(poller_test, conditional_get_round_trips_validators_and_304_costs_no_parsing) {
+  server_.route("/f.xml", [](const http_request& r) {
+    if (r.header("if-none-match") == "W/\"v1\"" &&
+        r.header("if-modified-since") == "Tue, 14 May 2024 15:12:00 GMT")
+      return http_reply{.status = 304};
+    return http_reply{.headers = {{"ETag", "W/\"v1\""}, {"Last-Modified", "Tue, 14 May 2024 15:12:00 GMT"}},
+                      .body = rss({{"1", "New sanctions on X"}, {"2", "Weather"}})};
+  });
+  poll_.set_feeds({spec("f", "/f.xml")});
+  poll();
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_TRUE(results_[0].ok);
+  EXPECT_EQ(results_[0].stats.new_items, 2);
+  EXPECT_EQ(results_[0].stats.alerts, 1);
+  EXPECT_EQ(state("f").etag, "W/\"v1\"");
+  EXPECT_EQ(state("f").items_total, 2);
+
+  poll();
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_TRUE(results_[0].ok);
+  EXPECT_TRUE(results_[0].not_modified);
+  EXPECT_EQ(results_[0].stats.items, 0);
+  EXPECT_EQ(server_.requests().back().header("if-none-match"), "W/\"v1\"");
+  EXPECT_EQ(state("f").error_streak, 0);
+  EXPECT_GE(*state("f").next_poll, now_ + 810s);
+}
+
+TEST_F(poller_test, only_new_items_alert_when_the_feed_changes) {
+  std::atomic<int> version{1};
+  server_.route("/f.xml", [&](const http_request&) {
+    if (version == 1) return http_reply{.body = rss({{"a", "Sanctions on A"}, {"b", "Weather"}})};
+    return http_reply{.body = rss({{"c", "Sanctions on C"}, {"a", "Sanctions on A"}, {"b", "Weather"}})};
+  });
+  poll_.set_feeds({spec("f", "/f.xml")});
+  poll();
+  EXPECT_EQ(results_[0].stats.alerts, 1);
+  version = 2;
+  poll();
+  EXPECT_EQ(results_[0].stats.new_items, 1);
+  EXPECT_EQ(results_[0].stats.alerts, 1);
+  auto alerts = db_.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(alerts.size(), 2u);
+}
+
+TEST_F(poller_test, gzip_bodies_are_decoded) {
+  server_.route("/f.xml", http_reply{.body = rss({{"1", "Sanctions"}}), .gzip = true});
+  poll_.set_feeds({spec("f", "/f.xml")});
+  poll();
+  EXPECT_TRUE(results_[0].ok) << results_[0].error;
+  EXPECT_EQ(results_[0].stats.alerts, 1);
+}
+
+TEST_F(poller_test, permanent_redirects_move_the_feed_temporary_ones_do_not) {
+  server_.route("/old.xml", http_reply::redirect(301, "/new.xml"));
+  server_.route("/new.xml", http_reply{.body = rss({{"1", "x"}})});
+  server_.route("/tmp.xml", http_reply::redirect(302, "/new.xml"));
+  poll_.set_feeds({spec("moved", "/old.xml"), spec("temp", "/tmp.xml")});
+  poll();
+  EXPECT_EQ(state("moved").permanent_url, server_.url("/new.xml"));
+  EXPECT_EQ(state("temp").permanent_url, "");
+  server_.clear_log();
+  poll();
+  EXPECT_EQ(server_.count("/old.xml"), 0u);  // goes straight to the new address
+  EXPECT_EQ(server_.count("/tmp.xml"), 1u);
+}
+
+TEST_F(poller_test, redirect_loop_is_an_error_with_backoff) {
+  server_.route("/a", http_reply::redirect(302, "/b"));
+  server_.route("/b", http_reply::redirect(302, "/a"));
+  poll_.set_feeds({spec("loop", "/a")});
+  poll();
+  EXPECT_FALSE(results_[0].ok);
+  auto st = state("loop");
+  EXPECT_EQ(st.error_streak, 1);
+  EXPECT_GE(*st.next_poll, now_ + 30s);
+  EXPECT_FALSE(st.last_error.empty());
+}
+
+TEST_F(poller_test, retry_after_on_429_and_503_is_honoured) {
+  server_.route("/busy", http_reply{.status = 429, .headers = {{"Retry-After", "7200"}}});
+  server_.route("/down", http_reply{.status = 503, .headers = {{"Retry-After", "120"}}});
+  poll_.set_feeds({spec("busy", "/busy"), spec("down", "/down")});
+  poll();
+  EXPECT_EQ(*state("busy").next_poll, now_ + 7200s);
+  EXPECT_EQ(*state("down").next_poll, now_ + 120s);
+  EXPECT_EQ(state("busy").last_error, "HTTP 429");
+}
+
+TEST_F(poller_test, server_errors_back_off_exponentially_and_recover) {
+  std::atomic<bool> broken{true};
+  server_.route("/f.xml", [&](const http_request&) {
+    return broken ? http_reply{.status = 500} : http_reply{.body = rss({{"1", "x"}})};
+  });
+  poll_.set_feeds({spec("f", "/f.xml")});
+  std::vector<std::int64_t> delays;
+  for (int i = 0; i < 5; ++i) {
+    poll();
+    auto st = state("f");
+    EXPECT_EQ(st.error_streak, i + 1);
+    EXPECT_EQ(st.last_error, "HTTP 500");
+    delays.push_back((*st.next_poll - now_).count());
+  }
+  EXPECT_GT(delays[4], delays[0] * 4);  // 60 s doubling, drawn from [ceiling/2, ceiling]
+  broken = false;
+  poll();
+  EXPECT_TRUE(results_[0].ok);
+  EXPECT_EQ(state("f").error_streak, 0);
+  EXPECT_EQ(state("f").last_error, "");
+}
+
+TEST_F(poller_test, slow_servers_time_out_and_oversize_bodies_are_cut) {
+  settings_.timeout = 1s;
+  settings_.max_body = 4096;
+  poll_.set_settings(settings_);
+  server_.route("/slow", http_reply{.body = rss({{"1", "x"}}), .delay = 5000ms});
+  server_.route("/big", http_reply{.body = rss({{"1", std::string(100000, 'x')}})});
+  poll_.set_feeds({spec("slow", "/slow"), spec("big", "/big")});
+  const auto started = std::chrono::steady_clock::now();
+  poll();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
+  for (const auto& r : results_) EXPECT_FALSE(r.ok) << r.feed_id;
+  EXPECT_EQ(state("slow").error_streak, 1);
+  EXPECT_EQ(state("big").error_streak, 1);
+}
+
+TEST_F(poller_test, a_bad_feed_never_stops_the_others) {
+  server_.route("/html", http_reply{.headers = {{"Content-Type", "text/html"}},
+                                    .body = "<html><body>Not a feed</body></html>"});
+  server_.route("/good", http_reply{.body = rss({{"1", "Sanctions"}})});
+  poll_.set_feeds({spec("html", "/html"), spec("gone", "/missing"), spec("good", "/good")});
+  poll();
+  ASSERT_EQ(results_.size(), 3u);
+  EXPECT_NE(state("html").last_error.find("not parsed"), std::string::npos) << state("html").last_error;
+  EXPECT_EQ(state("gone").last_error, "HTTP 404");
+  EXPECT_TRUE(state("good").last_success);
+  EXPECT_EQ(db_.alerts(std::nullopt, "", 10).size(), 1u);
+}
+
+TEST_F(poller_test, gone_feeds_are_disabled_until_their_url_changes) {
+  server_.route("/gone", http_reply{.status = 410});
+  poll_.set_feeds({spec("f", "/gone")});
+  poll();
+  EXPECT_TRUE(state("f").disabled);
+  EXPECT_EQ(poll_.poll_due(true), 0);
+  EXPECT_FALSE(poll_.next_due());
+  server_.route("/new", http_reply{.body = rss({{"1", "x"}})});
+  poll_.set_feeds({spec("f", "/new")});
+  poll();
+  EXPECT_FALSE(state("f").disabled);
+  EXPECT_TRUE(results_[0].ok);
+}
+
+TEST_F(poller_test, ttl_slows_polling_and_only_due_feeds_are_polled) {
+  server_.route("/ttl", http_reply{.body = rss({{"1", "x"}}, /*ttl=*/120)});
+  poll_.set_feeds({spec("f", "/ttl")});
+  poll();
+  EXPECT_GE(*state("f").next_poll, now_ + 6480s);
+  EXPECT_EQ(poll_.poll_due(false), 0);  // not due yet
+  now_ += 8000s;
+  EXPECT_EQ(poll_.poll_due(false), 1);
+}
+
+}  // namespace sanctwatch::service
