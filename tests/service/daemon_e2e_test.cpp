@@ -1,0 +1,169 @@
+// The real binary: `poll` across process restarts, `run` with SIGHUP reloads and SIGTERM,
+// against feeds served on loopback.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "http/test_server.hpp"
+#include "run_binary.hpp"
+#include "temp_dir.hpp"
+
+extern char** environ;
+
+namespace sanctwatch::service {
+namespace {
+
+using namespace std::chrono_literals;
+using sanctwatch::test::http_reply;
+
+std::string rss(const std::vector<std::pair<std::string, std::string>>& items) {
+  std::string out = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>";
+  for (const auto& [id, title] : items)
+    out += "<item><guid>" + id + "</guid><title>" + title + "</title><description>" + title +
+           "</description></item>";
+  return out + "</channel></rss>";
+}
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int count_lines(const std::string& p) {
+  const auto s = slurp(p);
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
+
+// Waits (bounded) until `pred` holds.
+template <class F>
+bool eventually(F pred, std::chrono::milliseconds limit = 15000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return pred();
+}
+
+const char* threat = "US threatens sanctions on Chinese banks that help Russia evade sanctions";
+const char* designation = "Treasury imposed sanctions on three Hong Kong firms over Russia";
+
+class daemon_e2e : public ::testing::Test {
+ protected:
+  void write_config(const std::vector<std::string>& feed_paths, const std::string& extra = "") {
+    std::ofstream out(config_);
+    out << "state: {path: " << dir_.file("state.db") << "}\n"
+        << "rules: [" << SANCTWATCH_SOURCE_DIR << "/rules]\n"
+        << "feeds:\n";
+    for (const auto& p : feed_paths)
+      out << "  - {id: " << p.substr(1) << ", url: \"" << server_.url(p) << "\", interval: 1m}\n";
+    out << "sinks:\n  - {type: jsonl, path: " << alerts_ << "}\n" << extra;
+  }
+
+  sanctwatch::test::test_server server_;
+  sanctwatch::testing::temp_dir dir_;
+  std::string config_ = dir_.file("sanctwatch.yaml");
+  std::string alerts_ = dir_.file("alerts.jsonl");
+};
+
+}  // namespace
+
+TEST_F(daemon_e2e, poll_delivers_once_across_restarts) {
+  server_.route("/wire", http_reply{.body = rss({{"1", threat}, {"2", "Weather in Paris"}})});
+  write_config({"/wire"});
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const int first = count_lines(alerts_);
+  EXPECT_GE(first, 1) << r.out;
+  // A new process, the same state: nothing is alerted or delivered twice.
+  r = testing::run_sanctwatch("poll --all -c '" + config_ + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(count_lines(alerts_), first);
+  // The feed gains an item: only its alerts are new.
+  server_.route("/wire", http_reply{.body = rss({{"3", designation}, {"1", threat}})});
+  r = testing::run_sanctwatch("poll --all -c '" + config_ + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_GT(count_lines(alerts_), first);
+  EXPECT_EQ(slurp(alerts_).find("\"id\":\"3\"") != std::string::npos, true);
+  r = testing::run_sanctwatch("feeds -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("wire"), std::string::npos);
+  EXPECT_NE(r.out.find(" ok "), std::string::npos) << r.out;
+}
+
+TEST_F(daemon_e2e, poll_reports_failed_feeds_and_keeps_going) {
+  server_.route("/good", http_reply{.body = rss({{"1", threat}})});
+  server_.route("/broken", http_reply{.status = 500});
+  write_config({"/broken", "/good"});
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("feed broken: HTTP 500"), std::string::npos) << r.out;
+  EXPECT_GE(count_lines(alerts_), 1);
+  r = testing::run_sanctwatch("feeds -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("failing"), std::string::npos) << r.out;
+}
+
+TEST_F(daemon_e2e, bad_config_is_a_located_error) {
+  std::ofstream(config_) << "feeds:\n  - {id: x, url: \"http://x\", intervall: 5m}\nsinks: []\nrules: [r]\n";
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find(config_ + ":2:30: error: unknown key 'intervall'"), std::string::npos) << r.out;
+}
+
+TEST_F(daemon_e2e, run_reloads_on_sighup_and_stops_on_sigterm) {
+  server_.route("/a", http_reply{.body = rss({{"1", threat}})});
+  server_.route("/b", http_reply{.body = rss({{"2", designation}})});
+  write_config({"/a"});
+  const std::string log = dir_.file("daemon.log");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::string bin = SANCTWATCH_BINARY;
+  std::vector<char*> argv = {bin.data(), const_cast<char*>("run"), const_cast<char*>("-c"),
+                             config_.data(), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  auto stop = [&] {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  };
+
+  EXPECT_TRUE(eventually([&] { return count_lines(alerts_) >= 1; })) << slurp(log);
+  const int before = count_lines(alerts_);
+
+  // A broken edit is refused and the daemon keeps running on the old config.
+  std::ofstream(config_) << "feeds: [\n";
+  kill(pid, SIGHUP);
+  EXPECT_TRUE(eventually([&] { return slurp(log).find("reload failed") != std::string::npos; }))
+      << slurp(log);
+
+  // A good edit adds a feed, which is polled at once.
+  write_config({"/a", "/b"});
+  kill(pid, SIGHUP);
+  EXPECT_TRUE(eventually([&] { return server_.count("/b") >= 1 && count_lines(alerts_) > before; }))
+      << slurp(log);
+  EXPECT_NE(slurp(log).find("reloaded: 2 feeds"), std::string::npos) << slurp(log);
+
+  kill(pid, SIGTERM);
+  int status = 0;
+  bool exited = eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 10000ms);
+  if (!exited) stop();
+  ASSERT_TRUE(exited) << "no exit after SIGTERM\n" << slurp(log);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(log);
+  EXPECT_NE(slurp(log).find("received SIGTERM, stopping"), std::string::npos);
+}
+
+}  // namespace sanctwatch::service
