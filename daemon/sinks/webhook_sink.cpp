@@ -81,8 +81,8 @@ outcome http_outcome(const http::response& r, std::string_view url,
   }
   if (status >= 200 && status <= 299) return outcome::ok(static_cast<int>(status));
   std::string why = "HTTP " + std::to_string(status);
-  if (const std::string head = body_head(r.body, 200); !head.empty()) why += ": " + head;
-  why = scrub(std::move(why));
+  // Scrubbed before the cut, so a secret straddling byte 200 leaks no prefix either.
+  if (const std::string head = body_head(scrub(r.body), 200); !head.empty()) why += ": " + head;
   if (retryable_status(status)) {
     outcome o = outcome::retry(std::move(why), static_cast<int>(status));
     o.retry_after = r.retry_after;
