@@ -92,6 +92,35 @@ void bench_html_to_text(benchmark::State& state) {
 }
 BENCHMARK(bench_html_to_text)->Unit(benchmark::kMillisecond);
 
+// collapse_whitespace on prose that needs it: line breaks, double spaces, tabs, a few
+// no-break and em spaces, as feed titles and plain-text summaries carry them.
+const std::string& spaced() {
+  static const std::string s = [] {
+    std::string t;
+    for (std::size_t i = 0; t.size() < k_size; ++i) {
+      t += k_sentences[(i * 7 + i / 6) % std::size(k_sentences)];
+      if (i % 3 == 0) t += "  \t";
+      if (i % 11 == 0) t += "\u00a0\u2003";
+    }
+    return t;
+  }();
+  return s;
+}
+
+void bench_collapse_whitespace(benchmark::State& state) {
+  const std::string& in = spaced();
+  for (auto _ : state) benchmark::DoNotOptimize(collapse_whitespace(in));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * in.size()));
+}
+BENCHMARK(bench_collapse_whitespace)->Unit(benchmark::kMillisecond);
+
+void bench_collapse_whitespace_mixed(benchmark::State& state) {
+  const std::string& in = mixed();
+  for (auto _ : state) benchmark::DoNotOptimize(collapse_whitespace(in));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * in.size()));
+}
+BENCHMARK(bench_collapse_whitespace_mixed)->Unit(benchmark::kMillisecond);
+
 void bench_normalize_english(benchmark::State& state) {
   const std::string& in = english();
   for (auto _ : state) benchmark::DoNotOptimize(normalize(in));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -435,47 +436,121 @@ class tokenizer {
   bool in_head_ = false;
 };
 
-bool is_space_at(std::string_view s, std::size_t i, std::size_t& len) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    len = 1;
-    return c == ' ' || (c >= '\t' && c <= '\r');
-  }
-  const auto b1 = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
-  const auto b2 = i + 2 < s.size() ? static_cast<unsigned char>(s[i + 2]) : 0;
-  if (c == 0xC2 && (b1 == 0xA0 || b1 == 0x85)) {  // U+00A0, U+0085
-    len = 2;
-    return true;
-  }
-  len = 3;
-  if (c == 0xE1 && b1 == 0x9A && b2 == 0x80) return true;  // U+1680
-  // U+2000-200A, U+2028, U+2029, U+202F
-  if (c == 0xE2 && b1 == 0x80 &&
-      ((b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF)) {
-    return true;
-  }
-  if (c == 0xE2 && b1 == 0x81 && b2 == 0x9F) return true;  // U+205F
-  if (c == 0xE3 && b1 == 0x80 && b2 == 0x80) return true;  // U+3000
-  len = 1;  // other bytes are copied one at a time: invalid UTF-8 must not swallow a space
-  return false;
+// Byte classes for the whitespace pass. Everything that is not `k_space` or `k_maybe_space`
+// is copied through; only the four lead bytes of the Unicode spaces need a closer look, so
+// accented Latin, Cyrillic or CJK text is never decoded.
+enum : std::uint8_t { k_plain = 0, k_space = 1, k_maybe_space = 2 };
+
+constexpr std::array<std::uint8_t, 256> k_space_class = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (const unsigned char c : {' ', '\t', '\n', '\v', '\f', '\r'}) t[c] = k_space;
+  for (const unsigned char c : {0xC2, 0xE1, 0xE2, 0xE3}) t[c] = k_maybe_space;
+  return t;
+}();
+
+// Length of the Unicode space (U+0085, U+00A0, U+1680, U+2000-200A, U+2028/9, U+202F, U+205F,
+// U+3000) starting at p, or 0. Only whole, valid sequences count: a truncated or invalid one
+// is copied byte by byte and must not swallow the space after it.
+std::size_t unicode_space_len(const unsigned char* p, const unsigned char* end) {
+  const std::size_t avail = static_cast<std::size_t>(end - p);
+  if (avail < 2) return 0;
+  const unsigned char c = p[0], b1 = p[1];
+  if (c == 0xC2) return b1 == 0xA0 || b1 == 0x85 ? 2 : 0;
+  if (avail < 3) return 0;
+  const unsigned char b2 = p[2];
+  if (c == 0xE1) return b1 == 0x9A && b2 == 0x80 ? 3 : 0;
+  if (c == 0xE3) return b1 == 0x80 && b2 == 0x80 ? 3 : 0;
+  if (b1 == 0x81) return b2 == 0x9F ? 3 : 0;  // U+205F
+  const bool space = (b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF;
+  return b1 == 0x80 && space ? 3 : 0;
 }
 
-// Collapses each line, drops blank ones; '\n' is the only line separator kept.
-std::string finish_lines(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i <= s.size()) {
-    std::size_t nl = s.find('\n', i);
-    if (nl == std::string_view::npos) nl = s.size();
-    std::string line = collapse_whitespace(s.substr(i, nl - i));
-    if (!line.empty()) {
-      if (!out.empty()) out += '\n';
-      out += line;
-    }
-    i = nl + 1;
+// How many of the eight bytes at p are surely kept as they are: plain ASCII, single spaces
+// between them. Stops before a control or non-ASCII byte, a space followed by another
+// space, and a space right before either; gives 7 when only the last byte is a space, so
+// that it is looked at again with its successor.
+// (The subtraction borrows only out of a byte that already counts, so the lowest flagged
+// byte is exact; the space test is the exact carry-free zero-byte test.)
+std::size_t plain_prefix(const unsigned char* p) {
+  static_assert(std::endian::native == std::endian::little, "byte 0 is the low byte");
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  constexpr std::uint64_t lows = ~highs;
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  const std::uint64_t x = v ^ (ones * ' ');
+  const std::uint64_t sp = ~(((x & lows) + lows) | x) & highs;
+  const std::uint64_t bad = (((v - ones * 0x20) | v) & highs) | (sp & (sp >> 8));
+  if (bad != 0) {
+    // A space just before the flagged byte is left to the caller, which decides by what
+    // follows it.
+    const std::size_t k = static_cast<std::size_t>(std::countr_zero(bad)) / 8;
+    return k > 0 && p[k - 1] == ' ' ? k - 1 : k;
   }
-  return out;
+  return (sp >> 63) != 0 ? 7 : 8;
+}
+
+// The whitespace pass behind collapse_whitespace and html_to_text's line handling: runs of
+// whitespace become one space, leading and trailing whitespace goes. With keep_lines, '\n'
+// separates lines instead: each line is collapsed on its own, empty lines are dropped and the
+// rest are joined by one '\n'. Copies whole runs of non-space bytes with memmove; the output
+// is never longer than the input and never overtakes the read position, so `out` may be
+// `in` (in-place). Returns the output length.
+std::size_t collapse_into(const char* in, std::size_t n, char* out, bool keep_lines) {
+  const auto* p = reinterpret_cast<const unsigned char*>(in);
+  const auto* const end = p + n;
+  std::size_t o = 0;
+  char pending = 0;  // separator owed before the next run: 0, ' ' or '\n'
+  while (p < end) {
+    // Whitespace run.
+    for (;;) {
+      if (p == end) return o;
+      const std::uint8_t cls = k_space_class[*p];
+      if (cls == k_space) {
+        if (keep_lines && *p == '\n') {
+          pending = '\n';
+        } else if (pending == 0) {
+          pending = ' ';
+        }
+        ++p;
+      } else if (cls == k_maybe_space) {
+        const std::size_t len = unicode_space_len(p, end);
+        if (len == 0) break;
+        if (pending == 0) pending = ' ';
+        p += len;
+      } else {
+        break;
+      }
+    }
+    // Kept run, up to the next whitespace that changes anything: a single ' ' between two
+    // kept bytes stays as it is, so ordinary prose is copied a line at a time. Controls
+    // other than whitespace and bytes that start no Unicode space belong to the run.
+    const auto* const run = p;
+    while (p < end) {
+      if (end - p >= 8) {
+        const std::size_t k = plain_prefix(p);
+        p += k;
+        if (k >= 7) continue;
+      }
+      const std::uint8_t cls = k_space_class[*p];
+      if (cls == k_plain) {
+        // Multi-byte text (Cyrillic, CJK) is skipped here: the word test would fail on it.
+        ++p;
+        while (p < end && *p >= 0x80 && k_space_class[*p] == k_plain) ++p;
+      } else if (cls == k_space) {
+        if (*p != ' ' || end - p < 2 || k_space_class[p[1]] != k_plain) break;
+        p += 2;
+      } else {
+        if (unicode_space_len(p, end) != 0) break;
+        ++p;
+      }
+    }
+    if (o != 0 && pending != 0) out[o++] = pending;
+    pending = 0;
+    const std::size_t len = static_cast<std::size_t>(p - run);
+    std::memmove(out + o, run, len);
+    o += len;
+  }
+  return o;
 }
 
 // A reference that decode_entities would replace (with its `;`, so plain "AT&T" or a lone
@@ -560,7 +635,8 @@ std::string html_to_text(std::string_view html) {
     if (t.find('<') != std::string::npos && has_known_tag(t)) {
       t = tokenizer(t, false, true).run();
     }
-    return finish_lines(t);
+    t.resize(collapse_into(t.data(), t.size(), t.data(), true));
+    return t;
   } catch (...) {
     // Only allocation can fail here; an empty text is the safe degradation.
     return {};
@@ -568,24 +644,8 @@ std::string html_to_text(std::string_view html) {
 }
 
 std::string collapse_whitespace(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  bool pending_space = false;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::size_t len = 1;
-    if (is_space_at(s, i, len)) {
-      pending_space = !out.empty();
-      i += len;
-      continue;
-    }
-    if (pending_space) {
-      out += ' ';
-      pending_space = false;
-    }
-    out.append(s.substr(i, len));
-    i += len;
-  }
+  std::string out(s.size(), '\0');
+  out.resize(collapse_into(s.data(), s.size(), out.data(), false));
   return out;
 }
 

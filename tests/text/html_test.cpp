@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <random>
 #include <string>
 
 namespace sanctwatch::text {
@@ -220,6 +221,84 @@ TEST(CollapseWhitespace, AsciiAndUnicodeSpaces) {
   EXPECT_EQ(collapse_whitespace("caf\u00e9 \u4e2d"), "caf\u00e9 \u4e2d");  // not spaces
   // A truncated sequence before a space must not hide the space.
   EXPECT_EQ(collapse_whitespace("a\xe2\x80  b"), "a\xe2\x80 b");
+}
+
+TEST(CollapseWhitespace, UnicodeSpacesInsideLongAsciiRuns) {
+  // The fast path copies plain ASCII eight bytes at a time; Unicode spaces and double
+  // spaces must still be seen wherever they fall in a word.
+  EXPECT_EQ(collapse_whitespace("Sanctions\u00a0list\u2003updated today"),
+            "Sanctions list updated today");
+  EXPECT_EQ(collapse_whitespace("abcdefg\u2003\u00a0 hijklmnop"), "abcdefg hijklmnop");
+  EXPECT_EQ(collapse_whitespace("abcdefg  hijklmn  opqrstu \t vwx"), "abcdefg hijklmn opqrstu vwx");
+  EXPECT_EQ(collapse_whitespace("abcdefgh \n"), "abcdefgh");
+  EXPECT_EQ(collapse_whitespace("abcdef g\u00a0"), "abcdef g");
+  EXPECT_EQ(collapse_whitespace("\u3000\u3000abcdefghijk"), "abcdefghijk");
+}
+
+TEST(CollapseWhitespace, TruncatedUtf8NextToSpaces) {
+  EXPECT_EQ(collapse_whitespace("abcdefg\xc2 hijkl"), "abcdefg\xc2 hijkl");
+  EXPECT_EQ(collapse_whitespace("abcdefg \xc2"), "abcdefg \xc2");
+  EXPECT_EQ(collapse_whitespace("abcdefg  \xe2\x80"), "abcdefg \xe2\x80");
+  EXPECT_EQ(collapse_whitespace("\xe2\x80\xe2\x80\x83x"), "\xe2\x80 x");  // space after junk
+  EXPECT_EQ(collapse_whitespace("\xe3\x80 \xe1\x9a"), "\xe3\x80 \xe1\x9a");
+  EXPECT_EQ(collapse_whitespace("x\xc2\xc2\xa0y"), "x\xc2 y");
+  EXPECT_EQ(collapse_whitespace("\x01 \x01"), "\x01 \x01");  // controls are not spaces
+}
+
+// The plain definition: decode nothing, look at every byte, copy non-space bytes one by one.
+std::string reference_collapse(std::string_view s) {
+  auto space_len = [&](std::size_t i) -> std::size_t {
+    const auto at = [&](std::size_t k) {
+      return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u;
+    };
+    const unsigned c = at(i), b1 = at(i + 1), b2 = at(i + 2);
+    if (c == ' ' || (c >= '\t' && c <= '\r')) return 1;
+    if (c == 0xC2 && (b1 == 0xA0 || b1 == 0x85)) return 2;
+    if (c == 0xE1 && b1 == 0x9A && b2 == 0x80) return 3;
+    if (c == 0xE2 && b1 == 0x80 &&
+        ((b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF))
+      return 3;
+    if (c == 0xE2 && b1 == 0x81 && b2 == 0x9F) return 3;
+    if (c == 0xE3 && b1 == 0x80 && b2 == 0x80) return 3;
+    return 0;
+  };
+  std::string out;
+  bool pending = false;
+  for (std::size_t i = 0; i < s.size();) {
+    if (const std::size_t n = space_len(i)) {
+      pending = !out.empty();
+      i += n;
+      continue;
+    }
+    if (pending) out += ' ';
+    pending = false;
+    out += s[i++];
+  }
+  return out;
+}
+
+TEST(CollapseWhitespace, MatchesReferenceOnRandomMixes) {
+  const char* const parts[] = {" ",      "  ",       "\t",       "\n",     "\r\n",     "\v",
+                               "\f",     "\u00a0",   "\u0085",   "\u2003", "\u2028",   "\u202f",
+                               "\u205f", "\u3000",   "\u1680",   "\u200b", "\xe2\x80", "\xc2",
+                               "\xe2",   "\xe3\x80", "\xe1\x9a", "\x01",   "a",        "word",
+                               "\u00e9", "\u4e2d",   "\u0416",   "\u2014", "sanction", "x y z"};
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<std::size_t> pick(0, std::size(parts) - 1);
+  std::uniform_int_distribution<int> len(0, 48);
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string s;
+    for (int i = len(rng); i > 0; --i) s += parts[pick(rng)];
+    ASSERT_EQ(collapse_whitespace(s), reference_collapse(s)) << testing::PrintToString(s);
+  }
+}
+
+TEST(HtmlToText, LinesCollapsedAndBlankLinesDropped) {
+  EXPECT_EQ(html_to_text("<p>  Lorem   ipsum\u00a0 dolor  </p>\n<p>\u2003\u00a0</p>"
+                         "<div>\tsit\u3000amet</div><br><br><p>consectetur adipiscing</p>"),
+            "Lorem ipsum dolor\nsit amet\nconsectetur adipiscing");
+  EXPECT_EQ(html_to_text("<pre>a  b\n\n  c</pre>"), "a b\nc");
+  EXPECT_EQ(html_to_text("abcdefg <br> \xe2\x80<br>x"), "abcdefg\n\xe2\x80\nx");
 }
 
 TEST(LooksLikeHtml, TagsAndEntities) {
