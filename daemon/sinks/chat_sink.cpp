@@ -51,7 +51,8 @@ std::string str(const json& o, const char* key) {
 
 result<alert_doc> parse(const alert_view& a) {
   const json j = json::parse(a.document, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return error{"bad_alert", "alert " + a.id + ": document is not a JSON object"};
+  if (!j.is_object())
+    return error{"bad_alert", "alert " + a.id + ": document is not a JSON object"};
   alert_doc d;
   d.id = str(j, "id").empty() ? a.id : str(j, "id");
   const json rule = j.value("rule", json::object());
@@ -124,13 +125,27 @@ std::string safe_url(std::string_view url) {
   std::string out;
   for (char c : url) {
     switch (c) {
-      case ' ': out += "%20"; break;
-      case '(': out += "%28"; break;
-      case ')': out += "%29"; break;
-      case '<': out += "%3C"; break;
-      case '>': out += "%3E"; break;
-      case '|': out += "%7C"; break;
-      case '"': out += "%22"; break;
+      case ' ':
+        out += "%20";
+        break;
+      case '(':
+        out += "%28";
+        break;
+      case ')':
+        out += "%29";
+        break;
+      case '<':
+        out += "%3C";
+        break;
+      case '>':
+        out += "%3E";
+        break;
+      case '|':
+        out += "%7C";
+        break;
+      case '"':
+        out += "%22";
+        break;
       default:
         if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
     }
@@ -140,11 +155,16 @@ std::string safe_url(std::string_view url) {
 
 std::string_view severity_icon(sanctwatch::severity s) {
   switch (s) {
-    case sanctwatch::severity::info: return "\xe2\x9a\xaa";          // white circle
-    case sanctwatch::severity::low: return "\xf0\x9f\x94\xb5";       // blue circle
-    case sanctwatch::severity::medium: return "\xf0\x9f\x9f\xa1";    // yellow circle
-    case sanctwatch::severity::high: return "\xf0\x9f\x9f\xa0";      // orange circle
-    case sanctwatch::severity::critical: return "\xf0\x9f\x94\xb4";  // red circle
+    case sanctwatch::severity::info:
+      return "\xe2\x9a\xaa";  // white circle
+    case sanctwatch::severity::low:
+      return "\xf0\x9f\x94\xb5";  // blue circle
+    case sanctwatch::severity::medium:
+      return "\xf0\x9f\x9f\xa1";  // yellow circle
+    case sanctwatch::severity::high:
+      return "\xf0\x9f\x9f\xa0";  // orange circle
+    case sanctwatch::severity::critical:
+      return "\xf0\x9f\x94\xb4";  // red circle
   }
   return "";
 }
@@ -174,10 +194,17 @@ std::string slack_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -274,39 +301,45 @@ std::string render_slack(const alert_doc& a) {
   const dialect d{slack_escape, "*", "*"};
   json blocks = json::array();
   // Header blocks are plain_text (no escaping) and at most 150 characters.
-  blocks.push_back({{"type", "header"},
-                    {"text", {{"type", "plain_text"}, {"text", truncate_utf8(headline(a), 150)},
-                              {"emoji", true}}}});
+  blocks.push_back(
+      {{"type", "header"},
+       {"text",
+        {{"type", "plain_text"}, {"text", truncate_utf8(headline(a), 150)}, {"emoji", true}}}});
   std::string intro = "*" + slack_link(a.item_title, a.item_link) + "*\nRule " +
                       slack_escape(code(a.rule_id)) + " \xc2\xb7 severity *" + a.severity + "*";
   if (!a.feed_title.empty())
     intro += " \xc2\xb7 " + slack_escape(one_line(truncate_utf8(a.feed_title, max_title)));
-  blocks.push_back({{"type", "section"},
-                    {"text", {{"type", "mrkdwn"}, {"text", truncate_utf8(intro, 3000)}}}});
+  blocks.push_back(
+      {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", truncate_utf8(intro, 3000)}}}});
   std::vector<std::string> ev;
   for (const auto& e : a.evidence_list) ev.push_back("> " + highlighted(e, d));
   if (!ev.empty())
-    blocks.push_back({{"type", "section"},
-                      {"text", {{"type", "mrkdwn"}, {"text", join_fitting(take(ev, max_evidence), 3000)}}}});
+    blocks.push_back(
+        {{"type", "section"},
+         {"text", {{"type", "mrkdwn"}, {"text", join_fitting(take(ev, max_evidence), 3000)}}}});
   std::vector<std::string> en;
   for (const auto& e : a.entities) en.push_back("\xe2\x80\xa2 " + entity_line(e, d));
   if (!en.empty())
-    blocks.push_back(
-        {{"type", "section"},
-         {"text", {{"type", "mrkdwn"},
-                   {"text", "*Entities*\n" + join_fitting(take(en, max_entities), 2980)}}}});
+    blocks.push_back({{"type", "section"},
+                      {"text",
+                       {{"type", "mrkdwn"},
+                        {"text", "*Entities*\n" + join_fitting(take(en, max_entities), 2980)}}}});
   std::vector<std::string> so;
   for (const auto& s : a.sources) so.push_back(slack_link(s.feed, s.link));
   if (!so.empty())
-    blocks.push_back({{"type", "context"},
-                      {"elements", json::array({{{"type", "mrkdwn"},
-                                                 {"text", "Also reported by: " +
-                                                              join_fitting(take(so, max_sources), 2900, ", ")}}})}});
-  blocks.push_back({{"type", "context"},
-                    {"elements", json::array({{{"type", "mrkdwn"},
-                                               {"text", "sanctwatch alert " + slack_escape(code(a.id))}}})}});
+    blocks.push_back(
+        {{"type", "context"},
+         {"elements",
+          json::array({{{"type", "mrkdwn"},
+                        {"text", "Also reported by: " +
+                                     join_fitting(take(so, max_sources), 2900, ", ")}}})}});
+  blocks.push_back(
+      {{"type", "context"},
+       {"elements", json::array({{{"type", "mrkdwn"},
+                                  {"text", "sanctwatch alert " + slack_escape(code(a.id))}}})}});
   const std::string text = "[" + upper(a.severity) + "] " +
-                           slack_escape(one_line(truncate_utf8(a.rule_title.empty() ? a.rule_id : a.rule_title, max_title))) +
+                           slack_escape(one_line(truncate_utf8(
+                               a.rule_title.empty() ? a.rule_id : a.rule_title, max_title))) +
                            " \xe2\x80\x94 " + slack_link(a.item_title, a.item_link);
   return json{{"text", text}, {"blocks", blocks}}.dump();
 }
@@ -314,11 +347,16 @@ std::string render_slack(const alert_doc& a) {
 // ---- Discord: a short `content` line plus one embed.
 int discord_color(sanctwatch::severity s) {
   switch (s) {
-    case sanctwatch::severity::info: return 0x95A5A6;
-    case sanctwatch::severity::low: return 0x3498DB;
-    case sanctwatch::severity::medium: return 0xF1C40F;
-    case sanctwatch::severity::high: return 0xE67E22;
-    case sanctwatch::severity::critical: return 0xE74C3C;
+    case sanctwatch::severity::info:
+      return 0x95A5A6;
+    case sanctwatch::severity::low:
+      return 0x3498DB;
+    case sanctwatch::severity::medium:
+      return 0xF1C40F;
+    case sanctwatch::severity::high:
+      return 0xE67E22;
+    case sanctwatch::severity::critical:
+      return 0xE74C3C;
   }
   return 0;
 }
@@ -328,11 +366,13 @@ std::string render_discord(const alert_doc& a) {
   // Limits are in characters; bytes are never fewer, so counting bytes stays inside them.
   const std::string content = truncate_utf8(
       std::string(severity_icon(a.level)) + " **[" + upper(a.severity) + "]** " +
-          markdown_escape(one_line(truncate_utf8(a.rule_title.empty() ? a.rule_id : a.rule_title, max_title))),
+          markdown_escape(
+              one_line(truncate_utf8(a.rule_title.empty() ? a.rule_id : a.rule_title, max_title))),
       2000);
   json embed = {{"color", discord_color(a.level)}};
   const std::string title = truncate_utf8(
-      one_line(a.item_title.empty() ? (a.rule_title.empty() ? a.rule_id : a.rule_title) : a.item_title),
+      one_line(a.item_title.empty() ? (a.rule_title.empty() ? a.rule_id : a.rule_title)
+                                    : a.item_title),
       256);
   embed["title"] = title;
   if (is_web_url(a.item_link) && a.item_link.size() <= 2048) embed["url"] = a.item_link;
@@ -341,17 +381,20 @@ std::string render_discord(const alert_doc& a) {
   const auto add_field = [&](std::string name, std::string value, bool inline_field) {
     value = truncate_utf8(value, 1024);
     used += name.size() + value.size();
-    fields.push_back({{"name", std::move(name)}, {"value", std::move(value)}, {"inline", inline_field}});
+    fields.push_back(
+        {{"name", std::move(name)}, {"value", std::move(value)}, {"inline", inline_field}});
   };
   add_field("Rule", code(a.rule_id), true);
   add_field("Severity", a.severity, true);
-  if (!a.feed_title.empty()) add_field("Feed", markdown_escape(one_line(truncate_utf8(a.feed_title, max_title))), true);
+  if (!a.feed_title.empty())
+    add_field("Feed", markdown_escape(one_line(truncate_utf8(a.feed_title, max_title))), true);
   std::vector<std::string> en;
   for (const auto& e : a.entities) en.push_back("\xe2\x80\xa2 " + entity_line(e, d));
   if (!en.empty()) add_field("Entities", join_fitting(take(en, max_entities), 1024), false);
   std::vector<std::string> so;
   for (const auto& s : a.sources) so.push_back(md_link(s.feed, s.link, d));
-  if (!so.empty()) add_field("Also reported by", join_fitting(take(so, max_sources), 1024, ", "), false);
+  if (!so.empty())
+    add_field("Also reported by", join_fitting(take(so, max_sources), 1024, ", "), false);
   embed["fields"] = fields;
   const std::string footer = "sanctwatch alert " + truncate_utf8(a.id, 100);
   embed["footer"] = {{"text", footer}};
@@ -374,10 +417,12 @@ std::string render_mattermost(const alert_doc& a) {
   const dialect d{mattermost_escape, "**", "**"};
   std::vector<std::string> lines;
   lines.push_back("#### " + std::string(severity_icon(a.level)) + " [" + upper(a.severity) + "] " +
-                  mattermost_escape(one_line(truncate_utf8(a.rule_title.empty() ? a.rule_id : a.rule_title, max_title))));
+                  mattermost_escape(one_line(
+                      truncate_utf8(a.rule_title.empty() ? a.rule_id : a.rule_title, max_title))));
   lines.push_back("**" + md_link(a.item_title, a.item_link, d) + "**");
   std::string meta = "Rule " + code(a.rule_id) + " \xc2\xb7 severity **" + a.severity + "**";
-  if (!a.feed_title.empty()) meta += " \xc2\xb7 " + mattermost_escape(one_line(truncate_utf8(a.feed_title, max_title)));
+  if (!a.feed_title.empty())
+    meta += " \xc2\xb7 " + mattermost_escape(one_line(truncate_utf8(a.feed_title, max_title)));
   lines.push_back(meta);
   std::vector<std::string> ev;
   for (const auto& e : a.evidence_list) ev.push_back("> " + highlighted(e, d));
@@ -387,7 +432,8 @@ std::string render_mattermost(const alert_doc& a) {
   if (!en.empty()) lines.push_back("**Entities**\n" + join_fitting(take(en, max_entities), 4000));
   std::vector<std::string> so;
   for (const auto& s : a.sources) so.push_back(md_link(s.feed, s.link, d));
-  if (!so.empty()) lines.push_back("**Also reported by:** " + join_fitting(take(so, max_sources), 2000, ", "));
+  if (!so.empty())
+    lines.push_back("**Also reported by:** " + join_fitting(take(so, max_sources), 2000, ", "));
   lines.push_back("sanctwatch alert " + code(a.id));
   // A post holds at most 16383 characters.
   return json{{"text", join_fitting(lines, 16000, "\n\n")}}.dump();
@@ -405,18 +451,23 @@ std::string render_teams(const alert_doc& a) {
   json head = text_block(markdown_escape(headline(a)));
   head["weight"] = "Bolder";
   head["size"] = "Medium";
-  head["color"] = loud ? "Attention" : a.level == sanctwatch::severity::medium ? "Warning" : "Default";
+  head["color"] = loud                                      ? "Attention"
+                  : a.level == sanctwatch::severity::medium ? "Warning"
+                                                            : "Default";
   body.push_back(head);
   body.push_back(text_block("**" + md_link(a.item_title, a.item_link, d) + "**"));
-  json facts = json::array({{{"title", "Rule"}, {"value", one_line(truncate_utf8(a.rule_id, max_title))}},
-                            {{"title", "Severity"}, {"value", a.severity}}});
+  json facts =
+      json::array({{{"title", "Rule"}, {"value", one_line(truncate_utf8(a.rule_id, max_title))}},
+                   {{"title", "Severity"}, {"value", a.severity}}});
   if (!a.feed_title.empty())
-    facts.push_back({{"title", "Feed"}, {"value", one_line(truncate_utf8(a.feed_title, max_title))}});
+    facts.push_back(
+        {{"title", "Feed"}, {"value", one_line(truncate_utf8(a.feed_title, max_title))}});
   body.push_back({{"type", "FactSet"}, {"facts", facts}});
   std::size_t shown = 0;
   for (const auto& e : a.evidence_list) {
     if (shown++ == max_evidence) {
-      body.push_back(text_block(ellipsis + " " + std::to_string(a.evidence_list.size() - max_evidence) + " more"));
+      body.push_back(text_block(ellipsis + " " +
+                                std::to_string(a.evidence_list.size() - max_evidence) + " more"));
       break;
     }
     json b = text_block(highlighted(e, d));
@@ -426,22 +477,27 @@ std::string render_teams(const alert_doc& a) {
   }
   std::vector<std::string> en;
   for (const auto& e : a.entities) en.push_back("- " + entity_line(e, d));
-  if (!en.empty()) body.push_back(text_block("**Entities**\n\n" + join_fitting(take(en, max_entities), 4000)));
+  if (!en.empty())
+    body.push_back(text_block("**Entities**\n\n" + join_fitting(take(en, max_entities), 4000)));
   std::vector<std::string> so;
   for (const auto& s : a.sources) so.push_back(md_link(s.feed, s.link, d));
-  if (!so.empty()) body.push_back(text_block("**Also reported by:** " + join_fitting(take(so, max_sources), 2000, ", ")));
+  if (!so.empty())
+    body.push_back(
+        text_block("**Also reported by:** " + join_fitting(take(so, max_sources), 2000, ", ")));
   json card = {{"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
                {"type", "AdaptiveCard"},
                {"version", "1.4"},
                {"msteams", {{"width", "Full"}}},
                {"body", body}};
   if (is_web_url(a.item_link))
-    card["actions"] = json::array({{{"type", "Action.OpenUrl"}, {"title", "Open article"}, {"url", a.item_link}}});
-  return json{{"type", "message"},
-              {"summary", one_line(truncate_utf8(headline(a), 250))},
-              {"attachments", json::array({{{"contentType", "application/vnd.microsoft.card.adaptive"},
-                                            {"contentUrl", nullptr},
-                                            {"content", card}}})}}
+    card["actions"] = json::array(
+        {{{"type", "Action.OpenUrl"}, {"title", "Open article"}, {"url", a.item_link}}});
+  return json{
+      {"type", "message"},
+      {"summary", one_line(truncate_utf8(headline(a), 250))},
+      {"attachments", json::array({{{"contentType", "application/vnd.microsoft.card.adaptive"},
+                                    {"contentUrl", nullptr},
+                                    {"content", card}}})}}
       .dump();
 }
 
@@ -450,7 +506,8 @@ std::string render_teams(const alert_doc& a) {
 std::optional<std::chrono::seconds> fallback_retry_after(const http::response& r) {
   double secs = -1;
   if (const auto j = json::parse(r.body, nullptr, false); j.is_object())
-    if (const auto it = j.find("retry_after"); it != j.end() && it->is_number()) secs = it->get<double>();
+    if (const auto it = j.find("retry_after"); it != j.end() && it->is_number())
+      secs = it->get<double>();
   if (secs < 0)
     if (const std::string h = r.header("x-ratelimit-reset-after"); !h.empty()) {
       try {
@@ -466,17 +523,21 @@ std::optional<std::chrono::seconds> fallback_retry_after(const http::response& r
 
 std::string_view to_string(chat_service s) {
   switch (s) {
-    case chat_service::slack: return "slack";
-    case chat_service::discord: return "discord";
-    case chat_service::mattermost: return "mattermost";
-    case chat_service::teams: return "teams";
+    case chat_service::slack:
+      return "slack";
+    case chat_service::discord:
+      return "discord";
+    case chat_service::mattermost:
+      return "mattermost";
+    case chat_service::teams:
+      return "teams";
   }
   return "slack";
 }
 
 std::optional<chat_service> parse_chat_service(std::string_view s) {
-  for (auto v : {chat_service::slack, chat_service::discord, chat_service::mattermost,
-                 chat_service::teams})
+  for (auto v :
+       {chat_service::slack, chat_service::discord, chat_service::mattermost, chat_service::teams})
     if (to_string(v) == s) return v;
   return std::nullopt;
 }
@@ -485,10 +546,14 @@ result<std::string> render_chat(chat_service service, const alert_view& a) {
   auto doc = parse(a);
   if (!doc) return doc.err();
   switch (service) {
-    case chat_service::slack: return render_slack(*doc);
-    case chat_service::discord: return render_discord(*doc);
-    case chat_service::mattermost: return render_mattermost(*doc);
-    case chat_service::teams: return render_teams(*doc);
+    case chat_service::slack:
+      return render_slack(*doc);
+    case chat_service::discord:
+      return render_discord(*doc);
+    case chat_service::mattermost:
+      return render_mattermost(*doc);
+    case chat_service::teams:
+      return render_teams(*doc);
   }
   return error{"bad_service", "unknown chat service"};
 }
@@ -498,7 +563,8 @@ chat_sink::chat_sink(std::string name, filter f, chat_settings settings, http::c
     : sink(std::move(name), std::move(f)),
       settings_(std::move(settings)),
       client_(client),
-      clock_(clock ? std::move(clock) : steady_clock_fn([] { return std::chrono::steady_clock::now(); })) {
+      clock_(clock ? std::move(clock)
+                   : steady_clock_fn([] { return std::chrono::steady_clock::now(); })) {
   if (settings_.url.empty())
     throw std::invalid_argument("chat sink '" + this->name() + "': no url");
 }
@@ -507,9 +573,10 @@ void chat_sink::deliver(const alert_view& a, done_fn done) {
   const auto now = clock_();
   if (now < hold_->until) {
     auto left = std::chrono::ceil<std::chrono::seconds>(hold_->until - now);
-    outcome o = outcome::retry(std::string(to_string(settings_.service)) +
-                                   " rate limit: holding back for " + std::to_string(left.count()) + " s",
-                               429);
+    outcome o =
+        outcome::retry(std::string(to_string(settings_.service)) +
+                           " rate limit: holding back for " + std::to_string(left.count()) + " s",
+                       429);
     o.retry_after = left;
     return done(std::move(o));
   }
@@ -530,19 +597,20 @@ void chat_sink::deliver(const alert_view& a, done_fn done) {
   // The token is the URL's path: hide it even where an error names only the path.
   std::vector<std::string> hide;
   if (const auto scheme = settings_.url.find("://"); scheme != std::string::npos)
-    if (const auto path = settings_.url.find('/', scheme + 3); path != std::string::npos &&
-                                                               settings_.url.size() - path > 1)
+    if (const auto path = settings_.url.find('/', scheme + 3);
+        path != std::string::npos && settings_.url.size() - path > 1)
       hide.push_back(settings_.url.substr(path));
-  client_.start(std::move(req), [done = std::move(done), url = settings_.url, hide = std::move(hide),
-                                 hold = hold_, clock = clock_](http::response r) {
-    outcome o = http_outcome(r, url, hide);
-    if (o.status == 429 && !o.retry_after) o.retry_after = fallback_retry_after(r);
-    if (o.status == 429) {
-      const auto wait = o.retry_after.value_or(std::chrono::seconds{1});
-      hold->until = std::max(hold->until, clock() + wait);
-    }
-    done(std::move(o));
-  });
+  client_.start(std::move(req),
+                [done = std::move(done), url = settings_.url, hide = std::move(hide), hold = hold_,
+                 clock = clock_](http::response r) {
+                  outcome o = http_outcome(r, url, hide);
+                  if (o.status == 429 && !o.retry_after) o.retry_after = fallback_retry_after(r);
+                  if (o.status == 429) {
+                    const auto wait = o.retry_after.value_or(std::chrono::seconds{1});
+                    hold->until = std::max(hold->until, clock() + wait);
+                  }
+                  done(std::move(o));
+                });
 }
 
 }  // namespace sanctwatch::sinks

@@ -123,13 +123,20 @@ std::vector<std::pair<std::string, std::string>> headers(const std::vector<std::
 
 std::string_view to_string(verify_status s) {
   switch (s) {
-    case verify_status::ok: return "ok";
-    case verify_status::bad_secret: return "bad_secret";
-    case verify_status::bad_timestamp: return "bad_timestamp";
-    case verify_status::too_old: return "too_old";
-    case verify_status::too_new: return "too_new";
-    case verify_status::no_signature: return "no_signature";
-    case verify_status::mismatch: return "mismatch";
+    case verify_status::ok:
+      return "ok";
+    case verify_status::bad_secret:
+      return "bad_secret";
+    case verify_status::bad_timestamp:
+      return "bad_timestamp";
+    case verify_status::too_old:
+      return "too_old";
+    case verify_status::too_new:
+      return "too_new";
+    case verify_status::no_signature:
+      return "no_signature";
+    case verify_status::mismatch:
+      return "mismatch";
   }
   return "mismatch";
 }
@@ -154,12 +161,13 @@ verify_status verify(std::string_view secret, std::string_view id, std::string_v
     const auto space = signature_header.find(' ');
     const std::string_view entry = signature_header.substr(0, space);
     signature_header.remove_prefix(space == std::string_view::npos ? signature_header.size()
-                                                                    : space + 1);
+                                                                   : space + 1);
     if (!entry.starts_with("v1,")) continue;
     any = true;
     const std::string_view sig = entry.substr(3);
     // Constant time, so a forger learns nothing from how long a wrong guess took.
-    if (sig.size() == expected.size() && CRYPTO_memcmp(sig.data(), expected.data(), sig.size()) == 0)
+    if (sig.size() == expected.size() &&
+        CRYPTO_memcmp(sig.data(), expected.data(), sig.size()) == 0)
       return verify_status::ok;
   }
   return any ? verify_status::mismatch : verify_status::no_signature;

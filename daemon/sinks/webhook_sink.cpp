@@ -97,7 +97,8 @@ webhook_sink::webhook_sink(std::string name, filter f, webhook_settings settings
       settings_(std::move(settings)),
       display_url_(redacted_url(settings_.url)),
       client_(client),
-      clock_(clock ? std::move(clock) : wall_clock([] { return std::chrono::system_clock::now(); })) {
+      clock_(clock ? std::move(clock)
+                   : wall_clock([] { return std::chrono::system_clock::now(); })) {
   if (settings_.url.empty())
     throw std::invalid_argument("webhook sink '" + this->name() + "': no url");
   for (std::size_t i = 0; i < settings_.secrets.size(); ++i) {
@@ -107,7 +108,8 @@ webhook_sink::webhook_sink(std::string name, filter f, webhook_settings settings
                                   std::to_string(i + 1) + ": " + key.err().message);
     keys_.push_back(std::move(*key));
     hidden_.push_back(settings_.secrets[i]);
-    if (settings_.secrets[i].starts_with("whsec_")) hidden_.push_back(settings_.secrets[i].substr(6));
+    if (settings_.secrets[i].starts_with("whsec_"))
+      hidden_.push_back(settings_.secrets[i].substr(6));
   }
   // Credentials in custom headers are as secret as the signing keys.
   for (const auto& [header, value] : settings_.headers)
@@ -128,17 +130,15 @@ void webhook_sink::deliver(const alert_view& a, done_fn done) {
   if (!keys_.empty()) {
     // A fresh timestamp per attempt: receivers reject stale ones as replays, and a retry
     // may come hours after the first try.
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         clock_().time_since_epoch()).count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_().time_since_epoch()).count();
     for (auto& h : signing::headers(keys_, a.id, now, a.document))
       req.headers.push_back(std::move(h));
   }
   // The completion owns copies of what it needs, never `this`: the sink may be gone
   // (reconfigured) before the response arrives, and `done` must still run once.
-  client_.start(std::move(req), [done = std::move(done), url = settings_.url,
-                                 hide = hidden_](http::response r) {
-    done(http_outcome(r, url, hide));
-  });
+  client_.start(std::move(req), [done = std::move(done), url = settings_.url, hide = hidden_](
+                                    http::response r) { done(http_outcome(r, url, hide)); });
 }
 
 }  // namespace sanctwatch::sinks

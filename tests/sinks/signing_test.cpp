@@ -39,7 +39,8 @@ TEST(signing, raw_secret_is_used_as_bytes) {
   auto key = decode_secret("not-base64 secret!");
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(*key, "not-base64 secret!");
-  EXPECT_EQ(sign(*key, "a1f3", 1700000000, "{}"), "v1,4OC21+QebfCyOJSeLtrRALZTWPtc3FIgwE38fjDstJ8=");
+  EXPECT_EQ(sign(*key, "a1f3", 1700000000, "{}"),
+            "v1,4OC21+QebfCyOJSeLtrRALZTWPtc3FIgwE38fjDstJ8=");
 }
 
 TEST(signing, malformed_whsec_secret_fails_without_quoting_it) {
@@ -78,21 +79,19 @@ TEST(signing, rotation_sends_one_signature_per_key_and_either_key_verifies) {
   for (const auto& secret : {old_secret, new_secret})
     EXPECT_EQ(verify(secret, spec_id, "1614265330", h[2].second, spec_body, at(spec_ts)),
               verify_status::ok);
-  EXPECT_EQ(verify("whsec_" + base64_encode("some other key"), spec_id, "1614265330",
-                   h[2].second, spec_body, at(spec_ts)),
+  EXPECT_EQ(verify("whsec_" + base64_encode("some other key"), spec_id, "1614265330", h[2].second,
+                   spec_body, at(spec_ts)),
             verify_status::mismatch);
 }
 
 TEST(signing, verify_rejects_tampering_replays_and_garbage) {
   const std::string s(spec_secret), sig(spec_sig);
-  EXPECT_EQ(verify(s, spec_id, "1614265330", sig, spec_body, at(spec_ts + 299)),
-            verify_status::ok);
+  EXPECT_EQ(verify(s, spec_id, "1614265330", sig, spec_body, at(spec_ts + 299)), verify_status::ok);
   EXPECT_EQ(verify(s, spec_id, "1614265330", sig, R"({"test": 2432232315})", at(spec_ts)),
             verify_status::mismatch);
   EXPECT_EQ(verify(s, "msg_other", "1614265330", sig, spec_body, at(spec_ts)),
             verify_status::mismatch);
-  EXPECT_EQ(verify(s, spec_id, "1614265331", sig, spec_body, at(spec_ts)),
-            verify_status::mismatch);
+  EXPECT_EQ(verify(s, spec_id, "1614265331", sig, spec_body, at(spec_ts)), verify_status::mismatch);
   EXPECT_EQ(verify(s, spec_id, "1614265330", sig, spec_body, at(spec_ts + 301)),
             verify_status::too_old);
   EXPECT_EQ(verify(s, spec_id, "1614265330", sig, spec_body, at(spec_ts - 301)),

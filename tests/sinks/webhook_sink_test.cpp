@@ -67,9 +67,9 @@ class webhook_sink_test : public ::testing::Test {
   };
   void receive(const std::string& path, receiver& r, http_reply reply = {.status = 204}) {
     server_.route(path, [&r, reply](const http_request& req) {
-      const auto v = signing::verify(r.secret, req.header("webhook-id"),
-                                     req.header("webhook-timestamp"),
-                                     req.header("webhook-signature"), req.body);
+      const auto v =
+          signing::verify(r.secret, req.header("webhook-id"), req.header("webhook-timestamp"),
+                          req.header("webhook-signature"), req.body);
       std::lock_guard lock(r.m);
       r.checks.push_back(v);
       if (v != signing::verify_status::ok) return http_reply{.status = 401};
@@ -108,13 +108,15 @@ TEST_F(webhook_sink_test, every_alert_arrives_signed_and_verifies) {
   for (const auto& req : reqs) {
     EXPECT_EQ(req.method, "POST");
     EXPECT_EQ(req.header("content-type"), "application/json");
-    const auto it = std::find_if(alerts.begin(), alerts.end(),
-                                 [&](const alert_view& a) { return a.id == req.header("webhook-id"); });
+    const auto it = std::find_if(alerts.begin(), alerts.end(), [&](const alert_view& a) {
+      return a.id == req.header("webhook-id");
+    });
     ASSERT_NE(it, alerts.end());
     EXPECT_EQ(req.body, it->document);
     const auto ts = std::stoll(req.header("webhook-timestamp"));
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
     EXPECT_LE(std::llabs(now - ts), 5);
   }
 }
@@ -216,11 +218,12 @@ TEST_F(webhook_sink_test, redirect_is_not_followed_and_is_dead) {
 
 TEST_F(webhook_sink_test, retry_sends_the_same_body_with_a_fresh_timestamp) {
   std::atomic<int> calls{0};
-  server_.route("/hook", [&](const http_request&) {
-    return http_reply{.status = calls++ == 0 ? 503 : 200};
-  });
+  server_.route(
+      "/hook", [&](const http_request&) { return http_reply{.status = calls++ == 0 ? 503 : 200}; });
   std::int64_t fake_now = 1'800'000'000;
-  const auto clock = [&] { return std::chrono::system_clock::time_point{std::chrono::seconds{fake_now}}; };
+  const auto clock = [&] {
+    return std::chrono::system_clock::time_point{std::chrono::seconds{fake_now}};
+  };
   webhook_sink s("hook", {}, settings("/hook"), client_, clock);
   const alert_view a = testing::sample_alert("same-id");
   EXPECT_EQ(deliver(s, a).result, outcome::kind::retry);
@@ -262,17 +265,17 @@ TEST_F(webhook_sink_test, secrets_never_appear_in_errors_even_when_echoed) {
   // A receiver that echoes what it got, secrets included (a misconfigured proxy, say).
   const std::string raw_secret = "plain-shared-secret-123";
   server_.route("/hook", [&](const http_request& r) {
-    return http_reply{.status = 400,
-                      .body = "bad: " + secret_a + " " + raw_secret + " " + r.header("authorization")};
+    return http_reply{
+        .status = 400,
+        .body = "bad: " + secret_a + " " + raw_secret + " " + r.header("authorization")};
   });
   auto st = settings("/hook", {secret_a, raw_secret});
   st.headers = {{"Authorization", "Bearer s3cr3t-token"}};
   webhook_sink s("hook", {}, st, client_);
   const outcome o = deliver(s, testing::sample_alert());
   EXPECT_EQ(o.result, outcome::kind::dead);
-  for (std::string_view hidden :
-       {std::string_view(secret_a), std::string_view(secret_a).substr(6),
-        std::string_view(raw_secret), std::string_view("s3cr3t-token")})
+  for (std::string_view hidden : {std::string_view(secret_a), std::string_view(secret_a).substr(6),
+                                  std::string_view(raw_secret), std::string_view("s3cr3t-token")})
     EXPECT_EQ(o.error.find(hidden), std::string::npos) << o.error;
   EXPECT_NE(o.error.find("[redacted]"), std::string::npos) << o.error;
 
