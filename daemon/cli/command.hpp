@@ -55,5 +55,7 @@ int run_check(const args&);
 int run_daemon(const args&);
 int run_poll(const args&);
 int run_feeds(const args&);
+int run_alerts(const args&);
+int run_replay(const args&);
 
 }  // namespace sanctwatch::cli

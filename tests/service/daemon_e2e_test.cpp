@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "http/test_server.hpp"
 #include "run_binary.hpp"
 #include "temp_dir.hpp"
@@ -111,6 +113,43 @@ TEST_F(daemon_e2e, poll_reports_failed_feeds_and_keeps_going) {
   r = testing::run_sanctwatch("feeds -c '" + config_ + "'");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("failing"), std::string::npos) << r.out;
+}
+
+TEST_F(daemon_e2e, alerts_lists_deliveries_and_replay_requeues) {
+  server_.route("/wire", http_reply{.body = rss({{"1", threat}, {"2", designation}})});
+  write_config({"/wire"});
+  ASSERT_EQ(testing::run_sanctwatch("poll -c '" + config_ + "'").exit_code, 0);
+  const int delivered = count_lines(alerts_);
+  ASSERT_GE(delivered, 2);
+
+  auto r = testing::run_sanctwatch("alerts --format json -c '" + config_ + "'", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::istringstream lines(r.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["alert"]["schema"], "sanctwatch.alert/1");
+    ASSERT_EQ(j["deliveries"].size(), 1u);
+    EXPECT_EQ(j["deliveries"][0]["sink"], "jsonl");
+    EXPECT_EQ(j["deliveries"][0]["state"], "delivered");
+    ++n;
+  }
+  EXPECT_EQ(n, delivered);
+  r = testing::run_sanctwatch("alerts --since 2d --rule no.such.rule -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+
+  r = testing::run_sanctwatch("replay --dead -c '" + config_ + "'");
+  EXPECT_NE(r.out.find("re-queued 0 deliveries"), std::string::npos) << r.out;
+  r = testing::run_sanctwatch("replay --since 1h --sink jsonl -c '" + config_ + "'");
+  EXPECT_NE(r.out.find("re-queued " + std::to_string(delivered) + " deliveries to jsonl"),
+            std::string::npos) << r.out;
+  ASSERT_EQ(testing::run_sanctwatch("poll -c '" + config_ + "'").exit_code, 0);
+  EXPECT_EQ(count_lines(alerts_), 2 * delivered);  // re-sent with the same ids
+
+  EXPECT_EQ(testing::run_sanctwatch("replay -c '" + config_ + "'").exit_code, 2);
+  EXPECT_EQ(testing::run_sanctwatch("alerts --since yesterday -c '" + config_ + "'").exit_code, 2);
 }
 
 TEST_F(daemon_e2e, bad_config_is_a_located_error) {
