@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "text/charset.hpp"
 #include "text/html.hpp"
@@ -128,6 +133,39 @@ inline bool any_special(std::uint64_t v) {
   return (below_or_high(v, 0x20) | equal_to(v, '&') | equal_to(v, '<')) != 0;
 }
 
+#if defined(__SSE2__)
+// Sixteen bytes at a time: skips from i to the first byte that may need attention, or to
+// where fewer than 17 bytes are left (the word loop does the tail). C0 controls other than
+// tab/LF/CR and non-ASCII bytes always count; with `markup`, so do '&' and a '<' that starts
+// `<!` or `<?`: an ordinary tag needs nothing, and stopping at each one (and at each line
+// break) was most of this pass's time.
+inline std::size_t skip_plain(const unsigned char* p, std::size_t i, std::size_t n, bool markup) {
+  const __m128i low = _mm_set1_epi8(0x20);
+  while (i + 17 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // Signed compare: bytes below 0x20 and bytes >= 0x80 (negative) are both "less".
+    __m128i odd = _mm_cmplt_epi8(v, low);
+    const __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    odd = _mm_andnot_si128(ws, odd);
+    if (markup) {
+      const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
+      const __m128i decl = _mm_or_si128(_mm_cmpeq_epi8(next, _mm_set1_epi8('!')),
+                                        _mm_cmpeq_epi8(next, _mm_set1_epi8('?')));
+      odd = _mm_or_si128(odd, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+      odd = _mm_or_si128(odd, _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), decl));
+    }
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(odd));
+    if (mask != 0) return i + static_cast<std::size_t>(std::countr_zero(mask));
+    i += 16;
+  }
+  return i;
+}
+#else
+inline std::size_t skip_plain(const unsigned char*, std::size_t i, std::size_t, bool) { return i; }
+#endif
+
 struct repair_counts {
   std::size_t html_entities = 0;
   std::string first_entity;
@@ -150,6 +188,7 @@ class cleaner {
     std::size_t i = from;
     const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
     while (i < to) {
+      i = skip_plain(p, i, to, false);
       while (i + 8 <= to && below_or_high(load8(p + i), 0x20) == 0) i += 8;
       if (i >= to) break;
       if (!char_check_table[p[i]]) {
@@ -285,6 +324,7 @@ class cleaner {
     std::size_t i = start;
     auto flush = [&] { out_.append(in_.substr(span, i - span)); };
     while (i < n) {
+      i = skip_plain(p, i, n, true);
       while (i + 8 <= n && !any_special(load8(p + i))) i += 8;
       if (i >= n) break;
       const unsigned char b = p[i];
