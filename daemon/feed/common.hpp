@@ -13,7 +13,7 @@
 
 namespace sanctwatch::feed::detail {
 
-/// collapse_whitespace, with a fast path for text that is already collapsed.
+/// collapse_whitespace (kept as the feed code's one entry point for it).
 std::string collapse(std::string_view s);
 
 /// Plain text of a field that may hold HTML: html_to_text when it looks like markup,
