@@ -262,7 +262,7 @@ void reader::read_sink(const YAML::Node& n, config& c) {
                                            "url", "secret", "secret_file", "headers", "timeout"});
     if (chat.count(s.type))
       return mapping(n, "a " + s.type + " sink", {"type", "name", "min_severity", "tags", "exclude_tags",
-                                                  "rules", "url", "timeout"});
+                                                  "rules", "url", "headers", "timeout"});
     error(n["type"], "unknown sink type '" + s.type +
                          "' (expected stdout, jsonl, journald, syslog, webhook, slack, teams, discord or mattermost)");
     return false;
@@ -296,12 +296,12 @@ void reader::read_sink(const YAML::Node& n, config& c) {
   }
   if (s.type == "webhook") {
     if (n["secret"] && n["secret_file"]) error(n["secret_file"], "give secret or secret_file, not both");
-    if (n["secret"])
-      if (auto v = string(n["secret"], "secret")) s.secret = *v;
+    if (n["secret"]) s.secrets = strings(n["secret"], "secret");
     if (n["secret_file"])
       if (auto v = string(n["secret_file"], "secret_file")) s.secret_file = *v;
-    if (n["headers"]) s.headers = string_map(n["headers"], "headers");
   }
+  if ((s.type == "webhook" || chat.count(s.type)) && n["headers"])
+    s.headers = string_map(n["headers"], "headers");
   c.sinks.push_back(std::move(s));
 }
 

@@ -57,8 +57,10 @@ struct sink {
   std::vector<std::string> rules;         ///< deliver only these rule ids (empty: all)
   std::string path;                       ///< jsonl
   std::string url;                        ///< webhook and chat sinks
-  std::string secret;                     ///< webhook: as written, e.g. "${WEBHOOK_SECRET}"
-  std::string secret_file;                ///< webhook: a file holding the secret
+  /// webhook: signing secrets as written, e.g. "${WEBHOOK_SECRET}" (several during key
+  /// rotation: every one signs, receivers accept any)
+  std::vector<std::string> secrets;
+  std::string secret_file;  ///< webhook: a file holding the secret(s), whitespace-separated
   std::map<std::string, std::string> headers;
   seconds timeout{10};
   int line = 0;

@@ -13,7 +13,10 @@
 #include "service/dispatcher.hpp"
 #include "service/opml.hpp"
 #include "service/pipeline.hpp"
+#include "sinks/chat_sink.hpp"
 #include "sinks/file_sink.hpp"
+#include "sinks/signing.hpp"
+#include "sinks/webhook_sink.hpp"
 #include "sinks/journal_sink.hpp"
 #include "store/store.hpp"
 
@@ -36,20 +39,59 @@ timestamp now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-std::shared_ptr<sinks::sink> make_sink(const config::config& c, const config::sink& s,
-                                       std::string& why) {
-  sinks::filter f{s.min_severity, s.tags, s.exclude_tags, s.rules};
-  if (s.type == "stdout") return std::make_shared<sinks::file_sink>(s.name, f, "-");
-  if (s.type == "jsonl")
-    return std::make_shared<sinks::file_sink>(s.name, f, config::resolve_path(c, s.path));
-  if (s.type == "journald") return std::make_shared<sinks::journald_sink>(s.name, f);
-  if (s.type == "syslog") return std::make_shared<sinks::syslog_sink>(s.name, f);
-  why = c.file + ":" + std::to_string(s.line) + ": sink type '" + s.type +
-        "' is not available in this build yet";
-  return nullptr;
+}  // namespace
+
+result<std::string> expand_env(const std::string& s) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto open = s.find("${", i);
+    if (open == std::string::npos) break;
+    const auto close = s.find('}', open + 2);
+    if (close == std::string::npos) break;
+    out.append(s, i, open - i);
+    const std::string name = s.substr(open + 2, close - open - 2);
+    const char* v = std::getenv(name.c_str());
+    if (!v) return error{"env", "environment variable " + name + " is not set"};
+    out += v;
+    i = close + 1;
+  }
+  out.append(s, i, std::string::npos);
+  return out;
 }
 
-}  // namespace
+result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config& lc,
+                                                             http::client& client) {
+  std::vector<std::shared_ptr<sinks::sink>> out;
+  const auto& c = lc.cfg;
+  for (const auto& spec : lc.sinks) {
+    const auto& s = spec.cfg;
+    sinks::filter f{s.min_severity, s.tags, s.exclude_tags, s.rules};
+    std::vector<std::pair<std::string, std::string>> headers(s.headers.begin(), s.headers.end());
+    try {
+      if (s.type == "stdout") {
+        out.push_back(std::make_shared<sinks::file_sink>(s.name, f, "-"));
+      } else if (s.type == "jsonl") {
+        out.push_back(std::make_shared<sinks::file_sink>(s.name, f, config::resolve_path(c, s.path)));
+      } else if (s.type == "journald") {
+        out.push_back(std::make_shared<sinks::journald_sink>(s.name, f));
+      } else if (s.type == "syslog") {
+        out.push_back(std::make_shared<sinks::syslog_sink>(s.name, f));
+      } else if (s.type == "webhook") {
+        sinks::webhook_settings w{s.url, spec.secrets, headers, s.timeout};
+        out.push_back(std::make_shared<sinks::webhook_sink>(s.name, f, std::move(w), client));
+      } else if (auto svc = sinks::parse_chat_service(s.type)) {
+        sinks::chat_settings cs{*svc, s.url, headers, s.timeout};
+        out.push_back(std::make_shared<sinks::chat_sink>(s.name, f, std::move(cs), client));
+      } else {
+        return error{"sink", c.file + ":" + std::to_string(s.line) + ": unknown sink type '" + s.type + "'"};
+      }
+    } catch (const std::invalid_argument& e) {
+      return error{"sink", c.file + ":" + std::to_string(s.line) + ": sink '" + s.name + "': " + e.what()};
+    }
+  }
+  return out;
+}
 
 std::string state_path_for(const config::config& c) {
   if (!c.state.path.empty()) return config::resolve_path(c, c.state.path);
@@ -118,9 +160,34 @@ result<loaded_config> load_config(const std::string& path) {
   }
 
   for (const auto& s : c.sinks) {
-    auto sink = make_sink(c, s, why);
-    if (!sink) problems += why + "\n";
-    else out.sinks.push_back(std::move(sink));
+    sink_spec spec{s, {}};
+    const std::string where = c.file + ":" + std::to_string(s.line) + ": sink '" + s.name + "': ";
+    std::vector<std::string> written = s.secrets;
+    if (!s.secret_file.empty()) {
+      std::string text;
+      const std::string p = config::resolve_path(c, s.secret_file);
+      if (!read_file(p, text, why)) problems += where + "secret_file " + why + "\n";
+      std::istringstream words(text);
+      for (std::string w; words >> w;) written.push_back(w);
+      if (written.empty()) problems += where + "secret_file " + p + " holds no secret\n";
+    }
+    for (std::size_t i = 0; i < written.size(); ++i) {
+      // Messages name a secret by position only: its value never reaches a log.
+      auto v = expand_env(written[i]);
+      if (!v) {
+        problems += where + "secret #" + std::to_string(i + 1) + ": " + v.err().message + "\n";
+        continue;
+      }
+      if (auto key = sinks::signing::decode_secret(*v); !key)
+        problems += where + "secret #" + std::to_string(i + 1) + ": " + key.err().message + "\n";
+      spec.secrets.push_back(std::move(*v));
+    }
+    for (auto& [k, v] : spec.cfg.headers) {
+      auto e = expand_env(v);
+      if (!e) problems += where + "header " + k + ": " + e.err().message + "\n";
+      else v = *e;
+    }
+    out.sinks.push_back(std::move(spec));
   }
   if (!problems.empty()) return error{"config", problems};
   out.state_path = state_path_for(c);
@@ -138,9 +205,10 @@ class instance {
       : cfg_(std::move(cfg)),
         opts_(opts),
         client_(io_, client_options(cfg_.cfg)),
+        sinks_(build_sinks(cfg_, client_)),
         db_(cfg_.state_path),
-        pipe_(db_, cfg_.sinks),
-        dispatch_(db_, cfg_.sinks, now_seconds),
+        pipe_(db_, sinks_),
+        dispatch_(db_, sinks_, now_seconds),
         poller_(client_, db_, pipe_, settings(cfg_.cfg), now_seconds),
         timer_(io_),
         watchdog_(io_),
@@ -177,6 +245,13 @@ class instance {
   }
 
  private:
+  static std::vector<std::shared_ptr<sinks::sink>> build_sinks(const loaded_config& c,
+                                                              http::client& client) {
+    auto s = make_sinks(c, client);
+    if (!s) throw std::invalid_argument(s.err().message);
+    return std::move(*s);
+  }
+
   static http::client_options client_options(const config::config& c) {
     http::client_options o;
     o.per_host = static_cast<std::size_t>(c.network.per_host);
@@ -277,18 +352,21 @@ class instance {
       log::error("reload failed, keeping the running configuration:\n" + fresh.err().message);
     } else if (fresh->state_path != cfg_.state_path) {
       log::error("reload failed: the state path cannot change while running (restart instead)");
+    } else if (auto fresh_sinks = make_sinks(*fresh, client_); !fresh_sinks) {
+      log::error("reload failed, keeping the running configuration: " + fresh_sinks.err().message);
     } else {
       cfg_ = std::move(*fresh);
+      sinks_ = std::move(*fresh_sinks);
       pipe_.set_ruleset(cfg_.rules);
-      pipe_.set_sinks(cfg_.sinks);
-      dispatch_.set_sinks(cfg_.sinks);
+      pipe_.set_sinks(sinks_);
+      dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));
       log::notice("reloaded: " + std::to_string(cfg_.feeds.size()) + " feeds, " +
                   std::to_string(cfg_.rules->rules.size()) + " rules");
     }
     // New sinks open their files fresh; this also serves logrotate's postrotate SIGHUP.
-    for (auto& s : cfg_.sinks) s->reopen();
+    for (auto& s : sinks_) s->reopen();
     notify("READY=1\nSTATUS=" + status());
     schedule();
   }
@@ -309,6 +387,7 @@ class instance {
   run_options opts_;
   asio::io_context io_;
   http::client client_;
+  std::vector<std::shared_ptr<sinks::sink>> sinks_;
   store::store db_;
   pipeline pipe_;
   dispatcher dispatch_;
@@ -337,6 +416,9 @@ int run(const run_options& options) {
     return inst.run();
   } catch (const store::sqlite_error& e) {
     log::error(std::string("state database: ") + e.what());
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    log::error(e.what());
     return 2;
   }
 }

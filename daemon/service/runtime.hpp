@@ -15,19 +15,32 @@
 
 namespace sanctwatch::service {
 
+/// A sink's config with its secrets resolved (${ENV} expanded, secret files read).
+struct sink_spec {
+  config::sink cfg;
+  std::vector<std::string> secrets;
+};
+
 /// Everything built from one config file. Built completely before it replaces the running
 /// one (SIGHUP), so a bad edit never leaves the daemon half-configured.
 struct loaded_config {
   config::config cfg;
   std::shared_ptr<const engine::ruleset> rules;
-  std::vector<std::shared_ptr<sinks::sink>> sinks;
+  std::vector<sink_spec> sinks;
   std::vector<feed_spec> feeds;
   std::string state_path;
 };
 
-/// Reads and validates the config, OPML lists, rules and entity lists, and builds sinks.
+/// Reads and validates the config, OPML lists, rules, entity lists and sink secrets.
 /// On failure the error message holds every problem found, one per line, located.
 result<loaded_config> load_config(const std::string& path);
+
+/// The sinks of a loaded config; webhook and chat sinks send through `client`.
+result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config& c,
+                                                             http::client& client);
+
+/// "${NAME}" parts replaced from the environment; an unset variable is an error naming it.
+result<std::string> expand_env(const std::string& s);
 
 /// The state database path: config `state.path`, else $STATE_DIRECTORY/state.db (systemd),
 /// else ./var/state.db.

@@ -80,7 +80,7 @@ sinks:
   ASSERT_EQ(c.sinks.size(), 4u);
   EXPECT_EQ(c.sinks[1].name, "webhook");
   EXPECT_EQ(c.sinks[2].name, "webhook-2");
-  EXPECT_EQ(c.sinks[1].secret, "${HOOK_SECRET}");
+  EXPECT_EQ(c.sinks[1].secrets, std::vector<std::string>{"${HOOK_SECRET}"});
   EXPECT_EQ(c.sinks[1].min_severity, severity::high);
   EXPECT_EQ(c.sinks[3].name, "desk");
 }

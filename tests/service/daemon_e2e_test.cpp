@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <mutex>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/test_server.hpp"
+#include "sinks/signing.hpp"
 #include "run_binary.hpp"
 #include "temp_dir.hpp"
 
@@ -150,6 +153,82 @@ TEST_F(daemon_e2e, alerts_lists_deliveries_and_replay_requeues) {
 
   EXPECT_EQ(testing::run_sanctwatch("replay -c '" + config_ + "'").exit_code, 2);
   EXPECT_EQ(testing::run_sanctwatch("alerts --since yesterday -c '" + config_ + "'").exit_code, 2);
+}
+
+// Spawns `sanctwatch ARGS...` with stdout and stderr to `log`.
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::string bin = SANCTWATCH_BINARY;
+  std::vector<std::string> all = {bin};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+TEST_F(daemon_e2e, kill_9_during_deliveries_loses_no_alert) {
+  const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  setenv("SANCTWATCH_TEST_HOOK_SECRET", secret.c_str(), 1);
+  std::mutex m;
+  std::set<std::string> received;
+  std::atomic<int> bad_signatures{0};
+  std::atomic<bool> slow{true};
+  server_.route("/hook", [&](const sanctwatch::test::http_request& r) {
+    const auto status = sinks::signing::verify(
+        secret, r.header("webhook-id"), r.header("webhook-timestamp"),
+        r.header("webhook-signature"), r.body, std::chrono::system_clock::now());
+    if (status != sinks::signing::verify_status::ok) ++bad_signatures;
+    if (slow) return http_reply{.status = 200, .delay = 4000ms};  // still in flight at the kill
+    std::lock_guard<std::mutex> lock(m);
+    received.insert(r.header("webhook-id"));
+    return http_reply{.status = 204};
+  });
+  server_.route("/wire", http_reply{.body = rss({{"1", threat}, {"2", designation}})});
+  write_config({"/wire"}, "  - {type: webhook, url: \"" + server_.url("/hook") +
+                              "\", secret: \"${SANCTWATCH_TEST_HOOK_SECRET}\"}\n");
+  const std::string log = dir_.file("daemon.log");
+  const pid_t pid = spawn({"run", "-c", config_}, log);
+  ASSERT_GT(pid, 0);
+  const bool in_flight = eventually([&] { return server_.count("/hook") >= 1; });
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(in_flight) << slurp(log);
+
+  // After the crash: the next run sends every pending delivery, with the same ids.
+  slow = false;
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = testing::run_sanctwatch("alerts --format json -c '" + config_ + "'", false);
+  std::istringstream lines(r.out);
+  std::string line;
+  int alerts = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    ++alerts;
+    const std::string id = j["alert"]["id"];
+    std::lock_guard<std::mutex> lock(m);
+    EXPECT_TRUE(received.count(id)) << "alert " << id << " never reached the webhook";
+    for (const auto& d : j["deliveries"]) EXPECT_EQ(d["state"], "delivered") << d.dump();
+  }
+  EXPECT_GE(alerts, 2);
+  EXPECT_EQ(bad_signatures.load(), 0);
+  unsetenv("SANCTWATCH_TEST_HOOK_SECRET");
+}
+
+TEST_F(daemon_e2e, missing_secret_is_a_config_error_that_names_no_value) {
+  unsetenv("SANCTWATCH_TEST_UNSET_SECRET");
+  write_config({"/wire"}, "  - {type: webhook, url: \"http://127.0.0.1:9/x\", secret: \"${SANCTWATCH_TEST_UNSET_SECRET}\"}\n");
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("sink 'webhook': secret #1: environment variable SANCTWATCH_TEST_UNSET_SECRET is not set"),
+            std::string::npos) << r.out;
 }
 
 TEST_F(daemon_e2e, bad_config_is_a_located_error) {
