@@ -19,6 +19,13 @@ TEST(DecodeEntities, NamedReferences) {
   EXPECT_EQ(decode_entities("a&nbsp;b"), "a\u00a0b");
 }
 
+TEST(DecodeEntities, CommonReferencesTakeTheShortcutWithTheSameResult) {
+  EXPECT_EQ(decode_entities("&lsquo;a&rsquo; &ldquo;b&rdquo; &ndash;&mdash;&hellip;&copy;&apos;"),
+            "\u2018a\u2019 \u201cb\u201d \u2013\u2014\u2026\u00a9'");
+  EXPECT_EQ(decode_entities("&amp &nbsp x&ampy &nbsp;"), "& \u00a0 x&ampy \u00a0");
+  EXPECT_EQ(decode_entities("&AMP; &Amp; &ampx;"), "& &Amp; &ampx;");  // near misses
+}
+
 TEST(DecodeEntities, WholeWhatwgTableIsUsable) {
   // Long names, the end of the sorted table, and references expanding to two code points.
   EXPECT_EQ(decode_entities("&CounterClockwiseContourIntegral;"), "\u2233");
