@@ -12,6 +12,11 @@ if [ -x "$shared/bench/gen_corpus.py" ] || [ -f "$shared/bench/gen_corpus.py" ];
     python3 "$shared/bench/gen_corpus.py" --feeds 200 --items 50 --seed 1 \
       --sdn "$shared/data/ofac-sdn-2022-01/sdn.csv" --out "$corpus"
   fi
+  if [ ! -f "$build/bench/corpus-2000/feeds.txt" ]; then
+    echo "generating corpus: 2,000 feeds x 20 items (poll benchmark)"
+    python3 "$shared/bench/gen_corpus.py" --feeds 2000 --items 20 --seed 2 \
+      --sdn "$shared/data/ofac-sdn-2022-01/sdn.csv" --out "$build/bench/corpus-2000"
+  fi
 else
   echo "note: $shared/bench/gen_corpus.py not found; corpus benchmarks will skip"
 fi

@@ -342,11 +342,14 @@ void reader::read(const YAML::Node& root, config& c) {
                                     "defaults", "stories", "metrics"}))
     return;
   if (const auto& n = root["state"]) {
-    if (mapping(n, "state", {"path", "retention"})) {
+    if (mapping(n, "state", {"path", "retention", "delivered_retention"})) {
       if (n["path"])
         if (auto v = string(n["path"], "state.path")) c.state.path = *v;
       if (n["retention"])
         if (auto d = duration(n["retention"], "state.retention", seconds{3600})) c.state.retention = *d;
+      if (n["delivered_retention"])
+        if (auto d = duration(n["delivered_retention"], "state.delivered_retention", seconds{3600}))
+          c.state.delivered_retention = *d;
     }
   }
   if (const auto& n = root["rules"]) c.rules = strings(n, "rules");

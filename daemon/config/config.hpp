@@ -82,7 +82,8 @@ struct defaults_settings {
 
 struct state_settings {
   std::string path;  ///< empty: $STATE_DIRECTORY/state.db, else ./var/state.db
-  seconds retention{90 * 24 * 3600};
+  seconds retention{90 * 24 * 3600};            ///< items not seen for this long are forgotten
+  seconds delivered_retention{30 * 24 * 3600};  ///< delivered outbox rows; dead letters stay
 };
 
 struct stories_settings {

@@ -63,6 +63,7 @@ void dispatcher::run_due() {
 
 void dispatcher::settle(const store::delivery& d, const sinks::outcome& o) {
   in_flight_.erase({d.alert_id, d.sink});
+  if (outcome_) outcome_(d, o);
   const timestamp now = now_();
   switch (o.result) {
     case sinks::outcome::kind::delivered:

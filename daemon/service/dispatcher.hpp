@@ -42,6 +42,10 @@ class dispatcher {
   void set_sinks(std::vector<std::shared_ptr<sinks::sink>> s);
   /// Called whenever a delivery completes (to re-arm timers, finish `poll`, ...).
   void on_settled(std::function<void()> f) { settled_ = std::move(f); }
+  /// Called with every delivery outcome (metrics).
+  void on_outcome(std::function<void(const store::delivery&, const sinks::outcome&)> f) {
+    outcome_ = std::move(f);
+  }
 
   /// Starts every due delivery that is not already in flight.
   void run_due();
@@ -58,6 +62,7 @@ class dispatcher {
   clock_fn now_;
   std::set<std::pair<std::string, std::string>> in_flight_;
   std::function<void()> settled_;
+  std::function<void(const store::delivery&, const sinks::outcome&)> outcome_;
   bool running_ = false;        ///< inside run_due(): completions must not re-enter it
   bool settled_pending_ = false;
   std::mt19937_64 rng_{std::random_device{}()};

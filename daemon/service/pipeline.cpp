@@ -57,6 +57,7 @@ pipeline_stats pipeline::process(const feed_identity& feed, const feed_document&
       a.created_at = now;
       for (const auto& s : sinks_)
         if (s->accepts(*view)) a.sinks.push_back(s->name());
+      stats.rules_fired.push_back(a.rule_id);
       alerts.push_back(std::move(a));
     }
     stats.alerts += static_cast<int>(alerts.size());

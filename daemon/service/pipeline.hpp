@@ -22,6 +22,7 @@ struct pipeline_stats {
   int new_items = 0;  ///< never seen before
   int changed = 0;    ///< seen, content changed
   int alerts = 0;     ///< alerts recorded
+  std::vector<std::string> rules_fired;  ///< rule id of each recorded alert (metrics)
 };
 
 struct feed_identity {

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "engine/load.hpp"
 #include "service/dispatcher.hpp"
+#include "service/metrics.hpp"
 #include "service/opml.hpp"
 #include "service/pipeline.hpp"
 #include "sinks/chat_sink.hpp"
@@ -212,11 +213,22 @@ class instance {
         poller_(client_, db_, pipe_, settings(cfg_.cfg), now_seconds),
         timer_(io_),
         watchdog_(io_),
+        housekeeping_(io_),
         signals_(io_, SIGINT, SIGTERM) {
     pipe_.set_ruleset(cfg_.rules);
     poller_.set_feeds(cfg_.feeds);
     poller_.on_result([this](const poll_result& r) { on_polled(r); });
     dispatch_.on_settled([this] { maybe_finish(); });
+    dispatch_.on_outcome([this](const store::delivery& d, const sinks::outcome& o) {
+      metrics_.delivery(d.sink, o.result == sinks::outcome::kind::delivered ? "delivered"
+                                : o.result == sinks::outcome::kind::retry   ? "retry"
+                                                                            : "dead");
+      if (o.result != sinks::outcome::kind::delivered)
+        log::warning("delivery of " + d.alert_id + " to " + d.sink + " failed: " + o.error);
+    });
+    metrics_.set_feeds(static_cast<std::int64_t>(cfg_.feeds.size()));
+    if (opts_.mode == run_mode::daemon && !cfg_.cfg.metrics.listen.empty())
+      metrics_server_ = std::make_unique<metrics_server>(io_, cfg_.cfg.metrics.listen, metrics_);
     if (opts_.mode == run_mode::daemon) signals_.add(SIGHUP);
   }
 
@@ -230,8 +242,10 @@ class instance {
     } else {
       log::notice("sanctwatch started: " + std::to_string(cfg_.feeds.size()) + " feeds, " +
                   std::to_string(cfg_.rules->rules.size()) + " rules, state " + cfg_.state_path);
+      if (metrics_server_) log::notice("metrics on http://" + metrics_server_->address() + "/metrics");
       notify("READY=1\nSTATUS=" + status());
       start_watchdog();
+      do_housekeeping();
       schedule();
     }
     io_.run();
@@ -271,6 +285,10 @@ class instance {
   }
 
   void on_polled(const poll_result& r) {
+    metrics_.poll(r.feed_id, !r.ok ? "error" : r.not_modified ? "not_modified" : "ok",
+                  std::chrono::duration<double>(r.elapsed).count(), r.stats.new_items,
+                  now_seconds().time_since_epoch().count());
+    for (const auto& rule : r.stats.rules_fired) metrics_.alert(rule);
     ++polled_;
     if (!r.ok) ++failed_;
     alerts_ += r.stats.alerts;
@@ -303,6 +321,7 @@ class instance {
 
   void schedule() {
     if (stopping_) return;
+    metrics_.set_outbox_pending(db_.pending_count());
     auto next = poller_.next_due();
     if (auto d = dispatch_.next_due(); d && (!next || *d < *next)) next = d;
     const auto wait = next ? std::max(*next - now_seconds(), std::chrono::seconds{0})
@@ -313,6 +332,21 @@ class instance {
       poller_.poll_due(false);
       dispatch_.run_due();
       schedule();
+    });
+  }
+
+  // Retention, once at start and then daily: forget items no feed has published for
+  // state.retention, and delivered outbox rows older than state.delivered_retention.
+  void do_housekeeping() {
+    const auto now = now_seconds();
+    try {
+      db_.purge(now - cfg_.cfg.state.retention, now - cfg_.cfg.state.delivered_retention);
+    } catch (const store::sqlite_error& e) {
+      log::error(std::string("retention purge failed: ") + e.what());
+    }
+    housekeeping_.expires_after(std::chrono::hours{24});
+    housekeeping_.async_wait([this](std::error_code ec) {
+      if (!ec) do_housekeeping();
     });
   }
 
@@ -349,6 +383,7 @@ class instance {
     log::notice("reloading " + opts_.config_path);
     auto fresh = load_config(opts_.config_path);
     if (!fresh) {
+      metrics_.reloaded(false);
       log::error("reload failed, keeping the running configuration:\n" + fresh.err().message);
     } else if (fresh->state_path != cfg_.state_path) {
       log::error("reload failed: the state path cannot change while running (restart instead)");
@@ -362,6 +397,8 @@ class instance {
       dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));
+      metrics_.reloaded(true);
+      metrics_.set_feeds(static_cast<std::int64_t>(cfg_.feeds.size()));
       log::notice("reloaded: " + std::to_string(cfg_.feeds.size()) + " feeds, " +
                   std::to_string(cfg_.rules->rules.size()) + " rules");
     }
@@ -377,6 +414,8 @@ class instance {
     notify("STOPPING=1");
     timer_.cancel();
     watchdog_.cancel();
+    housekeeping_.cancel();
+    metrics_server_.reset();
     signals_.cancel();
     client_.cancel_all();
     // Completions of cancelled transfers are posted; let them run (they record nothing
@@ -394,7 +433,10 @@ class instance {
   poller poller_;
   asio::steady_timer timer_;
   asio::steady_timer watchdog_;
+  asio::steady_timer housekeeping_;
   asio::signal_set signals_;
+  metrics metrics_;
+  std::unique_ptr<metrics_server> metrics_server_;
   std::chrono::microseconds watchdog_interval_{0};
   bool stopping_ = false;
   int polled_ = 0, failed_ = 0, alerts_ = 0;
@@ -418,6 +460,9 @@ int run(const run_options& options) {
     log::error(std::string("state database: ") + e.what());
     return 2;
   } catch (const std::invalid_argument& e) {
+    log::error(e.what());
+    return 2;
+  } catch (const std::runtime_error& e) {  // metrics address in use, ...
     log::error(e.what());
     return 2;
   }

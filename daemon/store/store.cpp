@@ -240,6 +240,12 @@ std::vector<delivery> store::due(timestamp now, int limit) {
   return out;
 }
 
+std::int64_t store::pending_count() {
+  auto st = db_.prepare("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
+  st.step();
+  return st.integer(0);
+}
+
 std::optional<timestamp> store::next_due() {
   auto st = db_.prepare("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'");
   st.step();

@@ -105,6 +105,8 @@ class store {
   // Outbox.
   /// Pending deliveries due at `now`, oldest first.
   std::vector<delivery> due(timestamp now, int limit);
+  /// How many deliveries are pending (metrics).
+  std::int64_t pending_count();
   /// The earliest next attempt among pending deliveries.
   std::optional<timestamp> next_due();
   void mark_delivered(const std::string& alert_id, const std::string& sink, timestamp now, int status);

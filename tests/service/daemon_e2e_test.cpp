@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/fetch.hpp"
 #include "http/test_server.hpp"
 #include "sinks/signing.hpp"
 #include "run_binary.hpp"
@@ -241,7 +242,7 @@ TEST_F(daemon_e2e, bad_config_is_a_located_error) {
 TEST_F(daemon_e2e, run_reloads_on_sighup_and_stops_on_sigterm) {
   server_.route("/a", http_reply{.body = rss({{"1", threat}})});
   server_.route("/b", http_reply{.body = rss({{"2", designation}})});
-  write_config({"/a"});
+  write_config({"/a"}, "metrics: {listen: \"127.0.0.1:0\"}\n");
   const std::string log = dir_.file("daemon.log");
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -260,6 +261,17 @@ TEST_F(daemon_e2e, run_reloads_on_sighup_and_stops_on_sigterm) {
 
   EXPECT_TRUE(eventually([&] { return count_lines(alerts_) >= 1; })) << slurp(log);
   const int before = count_lines(alerts_);
+
+  // The metrics endpoint (port 0 in the config: the log names the real one).
+  const auto logged = slurp(log);
+  const auto at = logged.find("metrics on ");
+  ASSERT_NE(at, std::string::npos) << logged;
+  const std::string url = logged.substr(at + 11, logged.find('\n', at) - at - 11);
+  auto scraped = http::fetch(url);
+  ASSERT_TRUE(scraped) << scraped.err().message;
+  EXPECT_NE(scraped->body.find("sanctwatch_polls_total{feed=\"a\",result=\"ok\"} 1"), std::string::npos)
+      << scraped->body;
+  EXPECT_NE(scraped->body.find("sanctwatch_alerts_total{rule="), std::string::npos);
 
   // A broken edit is refused and the daemon keeps running on the old config.
   std::ofstream(config_) << "feeds: [\n";

@@ -1,0 +1,146 @@
+// `sanctwatch poll --all` over 2,000 feeds served on loopback: a cold pass (every feed new,
+// every item parsed and matched, alerts delivered to a JSON lines file) and an all-304 pass
+// (conditional GETs only). Measures the real binary: wall time, CPU seconds and peak RSS
+// of the child process.
+#include <benchmark/benchmark.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "http/test_server.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct corpus {
+  std::vector<std::string> bodies;
+};
+
+const corpus* load_corpus() {
+  static corpus c;
+  static bool loaded = false;
+  if (loaded) return c.bodies.empty() ? nullptr : &c;
+  loaded = true;
+  const fs::path dir = fs::path(SANCTWATCH_BENCH_CORPUS).parent_path() / "corpus-2000";
+  std::ifstream list(dir / "feeds.txt");
+  for (std::string name; std::getline(list, name);) {
+    if (name.empty()) continue;
+    std::ifstream in(dir / name, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    c.bodies.push_back(ss.str());
+  }
+  return c.bodies.empty() ? nullptr : &c;
+}
+
+struct child_usage {
+  double wall = 0, cpu = 0, max_rss_mb = 0;
+  int exit_code = -1;
+};
+
+child_usage run_poll(const std::string& config, const std::string& log) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::string bin = std::string(SANCTWATCH_BUILD_DIR) + "/sanctwatch";
+  std::vector<std::string> args = {bin, "poll", "--all", "-c", config};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  child_usage u;
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0) return u;
+  posix_spawn_file_actions_destroy(&fa);
+  int status = 0;
+  rusage ru{};
+  wait4(pid, &status, 0, &ru);
+  u.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  u.cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  u.max_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
+  u.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return u;
+}
+
+class fixture {
+ public:
+  explicit fixture(const corpus& c) : dir_(fs::temp_directory_path() / "sanctwatch-bench-poll") {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    for (std::size_t i = 0; i < c.bodies.size(); ++i) {
+      const std::string etag = "\"v" + std::to_string(i) + "\"";
+      const std::string* body = &c.bodies[i];
+      server_.route("/f" + std::to_string(i), [etag, body](const sanctwatch::test::http_request& r) {
+        if (r.header("if-none-match") == etag) return sanctwatch::test::http_reply{.status = 304};
+        return sanctwatch::test::http_reply{
+            .headers = {{"ETag", etag}, {"Content-Type", "application/xml"}}, .body = *body};
+      });
+    }
+    std::ofstream out(config());
+    out << "state: {path: " << (dir_ / "state.db").string() << "}\n"
+        << "rules: [" << SANCTWATCH_SOURCE_DIR << "/rules]\n"
+        << "network: {per_host: 8, max_parallel: 64}\n"
+        << "feeds:\n";
+    for (std::size_t i = 0; i < c.bodies.size(); ++i)
+      out << "  - {id: f" << i << ", url: \"" << server_.url("/f" + std::to_string(i)) << "\"}\n";
+    out << "sinks:\n  - {type: jsonl, path: " << (dir_ / "alerts.jsonl").string() << "}\n";
+  }
+  ~fixture() { fs::remove_all(dir_); }
+
+  std::string config() const { return (dir_ / "sanctwatch.yaml").string(); }
+  std::string log() const { return (dir_ / "poll.log").string(); }
+  void reset_state() {
+    for (const char* f : {"state.db", "state.db-wal", "state.db-shm", "alerts.jsonl"})
+      fs::remove(dir_ / f);
+  }
+
+ private:
+  fs::path dir_;
+  sanctwatch::test::test_server server_;
+};
+
+void report(benchmark::State& state, const child_usage& u, double bytes) {
+  state.SetIterationTime(u.wall);
+  state.counters["cpu_s"] = u.cpu;
+  state.counters["peak_rss_MB"] = u.max_rss_mb;
+  state.counters["feed_MB"] = bytes / 1e6;
+  if (u.exit_code != 0) state.SkipWithError("sanctwatch poll failed (see poll.log)");
+}
+
+void BM_poll_2000_feeds_cold(benchmark::State& state) {
+  const corpus* c = load_corpus();
+  if (!c) return state.SkipWithError("corpus-2000 missing: run `make bench`");
+  fixture fx(*c);
+  double bytes = 0;
+  for (const auto& b : c->bodies) bytes += static_cast<double>(b.size());
+  for (auto _ : state) {
+    fx.reset_state();
+    report(state, run_poll(fx.config(), fx.log()), bytes);
+  }
+}
+
+void BM_poll_2000_feeds_all_304(benchmark::State& state) {
+  const corpus* c = load_corpus();
+  if (!c) return state.SkipWithError("corpus-2000 missing: run `make bench`");
+  fixture fx(*c);
+  fx.reset_state();
+  if (run_poll(fx.config(), fx.log()).exit_code != 0) return state.SkipWithError("priming poll failed");
+  for (auto _ : state) report(state, run_poll(fx.config(), fx.log()), 0);
+}
+
+}  // namespace
+
+BENCHMARK(BM_poll_2000_feeds_cold)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_poll_2000_feeds_all_304)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_MAIN();

@@ -1,0 +1,73 @@
+#pragma once
+/// Prometheus metrics (text exposition format 0.0.4) and the HTTP endpoint that serves
+/// them with /healthz. Off unless `metrics: {listen: HOST:PORT}` is configured.
+///
+/// The registry and the server live on the daemon's io_context thread: no locks.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace asio {
+class io_context;
+}
+
+namespace sanctwatch::service {
+
+class metrics {
+ public:
+  /// One finished poll of a feed. `result` is "ok", "not_modified" or "error".
+  void poll(const std::string& feed, const std::string& result, double seconds, int new_items,
+            std::int64_t now_unix);
+  void alert(const std::string& rule);
+  /// One delivery outcome: "delivered", "retry" or "dead".
+  void delivery(const std::string& sink, const std::string& result);
+  void set_outbox_pending(std::int64_t n) { outbox_pending_ = n; }
+  void set_feeds(std::int64_t n) { feeds_ = n; }
+  void reloaded(bool ok) { ++reloads_[ok ? "ok" : "error"]; }
+
+  /// The whole exposition, "# HELP"/"# TYPE" lines included.
+  std::string render() const;
+
+  static constexpr std::array<double, 10> buckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+ private:
+  std::map<std::pair<std::string, std::string>, std::uint64_t> polls_;       // feed, result
+  std::map<std::string, std::uint64_t> items_;                                // feed
+  std::map<std::string, std::int64_t> last_success_;                         // feed
+  std::map<std::string, std::uint64_t> alerts_;                              // rule
+  std::map<std::pair<std::string, std::string>, std::uint64_t> deliveries_;  // sink, result
+  std::map<std::string, std::uint64_t> reloads_;
+  std::array<std::uint64_t, buckets.size()> latency_counts_{};
+  std::uint64_t latency_count_ = 0;
+  double latency_sum_ = 0;
+  std::int64_t outbox_pending_ = 0;
+  std::int64_t feeds_ = 0;
+};
+
+/// Serves GET /metrics and GET /healthz on one address. Connections are short: one request,
+/// one response, close.
+class metrics_server {
+ public:
+  /// Binds `listen` ("127.0.0.1:9464", "[::1]:9464", port 0 picks one); throws
+  /// std::runtime_error naming the address when it cannot bind.
+  metrics_server(asio::io_context& io, const std::string& listen, const metrics& m);
+  ~metrics_server();
+  metrics_server(const metrics_server&) = delete;
+  metrics_server& operator=(const metrics_server&) = delete;
+
+  /// "127.0.0.1:40123": the bound address, with the real port.
+  std::string address() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+/// Escapes a label value for the exposition format.
+std::string label_escape(const std::string& v);
+
+}  // namespace sanctwatch::service
