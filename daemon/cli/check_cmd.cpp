@@ -1,6 +1,7 @@
 // `sanctwatch check`: load every rule file, report every located error, run every rule's
 // inline tests and show the explain trace of each failure.
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "cli/command.hpp"
@@ -8,6 +9,27 @@
 #include "engine/match.hpp"
 
 namespace sanctwatch::cli {
+namespace {
+
+// Importer warnings: every skipped or partly read row of an entity list, located. A real list
+// can have many; the first few per file show the kind, the count shows the scale.
+void print_warnings(const std::vector<engine::load_error>& warnings) {
+  constexpr std::size_t shown_per_file = 20;
+  std::map<std::string, std::size_t> per_file;
+  for (const auto& w : warnings) {
+    if (++per_file[w.where.file] > shown_per_file) continue;
+    std::string text = engine::format_error(w);
+    if (auto at = text.find(": error: "); at != std::string::npos)
+      text.replace(at, 9, ": warning: ");
+    std::fputs(text.c_str(), stderr);
+  }
+  for (const auto& [file, n] : per_file)
+    if (n > shown_per_file)
+      std::fprintf(stderr, "%s: %zu more warnings not shown (%zu in all)\n", file.c_str(),
+                   n - shown_per_file, n);
+}
+
+}  // namespace
 
 int run_check(const args& a) {
   if (!a.positional.empty()) {
@@ -16,7 +38,18 @@ int run_check(const args& a) {
   }
   std::vector<std::string> dirs = a.all("--rules");
   if (dirs.empty()) dirs.push_back("rules");
-  auto loaded = engine::load_rule_dirs(dirs);
+  std::vector<engine::extra_entity_list> extra;
+  for (const auto& spec : a.all("--entities")) {
+    auto x = engine::parse_entity_spec(spec);
+    if (!x) {
+      std::fprintf(stderr,
+                   "sanctwatch check: --entities wants FORMAT:PATH, e.g. ofac-sdn-csv:sdn.csv\n");
+      return usage_error;
+    }
+    extra.push_back(std::move(*x));
+  }
+  auto loaded = engine::load_rule_dirs(dirs, extra);
+  print_warnings(loaded.warnings);
   if (!loaded.rules) {
     for (const auto& e : loaded.errors) std::fputs(engine::format_error(e).c_str(), stderr);
     std::fprintf(stderr, "%zu error%s; ruleset not loaded\n", loaded.errors.size(),

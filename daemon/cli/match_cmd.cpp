@@ -103,9 +103,13 @@ void print_text(const engine::rule_match& m, const item& it) {
   std::printf("[%s] %s: %s\n", sev.c_str(), r.id.c_str(), r.title.c_str());
   std::printf("  item: %s%s%s\n", it.title.empty() ? "(untitled)" : it.title.c_str(),
               it.link.empty() ? "" : "  ", it.link.c_str());
-  for (const auto& e : m.entities)
-    std::printf("  entity: %s (%s) matched \"%s\"%s\n", e.name.c_str(), e.id.c_str(),
-                e.matched.c_str(), e.ambiguous ? " [ambiguous]" : "");
+  for (const auto& e : m.entities) {
+    std::string cands;
+    for (const auto& c : e.candidates) cands += (cands.empty() ? "" : ", ") + c;
+    std::printf("  entity: %s (%s, @%s) matched \"%s\"%s%s%s\n", e.name.c_str(), e.id.c_str(),
+                e.list.c_str(), e.matched.c_str(), e.ambiguous ? " [ambiguous: " : "",
+                cands.c_str(), e.ambiguous ? "]" : "");
+  }
   for (const auto& e : m.evidence) {
     std::string s = e.snippet.substr(0, e.mark_start) + "»" +
                     e.snippet.substr(e.mark_start, e.mark_end - e.mark_start) + "«" +
@@ -133,14 +137,13 @@ int run_match(const args& a) {
   if (dirs.empty()) dirs.push_back("rules");
   std::vector<engine::extra_entity_list> extra;
   for (const auto& spec : a.all("--entities")) {
-    auto colon = spec.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) {
+    auto x = engine::parse_entity_spec(spec);
+    if (!x) {
       std::fprintf(stderr,
-                   "sanctwatch match: --entities wants FORMAT:PATH, e.g. yaml:firms.yaml\n");
+                   "sanctwatch match: --entities wants FORMAT:PATH, e.g. ofac-sdn-csv:sdn.csv\n");
       return usage_error;
     }
-    std::string path = spec.substr(colon + 1);
-    extra.push_back({engine::entity_list_name_for(path), spec.substr(0, colon), path});
+    extra.push_back(std::move(*x));
   }
   auto loaded = engine::load_rule_dirs(dirs, extra);
   if (!loaded.rules) {

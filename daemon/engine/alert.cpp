@@ -64,14 +64,13 @@ nlohmann::json make_alert(const rule_match& m, const item& it, const feed_ref& f
     ev.push_back(std::move(j));
   }
   nlohmann::json ents = nlohmann::json::array();
-  for (const auto& e : m.entities)
-    ents.push_back({{"id", e.id},
-                    {"name", e.name},
-                    {"type", e.type},
-                    {"matched", e.matched},
-                    {"list", e.list},
-                    {"programs", e.programs},
-                    {"ambiguous", e.ambiguous}});
+  for (const auto& e : m.entities) {
+    nlohmann::json j = {{"id", e.id},          {"name", e.name}, {"type", e.type},
+                        {"matched", e.matched}, {"list", e.list}, {"programs", e.programs},
+                        {"ambiguous", e.ambiguous}};
+    if (e.ambiguous) j["candidates"] = e.candidates;
+    ents.push_back(std::move(j));
+  }
   nlohmann::json srcs = nlohmann::json::array();
   for (const auto& s : sources)
     srcs.push_back(

@@ -21,6 +21,8 @@ constexpr const char* sep =
     "\\xe2[\\x80-\\xaf][\\x80-\\xbf]|\\xe3\\x80[\\x80-\\xbf]|\\xef\\xbf\\xbd)+";
 constexpr const char* word_tail = "(?:[a-z0-9]|[\\x80-\\xff])*";
 
+}  // namespace
+
 std::string escape_literal(std::string_view s) {
   std::string out;
   char buf[8];
@@ -35,7 +37,6 @@ std::string escape_literal(std::string_view s) {
   return out;
 }
 
-}  // namespace
 
 bool is_word_cp(char32_t cp) {
   if (cp < 0x80) return std::isalnum(static_cast<int>(cp)) != 0;

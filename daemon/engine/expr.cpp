@@ -87,7 +87,10 @@ class parser {
       if (c == '@') {
         ++pos_;
         std::size_t b = pos_;
-        while (pos_ < s_.size() && is_ident_char(s_[pos_])) ++pos_;
+        if (pos_ < s_.size() && s_[pos_] == '*')
+          ++pos_;  // `@*`: every entity list (entity(@*))
+        else
+          while (pos_ < s_.size() && is_ident_char(s_[pos_])) ++pos_;
         if (b == pos_) fail(t.offset, "'@' must be followed by a list name");
         t.type = tok::at_name;
         t.value = std::string(s_.substr(b, pos_ - b));

@@ -15,6 +15,8 @@
 #include "core/diagnostic.hpp"
 #include "engine/compile.hpp"
 #include "engine/expr.hpp"
+#include "entities/import.hpp"
+#include "entities/names.hpp"
 #include "text/normalize.hpp"
 
 namespace sanctwatch::engine {
@@ -217,112 +219,26 @@ struct pending_rule {
   const file_ctx* file;
 };
 
-// Legal forms removed from entity names (normalized tokens). Longest first.
-const std::vector<std::vector<std::string>>& legal_forms() {
-  static const std::vector<std::vector<std::string>> forms = [] {
-    std::vector<std::vector<std::string>> v;
-    for (const char* f : {"public joint stock company",
-                          "closed joint stock company",
-                          "open joint stock company",
-                          "joint stock company",
-                          "limited liability company",
-                          "limited liability partnership",
-                          "public limited company",
-                          "company limited",
-                          "co ltd",
-                          "co",
-                          "ltd",
-                          "limited",
-                          "llc",
-                          "jsc",
-                          "pjsc",
-                          "ojsc",
-                          "cjsc",
-                          "ooo",
-                          "oao",
-                          "zao",
-                          "pao",
-                          "ao",
-                          "ou",
-                          "gmbh",
-                          "ag",
-                          "s a",
-                          "sa",
-                          "inc",
-                          "incorporated",
-                          "corp",
-                          "corporation",
-                          "company",
-                          "plc",
-                          "llp",
-                          "b v",
-                          "bv",
-                          "n v",
-                          "nv",
-                          "srl",
-                          "spa",
-                          "kg",
-                          "pte",
-                          "pvt",
-                          "fze",
-                          "fzco",
-                          "fzc",
-                          "lp",
-                          "tov",
-                          "too",
-                          "sarl",
-                          "as",
-                          "ab",
-                          "oy"}) {
-      std::vector<std::string> toks;
-      std::istringstream in(f);
-      for (std::string t; in >> t;) toks.push_back(t);
-      v.push_back(std::move(toks));
-    }
-    std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.size() > b.size(); });
-    return v;
-  }();
-  return forms;
+// Entity types as a bit set, for `types:` filters.
+using type_set = unsigned;
+constexpr type_set type_bit(entities::entity_type t) { return 1u << unsigned(t); }
+// RULES.md: persons are screened only when a list asks for them (`types: [person]`): a person's
+// name in the news is far more often someone else's.
+constexpr type_set default_types() {
+  return type_bit(entities::entity_type::organization) | type_bit(entities::entity_type::vessel) |
+         type_bit(entities::entity_type::aircraft) | type_bit(entities::entity_type::unknown);
 }
 
-// Forms that may also stand before the name (Russian style: "OOO Sinno", "PJSC Rosneft").
-bool leading_form(const std::vector<std::string>& f) {
-  static const std::set<std::string> lead = {"ooo",  "oao",  "zao",  "pao", "ao", "jsc",
-                                             "pjsc", "ojsc", "cjsc", "tov", "too"};
-  return f.size() > 1 ? (f.back() == "company") : lead.count(f[0]) != 0;
+std::vector<std::string> format_names() {
+  std::vector<std::string> v;
+  for (auto f : entities::known_formats()) v.emplace_back(f);
+  return v;
 }
 
-// Words common enough that a one-word name made of them needs context.
-bool common_word(const std::string& w) {
-  static const std::set<std::string> words = {
-      "national",      "international",    "global",      "general",   "united",
-      "security",      "industries",       "holdings",    "holding",   "technology",
-      "technologies",  "electric",         "electronics", "commerce",  "trading",
-      "energy",        "transport",        "logistics",   "shipping",  "systems",
-      "solutions",     "services",         "engineering", "capital",   "finance",
-      "financial",     "investment",       "partners",    "resources", "industrial",
-      "semiconductor", "microelectronics", "consulting",  "aviation",  "airlines",
-      "maritime",      "petroleum",        "chemical",    "chemicals", "pharmaceutical",
-      "mining",        "machinery",        "instruments", "precision", "dynamics",
-      "frontier",      "pioneer",          "alliance",    "progress",  "horizon",
-      "atlantic",      "pacific",          "standard",    "universal", "continental"};
-  return words.count(w) != 0;
-}
-
-// Words of an original string (case kept), split like phrase tokens (on non-alphanumerics).
-std::vector<std::string> raw_words(std::string_view s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c >= 0x80) {
-      cur += char(c);
-    } else if (!cur.empty()) {
-      out.push_back(std::move(cur));
-      cur.clear();
-    }
-  }
-  if (!cur.empty()) out.push_back(std::move(cur));
-  return out;
+bool known_format(const std::string& f) {
+  for (auto k : entities::known_formats())
+    if (k == f) return true;
+  return false;
 }
 
 class loader {
@@ -342,6 +258,7 @@ class loader {
     for (const auto& x : opts_.extra_entities) load_extra_entities(x);
     build_lists();
     build_entity_lists();
+    build_extra_entities();
     if (!rs_->entity_lists.empty()) build_context();
     for (auto& p : pending_rules_) build_rule(p);
     if (errs_.empty()) {
@@ -354,6 +271,7 @@ class loader {
       out.rules = std::shared_ptr<const ruleset>(std::move(rs_));
     }
     out.errors = std::move(errs_);
+    out.warnings = std::move(warnings_);
     return out;
   }
 
@@ -495,8 +413,8 @@ class loader {
     }
   }
 
-  // Entity list files: parsed here (the project's own YAML format, see
-  // rules/entities/watched-firms.yaml); importers for other formats come later.
+  // Entity lists: every source is read through opts_.read (the one place that touches files)
+  // and parsed by the entities module's importers, bytes in.
   void build_entity_lists() {
     std::map<std::string, location> seen;
     for (const auto& l : rs_->lists) seen.emplace(l.name, l.where);
@@ -526,20 +444,33 @@ class loader {
         auto fs = r.str(f, "format");
         if (!fs) continue;
         format = *fs;
-        static const std::set<std::string> later = {"ofac-sdn-csv", "ofac-sdn-xml", "csl-csv",
-                                                    "opensanctions-ftm", "uk-csv"};
-        if (format != "yaml") {
+        if (!known_format(format)) {
           r.error(f, "unsupported entity list format '" + format + "'" +
-                         (later.count(format) ? " (not implemented yet; this version reads: yaml)"
-                                              : " (known: yaml)"));
+                         suggest(format, format_names()) + " (known: " + join(format_names()) +
+                         ")");
           continue;
         }
       }
-      std::set<std::string> types;
+      type_set types = default_types();
       if (auto t = p.node["types"]) {
         auto ts = r.str_list(t, "types");
         if (!ts) continue;
-        types.insert(ts->begin(), ts->end());
+        types = 0;
+        bool ok = true;
+        for (std::size_t i = 0; i < ts->size(); ++i) {
+          auto et = entities::parse_entity_type((*ts)[i]);
+          if (!et || *et == entities::entity_type::unknown) {
+            r.error(t[i], "unknown entity type '" + (*ts)[i] +
+                              "' (known: organization, person, vessel, aircraft)");
+            ok = false;
+            continue;
+          }
+          types |= type_bit(*et);
+        }
+        if (!ok) continue;
+        // Entities the list does not type (some CSL rows) stay with the non-person types.
+        if (types & ~type_bit(entities::entity_type::person))
+          types |= type_bit(entities::entity_type::unknown);
       }
       if (srcs->rfind("http://", 0) == 0 || srcs->rfind("https://", 0) == 0) {
         r.error(src, "URL entity sources are not supported yet; give a path");
@@ -557,16 +488,17 @@ class loader {
         r.error(src, "cannot read entity source '" + spath + "': " + bytes.err().message);
         continue;
       }
-      load_entity_file(p.name, r.loc(p.key), spath, *bytes, types);
+      import_list(p.name, r.loc(p.key), format, spath, *bytes, types);
     }
   }
 
   void load_extra_entities(const extra_entity_list& x) {
-    if (x.format != "yaml") {
-      errs_.push_back(
-          {{x.path, 0, 0},
-           "unsupported entity list format '" + x.format + "' (this version reads: yaml)",
-           {}});
+    if (!known_format(x.format)) {
+      errs_.push_back({{x.path, 0, 0},
+                       "unsupported entity list format '" + x.format + "'" +
+                           suggest(x.format, format_names()) + " (known: " +
+                           join(format_names()) + ")",
+                       {}});
       return;
     }
     if (!opts_.read) return;
@@ -575,176 +507,146 @@ class loader {
       errs_.push_back({{x.path, 0, 0}, "cannot read: " + bytes.err().message, {}});
       return;
     }
-    load_entity_file(x.name, {x.path, 1, 1}, x.path, *bytes, {});
+    extra_pending_.push_back({x, std::move(*bytes)});
   }
 
-  void load_entity_file(const std::string& name, location where, const std::string& path,
-                        const std::string& bytes, const std::set<std::string>& types) {
+  // A list given on the command line keeps the name it was given, unless a rule file already
+  // uses it.
+  void build_extra_entities() {
+    for (auto& [x, bytes] : extra_pending_) {
+      std::string name = x.name;
+      for (int n = 2; listed_names_.count(name); ++n) name = x.name + "_" + std::to_string(n);
+      listed_names_.insert(name);
+      import_list(name, {x.path, 1, 1}, x.format, x.path, bytes, default_types());
+    }
+  }
+
+  // Finds "line N" and "column M" in an importer's message ("yaml: line 3, column 7: ...").
+  static std::pair<int, int> line_col_in(const std::string& msg) {
+    auto number_after = [&](std::string_view word) {
+      auto at = msg.find(word);
+      if (at == std::string::npos) return 0;
+      at += word.size();
+      int v = 0;
+      while (at < msg.size() && std::isdigit(static_cast<unsigned char>(msg[at])))
+        v = v * 10 + (msg[at++] - '0');
+      return v;
+    };
+    return {number_after("line "), number_after("column ")};
+  }
+
+  void import_list(const std::string& name, location where, const std::string& format,
+                   const std::string& path, const std::string& bytes, type_set types) {
     hash_input_ += bytes;
-    entity_bytes_.push_back(std::make_unique<std::string>(bytes));
-    entity_files_.push_back(std::make_unique<file_ctx>(path, *entity_bytes_.back()));
-    const auto& f = *entity_files_.back();
-    YAML::Node root;
-    try {
-      root = YAML::Load(bytes);
-    } catch (const YAML::Exception& e) {
-      errs_.push_back(f.at(e.mark, "YAML syntax error: " + e.msg));
+    entities::import_options io;
+    io.list_name = name;
+    result<entities::entity_list> imported = error{"unknown_format", format};
+    std::string alt_path, add_path;
+    if (format == "ofac-sdn-csv") {
+      // OFAC publishes aliases (alt.csv) and addresses (add.csv) beside sdn.csv.
+      const auto dir = std::filesystem::path(path).parent_path();
+      std::string alt, add;
+      if (opts_.read) {
+        alt_path = (dir / "alt.csv").string();
+        add_path = (dir / "add.csv").string();
+        if (auto b = opts_.read(alt_path)) alt = std::move(*b);
+        if (auto b = opts_.read(add_path)) add = std::move(*b);
+        hash_input_ += alt;
+        hash_input_ += add;
+      }
+      imported = entities::import_ofac_sdn_csv(bytes, alt, add, io);
+    } else {
+      imported = entities::import_entities(format, bytes, io);
+    }
+    if (!imported) {
+      auto [ln, col] = line_col_in(imported.err().message);
+      load_error e{{path, ln, col},
+                   "cannot load entity list '" + name + "' (" + format +
+                       "): " + imported.err().message,
+                   {}};
+      if (ln > 0) e.source_line = line_of(bytes, ln);
+      errs_.push_back(std::move(e));
       return;
     }
-    reader r(f, errs_);
-    if (!r.is_map(root, "an entity file")) return;
-    r.check_keys(root, {"namespace", "entities"}, "an entity file");
-    std::string ns = name;
-    if (auto n = root["namespace"])
-      if (auto s = r.str(n, "namespace")) ns = *s;
+    for (const auto& w : imported->warnings) {
+      std::string file = path;
+      if (w.file == "alt.csv") file = alt_path;
+      if (w.file == "add.csv") file = add_path;
+      warnings_.push_back({{file, int(w.line), int(w.column)},
+                           "entity list '" + name + "': " + w.message,
+                           w.line > 0 && file == path ? line_of(bytes, int(w.line)) : ""});
+    }
+    add_entity_list(name, where, *imported, types);
+  }
+
+  static std::string line_of(const std::string& bytes, int line) {
+    std::size_t b = 0;
+    for (int i = 1; i < line && b != std::string::npos; ++i) {
+      b = bytes.find('\n', b);
+      if (b != std::string::npos) ++b;
+    }
+    if (b == std::string::npos || b > bytes.size()) return {};
+    std::size_t e = bytes.find('\n', b);
+    if (e == std::string::npos) e = bytes.size();
+    if (e > b && bytes[e - 1] == '\r') --e;
+    return bytes.substr(b, std::min<std::size_t>(e - b, 300));
+  }
+
+  void add_entity_list(const std::string& name, location where, const entities::entity_list& src,
+                       type_set types) {
     entity_list el;
     el.name = name;
-    el.where = where;
-    auto ents = root["entities"];
-    if (!ents || !ents.IsSequence()) {
-      r.error(ents ? ents : root, "an entity file needs 'entities:', a list");
-      return;
-    }
-    std::map<std::string, location> ids;
-    for (const auto& e : ents) {
-      if (!r.is_map(e, "an entity")) continue;
-      r.check_keys(e, {"id", "type", "name", "aliases", "programs", "country", "notes"},
-                   "an entity");
+    el.where = std::move(where);
+    const auto list_index = static_cast<std::uint32_t>(rs_->entity_lists.size());
+    for (const auto& se : src.entities) {
+      if (!(types & type_bit(se.type))) continue;
       entity en;
-      auto id = e["id"] ? r.str(e["id"], "id") : std::nullopt;
-      auto nm = e["name"] ? r.str(e["name"], "name") : std::nullopt;
-      if (!e["id"] || !e["name"]) {
-        r.error(e, "an entity needs 'id:' and 'name:'");
-        continue;
-      }
-      if (!id || !nm) continue;
-      if (auto s = ids.find(*id); s != ids.end()) {
-        r.error(e["id"], "duplicate entity id '" + *id + "' (first at " + loc_str(s->second) + ")");
-        continue;
-      }
-      ids.emplace(*id, r.loc(e["id"]));
-      en.id = ns + ":" + *id;
-      en.name = *nm;
-      en.type = "organization";
-      if (auto t = e["type"]) {
-        auto ts = r.str(t, "type");
-        static const std::set<std::string> known = {"organization", "person", "vessel", "aircraft"};
-        if (ts && !known.count(*ts))
-          r.error(t, "unknown entity type '" + *ts +
-                         "' (known: organization, person, vessel, "
-                         "aircraft)");
-        if (ts) en.type = *ts;
-      }
-      if (!types.empty() && !types.count(en.type)) continue;
-      if (auto pg = e["programs"])
-        if (auto ps = r.str_list(pg, "programs")) en.programs = *ps;
-      add_alias(r, en, e["name"], *nm, false);
-      if (auto al = e["aliases"]) {
-        if (!al.IsSequence()) {
-          r.error(al, "aliases must be a list");
-        } else {
-          for (const auto& a : al) {
-            if (a.IsScalar()) {
-              add_alias(r, en, a, a.Scalar(), false);
-            } else if (a.IsMap()) {
-              r.check_keys(a, {"name", "strength", "note"}, "an alias");
-              auto an = a["name"] ? r.str(a["name"], "name") : std::nullopt;
-              if (!an) {
-                if (!a["name"]) r.error(a, "an alias needs 'name:'");
-                continue;
-              }
-              bool weak = false;
-              if (auto s = a["strength"]) {
-                auto ss = r.str(s, "strength");
-                if (ss && *ss != "strong" && *ss != "weak")
-                  r.error(s, "strength must be 'strong' or 'weak', got '" + *ss + "'");
-                weak = ss && *ss == "weak";
-              }
-              add_alias(r, en, a, *an, weak);
-            } else {
-              r.error(a, "an alias must be a name or {name: ..., strength: weak}");
-            }
+      en.id = se.id;
+      en.type = std::string(entities::to_string(se.type));
+      en.name = se.primary_name;
+      en.programs = se.programs;
+      std::set<std::uint32_t> atoms;  // one alias per matching form and entity
+      for (const auto& a : se.names) {
+        const bool weak = a.strength == entities::strength::weak;
+        for (const auto& v : entities::match_variants(a, se.type)) {
+          atom at;
+          if (!detail::make_phrase_atom(v, at).empty()) continue;  // no letters: nothing to find
+          if (std::find(at.prefix.begin(), at.prefix.end(), true) != at.prefix.end()) continue;
+          entity_alias al;
+          al.name = a.text;
+          al.stripped = v;
+          al.weak = weak;
+          al.needs_context = weak || entities::needs_context(v);
+          al.atom = intern(std::move(at));
+          if (!atoms.insert(al.atom).second) {
+            // The same form again (an alias repeating the name): keep the one that fires more
+            // easily, so "SBERBANK" as a name is not gated by a weak alias "Sberbank".
+            for (auto& x : en.aliases)
+              if (x.atom == al.atom && x.needs_context && !al.needs_context) x = al;
+            continue;
           }
+          en.aliases.push_back(std::move(al));
         }
       }
-      el.entities.push_back(std::move(en));
+      if (!en.aliases.empty()) el.entities.push_back(std::move(en));
     }
-    // Ambiguity: one matching form shared by several entities.
-    std::map<std::uint32_t, std::set<std::uint32_t>> owners;
+    // Ambiguity: one matching form shared by several entities of the list.
     for (std::uint32_t i = 0; i < el.entities.size(); ++i)
-      for (std::uint32_t j = 0; j < el.entities[i].aliases.size(); ++j) {
-        owners[el.entities[i].aliases[j].atom].insert(i);
-        el.by_atom.push_back({el.entities[i].aliases[j].atom, i, j});
-      }
-    for (auto& en : el.entities)
-      for (auto& a : en.aliases) a.ambiguous = owners[a.atom].size() > 1;
+      for (std::uint32_t j = 0; j < el.entities[i].aliases.size(); ++j)
+        el.by_atom.push_back({el.entities[i].aliases[j].atom, i, j, list_index});
     std::sort(el.by_atom.begin(), el.by_atom.end(), [](auto& a, auto& b) {
       return std::tie(a.atom, a.entity, a.alias) < std::tie(b.atom, b.entity, b.alias);
     });
+    for (std::size_t i = 0; i < el.by_atom.size();) {
+      std::size_t k = i;
+      while (k < el.by_atom.size() && el.by_atom[k].atom == el.by_atom[i].atom) ++k;
+      if (k - i > 1)
+        for (std::size_t m = i; m < k; ++m)
+          el.entities[el.by_atom[m].entity].aliases[el.by_atom[m].alias].ambiguous = true;
+      i = k;
+    }
     rs_->entity_lists.push_back(std::move(el));
   }
-
-  void add_alias(reader& r, entity& en, const YAML::Node& where, const std::string& name,
-                 bool weak) {
-    atom a;
-    std::string err = detail::make_phrase_atom(name, a);
-    if (!err.empty()) {
-      r.error(where, "alias '" + name + "': " + err);
-      return;
-    }
-    for (bool p : a.prefix)
-      if (p) {
-        r.error(where, "alias '" + name + "': '*' is not allowed in names");
-        return;
-      }
-    // Remove legal forms at the end (and the Russian-style ones at the start).
-    std::vector<std::string> raw = raw_words(name);
-    std::size_t front = 0, back = a.tokens.size();
-    const bool aligned = raw.size() == a.tokens.size();
-    bool changed = true;
-    while (changed && back - front > 1) {
-      changed = false;
-      for (const auto& f : legal_forms()) {
-        if (f.size() >= back - front) continue;
-        if (std::equal(f.begin(), f.end(), a.tokens.begin() + (back - f.size()))) {
-          back -= f.size();
-          changed = true;
-          break;
-        }
-        if (leading_form(f) && std::equal(f.begin(), f.end(), a.tokens.begin() + front)) {
-          front += f.size();
-          changed = true;
-          break;
-        }
-      }
-    }
-    std::string phrase, stripped;
-    for (std::size_t i = front; i < back; ++i) phrase += (i > front ? " " : "") + a.tokens[i];
-    if (aligned)
-      for (std::size_t i = front; i < back; ++i) stripped += (i > front ? " " : "") + raw[i];
-    else
-      stripped = name;
-    atom s;
-    detail::make_phrase_atom(phrase, s);
-    entity_alias al;
-    al.name = name;
-    al.stripped = stripped;
-    al.weak = weak;
-    std::size_t letters = 0, upper = 0, lower = 0;
-    for (unsigned char c : stripped) {
-      if (std::isalpha(c)) ++letters;
-      if (std::isupper(c)) ++upper;
-      if (std::islower(c)) ++lower;
-    }
-    const bool one_word = s.tokens.size() == 1;
-    const bool acronym = upper >= 2 && lower == 0;
-    al.needs_context = weak || acronym || (one_word && (letters < 8 || common_word(s.tokens[0])));
-    for (const auto& x : en.aliases)
-      if (x.stripped == al.stripped) return;  // same form twice (name repeated as alias)
-    al.atom = intern(std::move(s));
-    en.aliases.push_back(std::move(al));
-  }
-
   // Context for entity names that cannot stand alone: the ruleset's `entity_context` list, or
   // these built-in sanctions/export-control terms.
   void build_context() {
@@ -797,6 +699,10 @@ class loader {
     };
     switch (e.kind) {
       case expr::op::list: {
+        if (e.name == "*") {
+          err(e.offset, "'@*' means every entity list and is only allowed in entity(@*)");
+          return;
+        }
         auto it = std::find_if(rs_->lists.begin(), rs_->lists.end(),
                                [&](const term_list& l) { return l.name == e.name; });
         if (it != rs_->lists.end()) {
@@ -814,6 +720,10 @@ class loader {
         break;
       }
       case expr::op::entity: {
+        if (e.name == "*") {
+          e.list = all_entity_lists;
+          break;
+        }
         auto it = std::find_if(rs_->entity_lists.begin(), rs_->entity_lists.end(),
                                [&](const entity_list& l) { return l.name == e.name; });
         if (it != rs_->entity_lists.end()) {
@@ -990,8 +900,8 @@ class loader {
   std::map<std::string, std::uint32_t> atom_index_;
   std::map<std::string, location> rule_ids_;
   std::set<std::string> listed_names_;
-  std::vector<std::unique_ptr<file_ctx>> entity_files_;
-  std::vector<std::unique_ptr<std::string>> entity_bytes_;
+  std::vector<load_error> warnings_;
+  std::vector<std::pair<extra_entity_list, std::string>> extra_pending_;
 };
 
 }  // namespace
@@ -1007,6 +917,13 @@ std::string entity_list_name_for(const std::string& path) {
   for (char& c : stem)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   return stem.empty() ? "entities" : stem;
+}
+
+std::optional<extra_entity_list> parse_entity_spec(const std::string& spec) {
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return std::nullopt;
+  std::string path = spec.substr(colon + 1);
+  return extra_entity_list{entity_list_name_for(path), spec.substr(0, colon), path};
 }
 
 load_outcome load_ruleset(const std::vector<source_file>& files, const load_options& options) {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,7 @@ struct source_file {
 /// An entity list given outside the rule files (`match --entities FORMAT:PATH`).
 struct extra_entity_list {
   std::string name;    ///< referenced as entity(@name)
-  std::string format;  ///< only "yaml" for now
+  std::string format;  ///< an importer format: entities::known_formats()
   std::string path;
 };
 
@@ -48,6 +49,9 @@ struct load_options {
 struct load_outcome {
   std::shared_ptr<const ruleset> rules;  ///< null when errors is not empty
   std::vector<load_error> errors;
+  /// Importer warnings (skipped or partly read rows of entity lists), located in the list
+  /// file; the ruleset still loads.
+  std::vector<load_error> warnings;
 };
 
 /// Loads and compiles rule files (in the given order) into one ruleset.
@@ -60,5 +64,9 @@ load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
 
 /// The entity list name derived from a path: file stem, non-alphanumerics as '_'.
 std::string entity_list_name_for(const std::string& path);
+
+/// `--entities FORMAT:PATH` -> an extra list named entity_list_name_for(PATH); nullopt when the
+/// spec has no format or no path. The format is checked by the loader (a located error).
+std::optional<extra_entity_list> parse_entity_spec(const std::string& spec);
 
 }  // namespace sanctwatch::engine

@@ -5,9 +5,12 @@
 #include <cctype>
 #include <memory>
 #include <set>
+#include <tuple>
+#include <unordered_map>
 
 #include "engine/compile.hpp"
 #include "engine/utf8.hpp"
+#include "entities/names.hpp"
 #include "text/normalize.hpp"
 #include "text/segment.hpp"
 
@@ -35,9 +38,10 @@ struct hit {
 };
 
 struct prepared_field {
-  std::string original;
+  std::string_view original;  ///< the item's field, or `joined`
+  std::string joined;          ///< authors / categories, one per line
   text::normalized norm;
-  std::vector<text::word> words;
+  std::vector<text::word> words;  ///< filled by scanned_item::position() only when needed
 };
 
 // One item, scanned: normalized fields and every verified hit, sorted by (atom, field, start).
@@ -47,7 +51,38 @@ struct scanned_item {
   std::vector<hit> hits;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> atom_ranges;  // (atom, first hit index)
 
+  field_mask positioned = 0;  // fields whose words and hit positions are known
+
   explicit scanned_item(const ruleset& r) : rs(r) {}
+
+  // Word indexes and sentences cost a segmentation pass over the whole field, which most items
+  // never need (no near(), no context gate, no alert): computed on first use, per field.
+  void position(field_mask m) {
+    m &= ~positioned;
+    if (!m) return;
+    field_mask with_hits = 0;
+    for (const hit& h : hits) with_hits |= mask_of(field(h.f));
+    m &= with_hits;
+    positioned |= m;
+    if (!m) return;
+    for (int fi = 0; fi < field_count; ++fi)
+      if (m & mask_of(field(fi))) fields[fi].words = text::words(fields[fi].norm.text);
+    auto by_start = [](std::uint32_t v, const text::word& x) { return v < x.start; };
+    for (hit& h : hits) {
+      if (!(m & mask_of(field(h.f)))) continue;
+      const auto& w = fields[h.f].words;
+      if (w.empty()) continue;
+      std::size_t a = std::upper_bound(w.begin(), w.end(), h.start, by_start) - w.begin();
+      std::size_t w0 = a == 0 ? 0 : a - 1;
+      if (w[w0].end <= h.start && w0 + 1 < w.size()) ++w0;
+      std::size_t b = std::upper_bound(w.begin(), w.end(), h.end - 1, by_start) - w.begin();
+      std::size_t w1 = b == 0 ? 0 : b - 1;
+      if (w1 < w0) w1 = w0;
+      h.w0 = std::uint32_t(w0);
+      h.w1 = std::uint32_t(w1);
+      h.sentence = w[w0].sentence;
+    }
+  }
 
   std::pair<const hit*, const hit*> hits_of(std::uint32_t atom) const {
     auto it = std::lower_bound(hits.begin(), hits.end(), atom,
@@ -109,6 +144,31 @@ bool verify_phrase(const atom& a, std::string_view t, std::size_t to, std::size_
   return false;
 }
 
+// An anchor word ended at `to`: each phrase anchored on it is checked by walking its later
+// words forward (a separator, then the word), then the whole phrase backward from its end.
+void verify_anchor(const ruleset& rs, const anchor& an, std::string_view t, std::size_t to,
+                   std::uint8_t fi, std::vector<hit>& out) {
+  for (const auto& [atom_id, k] : an.atoms) {
+    const atom& a = rs.atoms[atom_id];
+    std::size_t p = to;
+    bool ok = true;
+    for (std::size_t j = k + 1; j < a.tokens.size() && ok; ++j) {
+      std::size_t q = p;
+      while (q < t.size()) {
+        std::size_t r = q;
+        if (is_word_cp(utf8_decode(t, r))) break;
+        q = r;
+      }
+      const std::string& tok = a.tokens[j];
+      ok = q > p && t.compare(q, tok.size(), tok) == 0;
+      p = q + tok.size();
+    }
+    std::size_t s = 0, e = 0;
+    if (ok && verify_phrase(a, t, p, s, e) && e > s)
+      out.push_back({atom_id, fi, std::uint32_t(s), std::uint32_t(e)});
+  }
+}
+
 bool combining(char32_t cp) {
   return (cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
          (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
@@ -153,6 +213,42 @@ std::string alnum_key(std::string_view s) {
   return k;
 }
 
+// RULES.md, "Entities": a name that cannot stand alone must be written as a proper noun.
+// Against a list that spells the name in mixed case ("Huawei") the prose must match it letter
+// for letter. Lists in ALL CAPS (OFAC) say nothing about case, so there "exact case" means: an
+// acronym-like name (at most 5 letters, or dotted: "I.R.G.C.") appears in capitals, and any
+// other name appears with every word capitalised (Title Case) or in capitals; "rosneft" and
+// "golden star" in running text do not count, "Rosneft" and "Golden Star" do.
+bool entity_case_ok(const scanned_item& si, const hit& h, std::string_view variant) {
+  const auto& f = si.fields[h.f];
+  auto [os, oe] = to_original(f, h.start, h.end);
+  const std::string_view got_text = f.original.substr(os, oe - os);
+  const std::string want = alnum_key(variant);
+  bool want_lower = false;
+  std::size_t letters = 0;
+  for (unsigned char c : want) {
+    want_lower |= std::islower(c) != 0;
+    letters += std::isalpha(c) != 0;
+  }
+  const std::string got = alnum_key(got_text);
+  if (want_lower || letters <= 5 || variant.find('.') != std::string_view::npos)
+    return got == want;
+  // Every word starts with a capital (digits are neutral; non-ASCII letters are trusted).
+  bool at_word_start = true;
+  for (std::size_t p = 0; p < got_text.size();) {
+    std::size_t q = p;
+    const char32_t cp = utf8_decode(got_text, q);
+    if (!is_word_cp(cp)) {
+      at_word_start = true;
+    } else {
+      if (at_word_start && cp < 0x80 && std::islower(static_cast<int>(cp))) return false;
+      at_word_start = false;
+    }
+    p = q;
+  }
+  return true;
+}
+
 bool exact_case_ok(const scanned_item& si, const hit& h, std::string_view written, bool prefix) {
   const auto& f = si.fields[h.f];
   auto [os, oe] = to_original(f, h.start, h.end);
@@ -195,7 +291,8 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-std::string field_text(const item& it, field f) {
+// The field's text, without copying the item's own strings.
+std::string_view field_text(const item& it, field f, std::string& joined) {
   switch (f) {
     case field::title:
       return it.title;
@@ -204,9 +301,9 @@ std::string field_text(const item& it, field f) {
     case field::content:
       return it.content;
     case field::author:
-      return join(it.authors);
+      return joined = join(it.authors);
     case field::category:
-      return join(it.categories);
+      return joined = join(it.categories);
     case field::link:
       return it.link;
   }
@@ -221,7 +318,7 @@ void scan(scanned_item& si, const item& it) {
   for (int fi = 0; fi < field_count; ++fi) {
     if (!(rs.scanned_fields & mask_of(field(fi)))) continue;
     auto& pf = si.fields[fi];
-    pf.original = field_text(it, field(fi));
+    pf.original = field_text(it, field(fi), pf.joined);
     if (pf.original.empty()) continue;
     pf.norm = text::normalize(pf.original);
     const std::string& t = pf.norm.text;
@@ -233,29 +330,18 @@ void scan(scanned_item& si, const item& it) {
     if (raw.empty()) continue;
     const std::size_t first = si.hits.size();
     for (const auto& [id, range] : raw) {
+      if (id >= rs.atoms.size()) {
+        verify_anchor(rs, rs.anchors[id - rs.atoms.size()], t, range.second, std::uint8_t(fi),
+                      si.hits);
+        continue;
+      }
       const atom& a = rs.atoms[id];
       std::size_t s = range.first, e = range.second;
       if (a.type == atom::kind::phrase && !verify_phrase(a, t, range.second, s, e)) continue;
       if (e <= s) continue;
       si.hits.push_back({id, std::uint8_t(fi), std::uint32_t(s), std::uint32_t(e)});
     }
-    if (si.hits.size() == first) continue;
-    pf.words = text::words(t);
-    const auto& w = pf.words;
-    for (std::size_t i = first; i < si.hits.size(); ++i) {
-      hit& h = si.hits[i];
-      if (w.empty()) continue;
-      auto by_start = [](std::uint32_t v, const text::word& x) { return v < x.start; };
-      std::size_t a = std::upper_bound(w.begin(), w.end(), h.start, by_start) - w.begin();
-      std::size_t w0 = a == 0 ? 0 : a - 1;
-      if (w[w0].end <= h.start && w0 + 1 < w.size()) ++w0;
-      std::size_t b = std::upper_bound(w.begin(), w.end(), h.end - 1, by_start) - w.begin();
-      std::size_t w1 = b == 0 ? 0 : b - 1;
-      if (w1 < w0) w1 = w0;
-      h.w0 = std::uint32_t(w0);
-      h.w1 = std::uint32_t(w1);
-      h.sentence = w[w0].sentence;
-    }
+    (void)first;
   }
   std::sort(si.hits.begin(), si.hits.end(), [](const hit& a, const hit& b) {
     return std::tie(a.atom, a.f, a.start, a.end) < std::tie(b.atom, b.f, b.start, b.end);
@@ -287,7 +373,7 @@ bool same_span(const leaf_hit& a, const leaf_hit& b) {
 
 class evaluator {
  public:
-  explicit evaluator(const scanned_item& si) : si_(si), rs_(si.rs) {}
+  explicit evaluator(scanned_item& si) : si_(si), rs_(si.rs) {}
 
   bool eval(const expr& e, field_mask mask, std::vector<leaf_hit>* ev, explain_node* x) {
     bool v = eval_inner(e, mask, ev, x);
@@ -445,6 +531,7 @@ class evaluator {
   }
 
   bool has_context(const hit& h) {
+    si_.position(mask_of(field(h.f)));
     for (std::uint32_t a : rs_.context_atoms) {
       auto [b, en] = si_.hits_of(a);
       for (auto* c = b; c != en; ++c)
@@ -454,7 +541,15 @@ class evaluator {
   }
 
   void gather_entity(const expr& e, field_mask mask, std::vector<leaf_hit>& out) {
-    const entity_list& l = rs_.entity_lists[e.list];
+    if (e.list == all_entity_lists) {
+      for (const auto& l : rs_.entity_lists) gather_entity_list(e, l, mask, out);
+    } else {
+      gather_entity_list(e, rs_.entity_lists[e.list], mask, out);
+    }
+  }
+
+  void gather_entity_list(const expr& e, const entity_list& l, field_mask mask,
+                          std::vector<leaf_hit>& out) {
     for (const auto& [atom, first] : si_.atom_ranges) {
       auto it =
           std::lower_bound(l.by_atom.begin(), l.by_atom.end(), atom,
@@ -465,7 +560,7 @@ class evaluator {
         for (auto* h = b; h != en; ++h) {
           if (!(mask & mask_of(field(h->f)))) continue;
           if (al.needs_context) {
-            if (!exact_case_ok(si_, *h, al.stripped, false) || !has_context(*h)) continue;
+            if (!entity_case_ok(si_, *h, al.stripped) || !has_context(*h)) continue;
           }
           out.push_back({h, &e, nullptr, &*it});
         }
@@ -486,6 +581,7 @@ class evaluator {
     }
     for (const auto& a : args)
       if (a.empty()) return false;
+    si_.position(mask);
     // The longest hit (in words) of each argument bounds how far before the first chosen hit
     // a partner may start; with it, partners are found by binary search instead of a full scan.
     std::vector<std::uint32_t> longest(k, 0);
@@ -549,7 +645,7 @@ class evaluator {
     return found;
   }
 
-  const scanned_item& si_;
+  scanned_item& si_;
   const ruleset& rs_;
 };
 
@@ -625,7 +721,11 @@ void make_snippet(const prepared_field& f, const hit& h, std::uint32_t os, std::
   out.mark_end = std::uint32_t(pre.size() + mid.size());
 }
 
-rule_match build_match(const ruleset& rs, const scanned_item& si, const rule& r,
+void add_unique(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+rule_match build_match(const ruleset& rs, scanned_item& si, const rule& r,
                        std::vector<leaf_hit>& ev) {
   rule_match m;
   m.matched_rule = &r;
@@ -636,15 +736,26 @@ rule_match build_match(const ruleset& rs, const scanned_item& si, const rule& r,
   constexpr std::size_t max_evidence = 50;
   for (std::size_t i = 0; i < ev.size(); ++i) {
     const leaf_hit& lh = ev[i];
+    si.position(mask_of(field(lh.h->f)));
     const prepared_field& f = si.fields[lh.h->f];
     auto [os, oe] = to_original(f, lh.h->start, lh.h->end);
     if (lh.e) {
-      const entity_list& l = rs.entity_lists[lh.leaf->list];
+      const entity_list& l = rs.entity_lists[lh.e->list];
       const entity& en = l.entities[lh.e->entity];
       const entity_alias& al = en.aliases[lh.e->alias];
-      if (entity_ids.insert(en.id).second)
-        m.entities.push_back({en.id, en.name, en.type, f.original.substr(os, oe - os), l.name,
-                              en.programs, al.ambiguous});
+      if (entity_ids.insert(l.name + '\x01' + en.id).second) {
+        entity_hit eh{en.id, en.name, en.type, std::string(f.original.substr(os, oe - os)),
+                      l.name, en.programs, al.ambiguous, {}};
+        if (al.ambiguous) {
+          // Every entity of the list that derives the same matching form.
+          auto it = std::lower_bound(
+              l.by_atom.begin(), l.by_atom.end(), al.atom,
+              [](const entity_list::ref& x, std::uint32_t a) { return x.atom < a; });
+          for (; it != l.by_atom.end() && it->atom == al.atom; ++it)
+            add_unique(eh.candidates, l.entities[it->entity].id);
+        }
+        m.entities.push_back(std::move(eh));
+      }
     }
     // One evidence entry per stretch of text: a hit inside the previous one ("take steps"
     // inside "could take steps") adds nothing for the reader.
@@ -656,17 +767,26 @@ rule_match build_match(const ruleset& rs, const scanned_item& si, const rule& r,
     e.where = field(lh.h->f);
     if (lh.leaf->kind == expr::op::list)
       e.list = rs.lists[lh.leaf->list].name;
-    else if (lh.leaf->kind == expr::op::entity)
-      e.list = rs.entity_lists[lh.leaf->list].name;
+    else if (lh.leaf->kind == expr::op::entity && lh.e)
+      e.list = rs.entity_lists[lh.e->list].name;
     else
       e.term = lh.leaf->text;
-    e.text = f.original.substr(os, oe - os);
+    e.text = std::string(f.original.substr(os, oe - os));
     e.start = os;
     e.end = oe;
     make_snippet(f, *lh.h, os, oe, e);
     m.evidence.push_back(std::move(e));
   }
   return m;
+}
+
+template <class F>
+void for_entity_lists(const ruleset& rs, const expr& e, F&& f) {
+  if (e.list == all_entity_lists) {
+    for (const auto& l : rs.entity_lists) f(l);
+  } else if (e.list < rs.entity_lists.size()) {
+    f(rs.entity_lists[e.list]);
+  }
 }
 
 void collect_atoms(const ruleset& rs, const expr& e, std::vector<std::uint32_t>& out) {
@@ -679,7 +799,9 @@ void collect_atoms(const ruleset& rs, const expr& e, std::vector<std::uint32_t>&
       out.push_back(e.own.atom);
       break;
     case expr::op::entity:
-      for (const auto& r : rs.entity_lists[e.list].by_atom) out.push_back(r.atom);
+      for_entity_lists(rs, e, [&](const entity_list& l) {
+        for (const auto& r : l.by_atom) out.push_back(r.atom);
+      });
       out.insert(out.end(), rs.context_atoms.begin(), rs.context_atoms.end());
       break;
     default:
@@ -701,7 +823,9 @@ bool necessary_atoms(const ruleset& rs, const expr& e, const std::vector<std::ui
       collect_atoms(rs, e, out);
       return true;
     case expr::op::entity:
-      for (const auto& r : rs.entity_lists[e.list].by_atom) out.push_back(r.atom);
+      for_entity_lists(rs, e, [&](const entity_list& l) {
+        for (const auto& r : l.by_atom) out.push_back(r.atom);
+      });
       return true;
     case expr::op::in:
       return necessary_atoms(rs, *e.args[0], popularity, out);
@@ -745,6 +869,40 @@ field_mask fields_used(const expr& e) {
 
 namespace detail {
 
+// Multi-word phrases without prefixes are found through their rarest word: the word fewest
+// phrases share (so an anchor hit is verified against few phrases), preferring words that are
+// not common English (fewer hits in prose), then longer words.
+void choose_anchors(ruleset& rs) {
+  rs.anchors.clear();
+  auto plain = [](const atom& a) {
+    if (a.type != atom::kind::phrase || a.tokens.size() < 2) return false;
+    return std::find(a.prefix.begin(), a.prefix.end(), true) == a.prefix.end();
+  };
+  std::unordered_map<std::string_view, std::uint32_t> uses;
+  for (auto& a : rs.atoms) {
+    a.anchored = false;
+    if (plain(a))
+      for (const auto& t : a.tokens) ++uses[t];
+  }
+  std::unordered_map<std::string_view, std::uint32_t> anchor_of;
+  for (std::uint32_t i = 0; i < rs.atoms.size(); ++i) {
+    atom& a = rs.atoms[i];
+    if (!plain(a)) continue;
+    std::size_t best = 0;
+    auto score = [&](std::size_t k) {
+      const std::string& t = a.tokens[k];
+      return std::make_tuple(!entities::is_common_word(t), t.size() >= 4, -std::int64_t(uses[t]),
+                             t.size());
+    };
+    for (std::size_t k = 1; k < a.tokens.size(); ++k)
+      if (score(k) > score(best)) best = k;
+    auto [it, fresh] = anchor_of.try_emplace(a.tokens[best], std::uint32_t(rs.anchors.size()));
+    if (fresh) rs.anchors.push_back({a.tokens[best], {}});
+    rs.anchors[it->second].atoms.push_back({i, std::uint32_t(best)});
+    a.anchored = true;
+  }
+}
+
 std::string compile_database(ruleset& rs) {
   rs.rules_of_atom.assign(rs.atoms.size(), {});
   rs.always_rules.clear();
@@ -777,12 +935,14 @@ std::string compile_database(ruleset& rs) {
     }
   }
   if (rs.atoms.empty()) return {};
+  choose_anchors(rs);
   std::vector<const char*> exprs;
   std::vector<unsigned> flags, ids;
   std::vector<std::string> patterns;
-  patterns.reserve(rs.atoms.size());
+  patterns.reserve(rs.atoms.size() + rs.anchors.size());
   for (std::uint32_t i = 0; i < rs.atoms.size(); ++i) {
     const atom& a = rs.atoms[i];
+    if (a.anchored) continue;
     if (a.type == atom::kind::regex) {
       // The interned pattern carries "\x01flags" to keep differently-flagged regexes apart.
       auto cut = a.pattern.rfind('\x01');
@@ -794,6 +954,11 @@ std::string compile_database(ruleset& rs) {
     }
     ids.push_back(i);
   }
+  for (std::uint32_t j = 0; j < rs.anchors.size(); ++j) {
+    patterns.push_back(escape_literal(rs.anchors[j].literal));
+    flags.push_back(0);
+    ids.push_back(std::uint32_t(rs.atoms.size()) + j);
+  }
   for (const auto& p : patterns) exprs.push_back(p.c_str());
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
@@ -801,8 +966,9 @@ std::string compile_database(ruleset& rs) {
                        HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
     std::string m = "cannot compile the ruleset";
     if (err) {
-      if (err->expression >= 0 && std::size_t(err->expression) < rs.atoms.size())
-        m += " at term '" + rs.atoms[err->expression].display + "'";
+      if (err->expression >= 0 && std::size_t(err->expression) < exprs.size() &&
+          ids[err->expression] < rs.atoms.size())
+        m += " at term '" + rs.atoms[ids[err->expression]].display + "'";
       m += std::string(": ") + (err->message ? err->message : "?");
       hs_free_compile_error(err);
     }

@@ -24,10 +24,16 @@ struct evidence_entry {
   std::uint32_t mark_start = 0, mark_end = 0;  ///< the hit inside `snippet`
 };
 
+/// An entity named by a fired entity() rule (ALERTS.md `entities[]`).
 struct entity_hit {
-  std::string id, name, type, matched, list;
+  std::string id;       ///< "ofac-sdn:38641"
+  std::string name;     ///< the primary name as the list spells it
+  std::string type;     ///< organization | person | vessel | aircraft | unknown
+  std::string matched;  ///< the original text that matched
+  std::string list;     ///< the entity list's name in the ruleset
   std::vector<std::string> programs;
-  bool ambiguous = false;
+  bool ambiguous = false;  ///< the matched form belongs to several entities of the list
+  std::vector<std::string> candidates;  ///< when ambiguous: every such entity id, list order
 };
 
 /// A fired rule with all its evidence.

@@ -39,6 +39,18 @@ struct atom {
   std::vector<bool> prefix;         ///< phrase: token ends with `*`
   std::string pattern;              ///< the Hyperscan expression
   std::string display;              ///< how it was written, for messages
+  /// Found through an anchor (ruleset::anchors) instead of its own expression: set by
+  /// compile_database for phrases of several whole words.
+  bool anchored = false;
+};
+
+/// One word scanned for on behalf of many phrases (the rarest word of each): Hyperscan
+/// compiles thousands of plain literals in well under a second, but the same number of
+/// multi-word patterns with separator classes takes minutes. A hit of the anchor is verified
+/// against each phrase around it (engine/match.cpp).
+struct anchor {
+  std::string literal;                                       ///< a normalized word
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> atoms;  ///< (atom, index of the word)
 };
 
 /// A term as written in a list or expression: an atom plus the exact-case requirement.
@@ -58,8 +70,8 @@ struct term_list {
 };
 
 struct entity_alias {
-  std::string name;      ///< as written
-  std::string stripped;  ///< legal forms removed, as written otherwise
+  std::string name;      ///< the list's name or alias, as written
+  std::string stripped;  ///< the matched variant (entities::match_variants), in list case
   bool weak = false;
   bool needs_context = false;  ///< short, common, acronym or weak: exact case + context term
   bool ambiguous = false;      ///< the same matching form belongs to several entities
@@ -78,12 +90,16 @@ struct entity_list {
   std::string name;
   std::vector<entity> entities;
   location where;
-  /// (atom, entity index, alias index) sorted by atom.
+  /// (atom, entity index, alias index, index of this list in the ruleset) sorted by atom.
   struct ref {
-    std::uint32_t atom, entity, alias;
+    std::uint32_t atom, entity, alias, list;
   };
   std::vector<ref> by_atom;
 };
+
+/// expr::list of `entity(@*)`: every entity list of the ruleset, including the lists added by
+/// `match --entities` and the configuration.
+inline constexpr std::uint32_t all_entity_lists = 0xffffffffu;
 
 /// A node of a `when:` expression.
 struct expr {
@@ -94,7 +110,7 @@ struct expr {
   std::uint32_t offset = 0;  ///< byte offset of the node in the when string
   std::vector<std::unique_ptr<expr>> args;
   std::string name;         ///< list / entity: the list name as written, without '@'
-  std::uint32_t list = 0;   ///< list / entity: index into ruleset lists / entity_lists
+  std::uint32_t list = 0;   ///< index into lists / entity_lists, or all_entity_lists
   std::string regex_flags;  ///< regex: the flags after the closing '/'
   term own;                 ///< phrase / regex: the term
   int within = 10;          ///< near
@@ -132,6 +148,7 @@ struct ruleset {
   /// atom -> rules for which it is one of the atoms that must be hit (candidate selection).
   std::vector<std::vector<std::uint32_t>> rules_of_atom;
   std::vector<std::uint32_t> always_rules;  ///< rules that can fire without a hit
+  std::vector<anchor> anchors;  ///< database ids atoms.size() + i
   field_mask scanned_fields = default_fields;
   std::string hash;  ///< sha256 hex of the loaded files' bytes
   std::vector<std::string> files;

@@ -52,6 +52,7 @@ result<entity_list> import_opensanctions_ftm(std::string_view bytes,
 result<entity_list> import_uk_csv(std::string_view bytes, const import_options& options = {});
 
 /// The project's curated YAML format:
+///   namespace: watched          # optional: ids become "watched:<id>"
 ///   entities:
 ///     - id: acme-trading          # kept as written (curated ids are owned by the project)
 ///       type: organization        # organization | person | vessel | aircraft

@@ -163,9 +163,17 @@ result<entity_list> import_yaml(std::string_view bytes, const import_options& op
       return error{"bad_yaml",
                    "yaml: line 1, column 1: expected a mapping with an 'entities' list"};
     yaml_reader r{list};
-    for (const auto& kv : root)
-      if (kv.first.Scalar() != "entities")
+    std::string ns;  // `namespace: w` makes ids "w:<id>"
+    for (const auto& kv : root) {
+      if (kv.first.Scalar() == "namespace") {
+        if (kv.second.IsScalar())
+          ns = kv.second.Scalar();
+        else
+          r.warn(kv.second, "namespace: expected a string");
+      } else if (kv.first.Scalar() != "entities") {
         r.warn(kv.first, "unknown top-level key '" + kv.first.Scalar() + "'");
+      }
+    }
     const YAML::Node entities = root["entities"];
     if (!entities.IsSequence() && !entities.IsNull())
       return located(entities.Mark(), "'entities' must be a list");
@@ -174,6 +182,7 @@ result<entity_list> import_yaml(std::string_view bytes, const import_options& op
       for (const YAML::Node& n : entities) {
         std::optional<entity> e = r.read_entity(n);
         if (!e) continue;
+        if (!ns.empty()) e->id = ns + ":" + e->id;
         if (!ids.insert(e->id).second) {
           r.warn(n, "duplicate id '" + e->id + "'");
           continue;

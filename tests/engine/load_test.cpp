@@ -165,21 +165,36 @@ TEST(engine_load, entity_list_formats_and_errors) {
 
   EXPECT_EQ(
       only_error(
-          "entity_lists:\n  firms:\n    source: sdn.csv\n    format: ofac-sdn-csv\nrules: []\n"),
-      "4:13: unsupported entity list format 'ofac-sdn-csv' (not implemented yet; this version "
-      "reads: yaml)");
+          "entity_lists:\n  firms:\n    source: sdn.csv\n    format: ofac-sdn-cvs\nrules: []\n"),
+      "4:13: unsupported entity list format 'ofac-sdn-cvs' (did you mean 'ofac-sdn-csv'?) (known: "
+      "ofac-sdn-csv, ofac-sdn-xml, csl-csv, opensanctions-ftm, uk-csv, yaml)");
+  EXPECT_EQ(only_error("entity_lists:\n  firms:\n    source: e/firms.yaml\n    types: [ship, "
+                       "planet]\nrules: []\n",
+                       {{"rules/e/firms.yaml", ents}}),
+            "4:19: unknown entity type 'planet' (known: organization, person, vessel, aircraft)");
   EXPECT_EQ(only_error("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules:\n  - id: x\n"
                        "    title: X\n    when: entity(@firm)\n",
                        {{"rules/e/firms.yaml", ents}}),
             "7:18: unknown entity list '@firm' (did you mean '@firms'?)");
-  // Errors inside the entity file are located in that file.
-  auto bad =
+  // Importer warnings (a skipped key, a skipped row) are located in the list file; the
+  // ruleset still loads.
+  auto warned =
       load_yaml("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules: []\n",
                 {{"rules/e/firms.yaml", "entities:\n  - id: h\n    name: H\n    colour: red\n"}});
+  ASSERT_TRUE(warned.rules) << errors_of(warned);
+  ASSERT_EQ(warned.warnings.size(), 1u);
+  EXPECT_EQ(warned.warnings[0].where.file, "rules/e/firms.yaml");
+  EXPECT_EQ(warned.warnings[0].where.line, 4);
+  EXPECT_EQ(warned.warnings[0].where.column, 5);
+  EXPECT_NE(warned.warnings[0].message.find("unknown key 'colour'"), std::string::npos);
+  // A list that cannot be read at all is an error located in the list file.
+  auto bad = load_yaml("entity_lists:\n  firms:\n    source: e/firms.yaml\nrules: []\n",
+                       {{"rules/e/firms.yaml", "entities:\n  - id: [h\n"}});
   ASSERT_EQ(bad.errors.size(), 1u) << errors_of(bad);
   EXPECT_EQ(bad.errors[0].where.file, "rules/e/firms.yaml");
-  EXPECT_EQ(bad.errors[0].where.line, 4);
-  EXPECT_EQ(bad.errors[0].where.column, 5);
+  EXPECT_GE(bad.errors[0].where.line, 2);
+  EXPECT_NE(bad.errors[0].message.find("cannot load entity list 'firms' (yaml)"),
+            std::string::npos);
 }
 
 TEST(engine_load, entity_list_used_as_term_list) {

@@ -200,11 +200,26 @@ TEST(engine_cli, match_feed_file_detected_by_content) {
 
 TEST(engine_cli, match_unsupported_entity_format_is_a_load_error) {
   auto r =
-      run_sanctwatch("match --rules '" + rules_dir + "' --entities ofac-sdn-csv:/tmp/sdn.csv -");
+      run_sanctwatch("match --rules '" + rules_dir + "' --entities ofac-sdn-cvs:/tmp/sdn.csv -");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("/tmp/sdn.csv: error: unsupported entity list format 'ofac-sdn-csv'"),
+  EXPECT_NE(r.out.find("/tmp/sdn.csv: error: unsupported entity list format 'ofac-sdn-cvs' (did "
+                       "you mean 'ofac-sdn-csv'?)"),
             std::string::npos)
       << r.out;
+}
+
+// `--entities` adds a list for one run; the default rules screen it through entity(@*).
+TEST(engine_cli, match_entities_from_the_command_line) {
+  const std::string list = std::string(SANCTWATCH_TEST_DATA) + "/entities/sdn.csv";
+  const std::string article = std::string(SANCTWATCH_TEST_DATA) + "/articles/" +
+                              "pos_ofac_hong_kong_designations.txt";
+  auto r = run_sanctwatch("match --rules '" + rules_dir + "' --entities ofac-sdn-csv:'" + list +
+                          "' '" + article + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  auto c = run_sanctwatch("check --rules '" + rules_dir + "' --entities ofac-sdn-csv:'" + list +
+                          "'");
+  EXPECT_EQ(c.exit_code, 0) << c.out;
+  EXPECT_NE(c.out.find(" passed, 0 failed"), std::string::npos) << c.out;
 }
 
 TEST(engine_cli, check_default_rules_exits_0) {
