@@ -326,10 +326,179 @@ void decode_into(std::string& out, std::string_view s) {
   }
 }
 
+// Byte classes for the whitespace pass. Everything that is not `k_space` or `k_maybe_space`
+// is copied through; only the four lead bytes of the Unicode spaces need a closer look, so
+// accented Latin, Cyrillic or CJK text is never decoded.
+enum : std::uint8_t { k_plain = 0, k_space = 1, k_maybe_space = 2 };
+
+constexpr std::array<std::uint8_t, 256> k_space_class = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (const unsigned char c : {' ', '\t', '\n', '\v', '\f', '\r'}) t[c] = k_space;
+  for (const unsigned char c : {0xC2, 0xE1, 0xE2, 0xE3}) t[c] = k_maybe_space;
+  return t;
+}();
+
+// Length of the Unicode space (U+0085, U+00A0, U+1680, U+2000-200A, U+2028/9, U+202F, U+205F,
+// U+3000) starting at p, or 0. Only whole, valid sequences count: a truncated or invalid one
+// is copied byte by byte and must not swallow the space after it.
+std::size_t unicode_space_len(const unsigned char* p, const unsigned char* end) {
+  const std::size_t avail = static_cast<std::size_t>(end - p);
+  if (avail < 2) return 0;
+  const unsigned char c = p[0], b1 = p[1];
+  if (c == 0xC2) return b1 == 0xA0 || b1 == 0x85 ? 2 : 0;
+  if (avail < 3) return 0;
+  const unsigned char b2 = p[2];
+  if (c == 0xE1) return b1 == 0x9A && b2 == 0x80 ? 3 : 0;
+  if (c == 0xE3) return b1 == 0x80 && b2 == 0x80 ? 3 : 0;
+  if (b1 == 0x81) return b2 == 0x9F ? 3 : 0;  // U+205F
+  const bool space = (b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF;
+  return b1 == 0x80 && space ? 3 : 0;
+}
+
+// Skips the bytes from p on that are surely kept as they are: printable ASCII, and single
+// spaces followed by printable ASCII. Stops at the first control or non-ASCII byte, at a
+// space not followed by printable ASCII (the caller decides those by what comes next), and
+// where less than a block is left. Whole clean blocks are skipped on a branch, not on the
+// computed offset, so that the next load does not wait for the bit scan.
+#if defined(__SSE2__)
+const unsigned char* skip_kept(const unsigned char* p, const unsigned char* end) {
+  const __m128i space = _mm_set1_epi8(' ');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compare: 0x21..0x7F are greater than 0x20, controls and bytes >= 0x80 are not.
+    const auto ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpgt_epi8(v, space)));
+    const auto sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
+    // A space in the last position has its successor in the next block: it stops.
+    const unsigned bad = ~(ok | (sp & (ok >> 1))) & 0xFFFFu;
+    if (bad != 0) return p + std::countr_zero(bad);
+    p += 16;
+  }
+  return p;
+}
+#else
+// Eight bytes at a time in a word. The subtraction borrows only out of a byte that already
+// counts, so the lowest flagged byte is exact; the space test is the exact carry-free
+// zero-byte test.
+const unsigned char* skip_kept(const unsigned char* p, const unsigned char* end) {
+  static_assert(std::endian::native == std::endian::little, "byte 0 is the low byte");
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  constexpr std::uint64_t lows = ~highs;
+  while (end - p >= 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    const std::uint64_t x = v ^ (ones * ' ');
+    const std::uint64_t sp = ~(((x & lows) + lows) | x) & highs;
+    const std::uint64_t odd = ((v - ones * 0x20) | v) & highs;  // control or non-ASCII
+    // A space is kept when the next byte is printable ASCII: neither odd nor a space.
+    const std::uint64_t bad = odd | (sp & ((odd | sp) >> 8)) | (sp & (highs << 56));
+    if (bad != 0) return p + std::countr_zero(bad) / 8;
+    p += 8;
+  }
+  return p;
+}
+#endif
+
+// The whitespace pass behind collapse_whitespace and html_to_text's line handling: runs of
+// whitespace become one space, leading and trailing whitespace goes. With keep_lines, '\n'
+// separates lines instead: each line is collapsed on its own, empty lines are dropped and the
+// rest are joined by one '\n'. Copies whole runs of non-space bytes with memmove; the output
+// is never longer than the input and never overtakes the read position, so the output may be
+// the input (in-place). The state carries over between calls, so text can be collapsed piece
+// by piece as it is produced (html_to_text) with the same result as one call over the whole.
+struct collapse_state {
+  std::size_t o = 0;  // output length so far
+  char pending = 0;   // separator owed before the next run: 0, ' ' or '\n'
+};
+
+void collapse_step(const char* in, std::size_t n, char* out, bool keep_lines,
+                   collapse_state& st) {
+  const auto* p = reinterpret_cast<const unsigned char*>(in);
+  const auto* const end = p + n;
+  std::size_t o = st.o;
+  char pending = st.pending;
+  while (p < end) {
+    // Whitespace run.
+    for (;;) {
+      if (p == end) {
+        st.o = o;
+        st.pending = pending;
+        return;
+      }
+      const std::uint8_t cls = k_space_class[*p];
+      if (cls == k_space) {
+        if (keep_lines && *p == '\n') {
+          pending = '\n';
+        } else if (pending == 0) {
+          pending = ' ';
+        }
+        ++p;
+      } else if (cls == k_maybe_space) {
+        const std::size_t len = unicode_space_len(p, end);
+        if (len == 0) break;
+        if (pending == 0) pending = ' ';
+        p += len;
+      } else {
+        break;
+      }
+    }
+    // Kept run, up to the next whitespace that changes anything: a single ' ' between two
+    // kept bytes stays as it is, so ordinary prose is copied a line at a time. Controls
+    // other than whitespace and bytes that start no Unicode space belong to the run.
+    const auto* const run = p;
+    while (p < end) {
+      p = skip_kept(p, end);
+      if (p == end) break;
+      const std::uint8_t cls = k_space_class[*p];
+      if (cls == k_plain) {
+        // Multi-byte text (Cyrillic, CJK) is skipped here: the word test would fail on it.
+        ++p;
+        while (p < end && *p >= 0x80 && k_space_class[*p] == k_plain) ++p;
+      } else if (cls == k_space) {
+        if (*p != ' ' || end - p < 2 || k_space_class[p[1]] != k_plain) break;
+        p += 2;
+      } else {
+        if (unicode_space_len(p, end) != 0) break;
+        ++p;
+      }
+    }
+    if (o != 0 && pending != 0) out[o++] = pending;
+    pending = 0;
+    const std::size_t len = static_cast<std::size_t>(p - run);
+    // In place, nothing has moved until the first change: no copy needed.
+    if (out + o != reinterpret_cast<const char*>(run)) std::memmove(out + o, run, len);
+    o += len;
+  }
+  st.o = o;
+  st.pending = pending;
+}
+
+std::size_t collapse_into(const char* in, std::size_t n, char* out, bool keep_lines) {
+  collapse_state st;
+  collapse_step(in, n, out, keep_lines, st);
+  return st.o;
+}
+
+// How many bytes at the end of s[0..n) may be the start of a Unicode space cut short (its
+// remaining bytes may come with the next piece): they wait for the next collapse_step.
+std::size_t incomplete_space_tail(const char* s, std::size_t n) {
+  if (n >= 1 && k_space_class[static_cast<unsigned char>(s[n - 1])] == k_maybe_space) return 1;
+  if (n >= 2) {
+    // Only a continuation byte may follow: what is held back is never whitespace, so it does
+    // not matter whether the next piece keeps line breaks.
+    const auto c = static_cast<unsigned char>(s[n - 2]);
+    const auto d = static_cast<unsigned char>(s[n - 1]);
+    if ((c == 0xE1 || c == 0xE2 || c == 0xE3) && (d & 0xC0) == 0x80) return 2;
+  }
+  return 0;
+}
+
 class tokenizer {
  public:
-  tokenizer(std::string_view s, bool decode, bool newlines_are_breaks)
-      : s_(s), decode_(decode), newlines_are_breaks_(newlines_are_breaks) {
+  // With `collapse`, whitespace is collapsed as the text is produced (collapse_into with
+  // keep_lines over the whole output, without a second pass over it); only for
+  // newlines_are_breaks == false.
+  tokenizer(std::string_view s, bool decode, bool newlines_are_breaks, bool collapse = false)
+      : s_(s), decode_(decode), newlines_are_breaks_(newlines_are_breaks), collapse_(collapse) {
     out_.reserve(s.size());
   }
 
@@ -342,6 +511,10 @@ class tokenizer {
       text(s_.substr(i, text_end - i));
       if (text_end == n) break;
       i = markup(text_end);
+    }
+    if (collapse_) {
+      settle(true, true);
+      out_.resize(collapsed_.o);
     }
     return std::move(out_);
   }
@@ -358,8 +531,37 @@ class tokenizer {
       out_ += t;
     }
     // Outside <pre>, source line breaks are just spaces; block elements make the lines.
-    if (!newlines_are_breaks_ && pre_depth_ == 0) {
+    if (collapse_) {
+      settle(pre_depth_ > 0, false);
+    } else if (!newlines_are_breaks_ && pre_depth_ == 0) {
       newlines_to_spaces(start);
+    }
+  }
+
+  // Collapses what was appended since the last call into the collapsed prefix out_[0..o).
+  // The last bytes of a Unicode space that may continue in the next piece wait (after the
+  // prefix) unless `final`. While a separator is owed, one byte after the prefix is kept
+  // free for it, so that the next piece lands where it stays: text is not moved.
+  void settle(bool keep_lines, bool final) {
+    const std::size_t from = collapsed_.o + gap_;
+    const std::size_t n = out_.size() - from;
+    if (n == 0) return;
+    const std::size_t hold = final ? 0 : incomplete_space_tail(out_.data() + from, n);
+    collapse_step(out_.data() + from, n - hold, out_.data(), keep_lines, collapsed_);
+    gap_ = collapsed_.o != 0 && collapsed_.pending != 0 ? 1 : 0;
+    const std::size_t kept = collapsed_.o + gap_;
+    if (hold != 0) std::memmove(out_.data() + kept, out_.data() + from + n - hold, hold);
+    out_.resize(kept + hold);
+  }
+
+  // A separator owed before the next text (none before the first).
+  void owe(char separator) {
+    settle(true, true);
+    if (collapsed_.o == 0) return;
+    if (separator == '\n' || collapsed_.pending == 0) collapsed_.pending = separator;
+    if (gap_ == 0) {
+      out_ += ' ';
+      gap_ = 1;
     }
   }
 
@@ -374,15 +576,27 @@ class tokenizer {
   }
 
   void raw(std::string_view t) {
-    if (!suppressed()) out_ += t;
+    if (suppressed()) return;
+    out_ += t;
+    if (collapse_) settle(true, false);
   }
 
   void line_break() {
-    if (!suppressed()) out_ += '\n';
+    if (suppressed()) return;
+    if (collapse_) {
+      owe('\n');
+    } else {
+      out_ += '\n';
+    }
   }
 
   void space() {
-    if (!suppressed()) out_ += ' ';
+    if (suppressed()) return;
+    if (collapse_) {
+      owe(' ');
+    } else {
+      out_ += ' ';
+    }
   }
 
   // Handles the markup starting at s_[i] == '<'; returns where text resumes.
@@ -428,7 +642,9 @@ class tokenizer {
       if (!suppressed()) {
         const std::size_t at = out_.size();
         out_ += s_.substr(start, stop - start);
-        if (pre_depth_ == 0 && !newlines_are_breaks_) {
+        if (collapse_) {
+          settle(pre_depth_ > 0, false);
+        } else if (pre_depth_ == 0 && !newlines_are_breaks_) {
           newlines_to_spaces(at);
         }
       }
@@ -506,145 +722,14 @@ class tokenizer {
   std::string_view s_;
   bool decode_;
   bool newlines_are_breaks_;
+  bool collapse_;
+  collapse_state collapsed_;
+  std::size_t gap_ = 0;  // 1 while out_[collapsed_.o] is kept free for the owed separator
   std::string out_;
   int skip_depth_ = 0;
   int pre_depth_ = 0;
   bool in_head_ = false;
 };
-
-// Byte classes for the whitespace pass. Everything that is not `k_space` or `k_maybe_space`
-// is copied through; only the four lead bytes of the Unicode spaces need a closer look, so
-// accented Latin, Cyrillic or CJK text is never decoded.
-enum : std::uint8_t { k_plain = 0, k_space = 1, k_maybe_space = 2 };
-
-constexpr std::array<std::uint8_t, 256> k_space_class = [] {
-  std::array<std::uint8_t, 256> t{};
-  for (const unsigned char c : {' ', '\t', '\n', '\v', '\f', '\r'}) t[c] = k_space;
-  for (const unsigned char c : {0xC2, 0xE1, 0xE2, 0xE3}) t[c] = k_maybe_space;
-  return t;
-}();
-
-// Length of the Unicode space (U+0085, U+00A0, U+1680, U+2000-200A, U+2028/9, U+202F, U+205F,
-// U+3000) starting at p, or 0. Only whole, valid sequences count: a truncated or invalid one
-// is copied byte by byte and must not swallow the space after it.
-std::size_t unicode_space_len(const unsigned char* p, const unsigned char* end) {
-  const std::size_t avail = static_cast<std::size_t>(end - p);
-  if (avail < 2) return 0;
-  const unsigned char c = p[0], b1 = p[1];
-  if (c == 0xC2) return b1 == 0xA0 || b1 == 0x85 ? 2 : 0;
-  if (avail < 3) return 0;
-  const unsigned char b2 = p[2];
-  if (c == 0xE1) return b1 == 0x9A && b2 == 0x80 ? 3 : 0;
-  if (c == 0xE3) return b1 == 0x80 && b2 == 0x80 ? 3 : 0;
-  if (b1 == 0x81) return b2 == 0x9F ? 3 : 0;  // U+205F
-  const bool space = (b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF;
-  return b1 == 0x80 && space ? 3 : 0;
-}
-
-// Skips the bytes from p on that are surely kept as they are: printable ASCII, and single
-// spaces followed by printable ASCII. Stops at the first control or non-ASCII byte, at a
-// space not followed by printable ASCII (the caller decides those by what comes next), and
-// where less than a block is left. Whole clean blocks are skipped on a branch, not on the
-// computed offset, so that the next load does not wait for the bit scan.
-#if defined(__SSE2__)
-const unsigned char* skip_kept(const unsigned char* p, const unsigned char* end) {
-  const __m128i space = _mm_set1_epi8(' ');
-  while (end - p >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Signed compare: 0x21..0x7F are greater than 0x20, controls and bytes >= 0x80 are not.
-    const auto ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpgt_epi8(v, space)));
-    const auto sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
-    // A space in the last position has its successor in the next block: it stops.
-    const unsigned bad = ~(ok | (sp & (ok >> 1))) & 0xFFFFu;
-    if (bad != 0) return p + std::countr_zero(bad);
-    p += 16;
-  }
-  return p;
-}
-#else
-// Eight bytes at a time in a word. The subtraction borrows only out of a byte that already
-// counts, so the lowest flagged byte is exact; the space test is the exact carry-free
-// zero-byte test.
-const unsigned char* skip_kept(const unsigned char* p, const unsigned char* end) {
-  static_assert(std::endian::native == std::endian::little, "byte 0 is the low byte");
-  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  constexpr std::uint64_t lows = ~highs;
-  while (end - p >= 8) {
-    std::uint64_t v;
-    std::memcpy(&v, p, 8);
-    const std::uint64_t x = v ^ (ones * ' ');
-    const std::uint64_t sp = ~(((x & lows) + lows) | x) & highs;
-    const std::uint64_t odd = ((v - ones * 0x20) | v) & highs;  // control or non-ASCII
-    // A space is kept when the next byte is printable ASCII: neither odd nor a space.
-    const std::uint64_t bad = odd | (sp & ((odd | sp) >> 8)) | (sp & (highs << 56));
-    if (bad != 0) return p + std::countr_zero(bad) / 8;
-    p += 8;
-  }
-  return p;
-}
-#endif
-
-// The whitespace pass behind collapse_whitespace and html_to_text's line handling: runs of
-// whitespace become one space, leading and trailing whitespace goes. With keep_lines, '\n'
-// separates lines instead: each line is collapsed on its own, empty lines are dropped and the
-// rest are joined by one '\n'. Copies whole runs of non-space bytes with memmove; the output
-// is never longer than the input and never overtakes the read position, so `out` may be
-// `in` (in-place). Returns the output length.
-std::size_t collapse_into(const char* in, std::size_t n, char* out, bool keep_lines) {
-  const auto* p = reinterpret_cast<const unsigned char*>(in);
-  const auto* const end = p + n;
-  std::size_t o = 0;
-  char pending = 0;  // separator owed before the next run: 0, ' ' or '\n'
-  while (p < end) {
-    // Whitespace run.
-    for (;;) {
-      if (p == end) return o;
-      const std::uint8_t cls = k_space_class[*p];
-      if (cls == k_space) {
-        if (keep_lines && *p == '\n') {
-          pending = '\n';
-        } else if (pending == 0) {
-          pending = ' ';
-        }
-        ++p;
-      } else if (cls == k_maybe_space) {
-        const std::size_t len = unicode_space_len(p, end);
-        if (len == 0) break;
-        if (pending == 0) pending = ' ';
-        p += len;
-      } else {
-        break;
-      }
-    }
-    // Kept run, up to the next whitespace that changes anything: a single ' ' between two
-    // kept bytes stays as it is, so ordinary prose is copied a line at a time. Controls
-    // other than whitespace and bytes that start no Unicode space belong to the run.
-    const auto* const run = p;
-    while (p < end) {
-      p = skip_kept(p, end);
-      if (p == end) break;
-      const std::uint8_t cls = k_space_class[*p];
-      if (cls == k_plain) {
-        // Multi-byte text (Cyrillic, CJK) is skipped here: the word test would fail on it.
-        ++p;
-        while (p < end && *p >= 0x80 && k_space_class[*p] == k_plain) ++p;
-      } else if (cls == k_space) {
-        if (*p != ' ' || end - p < 2 || k_space_class[p[1]] != k_plain) break;
-        p += 2;
-      } else {
-        if (unicode_space_len(p, end) != 0) break;
-        ++p;
-      }
-    }
-    if (o != 0 && pending != 0) out[o++] = pending;
-    pending = 0;
-    const std::size_t len = static_cast<std::size_t>(p - run);
-    // In place, nothing has moved until the first change: no copy needed.
-    if (out + o != reinterpret_cast<const char*>(run)) std::memmove(out + o, run, len);
-    o += len;
-  }
-  return o;
-}
 
 // A reference that decode_entities would replace (with its `;`, so plain "AT&T" or a lone
 // "&amp" in prose does not count).
@@ -726,6 +811,14 @@ std::string decode_entities(std::string_view s) {
 // price: literal prose like "write &amp;lt; for <" or "the &lt;p&gt; tag" loses a level.
 std::string html_to_text(std::string_view html) {
   try {
+    // One pass: tags, references and whitespace together. Collapsing first does not change
+    // whether a complete reference is there, and a known tag in the uncollapsed text is one
+    // in the collapsed text too; so when neither is found the result is final. Otherwise
+    // (rare: escaped markup) the steps run one after another on the uncollapsed text.
+    std::string c = tokenizer(html, true, false, true).run();
+    if (!(c.find('&') != std::string::npos && has_complete_reference(c)) &&
+        !(c.find('<') != std::string::npos && has_known_tag(c)))
+      return c;
     std::string t = tokenizer(html, true, false).run();
     if (t.find('&') != std::string::npos && has_complete_reference(t)) t = decode_entities(t);
     if (t.find('<') != std::string::npos && has_known_tag(t)) {
