@@ -282,6 +282,20 @@ std::string element_text(pugi::xml_node n) {
   return out;
 }
 
+// The character data of an element without a copy when it is a single text node (nearly
+// always): a view into the parsed document, which outlives the item being built. Otherwise
+// element_text's result, kept in `scratch`. Dates, ids and links are only read or trimmed,
+// so copying them first was an allocation each.
+std::string_view element_view(pugi::xml_node n, std::string& scratch) {
+  const pugi::xml_node first = n.first_child();
+  if (!first) return {};
+  if (!first.next_sibling() &&
+      (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata))
+    return first.value();
+  scratch = element_text(n);
+  return scratch;
+}
+
 std::string_view attr(pugi::xml_node n, const char* name) { return n.attribute(name).value(); }
 
 std::optional<std::int64_t> to_int(std::string_view s) {
@@ -336,7 +350,9 @@ text_construct atom_text(pugi::xml_node n, context& ctx) {
 struct item_builder {
   item it;
   std::string own_id;
-  std::string title_html;
+  std::string_view title_html;  // into the document, title_owned or fallback_title
+  std::string title_owned;
+  std::string scratch;  // element_view's storage for values read on the spot
   bool title_is_text = false;  // Atom type="text": no markup to strip
   std::string guid_link;
   std::optional<timestamp> pub, dc_date, upd, dc_modified;
@@ -394,24 +410,26 @@ void read_atom_link(pugi::xml_node c, item_builder& b, context& ctx) {
 void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& ctx) {
   if (rss_ns(q.uri)) {
     if (q.local == "title") {
-      if (b.title_html.empty()) b.title_html = element_text(c);
+      if (b.title_html.empty()) b.title_html = element_view(c, b.title_owned);
     } else if (q.local == "link") {
-      const std::string href = std::string(trim(element_text(c)));
+      const std::string_view href = trim(element_view(c, b.scratch));
       if (b.it.link.empty() && !href.empty()) b.it.link = ctx.resolve(href);
     } else if (q.local == "description") {
       if (b.it.summary_html.empty()) b.it.summary_html = element_text(c);
     } else if (q.local == "guid") {
-      b.own_id = std::string(trim(element_text(c)));
+      b.own_id = std::string(trim(element_view(c, b.scratch)));
       const std::string_view perma = trim(attr(c, "isPermaLink"));
       if (perma != "false" && !b.own_id.empty() &&
           (perma == "true" || has_scheme(b.own_id) || b.own_id.starts_with('/')))
         b.guid_link = ctx.resolve(b.own_id);
     } else if (q.local == "pubDate") {
-      if (!b.pub) b.pub = ctx.dates.read(element_text(c));
+      if (!b.pub) b.pub = ctx.dates.read(element_view(c, b.scratch));
     } else if (q.local == "author") {
-      if (std::string a = plain_text(element_text(c)); !a.empty()) b.it.authors.push_back(a);
+      if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+        b.it.authors.push_back(std::move(a));
     } else if (q.local == "category") {
-      if (std::string a = plain_text(element_text(c)); !a.empty()) b.it.categories.push_back(a);
+      if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+        b.it.categories.push_back(std::move(a));
     } else if (q.local == "enclosure") {
       add_enclosure(b.it, ctx.resolve(attr(c, "url")), attr(c, "type"), to_int(attr(c, "length")));
     }
@@ -423,24 +441,26 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
       break;
     case ns::dc:
       if (q.local == "creator" || q.local == "contributor") {
-        if (std::string a = plain_text(element_text(c)); !a.empty()) b.it.authors.push_back(a);
+        if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+          b.it.authors.push_back(std::move(a));
       } else if (q.local == "date") {
-        if (!b.dc_date) b.dc_date = ctx.dates.read(element_text(c));
+        if (!b.dc_date) b.dc_date = ctx.dates.read(element_view(c, b.scratch));
       } else if (q.local == "subject") {
-        if (std::string a = plain_text(element_text(c)); !a.empty()) b.it.categories.push_back(a);
+        if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+          b.it.categories.push_back(std::move(a));
       } else if (q.local == "title") {
         if (b.fallback_title.empty()) b.fallback_title = element_text(c);
       } else if (q.local == "description") {
         if (b.fallback_summary_html.empty()) b.fallback_summary_html = element_text(c);
       } else if (q.local == "identifier") {
-        if (b.own_id.empty()) b.own_id = std::string(trim(element_text(c)));
+        if (b.own_id.empty()) b.own_id = std::string(trim(element_view(c, b.scratch)));
       }
       break;
     case ns::dcterms:
       if (q.local == "modified") {
-        if (!b.dc_modified) b.dc_modified = ctx.dates.read(element_text(c));
+        if (!b.dc_modified) b.dc_modified = ctx.dates.read(element_view(c, b.scratch));
       } else if (q.local == "created" || q.local == "issued") {
-        if (!b.dc_date) b.dc_date = ctx.dates.read(element_text(c));
+        if (!b.dc_date) b.dc_date = ctx.dates.read(element_view(c, b.scratch));
       }
       break;
     case ns::media:
@@ -450,7 +470,7 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
       if (q.local == "link") {
         if (b.it.link.empty()) read_atom_link(c, b, ctx);
       } else if (q.local == "updated") {
-        if (!b.upd) b.upd = ctx.dates.read(element_text(c));
+        if (!b.upd) b.upd = ctx.dates.read(element_view(c, b.scratch));
       }
       break;
     default:
@@ -463,28 +483,31 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
     if (q.uri == ns::media)
       read_media(c, q, b, ctx);
     else if (q.uri == ns::dc && q.local == "creator") {
-      if (std::string a = plain_text(element_text(c)); !a.empty()) b.it.authors.push_back(a);
+      if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+        b.it.authors.push_back(std::move(a));
     } else if (q.uri == ns::dc && q.local == "subject") {
-      if (std::string a = plain_text(element_text(c)); !a.empty()) b.it.categories.push_back(a);
+      if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+        b.it.categories.push_back(std::move(a));
     }
     return;
   }
   const std::string_view l = q.local;
   if (l == "id") {
-    b.own_id = std::string(trim(element_text(c)));
+    b.own_id = std::string(trim(element_view(c, b.scratch)));
   } else if (l == "title") {
     text_construct t = atom_text(c, ctx);
-    b.title_html = std::move(t.html);
+    b.title_owned = std::move(t.html);
+    b.title_html = b.title_owned;
     b.it.title = std::move(t.text);
     b.title_is_text = true;
   } else if (l == "link") {
     read_atom_link(c, b, ctx);
   } else if (l == "published" || l == "issued" || l == "created") {
     if (!b.pub || l == "published") {
-      if (auto t = ctx.dates.read(element_text(c))) b.pub = t;
+      if (auto t = ctx.dates.read(element_view(c, b.scratch))) b.pub = t;
     }
   } else if (l == "updated" || l == "modified") {
-    if (!b.upd) b.upd = ctx.dates.read(element_text(c));
+    if (!b.upd) b.upd = ctx.dates.read(element_view(c, b.scratch));
   } else if (l == "summary") {
     text_construct t = atom_text(c, ctx);
     b.it.summary_html = std::move(t.html);
@@ -500,7 +523,8 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
       if (n.type() != pugi::node_element) continue;
       const qname nq = ctx.name_of(n);
       if (atom_ns(nq.uri) && nq.local == "name")
-        if (std::string a = plain_text(element_text(n)); !a.empty()) b.it.authors.push_back(a);
+        if (std::string a = plain_text(element_view(n, b.scratch)); !a.empty())
+          b.it.authors.push_back(std::move(a));
     }
   } else if (l == "category") {
     std::string_view label = attr(c, "label");
@@ -526,7 +550,12 @@ item finish_item(item_builder&& b, family f) {
   }
   it.published = b.pub ? b.pub : b.dc_date;
   it.updated = b.upd ? b.upd : b.dc_modified;
-  it.id = detail::item_id(b.own_id, it);
+  // item_id keeps a non-empty trimmed own id as it is: move it when trimming changes nothing.
+  const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  if (!b.own_id.empty() && !space(b.own_id.front()) && !space(b.own_id.back()))
+    it.id = std::move(b.own_id);
+  else
+    it.id = detail::item_id(b.own_id, it);
   return std::move(it);
 }
 

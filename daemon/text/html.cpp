@@ -361,8 +361,29 @@ std::size_t unicode_space_len(const unsigned char* p, const unsigned char* end) 
 // where less than a block is left. Whole clean blocks are skipped on a branch, not on the
 // computed offset, so that the next load does not wait for the bit scan.
 #if defined(__SSE2__)
+// The masks of the printable bytes and of the spaces in 16 bytes.
+inline void kept_masks(const unsigned char* p, std::uint64_t& ok, std::uint64_t& sp) {
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpgt_epi8(v, space)));
+  sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
+}
+
 const unsigned char* skip_kept(const unsigned char* p, const unsigned char* end) {
   const __m128i space = _mm_set1_epi8(' ');
+  // Prose runs for hundreds of bytes: one branch per 64 bytes, not per 16.
+  while (end - p >= 64) {
+    std::uint64_t ok = 0, sp = 0;
+    for (int k = 0; k < 4; ++k) {
+      std::uint64_t o, s;
+      kept_masks(p + 16 * k, o, s);
+      ok |= o << (16 * k);
+      sp |= s << (16 * k);
+    }
+    const std::uint64_t bad = ~(ok | (sp & (ok >> 1)));
+    if (bad != 0) return p + std::countr_zero(bad);
+    p += 64;
+  }
   while (end - p >= 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     // Signed compare: 0x21..0x7F are greater than 0x20, controls and bytes >= 0x80 are not.
