@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cctype>
 #include <memory>
+#include <cstring>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -216,7 +217,8 @@ std::string alnum_key(std::string_view s) {
 // RULES.md, "Entities": a name that cannot stand alone must be written as a proper noun.
 // Against a list that spells the name in mixed case ("Huawei") the prose must match it letter
 // for letter. Lists in ALL CAPS (OFAC) say nothing about case, so there "exact case" means: an
-// acronym-like name (at most 5 letters, or dotted: "I.R.G.C.") appears in capitals, and any
+// acronym-like name (dotted, at most 3 letters, or no vowel: "I.R.G.C.", "ZTE", "SMBC") appears
+// in capitals, and any
 // other name appears with every word capitalised (Title Case) or in capitals; "rosneft" and
 // "golden star" in running text do not count, "Rosneft" and "Golden Star" do.
 bool entity_case_ok(const scanned_item& si, const hit& h, std::string_view variant) {
@@ -231,7 +233,10 @@ bool entity_case_ok(const scanned_item& si, const hit& h, std::string_view varia
     letters += std::isalpha(c) != 0;
   }
   const std::string got = alnum_key(got_text);
-  if (want_lower || letters <= 5 || variant.find('.') != std::string_view::npos)
+  // Acronym-like: dotted, three letters or fewer, or no vowel ("SMBC", "NIIEFA" is not).
+  bool vowel = false;
+  for (unsigned char c : want) vowel |= std::strchr("AEIOUY", c) != nullptr && c != 0;
+  if (want_lower || letters <= 3 || !vowel || variant.find('.') != std::string_view::npos)
     return got == want;
   // Every word starts with a capital (digits are neutral; non-ASCII letters are trusted).
   bool at_word_start = true;
@@ -729,8 +734,11 @@ rule_match build_match(const ruleset& rs, scanned_item& si, const rule& r,
                        std::vector<leaf_hit>& ev) {
   rule_match m;
   m.matched_rule = &r;
+  // Longest first among hits starting together: the entity's matched text is the fullest
+  // form ("Example Mining-Trans", not "Example Mining"), and the shorter hit adds no evidence.
   std::sort(ev.begin(), ev.end(), [](const leaf_hit& a, const leaf_hit& b) {
-    return std::tie(a.h->f, a.h->start, a.h->end) < std::tie(b.h->f, b.h->start, b.h->end);
+    return std::make_tuple(a.h->f, a.h->start, ~a.h->end) <
+           std::make_tuple(b.h->f, b.h->start, ~b.h->end);
   });
   std::set<std::string> entity_ids;
   constexpr std::size_t max_evidence = 50;

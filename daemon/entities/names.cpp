@@ -279,6 +279,11 @@ bool needs_context(std::string_view name) {
     const std::string_view w = words.front();
     return count_letters(w) < short_name_letters || is_acronym(w) || is_common_word(w);
   }
+  // A few letters in several words ("IS BANK", "AL RAED") read like prose as easily as one
+  // short word does.
+  std::size_t letters = 0;
+  for (const auto w : words) letters += count_letters(w);
+  if (letters < short_name_letters) return true;
   return std::all_of(words.begin(), words.end(),
                      [](std::string_view w) { return is_common_word(w); });
 }

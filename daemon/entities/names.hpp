@@ -23,8 +23,9 @@ std::vector<std::string> match_variants(const alias& a, entity_type type);
 
 /// True when a name must not fire alone (the engine then wants exact case and a context term
 /// in the same sentence): one word shorter than 8 letters, one common English word, an acronym
-/// (all caps of at most 5 letters, or dotted: "I.R.G.C."), or several words that are all
-/// common English words ("GOLDEN STAR").
+/// (all caps of at most 5 letters, or dotted: "I.R.G.C."), several words with fewer than 8
+/// letters in all ("IS BANK"), or several words that are all common English words
+/// ("GOLDEN STAR").
 bool needs_context(std::string_view name);
 /// Also true for every weak alias.
 bool needs_context(const alias& a);

@@ -1,0 +1,321 @@
+// Entity screening end to end: importer formats as rule inputs, name matching in news prose
+// (legal forms, case, possessives, hyphens, word boundaries), the needs-context gate,
+// ambiguity, persons only on request, entity(@*), alert entities[], and precision on ordinary
+// news against the full OFAC SDN list (skipped without ../shared).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/alert.hpp"
+#include "feed/parse.hpp"
+#include "helpers.hpp"
+
+namespace sanctwatch::engine::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// OFAC legacy CSV: ent_num, name, type, programs, title, call sign, vessel type, tonnage, GRT,
+// flag, owner, remarks.
+const char* sdn_csv =
+    "200,\"PUBLIC JOINT STOCK COMPANY EXAMPLE MINING\",-0- ,RUSSIA-EO14024,-0- ,-0- ,-0- ,-0- ,"
+    "-0- ,-0- ,-0- ,-0- \n"
+    "201,\"EXAMPLE TRADING CO., LIMITED\",-0- ,\"SDGT] [IRGC\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"
+    "-0- ,\"a.k.a. 'EXTRA'.\"\n"
+    "202,\"ROSNEFT\",-0- ,RUSSIA-EO14024,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "203,\"GOLDEN STAR CO\",-0- ,SDGT,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "204,\"IVANOV, Pyotr Sergeyevich\",individual,RUSSIA-EO14024,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"
+    "-0- ,-0- \n"
+    "205,\"KARAT LLC\",-0- ,IRAN,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "206,\"KARAT LIMITED\",-0- ,SYRIA,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "207,\"SEA BREEZE\",vessel,IRAN,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "208,\"ROSOBORONEXPORT JSC\",-0- ,RUSSIA-EO14024,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "209,\"IS BANK, AO\",-0- ,RUSSIA-EO14024,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n";
+const char* alt_csv =
+    "200,1,aka,\"EXAMPLE MINING-TRANS\",-0- \n"
+    "208,2,aka,\"ROSOBORON-EXPORT\",-0- \n";
+
+std::shared_ptr<const ruleset> sdn_rules(const std::string& list_keys = "",
+                                         const std::string& when = "entity(@sdn)") {
+  auto l = load_yaml("entity_lists:\n  sdn:\n    source: ofac/sdn.csv\n    format: ofac-sdn-csv\n" +
+                         list_keys + "rules:\n  - id: x\n    title: X\n    when: '" + when + "'\n",
+                     {{"rules/ofac/sdn.csv", sdn_csv}, {"rules/ofac/alt.csv", alt_csv}});
+  EXPECT_TRUE(l.rules) << errors_of(l);
+  return l.rules;
+}
+
+std::vector<entity_hit> entities_in(const ruleset& rs, const std::string& text) {
+  auto m = match(rs, content_item(text));
+  return m.empty() ? std::vector<entity_hit>{} : m[0].entities;
+}
+
+TEST(engine_entity_lists, ofac_csv_with_alt_csv_beside_it) {
+  auto rs = sdn_rules();
+  ASSERT_TRUE(rs);
+  ASSERT_EQ(rs->entity_lists.size(), 1u);
+  // The alias from alt.csv is screened.
+  auto e = entities_in(*rs, "Example Mining-Trans shipped coal to the port.");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].id, "ofac-sdn:200");
+  EXPECT_EQ(e[0].name, "PUBLIC JOINT STOCK COMPANY EXAMPLE MINING");
+  EXPECT_EQ(e[0].matched, "Example Mining-Trans");
+  EXPECT_EQ(e[0].list, "sdn");
+  EXPECT_EQ(e[0].programs, std::vector<std::string>{"RUSSIA-EO14024"});
+  EXPECT_FALSE(e[0].ambiguous);
+  // Hyphenation variants: "ROSOBORON-EXPORT" matches "Rosoboron Export" too.
+  EXPECT_TRUE(fires(*rs, "Rosoboron Export signed a contract."));
+  EXPECT_TRUE(fires(*rs, "Rosoboron-Export signed a contract."));
+}
+
+TEST(engine_entity_lists, legal_forms_removed_on_both_sides) {
+  auto rs = sdn_rules();
+  // "EXAMPLE MINING" and "EXAMPLE TRADING" are words of ordinary prose: proper-noun case and
+  // a sanctions term in the sentence are needed (the gate), then they match without the form.
+  auto e = entities_in(*rs, "Treasury sanctioned Example Mining on Tuesday.");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].id, "ofac-sdn:200");
+  EXPECT_EQ(e[0].matched, "Example Mining");
+  e = entities_in(*rs, "Example Trading was designated by OFAC.");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].id, "ofac-sdn:201");
+  EXPECT_EQ(e[0].programs, (std::vector<std::string>{"SDGT", "IRGC"}));
+  // The prose's own legal form is no obstacle, before or after the name.
+  EXPECT_TRUE(fires(*rs, "PJSC Example Mining was sanctioned."));
+  EXPECT_TRUE(fires(*rs, "Example Trading Co. Ltd was sanctioned."));
+  // The full listed name fires alone.
+  EXPECT_TRUE(fires(*rs, "Public Joint Stock Company Example Mining reported output."));
+}
+
+TEST(engine_entity_lists, all_caps_names_match_mixed_case_prose) {
+  auto rs = sdn_rules();
+  // One long uncommon word: fires alone in any case.
+  EXPECT_TRUE(fires(*rs, "Rosoboronexport delivered the jets."));
+  EXPECT_TRUE(fires(*rs, "rosoboronexport delivered the jets."));
+  // Possessives count as the word (the matched text is the name itself).
+  auto e = entities_in(*rs, "Rosoboronexport's deliveries resumed.");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].matched, "Rosoboronexport");
+  EXPECT_TRUE(fires(*rs, "Rosoboronexport\xE2\x80\x99s deliveries resumed."));
+  // No match across word boundaries.
+  EXPECT_FALSE(fires(*rs, "Rosoboronexporters met."));
+  EXPECT_FALSE(fires(*rs, "The neorosoboronexport plan."));
+}
+
+TEST(engine_entity_lists, short_and_common_names_need_proper_case_and_context) {
+  auto rs = sdn_rules();
+  // ROSNEFT: one word of 7 letters.
+  EXPECT_FALSE(fires(*rs, "Rosneft raised its dividend."));
+  EXPECT_TRUE(fires(*rs, "Rosneft was hit by new sanctions."));
+  EXPECT_TRUE(fires(*rs, "ROSNEFT was hit by new sanctions."));
+  EXPECT_FALSE(fires(*rs, "rosneft was hit by new sanctions."));
+  EXPECT_FALSE(fires(*rs, "Rosneft raised its dividend. Sanctions were not mentioned."));
+  // GOLDEN STAR: all common words; Title Case is a proper noun, lower case is prose.
+  EXPECT_FALSE(fires(*rs, "The golden star of the show was sanctioned by the league."));
+  EXPECT_FALSE(fires(*rs, "Golden Star won the race."));
+  EXPECT_TRUE(fires(*rs, "Golden Star was designated for sanctions evasion."));
+  EXPECT_FALSE(fires(*rs, "Golden star was designated for sanctions evasion."));
+  // Fewer than 8 letters over several words.
+  EXPECT_FALSE(fires(*rs, "The answer is bank deposits, not sanctions."));
+  EXPECT_TRUE(fires(*rs, "Is Bank was added to the sanctions list."));
+  // Weak aliases (OFAC remarks a.k.a.): context and case, like short names.
+  EXPECT_FALSE(fires(*rs, "An extra shipment arrived."));
+  EXPECT_FALSE(fires(*rs, "More extra shipments arrived despite sanctions."));
+  EXPECT_TRUE(fires(*rs, "The firm EXTRA was named in the sanctions notice."));
+}
+
+TEST(engine_entity_lists, ambiguous_short_names_report_every_candidate) {
+  auto rs = sdn_rules();
+  EXPECT_FALSE(fires(*rs, "A karat of gold."));
+  auto e = entities_in(*rs, "Karat was sanctioned again.");
+  ASSERT_EQ(e.size(), 2u);
+  for (const auto& x : e) {
+    EXPECT_TRUE(x.ambiguous);
+    EXPECT_EQ(x.candidates, (std::vector<std::string>{"ofac-sdn:205", "ofac-sdn:206"}));
+  }
+  // The alert document carries them (ALERTS.md entities[]).
+  auto m = match(*rs, content_item("Karat was sanctioned again."));
+  ASSERT_EQ(m.size(), 1u);
+  auto doc = make_alert(m[0], content_item("Karat was sanctioned again."), {"f", "F", "u"}, "h",
+                        timestamp{}, {});
+  ASSERT_EQ(doc["entities"].size(), 2u);
+  EXPECT_EQ(doc["entities"][0]["id"], "ofac-sdn:205");
+  EXPECT_EQ(doc["entities"][0]["name"], "KARAT LLC");
+  EXPECT_EQ(doc["entities"][0]["matched"], "Karat");
+  EXPECT_EQ(doc["entities"][0]["list"], "sdn");
+  EXPECT_EQ(doc["entities"][0]["programs"], nlohmann::json::array({"IRAN"}));
+  EXPECT_EQ(doc["entities"][0]["ambiguous"], true);
+  EXPECT_EQ(doc["entities"][0]["candidates"],
+            nlohmann::json::array({"ofac-sdn:205", "ofac-sdn:206"}));
+  auto one = match(*rs, content_item("Rosoboronexport delivered the jets."));
+  ASSERT_EQ(one.size(), 1u);
+  auto d1 = make_alert(one[0], content_item("x"), {}, "h", timestamp{}, {});
+  EXPECT_EQ(d1["entities"][0]["ambiguous"], false);
+  EXPECT_FALSE(d1["entities"][0].contains("candidates"));
+}
+
+TEST(engine_entity_lists, persons_only_when_asked_and_types_filter) {
+  auto rs = sdn_rules();
+  EXPECT_FALSE(fires(*rs, "Pyotr Ivanov was sanctioned."));
+  auto persons = sdn_rules("    types: [person]\n");
+  auto e = entities_in(*persons, "Pyotr Sergeyevich Ivanov was sanctioned.");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].id, "ofac-sdn:204");
+  EXPECT_EQ(e[0].type, "person");
+  EXPECT_EQ(e[0].name, "IVANOV, Pyotr Sergeyevich");
+  EXPECT_FALSE(fires(*persons, "Rosoboronexport delivered the jets."));
+  auto vessels = sdn_rules("    types: [vessel]\n");
+  EXPECT_TRUE(fires(*vessels, "The tanker Sea Breeze was sanctioned."));
+  EXPECT_FALSE(fires(*vessels, "Rosoboronexport delivered the jets."));
+}
+
+TEST(engine_entity_lists, every_importer_format_loads_as_a_rule_input) {
+  const std::string data = std::string(SANCTWATCH_TEST_DATA) + "/entities/";
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  const std::pair<const char*, const char*> formats[] = {
+      {"ofac-sdn-csv", "sdn.csv"}, {"ofac-sdn-xml", "sdn.xml"},     {"csl-csv", "csl.csv"},
+      {"opensanctions-ftm", "ftm.jsonl"}, {"uk-csv", "uk.csv"}, {"yaml", "entities.yaml"}};
+  for (const auto& [format, file] : formats) {
+    auto l = load_yaml(std::string("entity_lists:\n  l:\n    source: d/") + file +
+                           "\n    format: " + format +
+                           "\n    types: [organization, person, vessel, aircraft]\n"
+                           "rules:\n  - id: x\n    title: X\n    when: entity(@l)\n",
+                       {{std::string("rules/d/") + file, slurp(data + file)},
+                        {"rules/d/alt.csv", slurp(data + "alt.csv")},
+                        {"rules/d/add.csv", slurp(data + "add.csv")}});
+    ASSERT_TRUE(l.rules) << format << ": " << errors_of(l);
+    EXPECT_FALSE(l.rules->entity_lists[0].entities.empty()) << format;
+    // Every fixture has rows the importer skips: reported as located warnings.
+    for (const auto& w : l.warnings) EXPECT_EQ(w.where.file.rfind("rules/d/", 0), 0u) << format;
+  }
+}
+
+TEST(engine_entity_lists, list_load_errors_are_located) {
+  auto l = load_yaml(
+      "entity_lists:\n  sdn:\n    source: sdn.csv\n    format: ofac-sdn-csv\nrules: []\n",
+      {{"rules/sdn.csv", "not,a\nsdn,file\n"}});
+  ASSERT_FALSE(l.rules);
+  ASSERT_EQ(l.errors.size(), 1u) << errors_of(l);
+  EXPECT_EQ(l.errors[0].where.file, "rules/sdn.csv");
+  EXPECT_NE(l.errors[0].message.find("cannot load entity list 'sdn' (ofac-sdn-csv)"),
+            std::string::npos)
+      << l.errors[0].message;
+  auto star = load_yaml("rules:\n  - id: x\n    title: X\n    when: '@* and @a'\nlists:\n  a: [a]\n");
+  ASSERT_EQ(star.errors.size(), 1u) << errors_of(star);
+  EXPECT_EQ(star.errors[0].message, "'@*' means every entity list and is only allowed in entity(@*)");
+  EXPECT_EQ(star.errors[0].where.line, 4);
+}
+
+TEST(engine_entity_lists, entity_star_screens_every_list_including_extra_ones) {
+  load_options o;
+  o.read = [](const std::string& p) -> result<std::string> {
+    if (p == "rules/firms.yaml")
+      return std::string("entities:\n  - id: h\n    name: Huawei Technologies Co., Ltd.\n");
+    if (p == "/lists/sdn.csv") return std::string(sdn_csv);
+    return error{"io", "no such file"};
+  };
+  o.extra_entities = {*parse_entity_spec("ofac-sdn-csv:/lists/sdn.csv")};
+  auto l = load_ruleset({{"rules/r.yaml",
+                          "entity_lists:\n  firms:\n    source: firms.yaml\nrules:\n  - id: x\n"
+                          "    title: X\n    when: entity(@*)\n"}},
+                        o);
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  ASSERT_EQ(l.rules->entity_lists.size(), 2u);
+  EXPECT_EQ(l.rules->entity_lists[1].name, "sdn");
+  auto a = entities_in(*l.rules, "Huawei Technologies shipped routers.");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].list, "firms");
+  auto b = entities_in(*l.rules, "Rosoboronexport delivered the jets.");
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].list, "sdn");
+  EXPECT_EQ(b[0].id, "ofac-sdn:208");
+  EXPECT_FALSE(parse_entity_spec("sdn.csv"));
+  EXPECT_FALSE(parse_entity_spec("yaml:"));
+}
+
+// --- the real list ---------------------------------------------------------------------------
+
+const std::string sdn_dir = std::string(SANCTWATCH_SHARED_DIR) + "/data/ofac-sdn-2022-01";
+
+std::shared_ptr<const ruleset> default_rules_with_sdn(double* seconds = nullptr) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto l = load_rule_dirs({std::string(SANCTWATCH_SOURCE_DIR) + "/rules"},
+                          {{"ofac_sdn", "ofac-sdn-csv", sdn_dir + "/sdn.csv"}});
+  if (seconds)
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_TRUE(l.rules) << errors_of(l);
+  return l.rules;
+}
+
+TEST(engine_entity_lists, real_sdn_loads_fast_and_screens) {
+  if (!fs::exists(sdn_dir + "/sdn.csv")) GTEST_SKIP() << "no " << sdn_dir;
+  double seconds = 0;
+  auto rs = default_rules_with_sdn(&seconds);
+  ASSERT_TRUE(rs);
+  // Load + import + compile; the target is < 2 s in an optimized build.
+  EXPECT_LT(seconds, 10.0);
+  const entity_list* sdn = nullptr;
+  for (const auto& l : rs->entity_lists)
+    if (l.name == "ofac_sdn") sdn = &l;
+  ASSERT_NE(sdn, nullptr);
+  EXPECT_GT(sdn->entities.size(), 4000u);  // non-persons of 9,044 entries
+  auto m = match(*rs, content_item("Treasury sanctioned Rosoboronexport and Sovcomflot."));
+  bool named = false;
+  for (const auto& r : m)
+    for (const auto& e : r.entities) named |= e.id.rfind("ofac-sdn:", 0) == 0;
+  EXPECT_TRUE(named);
+}
+
+// Precision: ordinary news against the full SDN list raises (almost) nothing.
+TEST(engine_entity_lists, real_sdn_is_quiet_on_ordinary_news) {
+  if (!fs::exists(sdn_dir + "/sdn.csv")) GTEST_SKIP() << "no " << sdn_dir;
+  const std::string gen = std::string(SANCTWATCH_SHARED_DIR) + "/bench/gen_corpus.py";
+  if (!fs::exists(gen)) GTEST_SKIP() << "no " << gen;
+  const fs::path out = fs::temp_directory_path() / ("sanctwatch-neutral-" + std::to_string(::getpid()));
+  const std::string cmd = "python3 '" + gen + "' --feeds 100 --items 30 --hit-rate 0 --seed 11 --out '" +
+                          out.string() + "' > /dev/null";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "cannot run " << gen;
+  auto rs = default_rules_with_sdn();
+  ASSERT_TRUE(rs);
+  std::size_t items = 0, alerts = 0;
+  std::ifstream list(out / "feeds.txt");
+  for (std::string rel; std::getline(list, rel);) {
+    std::ifstream in(out / rel, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto doc = feed::parse(ss.str());
+    ASSERT_TRUE(doc) << rel;
+    for (const auto& it : doc->items) {
+      ++items;
+      for (const auto& m : match(*rs, it)) {
+        ++alerts;
+        ADD_FAILURE() << "false positive " << m.matched_rule->id << " on " << it.title;
+      }
+    }
+  }
+  fs::remove_all(out);
+  EXPECT_EQ(items, 3000u);
+  EXPECT_LE(alerts, 3u);  // measured: 0
+  // The negative test articles too.
+  const std::string articles = std::string(SANCTWATCH_TEST_DATA) + "/articles";
+  for (const auto& e : fs::directory_iterator(articles)) {
+    if (e.path().filename().string().rfind("neg_", 0) != 0) continue;
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_TRUE(match(*rs, content_item(ss.str())).empty()) << e.path();
+  }
+}
+
+}  // namespace
+}  // namespace sanctwatch::engine::test
