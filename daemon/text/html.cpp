@@ -527,6 +527,7 @@ class tokenizer {
     const std::size_t n = s_.size();
     std::size_t i = 0;
     while (i < n) {
+      if (collapse_) i = clean_prefix(i);
       const std::size_t lt = s_.find('<', i);
       const std::size_t text_end = lt == std::string_view::npos ? n : lt;
       text(s_.substr(i, text_end - i));
@@ -557,6 +558,62 @@ class tokenizer {
     } else if (!newlines_are_breaks_ && pre_depth_ == 0) {
       newlines_to_spaces(start);
     }
+  }
+
+  // Text whose bytes the collapse keeps as they are (printable ASCII other than '<' and '&',
+  // single spaces between such bytes) needs neither decoding nor collapsing: the prefix of
+  // such bytes starting at s_[i] is found in one scan, which also looks for the '<' ending
+  // the text, and appended as it is. The rest goes the general way. Splitting there changes
+  // nothing: the prefix holds no reference, and it ends on a kept byte, after which the
+  // collapse owes no separator. Returns where the prefix ends.
+  std::size_t clean_prefix(std::size_t i) {
+    if (suppressed() || out_.size() != collapsed_.o + gap_) return i;  // Unicode space waiting
+    const auto* const start = reinterpret_cast<const unsigned char*>(s_.data()) + i;
+    const auto* const end = reinterpret_cast<const unsigned char*>(s_.data()) + s_.size();
+    const auto plain = [](unsigned char c) { return c > ' ' && c < 0x7F && c != '<' && c != '&'; };
+    if (start == end || !plain(*start)) return i;
+    const auto* p = start;
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(' ');
+    const __m128i del = _mm_set1_epi8(0x7F);
+    while (end - p >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i special = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+          _mm_cmpeq_epi8(v, del));
+      const auto ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(special,
+                                                                               _mm_cmpgt_epi8(v, space))));
+      const auto sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
+      // A space in the last position is kept when the next block starts with a kept byte.
+      const unsigned next_ok = end - p > 16 && plain(p[16]) ? 1u << 15 : 0u;
+      const unsigned bad = ~(ok | (sp & ((ok >> 1) | next_ok))) & 0xFFFFu;
+      if (bad != 0) {
+        p += std::countr_zero(bad);
+        break;
+      }
+      p += 16;
+    }
+    if (end - p < 16)
+#endif
+      while (p < end) {
+        if (plain(*p)) {
+          ++p;
+        } else if (*p == ' ' && end - p >= 2 && plain(p[1])) {
+          p += 2;
+        } else {
+          break;
+        }
+      }
+    // p is at a byte the collapse may change; the byte before it is kept and not a space.
+    if (gap_ != 0) {
+      out_[collapsed_.o++] = collapsed_.pending;  // the slot kept for the owed separator
+      gap_ = 0;
+    }
+    collapsed_.pending = 0;
+    const auto len = static_cast<std::size_t>(p - start);
+    out_.append(s_.data() + i, len);
+    collapsed_.o += len;
+    return i + len;
   }
 
   // Collapses what was appended since the last call into the collapsed prefix out_[0..o).
