@@ -215,7 +215,8 @@ void reader::read_feed(const YAML::Node& n, config& c) {
     c.opml.push_back(std::move(o));
     return;
   }
-  if (!mapping(n, "a feed", {"id", "url", "interval", "headers", "tags", "user_agent", "enabled"}))
+  if (!mapping(n, "a feed",
+               {"id", "url", "interval", "headers", "tags", "user_agent", "enabled", "adaptive"}))
     return;
   feed f;
   f.line = n.Mark().line + 1;
@@ -240,6 +241,7 @@ void reader::read_feed(const YAML::Node& n, config& c) {
     if (auto s = string(n["user_agent"], "user_agent")) f.user_agent = *s;
   if (n["enabled"])
     if (auto b = boolean(n["enabled"], "enabled")) f.enabled = *b;
+  if (n["adaptive"]) f.adaptive = boolean(n["adaptive"], "adaptive");
   c.feeds.push_back(std::move(f));
 }
 
@@ -391,8 +393,12 @@ void reader::read(const YAML::Node& root, config& c) {
     }
   }
   if (const auto& n = root["defaults"]) {
-    if (mapping(n, "defaults", {"interval"}) && n["interval"])
-      if (auto d = duration(n["interval"], "defaults.interval", seconds{60})) c.defaults.interval = *d;
+    if (mapping(n, "defaults", {"interval", "adaptive"})) {
+      if (n["interval"])
+        if (auto d = duration(n["interval"], "defaults.interval", seconds{60})) c.defaults.interval = *d;
+      if (n["adaptive"])
+        if (auto b = boolean(n["adaptive"], "defaults.adaptive")) c.defaults.adaptive = *b;
+    }
   }
   if (const auto& n = root["stories"]) {
     if (mapping(n, "stories", {"enabled", "window"})) {

@@ -28,6 +28,7 @@ struct feed {
   std::vector<std::string> tags;
   std::string user_agent;  ///< empty: network.user_agent
   bool enabled = true;
+  std::optional<bool> adaptive;  ///< empty: defaults.adaptive
   int line = 0;  ///< where it was declared, for messages
 };
 
@@ -78,6 +79,9 @@ struct network_settings {
 
 struct defaults_settings {
   seconds interval{15 * 60};
+  /// Poll busy feeds more often: after a poll that brought new items the next one comes
+  /// sooner (down to a quarter of the interval, never under a minute).
+  bool adaptive = false;
 };
 
 struct state_settings {

@@ -44,6 +44,11 @@ std::chrono::seconds next_interval(std::chrono::seconds interval, std::optional<
       std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(base.count()) * jitter(rng)))};
 }
 
+std::chrono::seconds adaptive_interval(std::chrono::seconds interval, int new_items) {
+  const auto divided = new_items >= 3 ? interval / 4 : new_items > 0 ? interval / 2 : interval;
+  return std::max(std::min(interval, std::chrono::seconds{60}), divided);
+}
+
 poller::poller(http::client& client, store::store& db, pipeline& pipe, poll_settings settings,
                clock_fn now)
     : client_(client), db_(db), pipe_(pipe), settings_(settings), now_(std::move(now)) {}
@@ -154,7 +159,8 @@ void poller::finish(const feed_spec& f, store::feed_state st, http::response r) 
         log::notice("feed " + f.id + ": moved permanently to " + r.permanent_url);
         st.permanent_url = r.permanent_url;
       }
-      st.next_poll = now + next_interval(f.interval, doc->feed.ttl_minutes,
+      const auto base = f.adaptive ? adaptive_interval(f.interval, res.stats.new_items) : f.interval;
+      st.next_poll = now + next_interval(base, doc->feed.ttl_minutes,
                                          r.header("cache-control"), rng_);
     }
   }

@@ -28,6 +28,7 @@ struct feed_spec {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string user_agent;
   bool enabled = true;
+  bool adaptive = false;  ///< poll sooner after polls that brought new items
 };
 
 struct poll_settings {
@@ -47,6 +48,11 @@ struct poll_result {
   pipeline_stats stats;
   std::chrono::steady_clock::duration elapsed{};
 };
+
+/// The interval an adaptive feed uses after a poll that brought `new_items`: a quarter of
+/// the configured one after a burst (3 or more), half after any new item, the configured
+/// one otherwise; never under a minute.
+std::chrono::seconds adaptive_interval(std::chrono::seconds interval, int new_items);
 
 /// When to poll next after a success: the interval, raised by RSS <ttl> and Cache-Control
 /// max-age (capped at 24 h), with +-10% jitter so feeds configured together spread out.

@@ -115,8 +115,8 @@ result<loaded_config> load_config(const std::string& path) {
   std::string problems;
 
   for (const auto& f : c.feeds) {
-    feed_spec spec{f.id, config::resolve_url(c, f.url), "", f.interval.value_or(c.defaults.interval), {}, f.user_agent,
-                   f.enabled};
+    feed_spec spec{f.id, config::resolve_url(c, f.url), "", f.interval.value_or(c.defaults.interval),
+                   {}, f.user_agent, f.enabled, f.adaptive.value_or(c.defaults.adaptive)};
     for (const auto& [k, v] : f.headers) spec.headers.emplace_back(k, v);
     if (spec.user_agent.empty()) spec.user_agent = c.network.user_agent;
     out.feeds.push_back(std::move(spec));
@@ -138,7 +138,7 @@ result<loaded_config> load_config(const std::string& path) {
       for (const auto& e : out.feeds) clash = clash || e.id == f.id;
       if (clash) f.id = slug(o.path) + "-" + f.id;
       out.feeds.push_back({f.id, f.url, f.title, o.interval.value_or(c.defaults.interval), {},
-                           c.network.user_agent, true});
+                           c.network.user_agent, true, c.defaults.adaptive});
     }
   }
 

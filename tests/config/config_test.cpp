@@ -43,7 +43,7 @@ sinks:
 TEST(config, full_form) {
   auto r = load(R"(
 rules: [../rules, /etc/sanctwatch/rules.d]
-defaults: {interval: 10m}
+defaults: {interval: 10m, adaptive: true}
 network: {per_host: 4, timeout: 20s, max_body: 8MiB, max_redirects: 5, user_agent: "acme-monitor/1"}
 stories: {enabled: false, window: 48h}
 metrics: {listen: "127.0.0.1:9464"}
@@ -68,6 +68,8 @@ sinks:
   EXPECT_EQ(resolve_path(c, c.rules[0]), "rules");
   EXPECT_EQ(resolve_path(c, c.rules[1]), "/etc/sanctwatch/rules.d");
   EXPECT_EQ(c.defaults.interval, seconds{600});
+  EXPECT_TRUE(c.defaults.adaptive);
+  EXPECT_FALSE(c.feeds[0].adaptive);
   EXPECT_EQ(c.network.per_host, 4);
   EXPECT_EQ(c.network.max_body, 8u << 20);
   EXPECT_FALSE(c.stories.enabled);

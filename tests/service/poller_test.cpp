@@ -232,6 +232,29 @@ TEST_F(poller_test, gone_feeds_are_disabled_until_their_url_changes) {
   EXPECT_TRUE(results_[0].ok);
 }
 
+TEST(adaptive, busy_feeds_are_polled_sooner_never_under_a_minute) {
+  EXPECT_EQ(adaptive_interval(900s, 0), 900s);
+  EXPECT_EQ(adaptive_interval(900s, 1), 450s);
+  EXPECT_EQ(adaptive_interval(900s, 3), 225s);
+  EXPECT_EQ(adaptive_interval(120s, 10), 60s);
+  EXPECT_EQ(adaptive_interval(60s, 10), 60s);
+}
+
+TEST_F(poller_test, adaptive_feed_with_new_items_comes_back_sooner) {
+  std::atomic<int> version{1};
+  server_.route("/busy", [&](const http_request&) {
+    return version == 1 ? http_reply{.body = rss({{"1", "a"}, {"2", "b"}, {"3", "c"}})}
+                        : http_reply{.body = rss({{"1", "a"}, {"2", "b"}, {"3", "c"}})};
+  });
+  auto f = spec("busy", "/busy");
+  f.adaptive = true;
+  poll_.set_feeds({f});
+  poll();
+  EXPECT_LE(*state("busy").next_poll, now_ + 248s);  // 900 / 4, +10% jitter
+  poll();                                            // nothing new: back to the interval
+  EXPECT_GE(*state("busy").next_poll, now_ + 810s);
+}
+
 TEST_F(poller_test, ttl_slows_polling_and_only_due_feeds_are_polled) {
   server_.route("/ttl", http_reply{.body = rss({{"1", "x"}}, /*ttl=*/120)});
   poll_.set_feeds({spec("f", "/ttl")});
