@@ -23,6 +23,7 @@ std::string collapse(std::string_view s) { return text::collapse_whitespace(s); 
 
 std::string plain_text(std::string_view s) {
   if (s.empty()) return {};
+  if (text::is_clean_text(s)) return std::string(s);
   return text::looks_like_html(s) ? text::html_to_text(s) : collapse(s);
 }
 

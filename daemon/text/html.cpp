@@ -513,6 +513,42 @@ std::size_t incomplete_space_tail(const char* s, std::size_t n) {
   return 0;
 }
 
+// Bytes that html_to_text and the whitespace collapse keep as they are, whatever surrounds
+// them: printable ASCII other than '<' and '&'.
+bool is_clean(unsigned char c) { return c > ' ' && c < 0x7F && c != '<' && c != '&'; }
+
+// From p (a clean byte) to the first byte that is neither clean nor a single space between
+// clean bytes. The byte before the result is clean.
+const unsigned char* skip_clean(const unsigned char* p, const unsigned char* end) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(' ');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i special = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+    const auto ok = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_andnot_si128(special, _mm_cmpgt_epi8(v, space))));
+    const auto sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
+    // A space in the last position is kept when the next block starts with a clean byte.
+    const unsigned next_ok = end - p > 16 && is_clean(p[16]) ? 1u << 15 : 0u;
+    const unsigned bad = ~(ok | (sp & ((ok >> 1) | next_ok))) & 0xFFFFu;
+    if (bad != 0) return p + std::countr_zero(bad);
+    p += 16;
+  }
+#endif
+  while (p < end) {
+    if (is_clean(*p)) {
+      ++p;
+    } else if (*p == ' ' && end - p >= 2 && is_clean(p[1])) {
+      p += 2;
+    } else {
+      break;
+    }
+  }
+  return p;
+}
+
 class tokenizer {
  public:
   // With `collapse`, whitespace is collapsed as the text is produced (collapse_into with
@@ -570,40 +606,8 @@ class tokenizer {
     if (suppressed() || out_.size() != collapsed_.o + gap_) return i;  // Unicode space waiting
     const auto* const start = reinterpret_cast<const unsigned char*>(s_.data()) + i;
     const auto* const end = reinterpret_cast<const unsigned char*>(s_.data()) + s_.size();
-    const auto plain = [](unsigned char c) { return c > ' ' && c < 0x7F && c != '<' && c != '&'; };
-    if (start == end || !plain(*start)) return i;
-    const auto* p = start;
-#if defined(__SSE2__)
-    const __m128i space = _mm_set1_epi8(' ');
-    const __m128i del = _mm_set1_epi8(0x7F);
-    while (end - p >= 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i special = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
-          _mm_cmpeq_epi8(v, del));
-      const auto ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(special,
-                                                                               _mm_cmpgt_epi8(v, space))));
-      const auto sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
-      // A space in the last position is kept when the next block starts with a kept byte.
-      const unsigned next_ok = end - p > 16 && plain(p[16]) ? 1u << 15 : 0u;
-      const unsigned bad = ~(ok | (sp & ((ok >> 1) | next_ok))) & 0xFFFFu;
-      if (bad != 0) {
-        p += std::countr_zero(bad);
-        break;
-      }
-      p += 16;
-    }
-    if (end - p < 16)
-#endif
-      while (p < end) {
-        if (plain(*p)) {
-          ++p;
-        } else if (*p == ' ' && end - p >= 2 && plain(p[1])) {
-          p += 2;
-        } else {
-          break;
-        }
-      }
+    if (start == end || !is_clean(*start)) return i;
+    const auto* const p = skip_clean(start, end);
     // p is at a byte the collapse may change; the byte before it is kept and not a space.
     if (gap_ != 0) {
       out_[collapsed_.o++] = collapsed_.pending;  // the slot kept for the owed separator
@@ -916,6 +920,11 @@ std::string collapse_whitespace(std::string_view s) {
   std::string out(s);
   out.resize(collapse_into(out.data(), out.size(), out.data(), false));
   return out;
+}
+
+bool is_clean_text(std::string_view s) {
+  const auto* const p = reinterpret_cast<const unsigned char*>(s.data());
+  return !s.empty() && is_clean(p[0]) && skip_clean(p, p + s.size()) == p + s.size();
 }
 
 bool looks_like_html(std::string_view s) {

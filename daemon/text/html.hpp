@@ -29,6 +29,11 @@ std::string html_to_text(std::string_view html);
 /// Collapses runs of whitespace (ASCII and Unicode spaces) to one space and trims both ends.
 std::string collapse_whitespace(std::string_view s);
 
+/// True when html_to_text and collapse_whitespace would both return `s` unchanged because it
+/// is made only of printable ASCII other than '<' and '&', with single spaces between (most
+/// feed titles and summaries): one scan instead of a markup check, a copy and a collapse.
+bool is_clean_text(std::string_view s);
+
 /// True when the text looks like it holds markup (a tag or an entity), so callers can
 /// skip html_to_text for plain strings.
 bool looks_like_html(std::string_view s);

@@ -308,6 +308,37 @@ TEST(HtmlToText, LinesCollapsedAndBlankLinesDropped) {
   EXPECT_EQ(html_to_text("abcdefg <br> \xe2\x80<br>x"), "abcdefg\n\xe2\x80\nx");
 }
 
+TEST(IsCleanText, ExactlyTheTextsPassedThroughUnchanged) {
+  EXPECT_TRUE(is_clean_text("Sanctions on shipping firms widen, officials say."));
+  EXPECT_TRUE(is_clean_text(std::string(40, 'a') + " " + std::string(40, 'b')));
+  EXPECT_FALSE(is_clean_text(""));
+  EXPECT_FALSE(is_clean_text(" leading"));
+  EXPECT_FALSE(is_clean_text("trailing "));
+  EXPECT_FALSE(is_clean_text("two  spaces"));
+  EXPECT_FALSE(is_clean_text("a <b>tag</b>"));
+  EXPECT_FALSE(is_clean_text("AT&T"));
+  EXPECT_FALSE(is_clean_text("line\nbreak"));
+  EXPECT_FALSE(is_clean_text("caf\xC3\xA9"));
+  // Block boundaries (16 bytes): a space last in a block is kept when a clean byte follows.
+  for (std::size_t at = 1; at < 40; ++at) {
+    std::string s(48, 'x');
+    s[at] = ' ';
+    EXPECT_TRUE(is_clean_text(s)) << at;
+    s[at + 1] = ' ';
+    EXPECT_FALSE(is_clean_text(s)) << at;
+  }
+  // Whenever it says clean, both conversions agree that nothing changes.
+  std::mt19937 rng(7);
+  const std::string alphabet = "ab <&;p> \n\t";
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    for (std::size_t n = rng() % 40; n > 0; --n) s += alphabet[rng() % alphabet.size()];
+    if (!is_clean_text(s)) continue;
+    EXPECT_EQ(html_to_text(s), s);
+    EXPECT_EQ(collapse_whitespace(s), s);
+  }
+}
+
 TEST(LooksLikeHtml, TagsAndEntities) {
   EXPECT_TRUE(looks_like_html("<p>x</p>"));
   EXPECT_TRUE(looks_like_html("a<br/>b"));
