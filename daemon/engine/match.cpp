@@ -341,8 +341,13 @@ void scan(scanned_item& si, const item& it) {
         continue;
       }
       const atom& a = rs.atoms[id];
-      std::size_t s = range.first, e = range.second;
-      if (a.type == atom::kind::phrase && !verify_phrase(a, t, range.second, s, e)) continue;
+      std::size_t s = range.first, e = range.second, to = range.second;
+      // A bounded atom's match includes the ASCII separator after it, if any.
+      if (a.bounded && to > 0) {
+        const auto c = static_cast<unsigned char>(t[to - 1]);
+        if (c < 0x80 && !std::isalnum(c)) --to;
+      }
+      if (a.type == atom::kind::phrase && !verify_phrase(a, t, to, s, e)) continue;
       if (e <= s) continue;
       si.hits.push_back({id, std::uint8_t(fi), std::uint32_t(s), std::uint32_t(e)});
     }
@@ -877,9 +882,14 @@ field_mask fields_used(const expr& e) {
 
 namespace detail {
 
-// Multi-word phrases without prefixes are found through their rarest word: the word fewest
-// phrases share (so an anchor hit is verified against few phrases), preferring words that are
-// not common English (fewer hits in prose), then longer words.
+// Multi-word phrases without prefixes are found through their rarest word: a word of at least
+// four letters (shorter literals hit inside many words), not common English (fewer hits in
+// prose), shared by the fewest phrases (fewer verifications per hit), then the longest.
+// One ASCII non-word byte or the edge of the text, around bounded atoms.
+constexpr const char* ascii_sep = "[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]";
+constexpr const char* bound_before = "(?:^|[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f])";
+constexpr const char* bound_after = "(?:[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]|$)";
+
 void choose_anchors(ruleset& rs) {
   rs.anchors.clear();
   auto plain = [](const atom& a) {
@@ -887,20 +897,26 @@ void choose_anchors(ruleset& rs) {
     return std::find(a.prefix.begin(), a.prefix.end(), true) == a.prefix.end();
   };
   std::unordered_map<std::string_view, std::uint32_t> uses;
+  auto longest = [](const atom& a) {
+    std::size_t n = 0;
+    for (const auto& t : a.tokens) n = std::max(n, t.size());
+    return n;
+  };
   for (auto& a : rs.atoms) {
     a.anchored = false;
-    if (plain(a))
+    a.bounded = a.type == atom::kind::phrase && !a.prefix.back() && longest(a) < 4;
+    if (plain(a) && !a.bounded)
       for (const auto& t : a.tokens) ++uses[t];
   }
   std::unordered_map<std::string_view, std::uint32_t> anchor_of;
   for (std::uint32_t i = 0; i < rs.atoms.size(); ++i) {
     atom& a = rs.atoms[i];
-    if (!plain(a)) continue;
+    if (!plain(a) || a.bounded) continue;
     std::size_t best = 0;
     auto score = [&](std::size_t k) {
       const std::string& t = a.tokens[k];
-      return std::make_tuple(!entities::is_common_word(t), t.size() >= 4, -std::int64_t(uses[t]),
-                             t.size());
+      return std::make_tuple(t.size() >= 4, !entities::is_common_word(t), t.size() >= 5,
+                             -std::int64_t(uses[t]), t.size());
     };
     for (std::size_t k = 1; k < a.tokens.size(); ++k)
       if (score(k) > score(best)) best = k;
@@ -956,6 +972,14 @@ std::string compile_database(ruleset& rs) {
       auto cut = a.pattern.rfind('\x01');
       patterns.push_back(a.pattern.substr(0, cut));
       flags.push_back(regex_flags(a.pattern.substr(cut + 1)));
+    } else if (a.bounded) {
+      // ASCII separators only between such short words: the multi-byte alternatives of the
+      // general separator make hundreds of these patterns slow to compile.
+      std::string p = bound_before;
+      for (std::size_t k = 0; k < a.tokens.size(); ++k)
+        p += (k ? std::string(ascii_sep) + "+" : std::string()) + escape_literal(a.tokens[k]);
+      patterns.push_back(p + bound_after);
+      flags.push_back(0);
     } else {
       patterns.push_back(a.pattern);
       flags.push_back(0);

@@ -42,6 +42,9 @@ struct atom {
   /// Found through an anchor (ruleset::anchors) instead of its own expression: set by
   /// compile_database for phrases of several whole words.
   bool anchored = false;
+  /// Compiled with a separator (or text edge) on both sides: phrases of words of at most three
+  /// letters ("US", "A B C", "DAY") would otherwise hit inside many words of the text.
+  bool bounded = false;
 };
 
 /// One word scanned for on behalf of many phrases (the rarest word of each): Hyperscan

@@ -105,8 +105,9 @@ TEST(engine_default_rules, articles_meet_expectations) {
   }
   EXPECT_GE(checked, 10u);
   for (const auto& e : fs::directory_iterator(articles_dir))
-    if (e.path().extension() == ".txt" && e.path().filename() != "expectations.txt")
+    if (e.path().extension() == ".txt" && e.path().filename() != "expectations.txt") {
       EXPECT_TRUE(listed.count(e.path().filename().string())) << e.path() << " has no expectation";
+    }
 }
 
 TEST(engine_default_rules, seeds_fire) {
