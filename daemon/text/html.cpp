@@ -519,20 +519,47 @@ bool is_clean(unsigned char c) { return c > ' ' && c < 0x7F && c != '<' && c != 
 
 // From p (a clean byte) to the first byte that is neither clean nor a single space between
 // clean bytes. The byte before the result is clean.
+#if defined(__SSE2__)
+// Bit i set when p[i] is clean, for 16 bytes.
+inline unsigned clean_mask16(const unsigned char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // Signed compare: bytes >= 0x80 are negative, so not above ' '.
+  const __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+      _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_andnot_si128(special, _mm_cmpgt_epi8(v, _mm_set1_epi8(' ')))));
+}
+inline unsigned space_mask16(const unsigned char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+}
+#endif
+
+// From p (a clean byte) to the first byte that is neither clean nor a single space between
+// clean bytes. The byte before the result is clean.
 const unsigned char* skip_clean(const unsigned char* p, const unsigned char* end) {
 #if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(' ');
-  while (end - p >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i special = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
-        _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
-    const auto ok = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_andnot_si128(special, _mm_cmpgt_epi8(v, space))));
-    const auto sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
-    // A space in the last position is kept when the next block starts with a clean byte.
-    const unsigned next_ok = end - p > 16 && is_clean(p[16]) ? 1u << 15 : 0u;
-    const unsigned bad = ~(ok | (sp & ((ok >> 1) | next_ok))) & 0xFFFFu;
+  // 64 bytes per branch: a space is kept when the byte after it is clean, and the byte after
+  // the block (one past the 64) is looked at through the next block's first mask bit.
+  while (end - p > 64) {
+    const std::uint64_t ok = std::uint64_t(clean_mask16(p)) |
+                             std::uint64_t(clean_mask16(p + 16)) << 16 |
+                             std::uint64_t(clean_mask16(p + 32)) << 32 |
+                             std::uint64_t(clean_mask16(p + 48)) << 48;
+    const std::uint64_t sp = std::uint64_t(space_mask16(p)) |
+                             std::uint64_t(space_mask16(p + 16)) << 16 |
+                             std::uint64_t(space_mask16(p + 32)) << 32 |
+                             std::uint64_t(space_mask16(p + 48)) << 48;
+    const std::uint64_t next_ok = is_clean(p[64]) ? std::uint64_t(1) << 63 : 0;
+    const std::uint64_t bad = ~(ok | (sp & ((ok >> 1) | next_ok)));
+    if (bad != 0) return p + std::countr_zero(bad);
+    p += 64;
+  }
+  while (end - p > 16) {
+    const unsigned ok = clean_mask16(p);
+    const unsigned next_ok = is_clean(p[16]) ? 1u << 15 : 0u;
+    const unsigned bad = ~(ok | (space_mask16(p) & ((ok >> 1) | next_ok))) & 0xFFFFu;
     if (bad != 0) return p + std::countr_zero(bad);
     p += 16;
   }
