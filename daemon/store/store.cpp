@@ -67,6 +67,64 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (state, next_attempt);
 )sql",
+    // v2: stories (one article across feeds), alert updates and where they go.
+    R"sql(
+CREATE TABLE stories (
+  id TEXT PRIMARY KEY,
+  feed_id TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  signature BLOB NOT NULL DEFAULT x'',
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE INDEX stories_last_seen ON stories (last_seen);
+CREATE TABLE story_links (
+  link TEXT PRIMARY KEY,
+  story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX story_links_story ON story_links (story_id);
+CREATE TABLE story_bands (
+  band_key INTEGER NOT NULL,
+  story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+  PRIMARY KEY (band_key, story_id)
+) WITHOUT ROWID;
+CREATE INDEX story_bands_story ON story_bands (story_id);
+ALTER TABLE items ADD COLUMN story_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX alerts_story ON alerts (story_id, rule_id);
+CREATE TABLE alert_sources (
+  alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  feed_id TEXT NOT NULL,
+  item_key TEXT NOT NULL,
+  PRIMARY KEY (alert_id, feed_id, item_key)
+) WITHOUT ROWID;
+CREATE INDEX alert_sources_item ON alert_sources (feed_id, item_key);
+CREATE TABLE alert_updates (
+  alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  revision INTEGER NOT NULL CHECK (revision > 0),
+  created_at INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY (alert_id, revision)
+) WITHOUT ROWID;
+CREATE TABLE outbox_v2 (
+  alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  sink TEXT NOT NULL,
+  revision INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER NOT NULL,
+  last_status INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (alert_id, sink, revision)
+);
+INSERT INTO outbox_v2 (alert_id, sink, revision, state, attempts, next_attempt, last_status,
+                       last_error, updated_at)
+  SELECT alert_id, sink, 0, state, attempts, next_attempt, last_status, last_error, updated_at
+  FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v2 RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (state, next_attempt);
+)sql",
 };
 
 delivery_state parse_state(const std::string& s) {
@@ -101,8 +159,28 @@ int store::version() {
   return static_cast<int>(st.integer(0));
 }
 
+store::batch::batch(store& s) : s_(s), level_(s.depth_) {
+  s_.db_.exec(level_ == 0 ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT b" + std::to_string(level_));
+  ++s_.depth_;
+}
+
+store::batch::~batch() {
+  if (done_) return;
+  const std::string sql = level_ == 0 ? std::string("ROLLBACK")
+                                      : "ROLLBACK TO b" + std::to_string(level_) +
+                                            "; RELEASE b" + std::to_string(level_);
+  sqlite3_exec(s_.db_.handle(), sql.c_str(), nullptr, nullptr, nullptr);
+  --s_.depth_;
+}
+
+void store::batch::commit() {
+  s_.db_.exec(level_ == 0 ? std::string("COMMIT") : "RELEASE b" + std::to_string(level_));
+  done_ = true;
+  --s_.depth_;
+}
+
 void store::migrate() {
-  transaction tx(db_);
+  batch tx(*this);
   const int v = version();
   if (v > schema_version)
     throw sqlite_error(SQLITE_MISMATCH, "state database schema version " + std::to_string(v) +
@@ -172,20 +250,26 @@ std::optional<std::string> store::content_hash(const std::string& feed_id,
 }
 
 std::set<std::string> store::fired_rules(const std::string& feed_id, const std::string& item_key) {
-  auto st = db_.prepare("SELECT DISTINCT rule_id FROM alerts WHERE feed_id = ? AND item_key = ?");
+  auto st = db_.prepare(
+      "SELECT rule_id FROM alerts WHERE feed_id = ?1 AND item_key = ?2 UNION "
+      "SELECT a.rule_id FROM alert_sources s JOIN alerts a ON a.id = s.alert_id "
+      "WHERE s.feed_id = ?1 AND s.item_key = ?2");
   st.bind(1, feed_id).bind(2, item_key);
   std::set<std::string> out;
   while (st.step()) out.insert(st.text(0));
   return out;
 }
 
-void store::record(const item_record& item, const std::vector<alert_record>& alerts) {
-  transaction tx(db_);
+void store::record(const item_record& item, const std::vector<alert_record>& alerts,
+                   const std::vector<alert_update>& updates) {
+  batch tx(*this);
   auto up = db_.prepare(
-      "INSERT INTO items (feed_id, item_key, content_hash, first_seen, last_seen) "
-      "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (feed_id, item_key) DO UPDATE SET "
-      "content_hash = excluded.content_hash, last_seen = excluded.last_seen");
+      "INSERT INTO items (feed_id, item_key, content_hash, first_seen, last_seen, story_id) "
+      "VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT (feed_id, item_key) DO UPDATE SET "
+      "content_hash = excluded.content_hash, last_seen = excluded.last_seen, "
+      "story_id = excluded.story_id");
   up.bind(1, item.feed_id).bind(2, item.item_key).bind(3, item.content_hash).bind(4, secs(item.seen_at));
+  up.bind(5, item.story_id);
   up.run();
   auto ins = db_.prepare(
       "INSERT OR IGNORE INTO alerts (id, rule_id, severity, feed_id, item_key, story_id, "
@@ -203,13 +287,130 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
       route.run();
     }
   }
+  auto source = db_.prepare(
+      "INSERT OR IGNORE INTO alert_sources (alert_id, feed_id, item_key) VALUES (?, ?, ?)");
+  auto revision = db_.prepare(
+      "INSERT OR IGNORE INTO alert_updates (alert_id, revision, created_at, document) "
+      "VALUES (?, ?, ?, ?)");
+  auto route_update = db_.prepare(
+      "INSERT OR IGNORE INTO outbox (alert_id, sink, revision, state, next_attempt, updated_at) "
+      "VALUES (?, ?, ?, 'pending', ?, ?)");
+  for (const auto& u : updates) {
+    source.bind(1, u.alert_id).bind(2, item.feed_id).bind(3, item.item_key);
+    source.run();
+    if (u.document.empty()) continue;
+    revision.bind(1, u.alert_id).bind(2, u.revision).bind(3, secs(u.created_at)).bind(4, u.document);
+    revision.run();
+    if (db_.changes() == 0) continue;  // already recorded, with its outbox rows
+    for (const auto& s : u.sinks) {
+      route_update.bind(1, u.alert_id).bind(2, s).bind(3, u.revision);
+      route_update.bind(4, secs(u.created_at)).bind(5, secs(u.created_at));
+      route_update.run();
+    }
+  }
   tx.commit();
+}
+
+std::optional<std::string> store::item_story(const std::string& feed_id,
+                                             const std::string& item_key) {
+  auto st = db_.prepare("SELECT story_id FROM items WHERE feed_id = ? AND item_key = ?");
+  st.bind(1, feed_id).bind(2, item_key);
+  if (!st.step() || st.text(0).empty()) return std::nullopt;
+  return st.text(0);
+}
+
+namespace {
+
+constexpr const char* story_columns = "s.id, s.feed_id, s.item_id, s.signature, s.first_seen, s.last_seen";
+
+story_record read_story(const statement& st) {
+  return {st.text(0), st.text(1), st.text(2), st.text(3), {}, at(st.integer(4)), at(st.integer(5))};
+}
+
+}  // namespace
+
+std::optional<story_record> store::story(const std::string& id) {
+  auto st = db_.prepare(std::string("SELECT ") + story_columns + " FROM stories s WHERE s.id = ?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return read_story(st);
+}
+
+std::optional<story_record> store::story_by_link(const std::string& link, timestamp since) {
+  auto st = db_.prepare(std::string("SELECT ") + story_columns +
+                        " FROM story_links l JOIN stories s ON s.id = l.story_id "
+                        "WHERE l.link = ? AND s.last_seen >= ?");
+  st.bind(1, link).bind(2, secs(since));
+  if (!st.step()) return std::nullopt;
+  return read_story(st);
+}
+
+std::vector<story_record> store::story_candidates(const std::vector<std::int64_t>& band_keys,
+                                                  timestamp since) {
+  std::vector<story_record> out;
+  if (band_keys.empty()) return out;
+  std::string in;
+  for (std::size_t i = 0; i < band_keys.size(); ++i) in += i ? ",?" : "?";
+  auto st = db_.prepare(std::string("SELECT ") + story_columns +
+                        " FROM stories s WHERE s.last_seen >= ? AND s.id IN "
+                        "(SELECT story_id FROM story_bands WHERE band_key IN (" + in + ")) "
+                        "ORDER BY s.last_seen DESC, s.id");
+  st.bind(1, secs(since));
+  for (std::size_t i = 0; i < band_keys.size(); ++i) st.bind(static_cast<int>(i) + 2, band_keys[i]);
+  while (st.step()) out.push_back(read_story(st));
+  return out;
+}
+
+void store::add_story(const story_record& s, const std::string& link) {
+  batch tx(*this);
+  auto ins = db_.prepare(
+      "INSERT OR REPLACE INTO stories (id, feed_id, item_id, signature, first_seen, last_seen) "
+      "VALUES (?, ?, ?, CAST(? AS BLOB), ?, ?)");
+  ins.bind(1, s.id).bind(2, s.feed_id).bind(3, s.item_id).bind(4, s.signature);
+  ins.bind(5, secs(s.first_seen)).bind(6, secs(s.last_seen));
+  ins.run();
+  auto band = db_.prepare("INSERT OR IGNORE INTO story_bands (band_key, story_id) VALUES (?, ?)");
+  for (const auto k : s.band_keys) {
+    band.bind(1, k).bind(2, s.id);
+    band.run();
+  }
+  if (!link.empty()) {
+    auto l = db_.prepare("INSERT OR REPLACE INTO story_links (link, story_id) VALUES (?, ?)");
+    l.bind(1, link).bind(2, s.id);
+    l.run();
+  }
+  tx.commit();
+}
+
+void store::join_story(const std::string& story_id, const std::string& link, timestamp now) {
+  batch tx(*this);
+  auto st = db_.prepare("UPDATE stories SET last_seen = MAX(last_seen, ?) WHERE id = ?");
+  st.bind(1, secs(now)).bind(2, story_id);
+  st.run();
+  if (!link.empty()) {
+    auto l = db_.prepare("INSERT OR REPLACE INTO story_links (link, story_id) VALUES (?, ?)");
+    l.bind(1, link).bind(2, story_id);
+    l.run();
+  }
+  tx.commit();
+}
+
+std::optional<story_alert> store::alert_for_story(const std::string& story_id,
+                                                  const std::string& rule_id) {
+  auto st = db_.prepare(
+      "SELECT a.id, COALESCE(u.revision, 0), COALESCE(u.document, a.document) FROM alerts a "
+      "LEFT JOIN alert_updates u ON u.alert_id = a.id AND u.revision = "
+      "(SELECT MAX(revision) FROM alert_updates WHERE alert_id = a.id) "
+      "WHERE a.story_id = ? AND a.rule_id = ? ORDER BY a.created_at, a.id LIMIT 1");
+  st.bind(1, story_id).bind(2, rule_id);
+  if (!st.step()) return std::nullopt;
+  return story_alert{st.text(0), static_cast<int>(st.integer(1)), st.text(2)};
 }
 
 void store::touch(const std::string& feed_id, const std::vector<std::string>& item_keys,
                   timestamp now) {
   if (item_keys.empty()) return;
-  transaction tx(db_);
+  batch tx(*this);
   auto st = db_.prepare("UPDATE items SET last_seen = ? WHERE feed_id = ? AND item_key = ?");
   for (const auto& k : item_keys) {
     st.bind(1, secs(now)).bind(2, feed_id).bind(3, k);
@@ -219,11 +420,13 @@ void store::touch(const std::string& feed_id, const std::vector<std::string>& it
 }
 
 std::vector<delivery> store::due(timestamp now, int limit) {
+  // An update goes out with its own document; revision 0 is the alert's.
   auto st = db_.prepare(
-      "SELECT o.alert_id, o.sink, a.document, o.attempts, o.next_attempt, o.last_error, "
-      "o.last_status FROM outbox o JOIN alerts a ON a.id = o.alert_id "
-      "WHERE o.state = 'pending' AND o.next_attempt <= ? ORDER BY o.next_attempt, a.created_at "
-      "LIMIT ?");
+      "SELECT o.alert_id, o.sink, COALESCE(u.document, a.document), o.attempts, o.next_attempt, "
+      "o.last_error, o.last_status, o.revision FROM outbox o JOIN alerts a ON a.id = o.alert_id "
+      "LEFT JOIN alert_updates u ON u.alert_id = o.alert_id AND u.revision = o.revision "
+      "WHERE o.state = 'pending' AND o.next_attempt <= ? "
+      "ORDER BY o.next_attempt, a.created_at, o.revision LIMIT ?");
   st.bind(1, secs(now)).bind(2, limit);
   std::vector<delivery> out;
   while (st.step()) {
@@ -235,6 +438,7 @@ std::vector<delivery> store::due(timestamp now, int limit) {
     d.next_attempt = at(st.integer(4));
     d.last_error = st.text(5);
     d.last_status = static_cast<int>(st.integer(6));
+    d.revision = static_cast<int>(st.integer(7));
     out.push_back(std::move(d));
   }
   return out;
@@ -253,30 +457,32 @@ std::optional<timestamp> store::next_due() {
 }
 
 void store::mark_delivered(const std::string& alert_id, const std::string& sink, timestamp now,
-                           int status) {
+                           int status, int revision) {
   auto st = db_.prepare(
       "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_status = ?, "
-      "last_error = '', updated_at = ? WHERE alert_id = ? AND sink = ?");
-  st.bind(1, status).bind(2, secs(now)).bind(3, alert_id).bind(4, sink);
+      "last_error = '', updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ?");
+  st.bind(1, status).bind(2, secs(now)).bind(3, alert_id).bind(4, sink).bind(5, revision);
   st.run();
 }
 
 void store::mark_retry(const std::string& alert_id, const std::string& sink,
-                       timestamp next_attempt, int status, const std::string& error) {
+                       timestamp next_attempt, int status, const std::string& error, int revision) {
   auto st = db_.prepare(
       "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_status = ?, "
-      "last_error = ?, updated_at = ? WHERE alert_id = ? AND sink = ? AND state = 'pending'");
+      "last_error = ?, updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ? AND "
+      "state = 'pending'");
   st.bind(1, secs(next_attempt)).bind(2, status).bind(3, error).bind(4, secs(next_attempt));
-  st.bind(5, alert_id).bind(6, sink);
+  st.bind(5, alert_id).bind(6, sink).bind(7, revision);
   st.run();
 }
 
 void store::mark_dead(const std::string& alert_id, const std::string& sink, timestamp now,
-                      int status, const std::string& error) {
+                      int status, const std::string& error, int revision) {
   auto st = db_.prepare(
       "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_status = ?, "
-      "last_error = ?, updated_at = ? WHERE alert_id = ? AND sink = ?");
+      "last_error = ?, updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ?");
   st.bind(1, status).bind(2, error).bind(3, secs(now)).bind(4, alert_id).bind(5, sink);
+  st.bind(6, revision);
   st.run();
 }
 
@@ -294,13 +500,14 @@ int store::requeue(const std::string& sink, std::optional<timestamp> since, bool
 std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const std::string& rule_id,
                                         int limit) {
   auto st = db_.prepare(
-      "SELECT id, rule_id, severity, feed_id, created_at, document FROM alerts "
-      "WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 = '' OR rule_id = ?2) "
+      "SELECT id, rule_id, severity, feed_id, created_at, COALESCE((SELECT u.document FROM "
+      "alert_updates u WHERE u.alert_id = alerts.id ORDER BY u.revision DESC LIMIT 1), document) "
+      "FROM alerts WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 = '' OR rule_id = ?2) "
       "ORDER BY created_at DESC, id LIMIT ?3");
   st.bind(1, secs(since)).bind(2, rule_id).bind(3, limit);
   auto rows = db_.prepare(
-      "SELECT sink, state, attempts, next_attempt, last_status, last_error FROM outbox "
-      "WHERE alert_id = ? ORDER BY sink");
+      "SELECT sink, state, attempts, next_attempt, last_status, last_error, revision FROM outbox "
+      "WHERE alert_id = ? ORDER BY sink, revision");
   std::vector<stored_alert> out;
   while (st.step()) {
     stored_alert a;
@@ -320,6 +527,7 @@ std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const st
       d.next_attempt = at(rows.integer(3));
       d.last_status = static_cast<int>(rows.integer(4));
       d.last_error = rows.text(5);
+      d.revision = static_cast<int>(rows.integer(6));
       a.deliveries.push_back(std::move(d));
     }
     rows.reset();
@@ -329,19 +537,24 @@ std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const st
 }
 
 void store::purge(timestamp seen_before, timestamp delivered_before) {
-  transaction tx(db_);
+  batch tx(*this);
   auto items = db_.prepare("DELETE FROM items WHERE last_seen < ?");
   items.bind(1, secs(seen_before));
   items.run();
+  auto stories = db_.prepare("DELETE FROM stories WHERE last_seen < ?");
+  stories.bind(1, secs(seen_before));
+  stories.run();
   auto rows = db_.prepare("DELETE FROM outbox WHERE state = 'delivered' AND updated_at < ?");
   rows.bind(1, secs(delivered_before));
   rows.run();
   // An alert stays while any delivery row refers to it (pending or dead), and while its
-  // item is still remembered, so an updated item does not alert again for the same rule.
+  // item or an item that joined it as a source is still remembered, so an updated item
+  // does not alert again for the same rule.
   auto alerts = db_.prepare(
       "DELETE FROM alerts WHERE created_at < ? AND id NOT IN (SELECT alert_id FROM outbox) AND "
       "NOT EXISTS (SELECT 1 FROM items i WHERE i.feed_id = alerts.feed_id AND "
-      "i.item_key = alerts.item_key)");
+      "i.item_key = alerts.item_key) AND NOT EXISTS (SELECT 1 FROM alert_sources s JOIN items i "
+      "ON i.feed_id = s.feed_id AND i.item_key = s.item_key WHERE s.alert_id = alerts.id)");
   alerts.bind(1, secs(delivered_before));
   alerts.run();
   tx.commit();

@@ -1,8 +1,9 @@
 #pragma once
-/// The daemon's state in one SQLite file (WAL): feed state, items seen, alerts and the
-/// delivery outbox. Recording an item and its alerts (with one outbox row per routed sink)
-/// is one transaction, so a crash loses nothing and duplicates nothing but deliveries that
-/// were in flight, which are re-sent with the same alert id.
+/// The daemon's state in one SQLite file (WAL): feed state, items seen, stories, alerts and
+/// the delivery outbox. Recording an item and its alerts (with one outbox row per routed
+/// sink) is one transaction, so a crash loses nothing and duplicates nothing but deliveries
+/// that were in flight, which are re-sent with the same alert id. Callers that read before
+/// they write (story lookup, then the record) wrap both in one store::batch.
 ///
 /// Not thread-safe: one store per thread (the daemon's io_context thread). A second
 /// process (`sanctwatch alerts`) may open the same file; writers wait up to 5 s for locks.
@@ -39,6 +40,7 @@ struct item_record {
   std::string item_key;      ///< identity hash of the item (feed item id)
   std::string content_hash;  ///< changes when the item's text changes
   timestamp seen_at;
+  std::string story_id{};  ///< the story the item belongs to; empty when grouping is off
 };
 
 struct alert_record {
@@ -51,12 +53,44 @@ struct alert_record {
   std::vector<std::string> sinks;  ///< sinks this alert is routed to: one outbox row each
 };
 
+/// A later copy of a story reaching an alert that already exists: the copy becomes one of
+/// the alert's sources and, when `document` is not empty, revision `revision` of the alert
+/// (the full document, "type": "alert.updated") goes to `sinks`.
+struct alert_update {
+  std::string alert_id;
+  int revision = 0;      ///< 1 for the first update, then 2, ...
+  std::string document;  ///< empty: only record the item as a source, announce nothing
+  timestamp created_at;
+  std::vector<std::string> sinks;
+};
+
+/// Copies of one article across feeds and within the grouping window. The first item
+/// names the story; alert ids derive from that item, so they do not depend on which copy
+/// fired a rule first.
+struct story_record {
+  std::string id;
+  std::string feed_id;    ///< the first item's feed
+  std::string item_id;    ///< the first item's id (as in the feed, not its key)
+  std::string signature;  ///< the first item's fingerprint bytes; empty when too short
+  std::vector<std::int64_t> band_keys;  ///< LSH keys of the signature (not read back)
+  timestamp first_seen;
+  timestamp last_seen;
+};
+
+/// The alert a story already has for a rule, at its latest revision.
+struct story_alert {
+  std::string alert_id;
+  int revision = 0;      ///< 0: never updated
+  std::string document;  ///< the latest revision's document
+};
+
 enum class delivery_state { pending, delivered, dead };
 const char* to_string(delivery_state s);
 
 struct delivery {
   std::string alert_id;
   std::string sink;
+  int revision = 0;  ///< 0 the alert, n > 0 its n-th update
   std::string document;
   int attempts = 0;
   delivery_state state = delivery_state::pending;
@@ -71,8 +105,8 @@ struct stored_alert {
   std::string severity;
   std::string feed_id;
   timestamp created_at;
-  std::string document;
-  std::vector<delivery> deliveries;  ///< without documents
+  std::string document;              ///< at the latest revision
+  std::vector<delivery> deliveries;  ///< without documents, by sink and revision
 };
 
 class store {
@@ -81,8 +115,24 @@ class store {
   /// sqlite_error when the file cannot be opened or is newer than this build.
   explicit store(const std::string& path);
 
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
   int version();
+
+  /// One transaction around several store calls (BEGIN IMMEDIATE; a savepoint when nested,
+  /// so the store's own methods can run inside); rolled back unless committed.
+  class batch {
+   public:
+    explicit batch(store& s);
+    batch(const batch&) = delete;
+    batch& operator=(const batch&) = delete;
+    ~batch();
+    void commit();
+
+   private:
+    store& s_;
+    int level_;
+    bool done_ = false;
+  };
 
   // Feeds.
   std::optional<feed_state> load_feed(const std::string& id);
@@ -92,12 +142,32 @@ class store {
   // Items.
   /// The content hash stored for an item, or empty when the item was never seen.
   std::optional<std::string> content_hash(const std::string& feed_id, const std::string& item_key);
-  /// Ids of the rules that already alerted on this item (so an updated item alerts only
-  /// for rules that did not fire before).
+  /// Ids of the rules that already alerted on this item, or on its story with this item as
+  /// a source (so an updated item alerts only for rules that did not fire before).
   std::set<std::string> fired_rules(const std::string& feed_id, const std::string& item_key);
-  /// Marks the item seen and records its alerts with their outbox rows, atomically.
-  /// An alert id already recorded is skipped (idempotent re-processing).
-  void record(const item_record& item, const std::vector<alert_record>& alerts);
+  /// Marks the item seen and records its alerts and its updates of existing alerts with
+  /// their outbox rows, atomically. An alert id or update revision already recorded is
+  /// skipped (idempotent re-processing).
+  void record(const item_record& item, const std::vector<alert_record>& alerts,
+              const std::vector<alert_update>& updates = {});
+  /// The story an item was put in, or empty when never seen or seen ungrouped.
+  std::optional<std::string> item_story(const std::string& feed_id, const std::string& item_key);
+
+  // Stories.
+  std::optional<story_record> story(const std::string& id);
+  /// The story a canonical link belongs to, if it was seen at or after `since`.
+  std::optional<story_record> story_by_link(const std::string& link, timestamp since);
+  /// Stories seen at or after `since` that share at least one LSH band key, with their
+  /// signatures (the caller judges the similarity).
+  std::vector<story_record> story_candidates(const std::vector<std::int64_t>& band_keys,
+                                             timestamp since);
+  /// Records a new story with its band keys and its first item's canonical link (none when
+  /// empty; a link that belonged to an expired story moves to this one).
+  void add_story(const story_record& s, const std::string& link);
+  /// A later copy joins a story: last_seen moves to `now`, its canonical link is added.
+  void join_story(const std::string& story_id, const std::string& link, timestamp now);
+  /// The alert `story_id` has for `rule_id`, at its latest revision.
+  std::optional<story_alert> alert_for_story(const std::string& story_id, const std::string& rule_id);
   /// Refreshes last_seen of items still present in a feed (one transaction), so retention
   /// never forgets an item that is still published and would then alert again.
   void touch(const std::string& feed_id, const std::vector<std::string>& item_keys, timestamp now);
@@ -109,11 +179,13 @@ class store {
   std::int64_t pending_count();
   /// The earliest next attempt among pending deliveries.
   std::optional<timestamp> next_due();
-  void mark_delivered(const std::string& alert_id, const std::string& sink, timestamp now, int status);
+  /// Outcomes of one delivery (alert id, sink and revision: 0 the alert, n its n-th update).
+  void mark_delivered(const std::string& alert_id, const std::string& sink, timestamp now,
+                      int status, int revision = 0);
   void mark_retry(const std::string& alert_id, const std::string& sink, timestamp next_attempt,
-                  int status, const std::string& error);
+                  int status, const std::string& error, int revision = 0);
   void mark_dead(const std::string& alert_id, const std::string& sink, timestamp now, int status,
-                 const std::string& error);
+                 const std::string& error, int revision = 0);
   /// Re-queues deliveries to `sink` (all sinks when empty): dead ones, or every one created at
   /// or after `since`. Returns how many rows were re-queued.
   int requeue(const std::string& sink, std::optional<timestamp> since, bool dead_only, timestamp now);
@@ -122,13 +194,15 @@ class store {
   std::vector<stored_alert> alerts(std::optional<timestamp> since, const std::string& rule_id,
                                    int limit);
 
-  /// Removes items not seen since `seen_before` and delivered outbox rows (and alerts with no
-  /// remaining rows) older than `delivered_before`. Dead letters stay until replayed.
+  /// Removes items and stories not seen since `seen_before` and delivered outbox rows (and
+  /// alerts with no remaining rows) older than `delivered_before`. Dead letters stay until
+  /// replayed.
   void purge(timestamp seen_before, timestamp delivered_before);
 
  private:
   void migrate();
   connection db_;
+  int depth_ = 0;  ///< open batches
 };
 
 }  // namespace sanctwatch::store

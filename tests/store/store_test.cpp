@@ -179,6 +179,192 @@ TEST_F(store_test, touch_keeps_items_still_in_the_feed) {
   EXPECT_FALSE(s.content_hash("f", "gone"));
 }
 
+story_record story(const std::string& id, std::int64_t when, std::vector<std::int64_t> bands = {},
+                   std::string signature = "") {
+  return {id, "feed-" + id, "item-" + id, std::move(signature), std::move(bands), t(when), t(when)};
+}
+
+TEST_F(store_test, stories_are_found_by_link_and_by_band_within_the_window) {
+  {
+    store s(path_);
+    s.add_story(story("s1", 1000, {11, 12, 13}, std::string("\x00\x01\xff", 3)), "https://a.example/x");
+    s.add_story(story("s2", 1000, {13, 14}), "");
+  }
+  store s(path_);  // a restart forgets nothing
+  auto found = s.story_by_link("https://a.example/x", t(900));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, "s1");
+  EXPECT_EQ(found->feed_id, "feed-s1");
+  EXPECT_EQ(found->item_id, "item-s1");
+  EXPECT_EQ(found->signature, std::string("\x00\x01\xff", 3));  // bytes, NUL included
+  EXPECT_EQ(found->first_seen, t(1000));
+  EXPECT_FALSE(s.story_by_link("https://a.example/y", t(900)));
+  EXPECT_FALSE(s.story_by_link("https://a.example/x", t(1001)));  // outside the window
+
+  auto c = s.story_candidates({99, 13}, t(0));
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(s.story_candidates({12}, t(0)).size(), 1u);
+  EXPECT_TRUE(s.story_candidates({99}, t(0)).empty());
+  EXPECT_TRUE(s.story_candidates({}, t(0)).empty());
+  EXPECT_TRUE(s.story_candidates({13}, t(1001)).empty());
+
+  // A later copy keeps the story open and adds its link.
+  s.join_story("s2", "https://b.example/x", t(2000));
+  EXPECT_EQ(s.story_by_link("https://b.example/x", t(1500))->id, "s2");
+  EXPECT_EQ(s.story("s2")->last_seen, t(2000));
+  EXPECT_EQ(s.story("s2")->first_seen, t(1000));
+  EXPECT_EQ(s.story_candidates({13}, t(1500)).size(), 1u);
+  s.join_story("s2", "", t(1800));  // an older copy does not move last_seen back
+  EXPECT_EQ(s.story("s2")->last_seen, t(2000));
+
+  // An expired story's link moves to the new story that claims it.
+  s.add_story(story("s3", 5000), "https://a.example/x");
+  EXPECT_EQ(s.story_by_link("https://a.example/x", t(4000))->id, "s3");
+
+  // Retention forgets stories with their links and bands.
+  s.purge(t(1500), t(0));
+  EXPECT_FALSE(s.story("s1"));
+  EXPECT_TRUE(s.story("s2"));
+  EXPECT_TRUE(s.story_candidates({11, 12}, t(0)).empty());
+}
+
+TEST_F(store_test, items_remember_their_story) {
+  store s(path_);
+  s.record({"f", "i1", "h", t(100), "s1"}, {});
+  s.record({"f", "i2", "h", t(100)}, {});
+  EXPECT_EQ(s.item_story("f", "i1"), "s1");
+  EXPECT_FALSE(s.item_story("f", "i2"));
+  EXPECT_FALSE(s.item_story("f", "unknown"));
+}
+
+TEST_F(store_test, updates_are_revisions_with_their_own_outbox_rows) {
+  store s(path_);
+  alert_record a = alert("a1", "r", 100, {"jsonl", "hook", "chat"});
+  a.story_id = "s1";
+  s.record({"f", "i1", "h", t(100), "s1"}, {a});
+  EXPECT_FALSE(s.alert_for_story("s1", "other.rule"));
+  auto sa = s.alert_for_story("s1", "r");
+  ASSERT_TRUE(sa);
+  EXPECT_EQ(sa->alert_id, "a1");
+  EXPECT_EQ(sa->revision, 0);
+  EXPECT_EQ(sa->document, a.document);
+
+  // A copy in feed g: revision 1 to the sinks that take updates.
+  s.record({"g", "i9", "h", t(200), "s1"}, {}, {{"a1", 1, "{\"id\":\"a1\",\"revision\":1}", t(200), {"jsonl", "hook"}}});
+  sa = s.alert_for_story("s1", "r");
+  EXPECT_EQ(sa->revision, 1);
+  EXPECT_EQ(sa->document, "{\"id\":\"a1\",\"revision\":1}");
+  EXPECT_EQ(s.fired_rules("g", "i9"), (std::set<std::string>{"r"}));
+  EXPECT_TRUE(s.fired_rules("g", "other").empty());
+
+  s.mark_delivered("a1", "jsonl", t(150), 0);  // the original, before the update
+  auto due = s.due(t(200), 10);
+  ASSERT_EQ(due.size(), 4u);  // hook and chat (revision 0), jsonl and hook (revision 1)
+  int updates = 0;
+  for (const auto& d : due)
+    if (d.revision == 1) {
+      ++updates;
+      EXPECT_EQ(d.document, "{\"id\":\"a1\",\"revision\":1}");
+    } else {
+      EXPECT_EQ(d.document, a.document);
+    }
+  EXPECT_EQ(updates, 2);
+  // Outcomes land on the right revision.
+  s.mark_delivered("a1", "hook", t(201), 200, 1);
+  s.mark_retry("a1", "jsonl", t(500), 0, "disk full", 1);
+  auto list = s.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].document, "{\"id\":\"a1\",\"revision\":1}");  // the latest revision
+  ASSERT_EQ(list[0].deliveries.size(), 5u);
+  EXPECT_EQ(list[0].deliveries[1].sink, "hook");
+  EXPECT_EQ(list[0].deliveries[1].revision, 0);
+  EXPECT_EQ(list[0].deliveries[1].state, delivery_state::pending);
+  EXPECT_EQ(list[0].deliveries[2].revision, 1);
+  EXPECT_EQ(list[0].deliveries[2].state, delivery_state::delivered);
+  EXPECT_EQ(list[0].deliveries[4].revision, 1);
+  EXPECT_EQ(list[0].deliveries[4].last_error, "disk full");
+
+  // Re-recording the same revision (a crash before commit, then a re-run) adds nothing; an
+  // item recorded as a source only announces nothing.
+  s.record({"g", "i9", "h", t(300), "s1"}, {}, {{"a1", 1, "{}", t(300), {"jsonl", "hook"}}});
+  s.record({"h", "i5", "h", t(300), "s1"}, {}, {{"a1", 2, "", t(300), {"jsonl"}}});
+  EXPECT_EQ(s.alerts(std::nullopt, "", 10)[0].deliveries.size(), 5u);
+  EXPECT_EQ(s.alert_for_story("s1", "r")->revision, 1);
+  EXPECT_EQ(s.fired_rules("h", "i5"), (std::set<std::string>{"r"}));
+
+  // Replay covers updates too.
+  EXPECT_EQ(s.requeue("hook", std::nullopt, false, t(600)), 2);
+}
+
+TEST_F(store_test, migrates_a_version_1_file_and_keeps_its_outbox) {
+  {
+    connection c(path_);
+    c.exec(R"sql(
+CREATE TABLE feeds (id TEXT PRIMARY KEY, url TEXT NOT NULL, permanent_url TEXT NOT NULL DEFAULT '',
+  etag TEXT NOT NULL DEFAULT '', last_modified TEXT NOT NULL DEFAULT '', last_poll INTEGER,
+  last_success INTEGER, next_poll INTEGER, error_streak INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '', last_status INTEGER NOT NULL DEFAULT 0,
+  items_total INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE items (feed_id TEXT NOT NULL, item_key TEXT NOT NULL, content_hash TEXT NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (feed_id, item_key)) WITHOUT ROWID;
+CREATE INDEX items_last_seen ON items (last_seen);
+CREATE TABLE alerts (id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, severity TEXT NOT NULL,
+  feed_id TEXT NOT NULL, item_key TEXT NOT NULL, story_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL, document TEXT NOT NULL);
+CREATE INDEX alerts_created ON alerts (created_at);
+CREATE INDEX alerts_item ON alerts (feed_id, item_key);
+CREATE TABLE outbox (alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  sink TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL,
+  last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL, PRIMARY KEY (alert_id, sink));
+CREATE INDEX outbox_due ON outbox (state, next_attempt);
+INSERT INTO items VALUES ('f', 'i1', 'h', 100, 100);
+INSERT INTO alerts VALUES ('a1', 'r', 'high', 'f', 'i1', '', 100, '{"id":"a1"}');
+INSERT INTO outbox VALUES ('a1', 'hook', 'pending', 2, 400, 503, 'HTTP 503', 300);
+INSERT INTO outbox VALUES ('a1', 'jsonl', 'delivered', 1, 100, 0, '', 100);
+PRAGMA user_version = 1;
+)sql");
+  }
+  store s(path_);
+  EXPECT_EQ(s.version(), 2);
+  EXPECT_EQ(s.content_hash("f", "i1"), "h");
+  EXPECT_FALSE(s.item_story("f", "i1"));
+  auto due = s.due(t(400), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].sink, "hook");
+  EXPECT_EQ(due[0].revision, 0);
+  EXPECT_EQ(due[0].attempts, 2);
+  EXPECT_EQ(due[0].last_error, "HTTP 503");
+  EXPECT_EQ(due[0].document, "{\"id\":\"a1\"}");
+  s.mark_delivered("a1", "hook", t(401), 200);
+  EXPECT_FALSE(s.next_due());
+}
+
+TEST_F(store_test, a_batch_commits_or_rolls_back_everything_inside_it) {
+  store s(path_);
+  {
+    store::batch b(s);
+    s.add_story(story("s1", 100), "https://a.example/x");  // nested: a savepoint
+    s.record({"f", "i1", "h", t(100), "s1"}, {alert("a1", "r", 100, {"jsonl"})});
+    // no commit: an exception or early return
+  }
+  EXPECT_FALSE(s.story("s1"));
+  EXPECT_FALSE(s.content_hash("f", "i1"));
+  EXPECT_FALSE(s.next_due());
+  {
+    store::batch b(s);
+    s.add_story(story("s1", 100), "https://a.example/x");
+    s.record({"f", "i1", "h", t(100), "s1"}, {alert("a1", "r", 100, {"jsonl"})});
+    b.commit();
+  }
+  EXPECT_TRUE(s.story("s1"));
+  EXPECT_EQ(s.due(t(100), 10).size(), 1u);
+  // Another connection sees it: it was committed, not just released.
+  store other(path_);
+  EXPECT_TRUE(other.story("s1"));
+}
+
 TEST_F(store_test, failed_transaction_leaves_nothing_behind) {
   store s(path_);
   connection c(path_);
