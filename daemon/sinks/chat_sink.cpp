@@ -77,8 +77,15 @@ result<alert_doc> parse(const alert_view& a) {
       if (e.is_object()) x.ambiguous = e.value("ambiguous", false);
       d.entities.push_back(std::move(x));
     }
+  // `sources` lists every outlet of the story, this item's own first: "also reported by"
+  // shows the others.
+  const std::string feed_id = str(item.value("feed", json::object()), "id");
   if (const auto so = j.find("sources"); so != j.end() && so->is_array())
-    for (const auto& s : *so) d.sources.push_back({str(s, "feed"), str(s, "link")});
+    for (const auto& s : *so) {
+      source x{str(s, "feed"), str(s, "link")};
+      const bool self = x.link.empty() ? !feed_id.empty() && x.feed == feed_id : x.link == d.item_link;
+      if (!self) d.sources.push_back(std::move(x));
+    }
   return d;
 }
 

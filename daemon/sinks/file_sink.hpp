@@ -1,7 +1,8 @@
 #pragma once
 /// JSON lines to a file or standard output: one document per line, one write() per line
 /// (O_APPEND, so concurrent writers never interleave within a line), fsync() before the
-/// delivery counts as done. reopen() follows a logrotate rename.
+/// delivery counts as done. reopen() follows a logrotate rename. Takes updates: a reader
+/// keeps the line with the highest `revision` per alert id.
 
 #include <string>
 
@@ -17,6 +18,7 @@ class file_sink final : public sink {
 
   void deliver(const alert_view& a, done_fn done) override;
   void reopen() override;
+  bool supports_updates() const override { return true; }
 
   const std::string& path() const { return path_; }
 

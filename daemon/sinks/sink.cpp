@@ -23,6 +23,8 @@ result<alert_view> view_of(std::string document) {
   if (auto t = rule.find("tags"); t != rule.end() && t->is_array())
     for (const auto& tag : *t)
       if (tag.is_string()) a.tags.push_back(tag.get<std::string>());
+  if (auto r = j.find("revision"); r != j.end() && r->is_number_integer() && r->get<int>() > 0)
+    a.revision = r->get<int>();
   if (auto it = j.find("item"); it != j.end() && it->is_object()) {
     a.item_title = str(*it, "title");
     a.item_link = str(*it, "link");

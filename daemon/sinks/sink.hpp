@@ -26,7 +26,15 @@ struct alert_view {
   std::vector<std::string> tags;
   std::string item_title;
   std::string item_link;
+  /// 0 for the alert as first delivered; n > 0 for its n-th update ("type": "alert.updated",
+  /// "revision": n), a later copy of the story added to `sources`.
+  int revision = 0;
   std::string document;  ///< the JSON document, byte for byte what is delivered
+
+  /// What receivers deduplicate deliveries by (the Standard Webhooks `webhook-id`): the alert
+  /// id for the alert, "<alert id>-<n>" for its n-th update, so an update is never dropped as
+  /// a repeat of the alert, while every retry of either carries the same value.
+  std::string message_id() const { return revision > 0 ? id + "-" + std::to_string(revision) : id; }
 };
 
 /// Rebuilds the routing view from a stored document (after a restart the outbox holds
@@ -72,6 +80,10 @@ class sink {
 
   /// Delivers one alert; calls `done` exactly once, possibly before returning.
   virtual void deliver(const alert_view& a, done_fn done) = 0;
+  /// Whether the sink is sent updates of alerts (revision > 0): machine readers that
+  /// replace an alert by id (JSON lines, webhooks) say yes; for people (chat) and logs
+  /// (journald, syslog) a second message about the same story is noise.
+  virtual bool supports_updates() const { return false; }
   /// Reopens files (SIGHUP, for logrotate). Default: nothing to reopen.
   virtual void reopen() {}
 

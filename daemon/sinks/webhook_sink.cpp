@@ -132,7 +132,7 @@ void webhook_sink::deliver(const alert_view& a, done_fn done) {
     // may come hours after the first try.
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(clock_().time_since_epoch()).count();
-    for (auto& h : signing::headers(keys_, a.id, now, a.document))
+    for (auto& h : signing::headers(keys_, a.message_id(), now, a.document))
       req.headers.push_back(std::move(h));
   }
   // The completion owns copies of what it needs, never `this`: the sink may be gone

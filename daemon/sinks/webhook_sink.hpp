@@ -1,7 +1,8 @@
 #pragma once
 /// Webhook delivery (ALERTS.md, "Webhook delivery"): POSTs the alert document, byte for
 /// byte, as application/json, signed per Standard Webhooks (sinks/signing.hpp) with a
-/// fresh timestamp on every attempt. Retries are the dispatcher's business: each
+/// fresh timestamp on every attempt. Takes updates ("type": "alert.updated"), sent with
+/// webhook-id alert_view::message_id() so receivers that dedupe by it do not drop them. Retries are the dispatcher's business: each
 /// deliver() is one attempt and its outcome says whether and when to try again.
 ///
 /// Ownership and threads: the sink borrows the http::client, which must outlive every
@@ -41,6 +42,7 @@ class webhook_sink final : public sink {
                wall_clock clock = {});
 
   void deliver(const alert_view& a, done_fn done) override;
+  bool supports_updates() const override { return true; }
 
   /// The URL without user info, path or query, for logs ("https://hooks.example.com").
   const std::string& display_url() const { return display_url_; }

@@ -212,6 +212,21 @@ TEST(chat_render, non_web_links_are_not_linked) {
   EXPECT_FALSE(render(chat_service::discord, a)["embeds"][0].contains("url"));
 }
 
+TEST(chat_render, also_reported_by_lists_the_other_outlets_only) {
+  json doc = json::parse(rich_alert().document);
+  // `sources` holds every outlet of the story, this item's own first.
+  doc["sources"] = json::array(
+      {{{"feed", "f1"}, {"link", "https://sample.sanctwatch.invalid/1"}, {"published", nullptr}},
+       {{"feed", "Other Outlet"}, {"link", "https://other.invalid/story"}, {"published", "x"}}});
+  const alert_view a = view_of(doc.dump()).value();
+  const std::string md = render_chat(chat_service::mattermost, a).value();
+  EXPECT_TRUE(has(md, "[Other Outlet](https://other.invalid/story)")) << md;
+  EXPECT_FALSE(has(md, "[f1]")) << md;
+  doc["sources"] = json::array({doc["sources"][0]});  // only itself: no line at all
+  EXPECT_FALSE(has(render_chat(chat_service::mattermost, view_of(doc.dump()).value()).value(),
+                   "Also reported by"));
+}
+
 class chat_sink_test : public ::testing::Test {
  protected:
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {

@@ -48,6 +48,25 @@ TEST(file_sink, one_document_per_line_appended) {
   EXPECT_EQ(ids, (std::vector<std::string>{"earlier", "a1", "a2"}));
 }
 
+TEST(file_sink, takes_updates_as_further_lines) {
+  sanctwatch::testing::temp_dir dir;
+  file_sink s("jsonl", {}, dir.file("alerts.jsonl"));
+  EXPECT_TRUE(s.supports_updates());
+  auto doc = nlohmann::json::parse(testing::sample_alert("a1").document);
+  EXPECT_EQ(deliver(s, view_of(doc.dump()).value()).result, outcome::kind::delivered);
+  doc["type"] = "alert.updated";
+  doc["revision"] = 1;
+  EXPECT_EQ(deliver(s, view_of(doc.dump()).value()).result, outcome::kind::delivered);
+  std::istringstream lines(slurp(dir.file("alerts.jsonl")));
+  std::string line;
+  std::vector<std::string> seen;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    seen.push_back(j["id"].get<std::string>() + "/" + j.value("type", "alert"));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"a1/alert", "a1/alert.updated"}));
+}
+
 TEST(file_sink, reopen_follows_logrotate) {
   sanctwatch::testing::temp_dir dir;
   const auto path = dir.file("alerts.jsonl");

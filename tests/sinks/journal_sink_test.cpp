@@ -29,6 +29,11 @@ TEST(journald_sink, fields_follow_the_alert_contract) {
   EXPECT_EQ(syslog_priority(severity::high), 3);
 }
 
+TEST(journald_sink, logs_and_journal_take_no_updates) {
+  EXPECT_FALSE(journald_sink("journald", {}).supports_updates());
+  EXPECT_FALSE(syslog_sink("syslog", {}, "/nonexistent/log").supports_updates());
+}
+
 TEST(journald_sink, entry_reaches_the_journal) {
   if (!std::filesystem::exists("/run/systemd/journal/socket"))
     GTEST_SKIP() << "no journald on this machine";

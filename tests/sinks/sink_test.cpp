@@ -18,6 +18,21 @@ TEST(sink_view, rebuilt_from_the_stored_document) {
             "banks \xe2\x80\x94 US warns Chinese banks https://sample.sanctwatch.invalid/1");
 }
 
+TEST(sink_view, updates_have_their_own_message_id) {
+  auto a = testing::sample_alert("a1f3");
+  EXPECT_EQ(a.revision, 0);
+  EXPECT_EQ(a.message_id(), "a1f3");
+  auto doc = nlohmann::json::parse(a.document);
+  doc["type"] = "alert.updated";
+  doc["revision"] = 2;
+  auto u = view_of(doc.dump()).value();
+  EXPECT_EQ(u.id, "a1f3");  // the same alert ...
+  EXPECT_EQ(u.revision, 2);
+  EXPECT_EQ(u.message_id(), "a1f3-2");  // ... a different message
+  doc["revision"] = "7";  // not a number: treated as the alert itself
+  EXPECT_EQ(view_of(doc.dump()).value().message_id(), "a1f3");
+}
+
 TEST(sink_view, rejects_documents_that_are_not_alerts) {
   EXPECT_FALSE(view_of("not json"));
   EXPECT_FALSE(view_of("{\"id\": \"x\"}"));

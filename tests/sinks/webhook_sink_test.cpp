@@ -121,6 +121,30 @@ TEST_F(webhook_sink_test, every_alert_arrives_signed_and_verifies) {
   }
 }
 
+TEST_F(webhook_sink_test, an_update_is_a_new_message_about_the_same_alert) {
+  receiver r{.secret = secret_a};
+  receive("/hook", r);
+  webhook_sink s("hook", {}, settings("/hook"), client_);
+  EXPECT_TRUE(s.supports_updates());
+  const auto original = testing::sample_alert("a1f3");
+  auto doc = nlohmann::json::parse(original.document);
+  doc["type"] = "alert.updated";
+  doc["revision"] = 1;
+  const auto update = view_of(doc.dump()).value();
+  EXPECT_EQ(deliver(s, original).result, outcome::kind::delivered);
+  EXPECT_EQ(deliver(s, update).result, outcome::kind::delivered);
+  EXPECT_EQ(deliver(s, update).result, outcome::kind::delivered);  // a retry
+  std::lock_guard lock(r.m);
+  // Receivers dedupe by webhook-id: the update is not a repeat, its retry is.
+  EXPECT_EQ(r.ids, (std::vector<std::string>{"a1f3", "a1f3-1", "a1f3-1"}));
+  for (auto v : r.checks) EXPECT_EQ(v, signing::verify_status::ok);
+  const auto reqs = server_.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(nlohmann::json::parse(reqs[1].body)["id"], "a1f3");
+  EXPECT_EQ(nlohmann::json::parse(reqs[1].body)["type"], "alert.updated");
+  EXPECT_EQ(reqs[1].body, reqs[2].body);
+}
+
 TEST_F(webhook_sink_test, status_503_is_retry) {
   server_.route("/hook", http_reply{.status = 503, .body = "maintenance"});
   webhook_sink s("hook", {}, settings("/hook"), client_);
