@@ -73,13 +73,15 @@ int run_alerts(const args& a) {
       if (format == "json") {
         nlohmann::json d = nlohmann::json::array();
         for (const auto& x : al.deliveries)
-          d.push_back({{"sink", x.sink},
-                       {"state", to_string(x.state)},
-                       {"attempts", x.attempts},
-                       {"last_status", x.last_status},
-                       {"last_error", x.last_error},
-                       {"next_attempt", x.next_attempt ? nlohmann::json(format_rfc3339(*x.next_attempt))
-                                                       : nlohmann::json()}});
+          d.push_back(
+              {{"sink", x.sink},
+               {"revision", x.revision},
+               {"state", to_string(x.state)},
+               {"attempts", x.attempts},
+               {"last_status", x.last_status},
+               {"last_error", x.last_error},
+               {"next_attempt", x.next_attempt ? nlohmann::json(format_rfc3339(*x.next_attempt))
+                                               : nlohmann::json()}});
         nlohmann::json doc = nlohmann::json::parse(al.document, nullptr, false);
         std::cout << nlohmann::json{{"alert", doc}, {"deliveries", d}}.dump() << '\n';
         continue;
@@ -90,7 +92,9 @@ int run_alerts(const args& a) {
         title = doc["item"]["title"].get<std::string>();
       std::string where;
       for (const auto& x : al.deliveries) {
-        where += (where.empty() ? "" : ", ") + x.sink + ":" + to_string(x.state);
+        where += (where.empty() ? "" : ", ") + x.sink +
+                 (x.revision > 0 ? " update " + std::to_string(x.revision) : "") + ":" +
+                 to_string(x.state);
         if (x.state != store::delivery_state::delivered && !x.last_error.empty())
           where += " (" + x.last_error + ")";
       }

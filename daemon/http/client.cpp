@@ -228,6 +228,7 @@ class client::impl : public std::enable_shared_from_this<impl> {
   void launch(std::unique_ptr<transfer> t);
   bool configure(transfer& t, std::string& why);
   void finish_hop(CURL* easy, CURLcode rc);
+  void settle_hop(CURL* easy, CURLcode rc);  // finish_hop without starting the next
   void release_host(const std::string& key);
   void update_ready(host_iter it);
   void complete(std::unique_ptr<transfer> t);
@@ -582,6 +583,12 @@ bool client::impl::configure(transfer& t, std::string& why) {
 }
 
 void client::impl::finish_hop(CURL* easy, CURLcode rc) {
+  settle_hop(easy, rc);
+  // Whatever the outcome (done, failed, redirected), a host slot came free.
+  pump();
+}
+
+void client::impl::settle_hop(CURL* easy, CURLcode rc) {
   const auto pos = running_.find(easy);
   if (pos == running_.end()) return;
   auto t = std::move(pos->second);
@@ -630,8 +637,7 @@ void client::impl::finish_hop(CURL* easy, CURLcode rc) {
     ++t->resp.redirects;
     t->url = target;
     t->host = host_key(target);
-    enqueue(std::move(t), true);
-    return pump();
+    return enqueue(std::move(t), true);
   }
 
   const bool file = split_url(t->url).scheme == "file";
@@ -645,7 +651,6 @@ void client::impl::finish_hop(CURL* easy, CURLcode rc) {
       ((final_status >= 200 && final_status < 300) || final_status == 304))
     t->resp.permanent_url = t->resp.effective_url;
   complete(std::move(t));
-  pump();
 }
 
 void client::impl::complete(std::unique_ptr<transfer> t) {

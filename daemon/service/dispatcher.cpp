@@ -34,18 +34,19 @@ void dispatcher::run_due() {
   constexpr int batch = 256;
   const timestamp now = now_();
   for (auto& d : db_.due(now, batch + static_cast<int>(in_flight_.size()))) {
-    const auto key = std::make_pair(d.alert_id, d.sink);
+    const auto key = std::make_tuple(d.alert_id, d.sink, d.revision);
     if (in_flight_.count(key)) continue;
     auto it = sinks_.find(d.sink);
     if (it == sinks_.end()) {
       // The sink was removed from the config: keep the row for a later config or a replay,
       // but do not look at it again for an hour.
-      db_.mark_retry(d.alert_id, d.sink, now + std::chrono::hours{1}, 0, "sink not configured");
+      db_.mark_retry(d.alert_id, d.sink, now + std::chrono::hours{1}, 0, "sink not configured",
+                     d.revision);
       continue;
     }
     auto view = sinks::view_of(d.document);
     if (!view) {
-      db_.mark_dead(d.alert_id, d.sink, now, 0, view.err().message);
+      db_.mark_dead(d.alert_id, d.sink, now, 0, view.err().message, d.revision);
       ++stats_.dead;
       continue;
     }
@@ -62,28 +63,29 @@ void dispatcher::run_due() {
 }
 
 void dispatcher::settle(const store::delivery& d, const sinks::outcome& o) {
-  in_flight_.erase({d.alert_id, d.sink});
+  in_flight_.erase({d.alert_id, d.sink, d.revision});
   if (outcome_) outcome_(d, o);
   const timestamp now = now_();
   switch (o.result) {
     case sinks::outcome::kind::delivered:
-      db_.mark_delivered(d.alert_id, d.sink, now, o.status);
+      db_.mark_delivered(d.alert_id, d.sink, now, o.status, d.revision);
       ++stats_.delivered;
       break;
     case sinks::outcome::kind::retry: {
       auto delay = retry_delay(d.attempts + 1, rng_);
       if (!delay) {
-        db_.mark_dead(d.alert_id, d.sink, now, o.status, "retries exhausted: " + o.error);
+        db_.mark_dead(d.alert_id, d.sink, now, o.status, "retries exhausted: " + o.error,
+                      d.revision);
         ++stats_.dead;
         break;
       }
       if (o.retry_after) delay = std::min(std::max(*delay, *o.retry_after), std::chrono::seconds{86400});
-      db_.mark_retry(d.alert_id, d.sink, now + *delay, o.status, o.error);
+      db_.mark_retry(d.alert_id, d.sink, now + *delay, o.status, o.error, d.revision);
       ++stats_.retried;
       break;
     }
     case sinks::outcome::kind::dead:
-      db_.mark_dead(d.alert_id, d.sink, now, o.status, o.error);
+      db_.mark_dead(d.alert_id, d.sink, now, o.status, o.error, d.revision);
       ++stats_.dead;
       break;
   }

@@ -3,7 +3,8 @@
 /// 2xx -> delivered; retryable failures follow the ALERTS.md schedule with jitter (or the
 /// receiver's Retry-After); after the last retry, or on a permanent failure, dead letter.
 /// A row stays pending in the store until its outcome is recorded, so after a crash every
-/// in-flight delivery is sent again, with the same alert id.
+/// in-flight delivery is sent again, with the same alert id. A row is one revision of an
+/// alert for one sink: the alert itself (0) or one of its updates (1, 2, ...).
 ///
 /// Runs on the daemon's io_context thread.
 
@@ -15,6 +16,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sinks/sink.hpp"
@@ -60,7 +62,7 @@ class dispatcher {
   store::store& db_;
   std::map<std::string, std::shared_ptr<sinks::sink>> sinks_;
   clock_fn now_;
-  std::set<std::pair<std::string, std::string>> in_flight_;
+  std::set<std::tuple<std::string, std::string, int>> in_flight_;  ///< alert, sink, revision
   std::function<void()> settled_;
   std::function<void(const store::delivery&, const sinks::outcome&)> outcome_;
   bool running_ = false;        ///< inside run_due(): completions must not re-enter it

@@ -1,11 +1,41 @@
 #include "service/pipeline.hpp"
 
 #include "core/hash.hpp"
+#include "core/time.hpp"
 #include "core/version.hpp"
 #include "engine/alert.hpp"
 #include "engine/match.hpp"
+#include "story/fingerprint.hpp"
+#include "story/link.hpp"
 
 namespace sanctwatch::service {
+namespace {
+
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json source_entry(const std::string& feed_id, const item& it) {
+  return {{"feed", feed_id},
+          {"link", it.link.empty() ? nlohmann::json() : nlohmann::json(it.link)},
+          {"published",
+           it.published ? nlohmann::json(format_rfc3339(*it.published)) : nlohmann::json()}};
+}
+
+// Whether `sources` already lists this outlet of the story: the same feed with the same
+// canonical link (a feed re-publishing an item under a new guid is not a new outlet).
+bool listed(const nlohmann::json& sources, const std::string& feed_id, const item& it) {
+  const std::string link = story::canonical_link(it.link);
+  for (const auto& s : sources) {
+    if (!s.is_object() || s.value("feed", "") != feed_id) continue;
+    const auto l = s.find("link");
+    const std::string other = l != s.end() && l->is_string() ? l->get<std::string>() : "";
+    if (story::canonical_link(other) == link) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 std::string item_key(const item& it) { return hex64(fnv1a64(it.id)); }
 
@@ -18,8 +48,49 @@ std::string content_hash(const item& it) {
   return hex64(h);
 }
 
-pipeline::pipeline(store::store& db, std::vector<std::shared_ptr<sinks::sink>> sinks)
-    : db_(db), sinks_(std::move(sinks)) {}
+std::string story_id(const std::string& feed_id, const item& it) {
+  // Length-prefixed, so ("a", "bc") and ("ab", "c") differ.
+  return hex64(fnv1a64(it.id, fnv1a64(std::to_string(feed_id.size()) + ":" + feed_id + ";")));
+}
+
+pipeline::pipeline(store::store& db, std::vector<std::shared_ptr<sinks::sink>> sinks,
+                   story_settings stories)
+    : db_(db), sinks_(std::move(sinks)), stories_(stories) {}
+
+store::story_record pipeline::assign_story(const std::string& feed_id, const item& it,
+                                           const std::string& key, bool seen, timestamp now) {
+  store::story_record own{story_id(feed_id, it), feed_id, it.id, {}, {}, now, now};
+  if (!stories_.enabled) return own;
+  const std::string link = story::canonical_link(it.link);
+  const auto join = [&](store::story_record s) {
+    db_.join_story(s.id, link, now);
+    return s;
+  };
+  // An edited item stays in its story, even if the edit moved its text away.
+  if (seen)
+    if (const auto sid = db_.item_story(feed_id, key))
+      if (auto s = db_.story(*sid)) return join(std::move(*s));
+  const timestamp since = now - stories_.window;
+  if (!link.empty())
+    if (auto s = db_.story_by_link(link, since)) return join(std::move(*s));
+  const auto sig = story::fingerprint(story::story_text(it));
+  if (!sig.empty()) {
+    std::optional<store::story_record> best;
+    double best_similarity = story::same_story_similarity;
+    for (auto& c : db_.story_candidates(story::band_keys(sig), since)) {
+      const double sim = story::similarity(sig, story::from_bytes(c.signature));
+      if (sim >= best_similarity && (!best || sim > best_similarity)) {
+        best_similarity = sim;
+        best = std::move(c);
+      }
+    }
+    if (best) return join(std::move(*best));
+  }
+  own.signature = story::to_bytes(sig);
+  own.band_keys = story::band_keys(sig);
+  db_.add_story(own, link);
+  return own;
+}
 
 pipeline_stats pipeline::process(const feed_identity& feed, const feed_document& doc,
                                  timestamp now) {
@@ -40,19 +111,58 @@ pipeline_stats pipeline::process(const feed_identity& feed, const feed_document&
     }
     (seen ? stats.changed : stats.new_items)++;
     const auto fired_before = seen ? db_.fired_rules(feed.id, key) : std::set<std::string>{};
+    std::vector<engine::rule_match> fired;
+    for (auto& m : engine::match(*rules_, it))
+      if (!fired_before.count(m.matched_rule->id)) fired.push_back(std::move(m));
+
+    // The story lookup reads what the record writes: one transaction, so a crash between
+    // them leaves neither, and the item is simply processed again.
+    store::store::batch tx(db_);
+    // Only items that fire a rule join stories: a copy that fires none has nothing to add to
+    // an alert, and the story tables stay as small as the alerts.
+    store::story_record story;
+    if (!fired.empty()) story = assign_story(feed.id, it, key, seen.has_value(), now);
 
     std::vector<store::alert_record> alerts;
-    for (const auto& m : engine::match(*rules_, it)) {
+    std::vector<store::alert_update> updates;
+    for (const auto& m : fired) {
       const auto& r = *m.matched_rule;
-      if (fired_before.count(r.id)) continue;
-      const std::string document =
-          engine::make_alert(m, it, ref, rules_->hash, now, producer).dump(
-              -1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (stories_.enabled)
+        if (const auto existing = db_.alert_for_story(story.id, r.id)) {
+          // A later copy of a story this rule already alerted on: one more source.
+          store::alert_update u{existing->alert_id, existing->revision + 1, {}, now, {}};
+          auto j = nlohmann::json::parse(existing->document, nullptr, false);
+          if (j.is_object() && !(j.contains("sources") && j["sources"].is_array() &&
+                                 listed(j["sources"], feed.id, it))) {
+            if (!j.contains("sources") || !j["sources"].is_array())
+              j["sources"] = nlohmann::json::array();
+            j["sources"].push_back(source_entry(feed.id, it));
+            j["type"] = "alert.updated";
+            j["revision"] = u.revision;
+            j["updated_at"] = format_rfc3339(now);
+            u.document = dump(j);
+            if (auto view = sinks::view_of(u.document))
+              for (const auto& s : sinks_)
+                if (s->supports_updates() && s->accepts(*view)) u.sinks.push_back(s->name());
+            ++stats.updates;
+          }
+          updates.push_back(std::move(u));
+          continue;
+        }
+      nlohmann::json j = engine::make_alert(m, it, ref, rules_->hash, now, producer,
+                                            {{feed.id, it.link, it.published}});
+      // ALERTS.md: the id is hash(rule, story); a story is named by its first item, so an
+      // alert on a story of one item keeps the id it always had.
+      j["id"] = engine::alert_id(r.id, story.item_id, story.feed_id);
+      j["type"] = "alert.created";
+      j["revision"] = 0;
+      const std::string document = dump(j);
       auto view = sinks::view_of(document);
       store::alert_record a;
       a.id = view->id;
       a.rule_id = r.id;
       a.severity = std::string(to_string(r.level));
+      a.story_id = story.id;
       a.document = document;
       a.created_at = now;
       for (const auto& s : sinks_)
@@ -61,7 +171,9 @@ pipeline_stats pipeline::process(const feed_identity& feed, const feed_document&
       alerts.push_back(std::move(a));
     }
     stats.alerts += static_cast<int>(alerts.size());
-    db_.record({feed.id, key, hash, now}, alerts);
+    db_.record({feed.id, key, hash, now, stories_.enabled ? story.id : std::string()}, alerts,
+               updates);
+    tx.commit();
   }
   db_.touch(feed.id, unchanged, now);
   return stats;

@@ -4,8 +4,17 @@
 /// that did not fire on it before. Marking an item seen and recording its alerts, with one
 /// outbox row per sink the alert is routed to, is one transaction (store::record).
 ///
+/// Stories: the same wire story reaches us through many feeds. An item that fires a rule
+/// is put in a story — the story of an earlier item seen within the window with the same
+/// canonical link or near-duplicate text (story/), else a new one it founds. A story alerts
+/// once per rule: a later copy firing the same rule becomes one more of the alert's
+/// `sources`, announced as the alert's next revision ("type": "alert.updated") to the sinks
+/// that take updates. The story lookup and the record are one transaction. With stories
+/// off, every item is a story of its own (one alert per item and rule).
+///
 /// Runs on the daemon's io_context thread; the ruleset may be swapped between calls (reload).
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +31,7 @@ struct pipeline_stats {
   int new_items = 0;  ///< never seen before
   int changed = 0;    ///< seen, content changed
   int alerts = 0;     ///< alerts recorded
+  int updates = 0;    ///< alerts updated with one more source (a later copy of their story)
   std::vector<std::string> rules_fired;  ///< rule id of each recorded alert (metrics)
 };
 
@@ -31,25 +41,41 @@ struct feed_identity {
   std::string url;
 };
 
+/// Story grouping (config `stories`).
+struct story_settings {
+  bool enabled = true;
+  /// A story takes copies while its last copy is younger than this.
+  std::chrono::seconds window{72 * 3600};
+};
+
 class pipeline {
  public:
-  pipeline(store::store& db, std::vector<std::shared_ptr<sinks::sink>> sinks);
+  pipeline(store::store& db, std::vector<std::shared_ptr<sinks::sink>> sinks,
+           story_settings stories = {});
 
   void set_ruleset(std::shared_ptr<const engine::ruleset> rules) { rules_ = std::move(rules); }
   const std::shared_ptr<const engine::ruleset>& ruleset() const { return rules_; }
   void set_sinks(std::vector<std::shared_ptr<sinks::sink>> s) { sinks_ = std::move(s); }
+  void set_stories(story_settings s) { stories_ = s; }
 
   /// Matches the new and changed items of one fetched document and records them.
   pipeline_stats process(const feed_identity& feed, const feed_document& doc, timestamp now);
 
  private:
+  /// The story an item belongs to, found or founded (and recorded) in the current batch.
+  store::story_record assign_story(const std::string& feed_id, const item& it,
+                                   const std::string& key, bool seen, timestamp now);
+
   store::store& db_;
   std::vector<std::shared_ptr<sinks::sink>> sinks_;
   std::shared_ptr<const engine::ruleset> rules_;
+  story_settings stories_;
 };
 
 /// The identity of an item within its feed, and a hash of the text rules look at.
 std::string item_key(const item& it);
 std::string content_hash(const item& it);
+/// The id of the story an item founds (16 hex digits of a hash of its feed and item ids).
+std::string story_id(const std::string& feed_id, const item& it);
 
 }  // namespace sanctwatch::service

@@ -208,7 +208,7 @@ class instance {
         client_(io_, client_options(cfg_.cfg)),
         sinks_(build_sinks(cfg_, client_)),
         db_(cfg_.state_path),
-        pipe_(db_, sinks_),
+        pipe_(db_, sinks_, stories(cfg_.cfg)),
         dispatch_(db_, sinks_, now_seconds),
         poller_(client_, db_, pipe_, settings(cfg_.cfg), now_seconds),
         timer_(io_),
@@ -273,6 +273,9 @@ class instance {
     o.user_agent = c.network.user_agent;
     return o;
   }
+  static story_settings stories(const config::config& c) {
+    return {c.stories.enabled, c.stories.window};
+  }
   static poll_settings settings(const config::config& c) {
     return {c.network.timeout, c.network.low_speed_time, static_cast<std::size_t>(c.network.max_body),
             c.network.max_redirects};
@@ -295,8 +298,9 @@ class instance {
     if (r.ok && !r.not_modified)
       log::info("feed " + r.feed_id + ": " + std::to_string(r.stats.items) + " items, " +
                 std::to_string(r.stats.new_items) + " new, " + std::to_string(r.stats.changed) +
-                " changed, " + std::to_string(r.stats.alerts) + " alerts");
-    if (r.stats.alerts > 0) dispatch_.run_due();
+                " changed, " + std::to_string(r.stats.alerts) + " alerts" +
+                (r.stats.updates > 0 ? ", " + std::to_string(r.stats.updates) + " updated" : ""));
+    if (r.stats.alerts > 0 || r.stats.updates > 0) dispatch_.run_due();
     if (opts_.mode == run_mode::daemon) {
       notify("STATUS=" + status());
       schedule();
@@ -394,6 +398,7 @@ class instance {
       sinks_ = std::move(*fresh_sinks);
       pipe_.set_ruleset(cfg_.rules);
       pipe_.set_sinks(sinks_);
+      pipe_.set_stories(stories(cfg_.cfg));
       dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));

@@ -267,7 +267,7 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
       "INSERT INTO items (feed_id, item_key, content_hash, first_seen, last_seen, story_id) "
       "VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT (feed_id, item_key) DO UPDATE SET "
       "content_hash = excluded.content_hash, last_seen = excluded.last_seen, "
-      "story_id = excluded.story_id");
+      "story_id = COALESCE(NULLIF(excluded.story_id, ''), items.story_id)");
   up.bind(1, item.feed_id).bind(2, item.item_key).bind(3, item.content_hash).bind(4, secs(item.seen_at));
   up.bind(5, item.story_id);
   up.run();

@@ -40,7 +40,8 @@ struct item_record {
   std::string item_key;      ///< identity hash of the item (feed item id)
   std::string content_hash;  ///< changes when the item's text changes
   timestamp seen_at;
-  std::string story_id{};  ///< the story the item belongs to; empty when grouping is off
+  /// The story the item belongs to; empty: not grouped now (an earlier story is kept).
+  std::string story_id{};
 };
 
 struct alert_record {

@@ -55,8 +55,8 @@ std::string normalize_escapes(std::string_view s) {
 
 bool is_tracking(std::string_view name) {
   static constexpr std::array<std::string_view, 20> exact = {
-      "fbclid", "gclid",      "dclid",       "gclsrc",   "msclkid", "mc_cid",  "mc_eid",
-      "igshid", "yclid",      "_ga",         "_gl",      "ocid",    "cmpid",   "at_medium",
+      "fbclid",      "gclid",    "dclid",   "gclsrc",  "msclkid", "mc_cid", "mc_eid",
+      "igshid",      "yclid",    "_ga",     "_gl",     "ocid",    "cmpid",  "at_medium",
       "at_campaign", "wt.mc_id", "mkt_tok", "ref_src", "ref_url", "smid"};
   const std::string n = lowered(name);
   if (n.starts_with("utm_") || n == "sr_share") return true;
@@ -83,7 +83,8 @@ std::string canonical_query(std::string_view q) {
 }  // namespace
 
 std::string canonical_link(std::string_view url) {
-  while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front()))) url.remove_prefix(1);
+  while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front())))
+    url.remove_prefix(1);
   while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.remove_suffix(1);
   const auto colon = url.find("://");
   if (colon == std::string_view::npos) return {};
@@ -108,7 +109,8 @@ std::string canonical_link(std::string_view url) {
   while (!host.empty() && host.back() == '.') host.pop_back();
   if (host.starts_with("www.") && host.size() > 4) host.erase(0, 4);
   if (host.empty()) return {};
-  if (!std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+  if (!std::all_of(port.begin(), port.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
     return {};
   while (port.size() > 1 && port.front() == '0') port.remove_prefix(1);
   if (port == "80" || port == "443") port = {};

@@ -112,6 +112,41 @@ TEST(config, every_error_is_located_and_all_are_reported) {
   EXPECT_NE(e.find(" 8 | colour: blue\n   | ^\n"), std::string::npos) << e;
 }
 
+TEST(config, story_grouping_settings_and_their_errors) {
+  auto r = load("rules: [r]\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.value.stories.enabled);  // on by default, 72 h window
+  EXPECT_EQ(r.value.stories.window, seconds{72 * 3600});
+  r = load("stories: {window: 1d12h}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.stories.window, seconds{36 * 3600});
+  r = load(
+      "stories:\n"
+      "  enabled: maybe\n"
+      "  window: 3 days\n"
+      "  windw: 1h\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("conf/test.yaml:2:12: error: stories.enabled must be true or false"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:3:11: error: stories.window must be a duration"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:4:3: error: unknown key 'windw' in stories (expected one of: "
+                   "enabled, window)"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(r.errors.size(), 3u) << e;
+  r = load("stories: {window: 30s}\n");
+  EXPECT_NE(all_errors(r).find("conf/test.yaml:1:19: error: stories.window must be at least 60s"),
+            std::string::npos)
+      << all_errors(r);
+  r = load("stories: on\n");
+  EXPECT_NE(all_errors(r).find("conf/test.yaml:1:10: error: stories must be a mapping"),
+            std::string::npos)
+      << all_errors(r);
+}
+
 TEST(config, yaml_syntax_error_is_located) {
   auto r = load("feeds:\n  - {id: a, url: [unclosed\n");
   ASSERT_EQ(r.errors.size(), 1u);

@@ -3,6 +3,8 @@
 #include "http/client.hpp"
 
 #include <gtest/gtest.h>
+
+#include <map>
 #include <unistd.h>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -427,6 +429,38 @@ TEST_F(http_client, queued_requests_start_in_fifo_order_per_host) {
     EXPECT_EQ(log[i].target, "/q?i=" + std::to_string(i));
     EXPECT_EQ(completed[i], i);
   }
+}
+
+// A failed transfer frees its host slot like a finished one: the requests queued behind
+// failures (too large, timed out, refused mid-way, redirect loops) still start.
+TEST_F(http_client, failures_free_the_host_slot_for_queued_requests) {
+  server_.route("/big", http_reply{.body = std::string(4096, 'x'), .repeat = 1024});
+  server_.route("/bigchunked", http_reply{.body = std::string(4096, 'x'), .chunked = true,
+                                          .repeat = 1024});
+  server_.route("/slow", http_reply{.body = "late", .delay = 3s});
+  server_.route("/drop", http_reply{.drop = true});
+  server_.route("/loop", http_reply::redirect(302, "/loop"));
+  server_.route("/ok", http_reply{.body = "ok"});
+  client c(io_, {.max_in_flight = 8, .per_host = 1});
+  std::map<std::string, response> out;
+  auto start = [&](const std::string& path, auto&&... tweak) {
+    request r = get(server_.url(path));
+    r.max_body = 64 * 1024;
+    r.timeout = 300ms;
+    (tweak(r), ...);
+    c.start(std::move(r), [&out, path](response resp) { out[path] = std::move(resp); });
+  };
+  for (const char* path : {"/big", "/bigchunked", "/slow", "/drop", "/loop"}) start(path);
+  start("/ok");
+  ASSERT_TRUE(run_until([&] { return out.size() == 6; }, 20s)) << out.size() << " of 6 done";
+  EXPECT_EQ(out["/big"].error, error_kind::too_large);
+  EXPECT_EQ(out["/bigchunked"].error, error_kind::too_large);
+  EXPECT_EQ(out["/slow"].error, error_kind::timeout);
+  EXPECT_NE(out["/drop"].error, error_kind::none);
+  EXPECT_EQ(out["/loop"].error, error_kind::too_many_redirects);
+  EXPECT_EQ(out["/ok"].error, error_kind::none);
+  EXPECT_EQ(out["/ok"].body, "ok");
+  EXPECT_EQ(c.pending(), 0u);
 }
 
 TEST_F(http_client, cancel_all_aborts_running_and_queued_requests) {

@@ -187,6 +187,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
   void do_write_head() {
     const bool no_body = reply_.status == 304 || reply_.status == 204 || req_.method == "HEAD";
+    if (reply_.repeat == 0 || reply_.body.empty()) reply_.repeat = 1;
     std::string head =
         "HTTP/1.1 " + std::to_string(reply_.status) + " " + reason(reply_.status) + "\r\n";
     for (const auto& [name, value] : reply_.headers) head += name + ": " + value + "\r\n";
@@ -194,13 +195,14 @@ class connection : public std::enable_shared_from_this<connection> {
       if (reply_.chunked)
         head += "Transfer-Encoding: chunked\r\n";
       else
-        head += "Content-Length: " + std::to_string(reply_.body.size()) + "\r\n";
+        head += "Content-Length: " + std::to_string(total()) + "\r\n";
     }
     if (close_) head += "Connection: close\r\n";
     head += "\r\n";
     if (no_body) reply_.body.clear();
     out_ = std::move(head);
     sent_ = 0;
+    if (reply_.repeat > 1 && reply_.drip_bytes == 0) reply_.drip_bytes = reply_.body.size();
     if (reply_.drip_bytes == 0) {
       out_ += frame(reply_.body);
       if (reply_.chunked) out_ += "0\r\n\r\n";
@@ -214,7 +216,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // Sends the next piece of a dripped body, or finishes the reply.
   void do_drip() {
-    if (sent_ >= reply_.body.size()) {
+    if (sent_ >= total()) {
       if (reply_.drip_bytes > 0 && reply_.chunked) {
         reply_.drip_bytes = 0;  // the terminator goes once
         out_ = "0\r\n\r\n";
@@ -225,8 +227,9 @@ class connection : public std::enable_shared_from_this<connection> {
       }
       return on_replied();
     }
-    const std::size_t n = std::min(reply_.drip_bytes, reply_.body.size() - sent_);
-    out_ = frame(std::string_view(reply_.body).substr(sent_, n));
+    const std::size_t at = static_cast<std::size_t>(sent_ % reply_.body.size());
+    const std::size_t n = std::min(reply_.drip_bytes, reply_.body.size() - at);
+    out_ = frame(std::string_view(reply_.body).substr(at, n));
     sent_ += n;
     asio::async_write(socket_, asio::buffer(out_),
                       [self = shared_from_this()](std::error_code ec, std::size_t) {
@@ -237,6 +240,9 @@ class connection : public std::enable_shared_from_this<connection> {
                         });
                       });
   }
+
+  // Body bytes of the whole reply.
+  std::uint64_t total() const { return std::uint64_t(reply_.body.size()) * reply_.repeat; }
 
   std::string frame(std::string_view piece) const {
     if (!reply_.chunked) return std::string(piece);
@@ -363,6 +369,38 @@ std::string gzip_compress(std::string_view data) {
   deflateEnd(&zs);
   if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
   out.resize(zs.total_out);
+  return out;
+}
+
+}  // namespace sanctwatch::test
+
+namespace sanctwatch::test {
+
+std::string gzip_bomb(std::uint64_t inflated) {
+  // After Z_FULL_FLUSH the compressor forgets its history, so every further MiB of zeros
+  // compresses to the same bytes: the stream is the first segment (with the gzip header)
+  // followed by copies of the second. No trailer: a reader that keeps going fails its CRC
+  // check only after inflating everything.
+  constexpr std::size_t mib = 1024 * 1024;
+  const std::string zeros(mib, '\0');
+  z_stream zs{};
+  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2 failed");
+  auto segment = [&] {
+    std::string out(64 * 1024, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+    zs.avail_in = static_cast<uInt>(zeros.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    if (deflate(&zs, Z_FULL_FLUSH) != Z_OK || zs.avail_in != 0)
+      throw std::runtime_error("deflate failed");
+    out.resize(out.size() - zs.avail_out);
+    return out;
+  };
+  std::string out = segment();
+  const std::string repeated = segment();
+  deflateEnd(&zs);
+  for (std::uint64_t done = 2 * mib; done < inflated; done += mib) out += repeated;
   return out;
 }
 

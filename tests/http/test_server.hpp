@@ -54,6 +54,8 @@ struct http_reply {
   bool chunked = false;                        ///< Transfer-Encoding: chunked, no Content-Length
   std::size_t drip_bytes = 0;                  ///< >0: send the body in pieces of this size ...
   std::chrono::milliseconds drip_interval{0};  ///< ... this far apart (a slow server)
+  std::uint64_t repeat = 1;  ///< the body is sent this many times over: a huge reply from a
+                             ///< small piece, never held whole (streamed as the client reads)
   bool close = false;                          ///< close the connection after this reply
   bool drop = false;                           ///< close the connection without any reply
 
@@ -95,5 +97,9 @@ class test_server {
 
 /// gzip (RFC 1952) of `data`, for replies and for crafting compression bombs.
 std::string gzip_compress(std::string_view data);
+
+/// A gzip body that inflates to at least `inflated` zero bytes (whole MiB), at about 1 KiB
+/// per MiB: several GB of output from a few MB of body, built in milliseconds.
+std::string gzip_bomb(std::uint64_t inflated);
 
 }  // namespace sanctwatch::test

@@ -7,9 +7,10 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -17,8 +18,9 @@
 
 #include "http/fetch.hpp"
 #include "http/test_server.hpp"
-#include "sinks/signing.hpp"
 #include "run_binary.hpp"
+#include "sinks/signing.hpp"
+#include "story/wire_texts.hpp"
 #include "temp_dir.hpp"
 
 extern char** environ;
@@ -34,6 +36,18 @@ std::string rss(const std::vector<std::pair<std::string, std::string>>& items) {
   for (const auto& [id, title] : items)
     out += "<item><guid>" + id + "</guid><title>" + title + "</title><description>" + title +
            "</description></item>";
+  return out + "</channel></rss>";
+}
+
+struct rss_item {
+  std::string guid, link, title, description;
+};
+
+std::string rss_full(const std::vector<rss_item>& items) {
+  std::string out = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>";
+  for (const auto& i : items)
+    out += "<item><guid>" + i.guid + "</guid><link>" + i.link + "</link><title>" + i.title +
+           "</title><description>" + i.description + "</description></item>";
   return out + "</channel></rss>";
 }
 
@@ -154,6 +168,155 @@ TEST_F(daemon_e2e, alerts_lists_deliveries_and_replay_requeues) {
 
   EXPECT_EQ(testing::run_sanctwatch("replay -c '" + config_ + "'").exit_code, 2);
   EXPECT_EQ(testing::run_sanctwatch("alerts --since yesterday -c '" + config_ + "'").exit_code, 2);
+}
+
+namespace wire = sanctwatch::testing::wire;
+
+// The same article text with different links and small edits in three feeds, each beside
+// another story on the same topic (two feeds) or alone.
+void serve_story_feeds(sanctwatch::test::test_server& server) {
+  server.route(
+      "/wire",
+      http_reply{.body = rss_full({{"w-1", "https://wire.example/world/us-china-banks-idUS1",
+                                    wire::title, wire::body},
+                                   {"w-2", "https://wire.example/world/eu-package",
+                                    wire::other_title, wire::other_body}})});
+  server.route(
+      "/daily",
+      http_reply{.body = rss_full({{"d-77",
+                                    "https://www.daily.example/news/2024/us-weighs-sanctions/"
+                                    "?utm_source=rss&amp;utm_medium=feed",
+                                    wire::title_2, wire::body_2}})});
+  server.route("/herald", http_reply{.body = rss_full({{"h-5", "https://herald.example/a/5",
+                                                        wire::title_3, wire::body_3},
+                                                       {"h-6", "https://herald.example/a/6",
+                                                        wire::reply_title, wire::reply_body}})});
+}
+
+// Every line of a JSON lines file.
+std::vector<nlohmann::json> json_lines(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(slurp(path));
+  for (std::string line; std::getline(lines, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+TEST_F(daemon_e2e, story_grouping_one_alert_with_three_sources_and_updates) {
+  std::mutex m;
+  std::vector<std::pair<std::string, nlohmann::json>> hooked;  // webhook-id, body
+  server_.route("/hook", [&](const sanctwatch::test::http_request& r) {
+    std::lock_guard<std::mutex> lock(m);
+    hooked.emplace_back(r.header("webhook-id"), nlohmann::json::parse(r.body));
+    return http_reply{.status = 204};
+  });
+  setenv("SANCTWATCH_TEST_HOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", 1);
+  serve_story_feeds(server_);
+  write_config({"/wire", "/daily", "/herald"},
+               "  - {type: webhook, url: \"" + server_.url("/hook") +
+                   "\", secret: \"${SANCTWATCH_TEST_HOOK_SECRET}\"}\n");
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+
+  // The latest revision of each alert, and every line by alert id.
+  std::map<std::string, nlohmann::json> latest;
+  std::map<std::string, std::vector<int>> revisions;
+  for (const auto& j : json_lines(alerts_)) {
+    const std::string id = j["id"];
+    const int rev = j["revision"];
+    revisions[id].push_back(rev);
+    EXPECT_EQ(j["type"], rev == 0 ? "alert.created" : "alert.updated") << j.dump();
+    if (!latest.count(id) || latest[id]["revision"].get<int>() < rev) latest[id] = j;
+  }
+  // Per story and rule one alert: the three copies fire sanctions.threat, two of them also
+  // export-controls.diversion and sanctions.evasion; each other story fires three rules.
+  std::map<std::string, std::set<std::string>> rules_by_story;
+  for (const auto& [id, j] : latest) {
+    std::set<std::string> feeds;
+    for (const auto& s : j["sources"]) feeds.insert(s["feed"].get<std::string>());
+    const std::string title = j["item"]["title"];
+    const bool wire_copy = title == wire::title || title == wire::title_2 || title == wire::title_3;
+    const std::string story = wire_copy ? "wire" : title;
+    EXPECT_TRUE(rules_by_story[story].insert(j["rule"]["id"].get<std::string>()).second)
+        << "two alerts for one story and rule: " << j.dump();
+    if (j["rule"]["id"] == "sanctions.threat" && wire_copy) {
+      EXPECT_EQ(feeds, (std::set<std::string>{"wire", "daily", "herald"})) << j.dump();
+      EXPECT_EQ(j["sources"].size(), 3u);
+      EXPECT_EQ(revisions[id].size(), 3u);  // the alert and two updates
+    } else if (wire_copy) {
+      EXPECT_EQ(feeds, (std::set<std::string>{"wire", "daily"})) << j.dump();
+    } else {
+      EXPECT_EQ(j["sources"].size(), 1u) << j.dump();
+      EXPECT_EQ(revisions[id].size(), 1u);
+    }
+  }
+  EXPECT_EQ(rules_by_story.size(), 3u);  // two different stories on the topic: their own alerts
+  EXPECT_EQ(rules_by_story["wire"].size(), 3u);
+  EXPECT_TRUE(rules_by_story["wire"].count("sanctions.threat"));
+
+  // The webhook got the same documents; each revision under its own webhook-id.
+  std::lock_guard<std::mutex> lock(m);
+  std::set<std::string> webhook_ids;
+  for (const auto& [wid, body] : hooked) {
+    EXPECT_TRUE(webhook_ids.insert(wid).second) << "webhook-id repeated: " << wid;
+    const int rev = body["revision"];
+    EXPECT_EQ(wid, rev == 0 ? body["id"].get<std::string>()
+                            : body["id"].get<std::string>() + "-" + std::to_string(rev));
+  }
+  EXPECT_EQ(hooked.size(), json_lines(alerts_).size());
+
+  // `alerts` shows each alert once, at its latest revision, with every delivery.
+  r = testing::run_sanctwatch("alerts --format json --rule sanctions.threat -c '" + config_ + "'",
+                              false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  bool found = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["alert"]["sources"].size() != 3u) continue;
+    found = true;
+    EXPECT_EQ(j["deliveries"].size(), 6u) << j.dump();  // 2 sinks x 3 revisions
+    for (const auto& d : j["deliveries"]) EXPECT_EQ(d["state"], "delivered") << d.dump();
+  }
+  EXPECT_TRUE(found) << r.out;
+
+  // Polling again changes nothing: no new alert, no repeated update.
+  const auto before = json_lines(alerts_).size();
+  ASSERT_EQ(testing::run_sanctwatch("poll --all -c '" + config_ + "'").exit_code, 0);
+  EXPECT_EQ(json_lines(alerts_).size(), before);
+  unsetenv("SANCTWATCH_TEST_HOOK_SECRET");
+}
+
+TEST_F(daemon_e2e, story_grouping_off_alerts_every_copy) {
+  serve_story_feeds(server_);
+  write_config({"/wire", "/daily", "/herald"}, "stories: {enabled: false}\n");
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::map<std::string, int> per_rule;
+  std::set<std::string> ids;
+  for (const auto& j : json_lines(alerts_)) {
+    EXPECT_EQ(j["revision"], 0);
+    EXPECT_EQ(j["sources"].size(), 1u);
+    EXPECT_TRUE(ids.insert(j["id"].get<std::string>()).second);
+    const std::string title = j["item"]["title"];
+    if (title == wire::title || title == wire::title_2 || title == wire::title_3)
+      ++per_rule[j["rule"]["id"].get<std::string>()];
+  }
+  EXPECT_EQ(per_rule["sanctions.threat"], 3);  // one alert per copy, as before
+}
+
+TEST_F(daemon_e2e, bad_stories_config_is_a_located_error) {
+  write_config({"/wire"}, "stories: {enabled: maybe, window: 3 days, windw: 1h}\n");
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  // Line 7: after state, rules, feeds, one feed, sinks and the jsonl sink.
+  EXPECT_NE(r.out.find(config_ + ":7:20: error: stories.enabled must be true or false"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(config_ + ":7:35: error: stories.window must be a duration"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(config_ + ":7:43: error: unknown key 'windw' in stories"), std::string::npos)
+      << r.out;
 }
 
 // Spawns `sanctwatch ARGS...` with stdout and stderr to `log`.

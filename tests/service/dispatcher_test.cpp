@@ -25,6 +25,7 @@ class scripted_sink final : public sinks::sink {
   scripted_sink(std::string name, bool async = false) : sink(std::move(name), {}), async_(async) {}
   void deliver(const sinks::alert_view& a, sinks::done_fn done) override {
     seen.push_back(a.id);
+    messages.push_back(a.message_id());
     sinks::outcome o = script.empty() ? sinks::outcome::ok(200) : script.front();
     if (!script.empty()) script.pop_front();
     if (async_) held.push_back([done, o] { done(o); });
@@ -32,6 +33,7 @@ class scripted_sink final : public sinks::sink {
   }
   std::deque<sinks::outcome> script;
   std::vector<std::string> seen;
+  std::vector<std::string> messages;  ///< alert_view::message_id() of each delivery
   std::vector<std::function<void()>> held;
 
  private:
@@ -79,6 +81,33 @@ TEST_F(dispatcher_test, delivers_each_row_once) {
   EXPECT_EQ(d.stats().delivered, 3);
   EXPECT_GE(settled, 1);
   EXPECT_FALSE(db_.next_due());
+}
+
+TEST_F(dispatcher_test, an_update_is_its_own_delivery_with_its_own_outcome) {
+  auto a = std::make_shared<scripted_sink>("a", /*async=*/true);
+  a->script = {sinks::outcome::retry("HTTP 503", 503), sinks::outcome::ok(204)};
+  dispatcher d(db_, {a}, [this] { return now_; });
+  record("x1", {"a"});
+  std::string update = doc("x1");
+  update.insert(update.size() - 1, R"(,"type":"alert.updated","revision":1)");
+  db_.record({"g", "y", "h", now_}, {}, {{"x1", 1, update, now_, {"a"}}});
+  d.run_due();
+  // The same alert and sink, two revisions: both go out, each once.
+  EXPECT_EQ(d.in_flight(), 2u);
+  EXPECT_EQ(a->messages, (std::vector<std::string>{"x1", "x1-1"}));
+  d.run_due();
+  EXPECT_EQ(a->messages.size(), 2u);
+  for (auto& f : a->held) f();
+  EXPECT_EQ(d.in_flight(), 0u);
+  // The alert failed and waits for its retry; the update went through.
+  const auto list = db_.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(list[0].deliveries.size(), 2u);
+  EXPECT_EQ(list[0].deliveries[0].revision, 0);
+  EXPECT_EQ(list[0].deliveries[0].state, store::delivery_state::pending);
+  EXPECT_EQ(list[0].deliveries[0].last_status, 503);
+  EXPECT_EQ(list[0].deliveries[1].revision, 1);
+  EXPECT_EQ(list[0].deliveries[1].state, store::delivery_state::delivered);
+  EXPECT_EQ(list[0].deliveries[1].last_status, 204);
 }
 
 TEST_F(dispatcher_test, retries_on_schedule_then_dead_letters) {

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/alert.hpp"
 #include "engine/load.hpp"
+#include "story/wire_texts.hpp"
 #include "temp_dir.hpp"
 
 namespace sanctwatch::service {
@@ -40,9 +42,33 @@ item make_item(const std::string& id, const std::string& title, const std::strin
 // Records which alerts each sink was routed, without delivering.
 class null_sink final : public sinks::sink {
  public:
-  using sink::sink;
+  null_sink(std::string name, sinks::filter f, bool updates = false)
+      : sink(std::move(name), std::move(f)), updates_(updates) {}
   void deliver(const sinks::alert_view&, sinks::done_fn done) override { done(sinks::outcome::ok()); }
+  bool supports_updates() const override { return updates_; }
+
+ private:
+  bool updates_;
 };
+
+namespace wire = sanctwatch::testing::wire;
+
+item wire_item(const std::string& id, const std::string& link, const std::string& title,
+               const std::string& body) {
+  item it;
+  it.id = id;
+  it.link = link;
+  it.title = title;
+  it.content = body;
+  it.published = timestamp{std::chrono::seconds{1717236000}};
+  return it;
+}
+
+feed_document one(item it) {
+  feed_document d;
+  d.items.push_back(std::move(it));
+  return d;
+}
 
 class pipeline_test : public ::testing::Test {
  protected:
@@ -97,8 +123,8 @@ TEST_F(pipeline_test, updated_item_alerts_only_for_rules_that_did_not_fire) {
   EXPECT_EQ(list[0].rule_id == "t.huawei" || list[1].rule_id == "t.huawei", true);
 }
 
-TEST_F(pipeline_test, same_item_in_two_feeds_is_two_items) {
-  pipeline p(db_, {});
+TEST_F(pipeline_test, same_item_in_two_feeds_is_two_items_when_stories_are_off) {
+  pipeline p(db_, {}, {.enabled = false});
   p.set_ruleset(rules_);
   feed_document doc;
   doc.items = {make_item("1", "Sanctions on Chinese banks", "")};
@@ -121,6 +147,209 @@ TEST_F(pipeline_test, alert_documents_name_the_feed_and_ruleset) {
   EXPECT_EQ(j["item"]["feed"]["title"], "Wire");
   EXPECT_EQ(j["ruleset"], rules_->hash);
   EXPECT_EQ(j["created_at"], "1970-01-01T00:01:40Z");
+}
+
+TEST_F(pipeline_test, story_grouping_three_edited_copies_make_one_alert_with_three_sources) {
+  auto jsonl = std::make_shared<null_sink>("jsonl", sinks::filter{}, /*updates=*/true);
+  auto chat = std::make_shared<null_sink>("chat", sinks::filter{});
+  pipeline p(db_, {jsonl, chat});
+  p.set_ruleset(rules_);
+  // The same article text with different links and small edits, in three feeds.
+  auto s = p.process(
+      {"wire", "", ""},
+      one(wire_item("w-1", "https://wire.example/world/us-china-banks-1", wire::title, wire::body)),
+      t(1000));
+  EXPECT_EQ(s.alerts, 1);
+  EXPECT_EQ(s.updates, 0);
+  s = p.process(
+      {"daily", "", ""},
+      one(wire_item("d-77", "https://daily.example/news/2024/us-weighs-sanctions?utm_source=rss",
+                    wire::title_2, wire::body_2)),
+      t(2000));
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(s.updates, 1);
+  s = p.process({"herald", "", ""},
+                one(wire_item("h-5", "https://herald.example/a/5", wire::title_3, wire::body_3)),
+                t(3000));
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(s.updates, 1);
+
+  auto list = db_.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(list.size(), 1u);
+  const auto doc = nlohmann::json::parse(list[0].document);
+  EXPECT_EQ(doc["id"], engine::alert_id("t.sanctions-china", "w-1", "wire"));
+  EXPECT_EQ(doc["type"], "alert.updated");
+  EXPECT_EQ(doc["revision"], 2);
+  EXPECT_EQ(doc["item"]["id"], "w-1");  // the alert stays about the first copy
+  ASSERT_EQ(doc["sources"].size(), 3u);
+  EXPECT_EQ(doc["sources"][0]["feed"], "wire");
+  EXPECT_EQ(doc["sources"][1]["feed"], "daily");
+  EXPECT_EQ(doc["sources"][1]["link"],
+            "https://daily.example/news/2024/us-weighs-sanctions?utm_source=rss");
+  EXPECT_EQ(doc["sources"][2]["feed"], "herald");
+  EXPECT_EQ(doc["sources"][2]["published"], "2024-06-01T10:00:00Z");
+
+  // The alert went to both sinks; its two updates only to the sink that takes updates.
+  auto rows = db_.due(t(3000), 20);
+  std::vector<std::string> routed;
+  for (const auto& r : rows) {
+    routed.push_back(r.sink + "/" + std::to_string(r.revision));
+    const auto j = nlohmann::json::parse(r.document);
+    EXPECT_EQ(j["id"], doc["id"]);  // every revision: the same alert id
+    EXPECT_EQ(j["revision"], r.revision);
+    EXPECT_EQ(j["sources"].size(), static_cast<std::size_t>(r.revision) + 1);
+    EXPECT_EQ(j["type"], r.revision == 0 ? "alert.created" : "alert.updated");
+  }
+  std::sort(routed.begin(), routed.end());
+  EXPECT_EQ(routed, (std::vector<std::string>{"chat/0", "jsonl/0", "jsonl/1", "jsonl/2"}));
+}
+
+TEST_F(pipeline_test, story_grouping_two_stories_on_the_same_topic_make_two_alerts) {
+  pipeline p(db_, {});
+  p.set_ruleset(rules_);
+  EXPECT_EQ(
+      p.process({"wire", "", ""},
+                one(wire_item("1", "https://wire.example/1", wire::title, wire::body)), t(1000))
+          .alerts,
+      1);
+  EXPECT_EQ(
+      p.process({"eu", "", ""},
+                one(wire_item("2", "https://eu.example/2", wire::other_title, wire::other_body)),
+                t(2000))
+          .alerts,
+      1);
+  EXPECT_EQ(
+      p.process({"cn", "", ""},
+                one(wire_item("3", "https://cn.example/3", wire::reply_title, wire::reply_body)),
+                t(3000))
+          .alerts,
+      1);
+  const auto list = db_.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(list.size(), 3u);
+  for (const auto& a : list) EXPECT_EQ(nlohmann::json::parse(a.document)["sources"].size(), 1u);
+}
+
+TEST_F(pipeline_test, short_items_group_by_canonical_link_only) {
+  pipeline p(db_, {});
+  p.set_ruleset(rules_);
+  item a = make_item("a1", "Sanctions on Chinese banks", "");
+  a.link = "http://www.wire.example/story/9/?utm_source=rss&fbclid=x#top";
+  item b = make_item("b7", "Sanctions on Chinese banks", "");
+  b.link = "https://wire.example/story/9";
+  item c = make_item("c3", "Sanctions on Chinese banks", "");  // same words, other link
+  c.link = "https://wire.example/story/10";
+  EXPECT_EQ(p.process({"a", "", ""}, one(a), t(100)).alerts, 1);
+  auto s = p.process({"b", "", ""}, one(b), t(200));
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(s.updates, 1);
+  EXPECT_EQ(p.process({"c", "", ""}, one(c), t(300)).alerts, 1);  // too short to compare text
+}
+
+TEST_F(pipeline_test, a_copy_after_the_window_is_a_new_story) {
+  pipeline p(db_, {}, {.enabled = true, .window = std::chrono::hours{72}});
+  p.set_ruleset(rules_);
+  EXPECT_EQ(p.process({"a", "", ""},
+                      one(wire_item("1", "https://a.example/1", wire::title, wire::body)), t(0))
+                .alerts,
+            1);
+  const auto late = t(72 * 3600 + 1);
+  EXPECT_EQ(p.process({"b", "", ""},
+                      one(wire_item("2", "https://a.example/1", wire::title_2, wire::body_2)), late)
+                .alerts,
+            1);
+  // Within the window of the second story's last copy: joins it.
+  auto s = p.process({"c", "", ""},
+                     one(wire_item("3", "https://c.example/3", wire::title_3, wire::body_3)),
+                     late + std::chrono::hours{1});
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(s.updates, 1);
+  EXPECT_EQ(db_.alerts(std::nullopt, "", 10).size(), 2u);
+}
+
+TEST_F(pipeline_test, with_stories_off_every_copy_alerts) {
+  pipeline p(db_, {}, {.enabled = false});
+  p.set_ruleset(rules_);
+  int alerts = 0;
+  alerts += p.process({"a", "", ""},
+                      one(wire_item("1", "https://a.example/1", wire::title, wire::body)), t(1))
+                .alerts;
+  alerts += p.process({"b", "", ""},
+                      one(wire_item("2", "https://a.example/1", wire::title_2, wire::body_2)), t(2))
+                .alerts;
+  alerts += p.process({"c", "", ""},
+                      one(wire_item("3", "https://c.example/3", wire::title_3, wire::body_3)), t(3))
+                .alerts;
+  EXPECT_EQ(alerts, 3);
+  const auto list = db_.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(list.size(), 3u);
+  for (const auto& a : list) {
+    const auto j = nlohmann::json::parse(a.document);
+    EXPECT_EQ(j["sources"].size(), 1u);
+    EXPECT_EQ(j["id"],
+              engine::alert_id("t.sanctions-china", j["item"]["id"], j["item"]["feed"]["id"]));
+  }
+}
+
+TEST_F(pipeline_test, a_copy_already_listed_or_edited_adds_nothing) {
+  auto jsonl = std::make_shared<null_sink>("jsonl", sinks::filter{}, true);
+  pipeline p(db_, {jsonl});
+  p.set_ruleset(rules_);
+  p.process({"a", "", ""}, one(wire_item("1", "https://a.example/1", wire::title, wire::body)),
+            t(100));
+  p.process({"b", "", ""}, one(wire_item("2", "https://b.example/2", wire::title_2, wire::body_2)),
+            t(200));
+  // Feed b republishes the same article under a new guid, with a tracking parameter.
+  auto s = p.process(
+      {"b", "", ""},
+      one(wire_item("2-v2", "https://b.example/2?utm_medium=rss", wire::title_2, wire::body_2)),
+      t(300));
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(s.updates, 0);
+  // Feed b edits its copy: still the same story, the rule already fired for it.
+  auto edited =
+      wire_item("2", "https://b.example/2", wire::title_2, wire::body_2 + " Updated at 10:00.");
+  s = p.process({"b", "", ""}, one(edited), t(400));
+  EXPECT_EQ(s.changed, 1);
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(s.updates, 0);
+  // The edit makes a second rule fire: a new alert for the story, named by its first item.
+  edited.content += " Huawei is among the firms named.";
+  s = p.process({"b", "", ""}, one(edited), t(500));
+  EXPECT_EQ(s.alerts, 1);
+  const auto huawei = db_.alerts(std::nullopt, "t.huawei", 10);
+  ASSERT_EQ(huawei.size(), 1u);
+  EXPECT_EQ(huawei[0].id, engine::alert_id("t.huawei", "1", "a"));
+  const auto main = db_.alerts(std::nullopt, "t.sanctions-china", 10);
+  ASSERT_EQ(main.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(main[0].document)["sources"].size(), 2u);
+  EXPECT_EQ(db_.due(t(500), 20).size(), 3u);  // alert, its one update, the huawei alert
+}
+
+TEST_F(pipeline_test, restarts_keep_stories) {
+  {
+    pipeline p(db_, {});
+    p.set_ruleset(rules_);
+    p.process({"a", "", ""}, one(wire_item("1", "https://a.example/1", wire::title, wire::body)),
+              t(100));
+  }
+  store::store reopened(dir_.file("state.db"));
+  pipeline p(reopened, {});
+  p.set_ruleset(rules_);
+  auto s =
+      p.process({"b", "", ""},
+                one(wire_item("2", "https://b.example/2", wire::title_3, wire::body_3)), t(200));
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(s.updates, 1);
+}
+
+TEST(pipeline_keys, story_ids_are_stable_and_distinct) {
+  item a = make_item("1", "T", "");
+  EXPECT_EQ(story_id("f", a), story_id("f", a));
+  EXPECT_EQ(story_id("f", a).size(), 16u);
+  EXPECT_NE(story_id("f", a), story_id("g", a));
+  item b = make_item("f1", "T", "");
+  item c = make_item("1", "T", "");
+  EXPECT_NE(story_id("f", b), story_id("", c));  // ("f", "1") is not ("", "f1")
 }
 
 TEST(pipeline_keys, content_hash_ignores_dates_but_not_text) {

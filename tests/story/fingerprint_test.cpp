@@ -40,11 +40,16 @@ TEST(fingerprint, edited_copies_of_one_wire_story_are_the_same_story) {
 }
 
 TEST(fingerprint, different_stories_on_the_same_topic_are_not) {
-  const std::vector<signature> copies = {of(wire::title, wire::body), of(wire::title_2, wire::body_2),
+  const std::vector<signature> copies = {of(wire::title, wire::body),
+                                         of(wire::title_2, wire::body_2),
                                          of(wire::title_3, wire::body_3)};
-  for (const auto& other : {of(wire::other_title, wire::other_body), of(wire::reply_title, wire::reply_body)})
-    for (const auto& copy : copies) EXPECT_LT(similarity(copy, other), 0.2) << similarity(copy, other);
-  EXPECT_LT(similarity(of(wire::other_title, wire::other_body), of(wire::reply_title, wire::reply_body)), 0.2);
+  for (const auto& other :
+       {of(wire::other_title, wire::other_body), of(wire::reply_title, wire::reply_body)})
+    for (const auto& copy : copies)
+      EXPECT_LT(similarity(copy, other), 0.2) << similarity(copy, other);
+  EXPECT_LT(
+      similarity(of(wire::other_title, wire::other_body), of(wire::reply_title, wire::reply_body)),
+      0.2);
 }
 
 TEST(fingerprint, stable_and_insensitive_to_case_markup_free_whitespace_and_punctuation) {
@@ -70,7 +75,8 @@ TEST(fingerprint, short_texts_get_no_signature) {
   EXPECT_EQ(fingerprint("one two three four five six seven eight nine ten").size(), signature_size);
   // Repeated words make few distinct shingles.
   EXPECT_TRUE(fingerprint("sanctions sanctions sanctions sanctions sanctions sanctions sanctions "
-                          "sanctions sanctions sanctions sanctions").empty());
+                          "sanctions sanctions sanctions sanctions")
+                  .empty());
   EXPECT_EQ(similarity({}, {}), 0.0);
   EXPECT_TRUE(band_keys({}).empty());
   EXPECT_TRUE(from_bytes("abc").empty());

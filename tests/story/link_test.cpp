@@ -5,7 +5,8 @@
 namespace sanctwatch::story {
 
 TEST(canonical_link, scheme_and_host_case_default_ports_and_www) {
-  EXPECT_EQ(canonical_link("HTTPS://News.Example.COM/World/Story"), "https://news.example.com/World/Story");
+  EXPECT_EQ(canonical_link("HTTPS://News.Example.COM/World/Story"),
+            "https://news.example.com/World/Story");
   EXPECT_EQ(canonical_link("http://news.example.com/a"), "https://news.example.com/a");
   EXPECT_EQ(canonical_link("https://news.example.com:443/a"), "https://news.example.com/a");
   EXPECT_EQ(canonical_link("http://news.example.com:80/a"), "https://news.example.com/a");
@@ -24,7 +25,8 @@ TEST(canonical_link, trailing_slashes_and_fragments) {
   EXPECT_EQ(canonical_link("https://example.com/"), "https://example.com");
   EXPECT_EQ(canonical_link("https://example.com"), "https://example.com");
   EXPECT_EQ(canonical_link("https://example.com/story#comments"), "https://example.com/story");
-  EXPECT_EQ(canonical_link("https://example.com/story/?id=1#top"), "https://example.com/story?id=1");
+  EXPECT_EQ(canonical_link("https://example.com/story/?id=1#top"),
+            "https://example.com/story?id=1");
   EXPECT_EQ(canonical_link("https://example.com#x"), "https://example.com");
 }
 
@@ -50,7 +52,8 @@ TEST(canonical_link, percent_escapes) {
   EXPECT_EQ(canonical_link("https://example.com/%7euser/a%2fb"), "https://example.com/~user/a%2Fb");
   EXPECT_EQ(canonical_link("https://example.com/a%41"), "https://example.com/aA");
   EXPECT_EQ(canonical_link("https://example.com/100%"), "https://example.com/100%");
-  EXPECT_EQ(canonical_link("https://example.com/s?q=a%20b&utm_%73ource=x"), "https://example.com/s?q=a%20b");
+  EXPECT_EQ(canonical_link("https://example.com/s?q=a%20b&utm_%73ource=x"),
+            "https://example.com/s?q=a%20b");
 }
 
 TEST(canonical_link, what_is_not_a_web_link_identifies_nothing) {

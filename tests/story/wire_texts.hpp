@@ -5,7 +5,8 @@
 
 namespace sanctwatch::testing::wire {
 
-inline const std::string title = "US weighs sanctions on Chinese banks that help Russia evade export controls";
+inline const std::string title =
+    "US weighs sanctions on Chinese banks that help Russia evade export controls";
 
 inline const std::string body =
     "WASHINGTON (Wire) - The United States is preparing sanctions against several Chinese banks "
@@ -21,7 +22,8 @@ inline const std::string body =
     "Shares of several Chinese lenders listed in Hong Kong fell on the report.";
 
 // Outlet 2: a house style headline, no dateline, no day, a credit line.
-inline const std::string title_2 = "U.S. weighs sanctions on Chinese banks helping Russia evade export controls";
+inline const std::string title_2 =
+    "U.S. weighs sanctions on Chinese banks helping Russia evade export controls";
 inline const std::string body_2 =
     "The United States is preparing sanctions against several Chinese banks that it says have "
     "helped Russia obtain machine tools and microelectronics for its weapons industry, three "
@@ -51,7 +53,8 @@ inline const std::string body_3 =
     "Read more on our website.";
 
 // Same topic (sanctions, Chinese firms, Russia), different stories.
-inline const std::string other_title = "EU adopts new sanctions package targeting Chinese firms supplying Russia";
+inline const std::string other_title =
+    "EU adopts new sanctions package targeting Chinese firms supplying Russia";
 inline const std::string other_body =
     "BRUSSELS (Wire) - European Union governments on Wednesday approved a new package of "
     "sanctions against Russia that for the first time targets several Chinese companies accused "
