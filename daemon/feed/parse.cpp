@@ -190,7 +190,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-constexpr int max_markup_depth = 200;
 
 void escape_into(std::string& out, std::string_view s, bool attribute) {
   std::size_t span = 0;
@@ -227,18 +226,22 @@ bool is_void_element(std::string_view n) {
   return std::find(std::begin(voids), std::end(voids), n) != std::end(voids);
 }
 
-// Serializes the children of `n` as HTML: element names without their prefix (an
-// "xhtml:p" is a <p>), namespace declarations dropped, text escaped. Depth-limited so a
-// hostile document cannot exhaust the stack.
-void serialize_children(pugi::xml_node n, std::string& out, int depth) {
-  if (depth > max_markup_depth) return;
-  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+// Serializes the children of `root` as HTML: element names without their prefix (an
+// "xhtml:p" is a <p>), namespace declarations dropped, text escaped. Walks the tree without
+// recursion, so any depth a hostile document reaches costs time, never stack.
+void serialize_children(pugi::xml_node root, std::string& out) {
+  const auto local_name = [](pugi::xml_node e) {
+    std::string_view name(e.name());
+    if (const auto colon = name.find(':'); colon != std::string_view::npos)
+      name.remove_prefix(colon + 1);
+    return name;
+  };
+  pugi::xml_node c = root.first_child();
+  while (c) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
       escape_into(out, c.value(), false);
     } else if (c.type() == pugi::node_element) {
-      std::string_view name(c.name());
-      if (const auto colon = name.find(':'); colon != std::string_view::npos)
-        name.remove_prefix(colon + 1);
+      const std::string_view name = local_name(c);
       out += '<';
       out.append(name);
       for (pugi::xml_attribute a = c.first_attribute(); a; a = a.next_attribute()) {
@@ -251,10 +254,20 @@ void serialize_children(pugi::xml_node n, std::string& out, int depth) {
         out += '"';
       }
       out += '>';
-      if (is_void_element(name) && !c.first_child()) continue;
-      serialize_children(c, out, depth + 1);
-      out.append("</").append(name).append(">");
+      if (c.first_child()) {
+        c = c.first_child();
+        continue;
+      }
+      if (!is_void_element(name)) out.append("</").append(name).append(">");
     }
+    // The next node: a sibling, or the sibling of the nearest ancestor that has one, closing
+    // each element left on the way up.
+    while (!c.next_sibling()) {
+      c = c.parent();
+      if (!c || c == root) return;
+      out.append("</").append(local_name(c)).append(">");
+    }
+    c = c.next_sibling();
   }
 }
 
@@ -274,7 +287,7 @@ std::string element_text(pugi::xml_node n) {
     return first.value();
   if (has_element_child(n)) {
     std::string out;
-    serialize_children(n, out, 0);
+    serialize_children(n, out);
     return out;
   }
   std::string out;
@@ -334,7 +347,7 @@ text_construct atom_text(pugi::xml_node n, context& ctx) {
         }
       }
     }
-    serialize_children(div ? div : n, t.html, 0);
+    serialize_children(div ? div : n, t.html);
     t.text = plain_text(t.html);
     return t;
   }
