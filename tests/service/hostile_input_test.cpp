@@ -1,0 +1,185 @@
+// Hostile feeds against the real binary: each one gets a bounded, clear outcome (an error
+// naming the feed and the reason, or items recovered with warnings), memory stays bounded,
+// nothing is fetched that a document merely names, and the good feed beside them alerts.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "http/test_server.hpp"
+#include "run_binary.hpp"
+#include "temp_dir.hpp"
+
+namespace sanctwatch::service {
+namespace {
+
+using sanctwatch::test::http_reply;
+
+constexpr std::uint64_t mib = 1024 * 1024;
+// A different alerting story per feed, so that story grouping keeps them apart.
+const char* threat = "US threatens sanctions on Chinese banks that help Russia evade sanctions";
+const char* designation = "Treasury imposed sanctions on three Hong Kong firms over Russia";
+const char* entity_list =
+    "The Commerce Department added twelve Chinese chip firms to the Entity List over military "
+    "end uses";
+const char* evasion =
+    "Britain froze the assets of an Iranian shipping network accused of sanctions evasion";
+const char* secondary =
+    "Washington warned Gulf banks they face secondary sanctions for handling Russian oil payments";
+const char* enforcement =
+    "OFAC fined a Dutch freight forwarder for shipping dual-use machine tools to Russia in breach "
+    "of export controls";
+
+std::string channel(const std::string& items) {
+  return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>" + items +
+         "</channel></rss>";
+}
+
+std::string item(const std::string& id, const std::string& title, const std::string& body = "") {
+  return "<item><guid>" + id + "</guid><title>" + title + "</title><description>" +
+         (body.empty() ? title : body) + "</description></item>";
+}
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Lines of the jsonl sink that mention `needle`.
+int alerts_with(const std::string& jsonl, const std::string& needle) {
+  std::istringstream in(jsonl);
+  int n = 0;
+  for (std::string line; std::getline(in, line);)
+    if (line.find(needle) != std::string::npos) ++n;
+  return n;
+}
+
+// The line of `feeds` output for one feed.
+std::string feed_row(const std::string& table, const std::string& id) {
+  std::istringstream in(table);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(id + " ", 0) == 0) return line;
+  return {};
+}
+
+class hostile_feeds : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.route("/secret", http_reply{.body = "never to be fetched"});
+    // 1 GiB announced and streamed; 1 GiB chunked without a length; 4 GiB from a gzip bomb.
+    server_.route("/huge", http_reply{.body = std::string(mib, 'x'), .repeat = 1024});
+    server_.route("/huge_chunked",
+                  http_reply{.body = std::string(mib, 'x'), .chunked = true, .repeat = 1024});
+    server_.route("/bomb", http_reply{.headers = {{"Content-Encoding", "gzip"}},
+                                      .body = sanctwatch::test::gzip_bomb(4096 * mib)});
+    // 100,000 items in one feed.
+    std::string many;
+    many.reserve(100000 * 120);
+    for (int i = 0; i < 100000; ++i)
+      many += item("m" + std::to_string(i), "Weather report " + std::to_string(i));
+    server_.route("/many", http_reply{.body = channel(many)});
+    // A 10 MB line: one description, the threat at its very end.
+    std::string line;
+    while (line.size() < 10 * mib) line += "calm markets quiet trading ";
+    server_.route("/longline", http_reply{.body = channel(item("l1", "Markets", line + designation))});
+    // 100,000 levels of nesting inside an item, then a normal item after it.
+    std::string deep;
+    for (int i = 0; i < 100000; ++i) deep += "<x>";
+    for (int i = 0; i < 100000; ++i) deep += "</x>";
+    server_.route("/nested",
+                  http_reply{.body = channel("<item><guid>n1</guid><title>Deep</title>" + deep +
+                                             "</item>" + item("n2", entity_list))});
+    // Billion laughs and an external entity: DTD entities are never expanded or fetched.
+    std::string laughs = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY lol \"lol\">";
+    for (int i = 1; i < 10; ++i) {
+      laughs += "<!ENTITY lol" + std::to_string(i) + " \"";
+      for (int k = 0; k < 10; ++k) laughs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
+      laughs += "\">";
+    }
+    laughs += "]><rss version=\"2.0\"><channel><title>T</title>" +
+              item("b1", "Laughs &lol9;", evasion) + "</channel></rss>";
+    server_.route("/laughs", http_reply{.body = laughs});
+    server_.route("/xxe", http_reply{.body = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY xxe "
+                                             "SYSTEM \"" + server_.url("/secret") +
+                                             "\">]><rss version=\"2.0\"><channel><title>T</title>" +
+                                             item("x1", "External &xxe; entity", secondary) +
+                                             "</channel></rss>"});
+    // Invalid UTF-8 in every field.
+    const std::string bad = "\xff\xfe\xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc";
+    server_.route("/badutf8",
+                  http_reply{.body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">"
+                                     "<channel><title>" + bad + "</title>" +
+                                     item("u1" + bad, bad + enforcement + bad, bad + enforcement) +
+                                     "</channel></rss>"});
+    server_.route("/htmlpage",
+                  http_reply{.headers = {{"Content-Type", "text/html"}},
+                             .body = "<!DOCTYPE html><html><head><title>Sanctions news</title>"
+                                     "</head><body><p>Read our feed elsewhere.</p></body></html>"});
+    server_.route("/good", http_reply{.body = channel(item("g1", threat))});
+  }
+
+  void write_config() {
+    std::ofstream out(config_);
+    out << "state: {path: " << dir_.file("state.db") << "}\n"
+        << "rules: [" << SANCTWATCH_SOURCE_DIR << "/rules]\n"
+        << "feeds:\n";
+    for (const char* id : {"huge", "huge_chunked", "bomb", "many", "longline", "nested", "laughs",
+                           "xxe", "badutf8", "htmlpage", "good"})
+      out << "  - {id: " << id << ", url: \"" << server_.url(std::string("/") + id)
+          << "\", interval: 1m}\n";
+    out << "sinks:\n  - {type: jsonl, path: " << alerts_ << "}\n";
+  }
+
+  sanctwatch::test::test_server server_;
+  sanctwatch::testing::temp_dir dir_;
+  std::string config_ = dir_.file("sanctwatch.yaml");
+  std::string alerts_ = dir_.file("alerts.jsonl");
+};
+
+}  // namespace
+
+TEST_F(hostile_feeds, each_gets_a_clear_bounded_outcome_and_the_others_are_served) {
+  write_config();
+  auto r = testing::run_sanctwatch("poll --all -c '" + config_ + "'");
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  EXPECT_EQ(r.exit_code, 1) << r.out;  // some feeds failed
+
+  // Refused, each with its feed id and the reason.
+  EXPECT_NE(r.out.find("feed huge: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("feed huge_chunked: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("feed bomb: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("larger than 16777216 bytes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("decoded"), std::string::npos) << r.out;  // the bomb, cut after decoding
+  EXPECT_NE(r.out.find("feed htmlpage: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("HTML page"), std::string::npos) << r.out;
+
+  // Served: the alerts of every feed that held one.
+  const std::string jsonl = slurp(alerts_);
+  for (const char* id : {"g1", "l1", "n2", "b1", "x1"})
+    EXPECT_GE(alerts_with(jsonl, std::string("\"id\":\"") + id + "\""), 1) << id << "\n" << r.out;
+  EXPECT_GE(alerts_with(jsonl, "\"feed\":{\"id\":\"badutf8\""), 1) << r.out;
+  EXPECT_EQ(alerts_with(jsonl, "\"feed\":{\"id\":\"many\""), 0);
+  // DTD entities stay unexpanded and the external one is never fetched.
+  EXPECT_EQ(server_.count("/secret"), 0u);
+  EXPECT_EQ(jsonl.find("lollollol"), std::string::npos);
+  EXPECT_EQ(jsonl.find("never to be fetched"), std::string::npos);
+
+  // Bounded memory for the whole run: 1 GiB streamed, 4 GiB of gzip and 100k items included.
+  EXPECT_LT(usage.ru_maxrss, 1024L * 1024L) << "peak RSS " << usage.ru_maxrss << " KiB";
+
+  // The feeds table: the 100k items were recorded, the refused feeds are failing, the others ok.
+  r = testing::run_sanctwatch("feeds -c '" + config_ + "'");
+  EXPECT_NE(feed_row(r.out, "many").find("100000"), std::string::npos) << r.out;
+  for (const char* id : {"huge", "huge_chunked", "bomb", "htmlpage"})
+    EXPECT_NE(feed_row(r.out, id).find("failing"), std::string::npos) << id << "\n" << r.out;
+  for (const char* id : {"many", "longline", "nested", "laughs", "xxe", "badutf8", "good"})
+    EXPECT_NE(feed_row(r.out, id).find(" ok "), std::string::npos) << id << "\n" << r.out;
+}
+
+}  // namespace sanctwatch::service
