@@ -1,0 +1,96 @@
+// Rule files with catastrophic regexes: Hyperscan never backtracks, so what it accepts scans
+// in linear time, and what it cannot compile is a located load error, not a crash or a hang.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "run_binary.hpp"
+#include "temp_dir.hpp"
+
+namespace sanctwatch {
+namespace {
+
+using testing::run_sanctwatch;
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST(cli_hostile_rules, uncompilable_regexes_are_located_errors) {
+  sanctwatch::testing::temp_dir dir;
+  const std::string rules = dir.file("rules");
+  std::filesystem::create_directories(rules);
+  write(rules + "/r.yaml",
+        "rules:\n"
+        "  - id: rx.empty\n"
+        "    title: matches the empty string\n"
+        "    severity: low\n"
+        "    when: /(a|b)*$/\n"
+        "  - id: rx.backref\n"
+        "    title: a back-reference\n"
+        "    severity: low\n"
+        "    when: /(ab)\\1/\n"
+        "  - id: rx.lookaround\n"
+        "    title: a look-ahead\n"
+        "    severity: low\n"
+        "    when: /sanction(?=s)/\n"
+        "  - id: rx.huge\n"
+        "    title: a pattern too large to compile\n"
+        "    severity: low\n"
+        "    when: /(\\w+\\s?){200}z/\n");
+  const auto r = run_sanctwatch("check --rules '" + rules + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  for (const char* at : {"r.yaml:5:11: error: bad regex", "r.yaml:9:11: error: bad regex",
+                         "r.yaml:13:11: error: bad regex", "r.yaml:17:11: error: bad regex"})
+    EXPECT_NE(r.out.find(at), std::string::npos) << at << "\n" << r.out;
+  EXPECT_NE(r.out.find("4 errors; ruleset not loaded"), std::string::npos) << r.out;
+}
+
+TEST(cli_hostile_rules, nested_quantifiers_scan_a_megabyte_in_one_pass) {
+  sanctwatch::testing::temp_dir dir;
+  const std::string rules = dir.file("rules");
+  std::filesystem::create_directories(rules);
+  write(rules + "/r.yaml",
+        "rules:\n"
+        "  - id: rx.nested\n"
+        "    title: nested quantifiers, the classic backtracking traps\n"
+        "    severity: low\n"
+        "    when: /(a+)+b/ or /(x|xx)*y/ or /([a-z]+ ?)+z/\n"
+        "  - id: rx.repeat\n"
+        "    title: counted repeats of a wildcard\n"
+        "    severity: low\n"
+        "    when: /(.*a){12}b/\n");
+  ASSERT_EQ(run_sanctwatch("check --rules '" + rules + "'").exit_code, 0);
+  // What makes a backtracking engine take forever: long runs that almost match.
+  const std::string article = dir.file("article.txt");
+  write(article, "Title: runs\n\n" + std::string(1000000, 'a') + " " + std::string(500000, 'x') +
+                     " " + std::string(200000, 'q') + "\n");
+  auto r = run_sanctwatch("match --rules '" + rules + "' '" + article + "'", false);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(r.out.empty()) << r.out.substr(0, 500);  // none of them completes
+  // The same runs with the final character: each fires once, with bounded evidence.
+  write(article, "Title: runs\n\n" + std::string(1000000, 'a') + "b " + std::string(500000, 'x') +
+                     "y " + std::string(200000, 'q') + "z c\n");
+  r = run_sanctwatch("match --rules '" + rules + "' '" + article + "'", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 500);
+  std::istringstream lines(r.out);
+  std::set<std::string> fired;
+  for (std::string line; std::getline(lines, line);) {
+    const auto alert = nlohmann::json::parse(line);
+    fired.insert(alert["rule"]["id"].get<std::string>());
+    EXPECT_LT(line.size(), 20000u) << "evidence is cut, not the whole megabyte";
+    for (const auto& e : alert["evidence"]) {
+      EXPECT_LE(e["text"].get<std::string>().size(), 243u);  // 240 bytes and "…"
+      EXPECT_LT(e["snippet"].get<std::string>().size(), 1000u);
+      EXPECT_GT(e["end"].get<std::size_t>() - e["start"].get<std::size_t>(), 240u);
+    }
+  }
+  EXPECT_EQ(fired, (std::set<std::string>{"rx.nested", "rx.repeat"}));
+}
+
+}  // namespace
+}  // namespace sanctwatch
