@@ -678,6 +678,16 @@ std::string collapse(std::string_view s) {
   return out;
 }
 
+// At most `max` bytes of `s`, cut before a UTF-8 continuation byte, "…" marking the cut: a
+// regex hit can span a whole megabyte, the alert carries its offsets and a readable start.
+std::string clip(std::string s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+  return s + "…";
+}
+
 void make_snippet(const prepared_field& f, const hit& h, std::uint32_t os, std::uint32_t oe,
                   evidence_entry& out) {
   std::uint32_t ss = os, se = oe;
@@ -722,7 +732,7 @@ void make_snippet(const prepared_field& f, const hit& h, std::uint32_t os, std::
     se = ne;
   }
   std::string pre = pre_dots + collapse(o.substr(ss, os - ss));
-  std::string mid = collapse(o.substr(os, oe - os));
+  std::string mid = clip(collapse(o.substr(os, oe - os)), max_len);
   std::string post = collapse(o.substr(oe, se - oe)) + post_dots;
   while (!pre.empty() && pre.front() == ' ') pre.erase(0, 1);
   while (!post.empty() && post.back() == ' ') post.pop_back();
@@ -747,6 +757,7 @@ rule_match build_match(const ruleset& rs, scanned_item& si, const rule& r,
   });
   std::set<std::string> entity_ids;
   constexpr std::size_t max_evidence = 50;
+  constexpr std::size_t max_evidence_text = 240;
   for (std::size_t i = 0; i < ev.size(); ++i) {
     const leaf_hit& lh = ev[i];
     si.position(mask_of(field(lh.h->f)));
@@ -784,7 +795,7 @@ rule_match build_match(const ruleset& rs, scanned_item& si, const rule& r,
       e.list = rs.entity_lists[lh.e->list].name;
     else
       e.term = lh.leaf->text;
-    e.text = std::string(f.original.substr(os, oe - os));
+    e.text = clip(std::string(f.original.substr(os, oe - os)), max_evidence_text);
     e.start = os;
     e.end = oe;
     make_snippet(f, *lh.h, os, oe, e);
