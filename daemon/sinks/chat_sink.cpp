@@ -83,7 +83,8 @@ result<alert_doc> parse(const alert_view& a) {
   if (const auto so = j.find("sources"); so != j.end() && so->is_array())
     for (const auto& s : *so) {
       source x{str(s, "feed"), str(s, "link")};
-      const bool self = x.link.empty() ? !feed_id.empty() && x.feed == feed_id : x.link == d.item_link;
+      const bool self =
+          x.link.empty() ? !feed_id.empty() && x.feed == feed_id : x.link == d.item_link;
       if (!self) d.sources.push_back(std::move(x));
     }
   return d;

@@ -2,8 +2,9 @@
 /// Webhook delivery (ALERTS.md, "Webhook delivery"): POSTs the alert document, byte for
 /// byte, as application/json, signed per Standard Webhooks (sinks/signing.hpp) with a
 /// fresh timestamp on every attempt. Takes updates ("type": "alert.updated"), sent with
-/// webhook-id alert_view::message_id() so receivers that dedupe by it do not drop them. Retries are the dispatcher's business: each
-/// deliver() is one attempt and its outcome says whether and when to try again.
+/// webhook-id alert_view::message_id() so receivers that dedupe by it do not drop them.
+/// Retries are the dispatcher's business: each deliver() is one attempt and its outcome
+/// says whether and when to try again.
 ///
 /// Ownership and threads: the sink borrows the http::client, which must outlive every
 /// delivery still in flight (completions hold no pointer to the sink, so the sink itself

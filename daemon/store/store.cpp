@@ -160,15 +160,16 @@ int store::version() {
 }
 
 store::batch::batch(store& s) : s_(s), level_(s.depth_) {
-  s_.db_.exec(level_ == 0 ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT b" + std::to_string(level_));
+  s_.db_.exec(level_ == 0 ? std::string("BEGIN IMMEDIATE")
+                          : "SAVEPOINT b" + std::to_string(level_));
   ++s_.depth_;
 }
 
 store::batch::~batch() {
   if (done_) return;
   const std::string sql = level_ == 0 ? std::string("ROLLBACK")
-                                      : "ROLLBACK TO b" + std::to_string(level_) +
-                                            "; RELEASE b" + std::to_string(level_);
+                                      : "ROLLBACK TO b" + std::to_string(level_) + "; RELEASE b" +
+                                            std::to_string(level_);
   sqlite3_exec(s_.db_.handle(), sql.c_str(), nullptr, nullptr, nullptr);
   --s_.depth_;
 }
@@ -299,7 +300,10 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
     source.bind(1, u.alert_id).bind(2, item.feed_id).bind(3, item.item_key);
     source.run();
     if (u.document.empty()) continue;
-    revision.bind(1, u.alert_id).bind(2, u.revision).bind(3, secs(u.created_at)).bind(4, u.document);
+    revision.bind(1, u.alert_id)
+        .bind(2, u.revision)
+        .bind(3, secs(u.created_at))
+        .bind(4, u.document);
     revision.run();
     if (db_.changes() == 0) continue;  // already recorded, with its outbox rows
     for (const auto& s : u.sinks) {
@@ -321,7 +325,8 @@ std::optional<std::string> store::item_story(const std::string& feed_id,
 
 namespace {
 
-constexpr const char* story_columns = "s.id, s.feed_id, s.item_id, s.signature, s.first_seen, s.last_seen";
+constexpr const char* story_columns =
+    "s.id, s.feed_id, s.item_id, s.signature, s.first_seen, s.last_seen";
 
 story_record read_story(const statement& st) {
   return {st.text(0), st.text(1), st.text(2), st.text(3), {}, at(st.integer(4)), at(st.integer(5))};
@@ -351,10 +356,10 @@ std::vector<story_record> store::story_candidates(const std::vector<std::int64_t
   if (band_keys.empty()) return out;
   std::string in;
   for (std::size_t i = 0; i < band_keys.size(); ++i) in += i ? ",?" : "?";
+  const std::string bands = "SELECT story_id FROM story_bands WHERE band_key IN (" + in + ")";
   auto st = db_.prepare(std::string("SELECT ") + story_columns +
-                        " FROM stories s WHERE s.last_seen >= ? AND s.id IN "
-                        "(SELECT story_id FROM story_bands WHERE band_key IN (" + in + ")) "
-                        "ORDER BY s.last_seen DESC, s.id");
+                        " FROM stories s WHERE s.last_seen >= ? AND s.id IN (" + bands +
+                        ") ORDER BY s.last_seen DESC, s.id");
   st.bind(1, secs(since));
   for (std::size_t i = 0; i < band_keys.size(); ++i) st.bind(static_cast<int>(i) + 2, band_keys[i]);
   while (st.step()) out.push_back(read_story(st));
@@ -465,8 +470,8 @@ void store::mark_delivered(const std::string& alert_id, const std::string& sink,
   st.run();
 }
 
-void store::mark_retry(const std::string& alert_id, const std::string& sink,
-                       timestamp next_attempt, int status, const std::string& error, int revision) {
+void store::mark_retry(const std::string& alert_id, const std::string& sink, timestamp next_attempt,
+                       int status, const std::string& error, int revision) {
   auto st = db_.prepare(
       "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_status = ?, "
       "last_error = ?, updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ? AND "

@@ -168,7 +168,8 @@ class store {
   /// A later copy joins a story: last_seen moves to `now`, its canonical link is added.
   void join_story(const std::string& story_id, const std::string& link, timestamp now);
   /// The alert `story_id` has for `rule_id`, at its latest revision.
-  std::optional<story_alert> alert_for_story(const std::string& story_id, const std::string& rule_id);
+  std::optional<story_alert> alert_for_story(const std::string& story_id,
+                                             const std::string& rule_id);
   /// Refreshes last_seen of items still present in a feed (one transaction), so retention
   /// never forgets an item that is still published and would then alert again.
   void touch(const std::string& feed_id, const std::vector<std::string>& item_keys, timestamp now);

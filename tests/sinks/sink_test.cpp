@@ -29,7 +29,7 @@ TEST(sink_view, updates_have_their_own_message_id) {
   EXPECT_EQ(u.id, "a1f3");  // the same alert ...
   EXPECT_EQ(u.revision, 2);
   EXPECT_EQ(u.message_id(), "a1f3-2");  // ... a different message
-  doc["revision"] = "7";  // not a number: treated as the alert itself
+  doc["revision"] = "7";                // not a number: treated as the alert itself
   EXPECT_EQ(view_of(doc.dump()).value().message_id(), "a1f3");
 }
 

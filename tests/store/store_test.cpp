@@ -187,7 +187,8 @@ story_record story(const std::string& id, std::int64_t when, std::vector<std::in
 TEST_F(store_test, stories_are_found_by_link_and_by_band_within_the_window) {
   {
     store s(path_);
-    s.add_story(story("s1", 1000, {11, 12, 13}, std::string("\x00\x01\xff", 3)), "https://a.example/x");
+    s.add_story(story("s1", 1000, {11, 12, 13}, std::string("\x00\x01\xff", 3)),
+                "https://a.example/x");
     s.add_story(story("s2", 1000, {13, 14}), "");
   }
   store s(path_);  // a restart forgets nothing
@@ -250,7 +251,8 @@ TEST_F(store_test, updates_are_revisions_with_their_own_outbox_rows) {
   EXPECT_EQ(sa->document, a.document);
 
   // A copy in feed g: revision 1 to the sinks that take updates.
-  s.record({"g", "i9", "h", t(200), "s1"}, {}, {{"a1", 1, "{\"id\":\"a1\",\"revision\":1}", t(200), {"jsonl", "hook"}}});
+  s.record({"g", "i9", "h", t(200), "s1"}, {},
+           {{"a1", 1, "{\"id\":\"a1\",\"revision\":1}", t(200), {"jsonl", "hook"}}});
   sa = s.alert_for_story("s1", "r");
   EXPECT_EQ(sa->revision, 1);
   EXPECT_EQ(sa->document, "{\"id\":\"a1\",\"revision\":1}");
