@@ -3,19 +3,13 @@
 // (conditional GETs only). Measures the real binary: wall time, CPU seconds and peak RSS
 // of the child process.
 #include <benchmark/benchmark.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <fcntl.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "child_process.hpp"
 #include "http/test_server.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -42,35 +36,10 @@ const corpus* load_corpus() {
   return c.bodies.empty() ? nullptr : &c;
 }
 
-struct child_usage {
-  double wall = 0, cpu = 0, max_rss_mb = 0;
-  int exit_code = -1;
-};
+using sanctwatch::bench::child_usage;
 
 child_usage run_poll(const std::string& config, const std::string& log) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  std::string bin = std::string(SANCTWATCH_BUILD_DIR) + "/sanctwatch";
-  std::vector<std::string> args = {bin, "poll", "--all", "-c", config};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  child_usage u;
-  const auto start = std::chrono::steady_clock::now();
-  pid_t pid = 0;
-  if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0) return u;
-  posix_spawn_file_actions_destroy(&fa);
-  int status = 0;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  u.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  u.cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  u.max_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
-  u.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return u;
+  return sanctwatch::bench::run_sanctwatch({"poll", "--all", "-c", config}, log);
 }
 
 class fixture {
