@@ -4,10 +4,15 @@
 #include <unicode/unistr.h>
 #include <unicode/utf16.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstring>
 #include <stdexcept>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sanctwatch::text {
 namespace {
@@ -400,15 +405,19 @@ constexpr std::size_t k_max_cluster = 32;
 
 class normalizer {
  public:
-  explicit normalizer(std::string_view in)
+  // Writes into `buffers`' storage, so a caller normalizing many texts allocates only while its
+  // buffers still grow.
+  normalizer(std::string_view in, normalized& buffers)
       : in_(reinterpret_cast<const unsigned char*>(in.data())),
         n_(in.size()),
-        table_(singleton_table::get()) {
+        table_(singleton_table::get()),
+        text_(std::move(buffers.text)),
+        origin_(std::move(buffers.origin)) {
     if (n_ >= 0xFFFFFFFFu) throw std::length_error("normalize: input over 4 GiB");
     grow(n_ + 16);
   }
 
-  normalized run() {
+  void run(normalized& out) {
     std::size_t i = 0;
     while (i < n_) {
       if (in_[i] < 0x80) {
@@ -418,13 +427,11 @@ class normalizer {
       }
     }
     drop_possessive();
-    normalized r;
     text_.resize(w_);
     origin_.resize(w_ + 1);
     origin_[w_] = static_cast<std::uint32_t>(n_);
-    r.text = std::move(text_);
-    r.origin = std::move(origin_);
-    return r;
+    out.text = std::move(text_);
+    out.origin = std::move(origin_);
   }
 
  private:
@@ -461,16 +468,48 @@ class normalizer {
     char* t = text_.data();
     std::uint32_t* o = origin_.data();
     std::size_t w = w_;
-    for (; i < n_; ++i) {
-      const unsigned char c = in_[i];
-      if (c >= 0x80) break;
-      if (!k_ascii.word[c] && w >= 3 && t[w - 1] == 's' && t[w - 2] == '\'' &&
-          is_word_byte(static_cast<unsigned char>(t[w - 3]))) {
-        w -= 2;
+#if defined(__SSE2__)
+    // 16 bytes at a time while they are ASCII and no apostrophe is near (a possessive needs the
+    // byte loop): lower-case them and write their origins, which count up from i.
+    const __m128i apostrophe = _mm_set1_epi8('\'');
+    const __m128i before_a = _mm_set1_epi8('A' - 1), after_z = _mm_set1_epi8('Z' + 1);
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    const __m128i steps[4] = {_mm_setr_epi32(0, 1, 2, 3), _mm_setr_epi32(4, 5, 6, 7),
+                              _mm_setr_epi32(8, 9, 10, 11), _mm_setr_epi32(12, 13, 14, 15)};
+#endif
+    while (i < n_) {
+#if defined(__SSE2__)
+      while (i + 16 <= n_ && !(w >= 1 && t[w - 1] == '\'') && !(w >= 2 && t[w - 2] == '\'')) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in_ + i));
+        if (_mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, apostrophe))) != 0) break;
+        const __m128i upper =
+            _mm_and_si128(_mm_cmpgt_epi8(v, before_a), _mm_cmplt_epi8(v, after_z));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(t + w),
+                         _mm_or_si128(v, _mm_and_si128(upper, case_bit)));
+        const __m128i base = _mm_set1_epi32(static_cast<int>(i));
+        for (int k = 0; k < 4; ++k)
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o + w + 4 * k),
+                           _mm_add_epi32(base, steps[k]));
+        i += 16;
+        w += 16;
       }
-      t[w] = k_ascii.lower[c];
-      o[w] = static_cast<std::uint32_t>(i);
-      ++w;
+#endif
+      // A block the wide path refused, byte by byte; then try the wide path again.
+      const std::size_t stop = std::min(n_, i + 16);
+      for (; i < stop; ++i) {
+        const unsigned char c = in_[i];
+        if (c >= 0x80) {
+          w_ = w;
+          return i;
+        }
+        if (!k_ascii.word[c] && w >= 3 && t[w - 1] == 's' && t[w - 2] == '\'' &&
+            is_word_byte(static_cast<unsigned char>(t[w - 3]))) {
+          w -= 2;
+        }
+        t[w] = k_ascii.lower[c];
+        o[w] = static_cast<std::uint32_t>(i);
+        ++w;
+      }
     }
     w_ = w;
     return i;
@@ -563,7 +602,13 @@ class normalizer {
 
 }  // namespace
 
-normalized normalize(std::string_view utf8) { return normalizer(utf8).run(); }
+normalized normalize(std::string_view utf8) {
+  normalized r;
+  normalize(utf8, r);
+  return r;
+}
+
+void normalize(std::string_view utf8, normalized& out) { normalizer(utf8, out).run(out); }
 
 std::string normalize_text(std::string_view utf8) { return normalize(utf8).text; }
 

@@ -40,6 +40,9 @@ struct normalized {
 /// Thread-safe; the first call builds a small per-process table (~2 ms).
 normalized normalize(std::string_view utf8);
 
+/// The same into `out`, reusing its buffers: no allocation once they have grown to fit.
+void normalize(std::string_view utf8, normalized& out);
+
 /// Text only, for terms and names at load time.
 std::string normalize_text(std::string_view utf8);
 

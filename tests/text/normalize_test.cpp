@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 
 namespace sanctwatch::text {
@@ -33,6 +34,37 @@ TEST(Normalize, AsciiLowercased) {
   const normalized n = normalize("AbC");
   EXPECT_EQ(n.text, "abc");
   EXPECT_EQ(n.origin, (std::vector<std::uint32_t>{0, 1, 2, 3}));
+}
+
+// The 16-byte path and the byte loop must agree wherever a block boundary falls: possessives
+// and capitals at every offset, with and without a buffer reused from a longer text.
+TEST(Normalize, WideAsciiPathMatchesByteLoop) {
+  normalized reused;
+  normalize(std::string(300, 'X') + "\u00e9", reused);
+  for (std::size_t pad = 0; pad < 40; ++pad) {
+    const std::string original = std::string(pad, 'A') + " Huawei's CHIPS and the bank's " +
+                                 std::string(pad % 7, ' ') + "LOANS'S rose; Rosneft's. " +
+                                 std::string(33, 'q') + "'s end";
+    // Expected: lower case, "'s" after a word and before a non-word removed.
+    std::string want;
+    for (std::size_t i = 0; i < original.size(); ++i) {
+      const auto alnum = [&](std::size_t k) {
+        return k < original.size() && std::isalnum(static_cast<unsigned char>(original[k]));
+      };
+      if (original[i] == '\'' && i > 0 && alnum(i - 1) && i + 1 < original.size() &&
+          (original[i + 1] == 's' || original[i + 1] == 'S') && !alnum(i + 2)) {
+        ++i;
+        continue;
+      }
+      want += static_cast<char>(std::tolower(static_cast<unsigned char>(original[i])));
+    }
+    const normalized fresh = normalize(original);
+    EXPECT_EQ(fresh.text, want) << pad;
+    expect_well_formed(original, fresh);
+    normalize(original, reused);
+    EXPECT_EQ(reused.text, fresh.text);
+    EXPECT_EQ(reused.origin, fresh.origin);
+  }
 }
 
 TEST(Normalize, NfkcCompatibilityForms) {
