@@ -14,8 +14,8 @@ namespace {
 
 // Separator between phrase words: any run of non-word characters. The multi-byte alternatives
 // are the non-letter ranges is_word_cp() excludes (Latin-1 punctuation, U+2000-U+2BFF general
-// punctuation and symbols, CJK punctuation, U+FFFD), so the regex and the backward walk in the
-// matcher agree on what a separator is.
+// punctuation and symbols, CJK punctuation, U+FFFD). Phrases are found by the word index
+// (phrase_index.hpp); this expression is only the atom's identity (equal phrases share one).
 constexpr const char* sep =
     "(?:[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]|\\xc2[\\xa0-\\xbf]|\\xc3[\\x97\\xb7]|"
     "\\xe2[\\x80-\\xaf][\\x80-\\xbf]|\\xe3\\x80[\\x80-\\xbf]|\\xef\\xbf\\xbd)+";

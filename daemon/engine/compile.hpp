@@ -1,5 +1,6 @@
 #pragma once
-/// Internal to the engine: turning terms into Hyperscan expressions and building the database.
+/// Internal to the engine: turning terms into atoms, building the phrase index and the regex
+/// database.
 
 #include <string>
 #include <string_view>
@@ -13,7 +14,8 @@ namespace sanctwatch::engine::detail {
 /// error message (empty on success).
 std::string make_phrase_atom(std::string_view written, atom& out);
 
-/// A Hyperscan expression matching `s` literally (non-alphanumerics as \xNN).
+/// A Hyperscan expression matching `s` literally (non-alphanumerics as \xNN); a phrase atom's
+/// pattern (its identity) is built from these.
 std::string escape_literal(std::string_view s);
 
 /// Hyperscan flags for a user regex with the given /flags.
@@ -22,8 +24,8 @@ unsigned regex_flags(std::string_view flags);
 /// Compiles one regex alone to report its error precisely; empty when it compiles.
 std::string check_regex(const std::string& pattern, unsigned flags);
 
-/// Builds the one database of every atom; fills rules_of_atom/always_rules. Returns an error
-/// message (empty on success).
+/// Indexes every phrase atom (ruleset::phrases), compiles the regex atoms into one Hyperscan
+/// database, fills rules_of_atom/always_rules. Returns an error message (empty on success).
 std::string compile_database(ruleset& rs);
 
 /// UTF-8 word characters as the matcher sees them (letters, digits; not punctuation/symbols).

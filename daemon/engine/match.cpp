@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -40,17 +40,64 @@ struct hit {
 
 struct prepared_field {
   std::string_view original;  ///< the item's field, or `joined`
-  std::string joined;          ///< authors / categories, one per line
+  std::string joined;         ///< authors / categories, one per line
   text::normalized norm;
   std::vector<text::word> words;  ///< filled by scanned_item::position() only when needed
+};
+
+// What scanning one item needs, kept per thread so that items after the first allocate
+// nothing while their texts fit the grown buffers.
+struct scan_buffers {
+  prepared_field fields[field_count];
+  std::vector<hit> hits;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> atom_ranges;
+  bool busy = false;
+
+  void clear() {
+    for (auto& f : fields) {
+      f.original = {};
+      f.joined.clear();
+      f.norm.text.clear();
+      f.norm.origin.clear();
+      f.words.clear();
+    }
+    hits.clear();
+    atom_ranges.clear();
+  }
+};
+
+// The thread's buffers, or fresh ones while they are in use (a scan inside a scan).
+class buffers_lease {
+ public:
+  buffers_lease() {
+    thread_local scan_buffers shared;
+    if (shared.busy) {
+      own_ = std::make_unique<scan_buffers>();
+      b_ = own_.get();
+    } else {
+      b_ = &shared;
+      b_->clear();
+    }
+    b_->busy = true;
+  }
+  buffers_lease(const buffers_lease&) = delete;
+  buffers_lease& operator=(const buffers_lease&) = delete;
+  ~buffers_lease() { b_->busy = false; }
+  scan_buffers& get() { return *b_; }
+
+ private:
+  std::unique_ptr<scan_buffers> own_;
+  scan_buffers* b_ = nullptr;
 };
 
 // One item, scanned: normalized fields and every verified hit, sorted by (atom, field, start).
 struct scanned_item {
   const ruleset& rs;
-  prepared_field fields[field_count];
-  std::vector<hit> hits;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> atom_ranges;  // (atom, first hit index)
+  buffers_lease lease;
+  prepared_field* fields = lease.get().fields;
+  std::vector<hit>& hits = lease.get().hits;
+  // (atom, first hit index)
+  std::vector<std::pair<std::uint32_t, std::uint32_t>>& atom_ranges = lease.get().atom_ranges;
 
   field_mask positioned = 0;  // fields whose words and hit positions are known
 
@@ -93,82 +140,6 @@ struct scanned_item {
     return {hits.data() + (it - hits.begin()), hits.data() + (e - hits.begin())};
   }
 };
-
-bool word_before(std::string_view t, std::size_t pos) {
-  if (pos == 0) return false;
-  std::size_t p = utf8_prev(t, pos);
-  return is_word_cp(utf8_decode(t, p));
-}
-
-bool word_at(std::string_view t, std::size_t pos) {
-  if (pos >= t.size()) return false;
-  return is_word_cp(utf8_decode(t, pos));
-}
-
-// Recovers the start of a phrase hit that Hyperscan reported by its end only, checking whole
-// words on both sides. Returns false when the hit is not on word boundaries.
-bool verify_phrase(const atom& a, std::string_view t, std::size_t to, std::size_t& start,
-                   std::size_t& end) {
-  const std::size_t last = a.tokens.size() - 1;
-  std::size_t p = to;
-  end = to;
-  if (a.prefix[last]) {
-    // `sanction*`: Hyperscan matched the literal; the hit runs to the end of the word.
-    while (end < t.size()) {
-      std::size_t q = end;
-      if (!is_word_cp(utf8_decode(t, q))) break;
-      end = q;
-    }
-  } else if (word_at(t, to)) {
-    return false;
-  }
-  for (std::size_t k = last + 1; k-- > 0;) {
-    const std::string& tok = a.tokens[k];
-    std::size_t q;
-    if (k == last || !a.prefix[k]) {
-      if (p < tok.size() || t.compare(p - tok.size(), tok.size(), tok) != 0) return false;
-      q = p - tok.size();
-    } else {
-      q = p;
-      while (q > 0 && word_before(t, q)) q = utf8_prev(t, q);
-      if (t.compare(q, tok.size(), tok) != 0) return false;
-    }
-    if (k == 0) {
-      if (word_before(t, q)) return false;
-      start = q;
-      return true;
-    }
-    p = q;
-    while (p > 0 && !word_before(t, p)) p = utf8_prev(t, p);
-    if (p == q) return false;
-  }
-  return false;
-}
-
-// An anchor word ended at `to`: each phrase anchored on it is checked by walking its later
-// words forward (a separator, then the word), then the whole phrase backward from its end.
-void verify_anchor(const ruleset& rs, const anchor& an, std::string_view t, std::size_t to,
-                   std::uint8_t fi, std::vector<hit>& out) {
-  for (const auto& [atom_id, k] : an.atoms) {
-    const atom& a = rs.atoms[atom_id];
-    std::size_t p = to;
-    bool ok = true;
-    for (std::size_t j = k + 1; j < a.tokens.size() && ok; ++j) {
-      std::size_t q = p;
-      while (q < t.size()) {
-        std::size_t r = q;
-        if (is_word_cp(utf8_decode(t, r))) break;
-        q = r;
-      }
-      const std::string& tok = a.tokens[j];
-      ok = q > p && t.compare(q, tok.size(), tok) == 0;
-      p = q + tok.size();
-    }
-    std::size_t s = 0, e = 0;
-    if (ok && verify_phrase(a, t, p, s, e) && e > s)
-      out.push_back({atom_id, fi, std::uint32_t(s), std::uint32_t(e)});
-  }
-}
 
 bool combining(char32_t cp) {
   return (cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
@@ -317,41 +288,31 @@ std::string_view field_text(const item& it, field f, std::string& joined) {
 
 void scan(scanned_item& si, const item& it) {
   const ruleset& rs = si.rs;
-  if (!rs.db) return;
-  hs_scratch& scratch = thread_scratch(rs);
-  std::vector<std::pair<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>>> raw;
+  if (!rs.db && rs.phrases.empty()) return;
+  hs_scratch* scratch = rs.db ? &thread_scratch(rs) : nullptr;
+  thread_local std::vector<std::pair<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>>> raw;
+  thread_local detail::phrase_scratch phrase_scratch;
+  thread_local std::vector<detail::phrase_hit> found;
   for (int fi = 0; fi < field_count; ++fi) {
     if (!(rs.scanned_fields & mask_of(field(fi)))) continue;
     auto& pf = si.fields[fi];
     pf.original = field_text(it, field(fi), pf.joined);
     if (pf.original.empty()) continue;
-    pf.norm = text::normalize(pf.original);
+    text::normalize(pf.original, pf.norm);
     const std::string& t = pf.norm.text;
     if (t.empty()) continue;
+    found.clear();
+    rs.phrases.find(t, phrase_scratch, found, max_hits_per_field);
+    for (const auto& h : found) si.hits.push_back({h.atom, std::uint8_t(fi), h.start, h.end});
+    if (!scratch) continue;
     raw.clear();
     scan_ctx ctx{&raw};
-    hs_scan(rs.db.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch.get(), on_match,
+    hs_scan(rs.db.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch->get(), on_match,
             &ctx);
-    if (raw.empty()) continue;
-    const std::size_t first = si.hits.size();
-    for (const auto& [id, range] : raw) {
-      if (id >= rs.atoms.size()) {
-        verify_anchor(rs, rs.anchors[id - rs.atoms.size()], t, range.second, std::uint8_t(fi),
-                      si.hits);
-        continue;
-      }
-      const atom& a = rs.atoms[id];
-      std::size_t s = range.first, e = range.second, to = range.second;
-      // A bounded atom's match includes the ASCII separator after it, if any.
-      if (a.bounded && to > 0) {
-        const auto c = static_cast<unsigned char>(t[to - 1]);
-        if (c < 0x80 && !std::isalnum(c)) --to;
-      }
-      if (a.type == atom::kind::phrase && !verify_phrase(a, t, to, s, e)) continue;
-      if (e <= s) continue;
-      si.hits.push_back({id, std::uint8_t(fi), std::uint32_t(s), std::uint32_t(e)});
-    }
-    (void)first;
+    for (const auto& [id, range] : raw)
+      if (range.second > range.first)
+        si.hits.push_back(
+            {id, std::uint8_t(fi), std::uint32_t(range.first), std::uint32_t(range.second)});
   }
   std::sort(si.hits.begin(), si.hits.end(), [](const hit& a, const hit& b) {
     return std::tie(a.atom, a.f, a.start, a.end) < std::tie(b.atom, b.f, b.start, b.end);
@@ -768,8 +729,9 @@ rule_match build_match(const ruleset& rs, scanned_item& si, const rule& r,
       const entity& en = l.entities[lh.e->entity];
       const entity_alias& al = en.aliases[lh.e->alias];
       if (entity_ids.insert(l.name + '\x01' + en.id).second) {
-        entity_hit eh{en.id, en.name, en.type, std::string(f.original.substr(os, oe - os)),
-                      l.name, en.programs, al.ambiguous, {}};
+        entity_hit eh{
+            en.id,  en.name,     en.type,      std::string(f.original.substr(os, oe - os)),
+            l.name, en.programs, al.ambiguous, {}};
         if (al.ambiguous) {
           // Every entity of the list that derives the same matching form.
           auto it = std::lower_bound(
@@ -893,51 +855,6 @@ field_mask fields_used(const expr& e) {
 
 namespace detail {
 
-// Multi-word phrases without prefixes are found through their rarest word: a word of at least
-// four letters (shorter literals hit inside many words), not common English (fewer hits in
-// prose), shared by the fewest phrases (fewer verifications per hit), then the longest.
-// One ASCII non-word byte or the edge of the text, around bounded atoms.
-constexpr const char* ascii_sep = "[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]";
-constexpr const char* bound_before = "(?:^|[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f])";
-constexpr const char* bound_after = "(?:[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]|$)";
-
-void choose_anchors(ruleset& rs) {
-  rs.anchors.clear();
-  auto plain = [](const atom& a) {
-    if (a.type != atom::kind::phrase || a.tokens.size() < 2) return false;
-    return std::find(a.prefix.begin(), a.prefix.end(), true) == a.prefix.end();
-  };
-  std::unordered_map<std::string_view, std::uint32_t> uses;
-  auto longest = [](const atom& a) {
-    std::size_t n = 0;
-    for (const auto& t : a.tokens) n = std::max(n, t.size());
-    return n;
-  };
-  for (auto& a : rs.atoms) {
-    a.anchored = false;
-    a.bounded = a.type == atom::kind::phrase && !a.prefix.back() && longest(a) < 4;
-    if (plain(a) && !a.bounded)
-      for (const auto& t : a.tokens) ++uses[t];
-  }
-  std::unordered_map<std::string_view, std::uint32_t> anchor_of;
-  for (std::uint32_t i = 0; i < rs.atoms.size(); ++i) {
-    atom& a = rs.atoms[i];
-    if (!plain(a) || a.bounded) continue;
-    std::size_t best = 0;
-    auto score = [&](std::size_t k) {
-      const std::string& t = a.tokens[k];
-      return std::make_tuple(t.size() >= 4, !entities::is_common_word(t), t.size() >= 5,
-                             -std::int64_t(uses[t]), t.size());
-    };
-    for (std::size_t k = 1; k < a.tokens.size(); ++k)
-      if (score(k) > score(best)) best = k;
-    auto [it, fresh] = anchor_of.try_emplace(a.tokens[best], std::uint32_t(rs.anchors.size()));
-    if (fresh) rs.anchors.push_back({a.tokens[best], {}});
-    rs.anchors[it->second].atoms.push_back({i, std::uint32_t(best)});
-    a.anchored = true;
-  }
-}
-
 std::string compile_database(ruleset& rs) {
   rs.rules_of_atom.assign(rs.atoms.size(), {});
   rs.always_rules.clear();
@@ -969,39 +886,22 @@ std::string compile_database(ruleset& rs) {
       for (auto a : atoms) rs.rules_of_atom[a].push_back(i);
     }
   }
-  if (rs.atoms.empty()) return {};
-  choose_anchors(rs);
+  rs.phrases.build(rs.atoms);
+  static std::atomic<std::uint64_t> next_serial{1};
+  rs.serial = next_serial++;
   std::vector<const char*> exprs;
   std::vector<unsigned> flags, ids;
   std::vector<std::string> patterns;
-  patterns.reserve(rs.atoms.size() + rs.anchors.size());
   for (std::uint32_t i = 0; i < rs.atoms.size(); ++i) {
     const atom& a = rs.atoms[i];
-    if (a.anchored) continue;
-    if (a.type == atom::kind::regex) {
-      // The interned pattern carries "\x01flags" to keep differently-flagged regexes apart.
-      auto cut = a.pattern.rfind('\x01');
-      patterns.push_back(a.pattern.substr(0, cut));
-      flags.push_back(regex_flags(a.pattern.substr(cut + 1)));
-    } else if (a.bounded) {
-      // ASCII separators only between such short words: the multi-byte alternatives of the
-      // general separator make hundreds of these patterns slow to compile.
-      std::string p = bound_before;
-      for (std::size_t k = 0; k < a.tokens.size(); ++k)
-        p += (k ? std::string(ascii_sep) + "+" : std::string()) + escape_literal(a.tokens[k]);
-      patterns.push_back(p + bound_after);
-      flags.push_back(0);
-    } else {
-      patterns.push_back(a.pattern);
-      flags.push_back(0);
-    }
+    if (a.type != atom::kind::regex) continue;
+    // The interned pattern carries "\x01flags" to keep differently-flagged regexes apart.
+    auto cut = a.pattern.rfind('\x01');
+    patterns.push_back(a.pattern.substr(0, cut));
+    flags.push_back(regex_flags(a.pattern.substr(cut + 1)));
     ids.push_back(i);
   }
-  for (std::uint32_t j = 0; j < rs.anchors.size(); ++j) {
-    patterns.push_back(escape_literal(rs.anchors[j].literal));
-    flags.push_back(0);
-    ids.push_back(std::uint32_t(rs.atoms.size()) + j);
-  }
+  if (patterns.empty()) return {};
   for (const auto& p : patterns) exprs.push_back(p.c_str());
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
@@ -1009,8 +909,7 @@ std::string compile_database(ruleset& rs) {
                        HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
     std::string m = "cannot compile the ruleset";
     if (err) {
-      if (err->expression >= 0 && std::size_t(err->expression) < exprs.size() &&
-          ids[err->expression] < rs.atoms.size())
+      if (err->expression >= 0 && std::size_t(err->expression) < exprs.size())
         m += " at term '" + rs.atoms[ids[err->expression]].display + "'";
       m += std::string(": ") + (err->message ? err->message : "?");
       hs_free_compile_error(err);
@@ -1018,8 +917,6 @@ std::string compile_database(ruleset& rs) {
     return m;
   }
   rs.db = hs_database(db);
-  static std::atomic<std::uint64_t> next_serial{1};
-  rs.serial = next_serial++;
   return {};
 }
 

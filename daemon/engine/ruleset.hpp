@@ -1,6 +1,7 @@
 #pragma once
 /// The loaded, compiled ruleset: term lists, entity lists, rules with their expression trees,
-/// and the one Hyperscan database holding every term, phrase, regex and entity alias.
+/// the word index of every term, phrase and entity alias, and the Hyperscan database of the
+/// regexes.
 /// Built by load_ruleset() (load.hpp); immutable afterwards and safe to share between threads
 /// (matching uses a per-thread Hyperscan scratch).
 
@@ -11,6 +12,7 @@
 
 #include "core/severity.hpp"
 #include "engine/hs_handle.hpp"
+#include "engine/phrase_index.hpp"
 
 namespace sanctwatch::engine {
 
@@ -30,30 +32,15 @@ struct location {
   int column = 0;
 };
 
-/// One Hyperscan expression. Phrases are compiled without start-of-match tracking (it costs
-/// throughput); their start is recovered by walking the tokens backwards from the end.
+/// One thing to find: a phrase of whole words (found through ruleset::phrases) or a regex
+/// (compiled into ruleset::db).
 struct atom {
   enum class kind : std::uint8_t { phrase, regex };
   kind type = kind::phrase;
   std::vector<std::string> tokens;  ///< phrase: normalized word tokens
   std::vector<bool> prefix;         ///< phrase: token ends with `*`
-  std::string pattern;              ///< the Hyperscan expression
+  std::string pattern;              ///< the atom's identity; for a regex, the Hyperscan expression
   std::string display;              ///< how it was written, for messages
-  /// Found through an anchor (ruleset::anchors) instead of its own expression: set by
-  /// compile_database for phrases of several whole words.
-  bool anchored = false;
-  /// Compiled with a separator (or text edge) on both sides: phrases of words of at most three
-  /// letters ("US", "A B C", "DAY") would otherwise hit inside many words of the text.
-  bool bounded = false;
-};
-
-/// One word scanned for on behalf of many phrases (the rarest word of each): Hyperscan
-/// compiles thousands of plain literals in well under a second, but the same number of
-/// multi-word patterns with separator classes takes minutes. A hit of the anchor is verified
-/// against each phrase around it (engine/match.cpp).
-struct anchor {
-  std::string literal;                                       ///< a normalized word
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> atoms;  ///< (atom, index of the word)
 };
 
 /// A term as written in a list or expression: an atom plus the exact-case requirement.
@@ -151,11 +138,11 @@ struct ruleset {
   /// atom -> rules for which it is one of the atoms that must be hit (candidate selection).
   std::vector<std::vector<std::uint32_t>> rules_of_atom;
   std::vector<std::uint32_t> always_rules;  ///< rules that can fire without a hit
-  std::vector<anchor> anchors;  ///< database ids atoms.size() + i
+  detail::phrase_index phrases;             ///< every phrase atom
   field_mask scanned_fields = default_fields;
   std::string hash;  ///< sha256 hex of the loaded files' bytes
   std::vector<std::string> files;
-  hs_database db;
+  hs_database db;            ///< the regex atoms; null when there are none
   std::uint64_t serial = 0;  ///< unique per compiled ruleset in this process (scratch caching)
 };
 

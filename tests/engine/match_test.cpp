@@ -19,6 +19,21 @@ TEST(engine_match, whole_words_only) {
   EXPECT_FALSE(fires(*ban, "Urban planning"));
 }
 
+TEST(engine_match, words_end_at_any_punctuation) {
+  // Short words after non-ASCII punctuation (a middle dot, a bullet) are still whole words.
+  auto rs = rule_when("\"new sanctions\" or \"US\"");
+  EXPECT_TRUE(fires(*rs, "Officials\u00b7new sanctions"));
+  EXPECT_TRUE(fires(*rs, "\u2022US says"));
+  EXPECT_FALSE(fires(*rs, "renew sanctions"));
+  EXPECT_FALSE(fires(*rs, "Officials\u00e9new sanctions"));  // a letter joins the words
+  // Words longer than 16 bytes compare whole, also at the very end of a text.
+  auto longw = rule_when("\"internationalisation*\" or \"counterproliferation\"");
+  EXPECT_TRUE(fires(*longw, "counterproliferation"));
+  EXPECT_TRUE(fires(*longw, "Internationalisations"));
+  EXPECT_FALSE(fires(*longw, "counterproliferations"));
+  EXPECT_FALSE(fires(*longw, "counterproliferatio"));
+}
+
 TEST(engine_match, prefix_terms) {
   auto rs = rule_when("@sanc");
   EXPECT_TRUE(fires(*rs, "It was sanctioned."));
