@@ -227,8 +227,8 @@ TEST_F(daemon_e2e, story_grouping_one_alert_with_three_sources_and_updates) {
     EXPECT_EQ(j["type"], rev == 0 ? "alert.created" : "alert.updated") << j.dump();
     if (!latest.count(id) || latest[id]["revision"].get<int>() < rev) latest[id] = j;
   }
-  // Per story and rule one alert: the three copies fire sanctions.threat, two of them also
-  // export-controls.diversion and sanctions.evasion; each other story fires three rules.
+  // Per story and rule one alert. All three copies fire sanctions.threat (other rules fire
+  // on some of them): its alert lists the three outlets, one revision per copy.
   std::map<std::string, std::set<std::string>> rules_by_story;
   for (const auto& [id, j] : latest) {
     std::set<std::string> feeds;
@@ -238,19 +238,18 @@ TEST_F(daemon_e2e, story_grouping_one_alert_with_three_sources_and_updates) {
     const std::string story = wire_copy ? "wire" : title;
     EXPECT_TRUE(rules_by_story[story].insert(j["rule"]["id"].get<std::string>()).second)
         << "two alerts for one story and rule: " << j.dump();
-    if (j["rule"]["id"] == "sanctions.threat" && wire_copy) {
-      EXPECT_EQ(feeds, (std::set<std::string>{"wire", "daily", "herald"})) << j.dump();
-      EXPECT_EQ(j["sources"].size(), 3u);
-      EXPECT_EQ(revisions[id].size(), 3u);  // the alert and two updates
-    } else if (wire_copy) {
-      EXPECT_EQ(feeds, (std::set<std::string>{"wire", "daily"})) << j.dump();
+    EXPECT_EQ(feeds.size(), j["sources"].size()) << "an outlet listed twice: " << j.dump();
+    EXPECT_EQ(revisions[id].size(), j["sources"].size()) << j.dump();  // one revision per copy
+    if (wire_copy) {
+      for (const auto& f : feeds) EXPECT_TRUE(f == "wire" || f == "daily" || f == "herald") << f;
+      if (j["rule"]["id"] == "sanctions.threat") {
+        EXPECT_EQ(feeds, (std::set<std::string>{"wire", "daily", "herald"})) << j.dump();
+      }
     } else {
       EXPECT_EQ(j["sources"].size(), 1u) << j.dump();
-      EXPECT_EQ(revisions[id].size(), 1u);
     }
   }
   EXPECT_EQ(rules_by_story.size(), 3u);  // two different stories on the topic: their own alerts
-  EXPECT_EQ(rules_by_story["wire"].size(), 3u);
   EXPECT_TRUE(rules_by_story["wire"].count("sanctions.threat"));
 
   // The webhook got the same documents; each revision under its own webhook-id.
