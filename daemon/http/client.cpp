@@ -558,6 +558,7 @@ bool client::impl::configure(transfer& t, std::string& why) {
   curl_easy_setopt(h, CURLOPT_PIPEWAIT, split_url(t.url).scheme == "https" ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
   curl_easy_setopt(h, CURLOPT_USERAGENT,
                    t.req.user_agent.empty() ? user_agent_.c_str() : t.req.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining));
@@ -602,6 +603,15 @@ void client::impl::settle_hop(CURL* easy, CURLcode rc) {
       curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
     t->resp.effective_url = eff;
   t->resp.status = status;
+  long version = CURL_HTTP_VERSION_NONE, connects = 0;
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+  t->resp.http_version = version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1 ? 1
+                         : version == CURL_HTTP_VERSION_2_0                                ? 2
+                         : version == CURL_HTTP_VERSION_3                                  ? 3
+                                                                                           : 0;
+  t->resp.reused_connection =
+      curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects == 0 &&
+      t->resp.http_version != 0;
 
   if (rc != CURLE_OK) {
     if (t->too_large)

@@ -82,6 +82,8 @@ struct response {
   std::optional<std::chrono::seconds> retry_after;  ///< from a valid Retry-After header
   std::chrono::steady_clock::duration elapsed{};    ///< from start() to completion
   int redirects = 0;                                ///< hops followed
+  int http_version = 0;        ///< of the last hop: 1 (HTTP/1.x), 2 or 3; 0 for file:// and errors
+  bool reused_connection = false;  ///< the last hop went over a connection already open
 
   bool ok() const { return error == error_kind::none; }
   /// First value of a header (name in lower case); empty when absent.
@@ -93,6 +95,9 @@ struct client_options {
   std::size_t max_in_flight = 64;  ///< transfers handed to libcurl at once, all hosts
   std::size_t per_host = 2;        ///< transfers at once per host name; the rest wait FIFO
   std::string user_agent;          ///< empty: "sanctwatch/<version> (+https://...)"
+  /// PEM bundle of the certificate authorities to trust instead of the system store (a
+  /// company's TLS-inspecting proxy, a private feed server). Verification stays on.
+  std::string ca_file;
 };
 
 /// The default User-Agent: "sanctwatch/<version> (+https://github.com/sanctwatch)".
