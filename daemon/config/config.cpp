@@ -369,7 +369,7 @@ void reader::read(const YAML::Node& root, config& c) {
   }
   if (const auto& n = root["network"]) {
     if (mapping(n, "network", {"per_host", "max_parallel", "timeout", "low_speed_time", "max_body",
-                               "max_redirects", "user_agent"})) {
+                               "max_redirects", "user_agent", "ca_file"})) {
       if (n["per_host"])
         if (auto v = integer(n["per_host"], "network.per_host", 1, 64)) c.network.per_host = static_cast<int>(*v);
       if (n["max_parallel"])
@@ -390,6 +390,12 @@ void reader::read(const YAML::Node& root, config& c) {
           c.network.max_redirects = static_cast<int>(*v);
       if (n["user_agent"])
         if (auto v = string(n["user_agent"], "network.user_agent")) c.network.user_agent = *v;
+      if (n["ca_file"])
+        if (auto v = string(n["ca_file"], "network.ca_file")) {
+          c.network.ca_file = resolve_path(c, *v);
+          if (!std::filesystem::is_regular_file(c.network.ca_file))
+            error(n["ca_file"], "network.ca_file: no such file: " + c.network.ca_file);
+        }
     }
   }
   if (const auto& n = root["defaults"]) {

@@ -75,6 +75,9 @@ struct network_settings {
   std::uint64_t max_body = 16ull << 20;
   int max_redirects = 10;
   std::string user_agent;  ///< empty: "sanctwatch/<version> (+feed monitor)"
+  /// PEM bundle of CAs to trust instead of the system store, resolved against the config
+  /// file's directory; empty: the system store. TLS verification is never off.
+  std::string ca_file;
 };
 
 struct defaults_settings {

@@ -271,6 +271,7 @@ class instance {
     o.per_host = static_cast<std::size_t>(c.network.per_host);
     o.max_in_flight = static_cast<std::size_t>(c.network.max_parallel);
     o.user_agent = c.network.user_agent;
+    o.ca_file = c.network.ca_file;
     return o;
   }
   static story_settings stories(const config::config& c) {

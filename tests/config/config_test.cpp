@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <fstream>
 #include <sstream>
 
@@ -189,6 +191,20 @@ TEST(config, relative_file_urls_resolve_against_the_config) {
   EXPECT_NE(u.find("/conf/sample-feed.xml"), std::string::npos) << u;
   EXPECT_EQ(resolve_url(r.value, r.value.feeds[1].url), "file:///abs/x.xml");
   EXPECT_EQ(resolve_url(r.value, "https://x.invalid/f"), "https://x.invalid/f");
+}
+
+TEST(config, ca_file_resolves_against_the_config_and_must_exist) {
+  auto r = load("network: {ca_file: no-such-ca.pem}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(all_errors(r).find("conf/test.yaml:1:20: error: network.ca_file: no such file: "
+                               "conf/no-such-ca.pem"),
+            std::string::npos)
+      << all_errors(r);
+  const auto abs = parse("network: {ca_file: /etc/hostname}\n", "conf/test.yaml");
+  if (std::filesystem::exists("/etc/hostname")) {
+    ASSERT_TRUE(abs.ok()) << all_errors(abs);
+    EXPECT_EQ(abs.value.network.ca_file, "/etc/hostname");
+  }
 }
 
 TEST(config, durations_and_sizes) {
