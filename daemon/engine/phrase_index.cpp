@@ -62,6 +62,9 @@ inline std::uint64_t hash_word(const word_key& k, const char* p, std::size_t n) 
   return h * k_mul;
 }
 
+// A slot's tag: hash bits the index does not use, never 0 (an empty slot).
+inline std::uint8_t tag_of(std::uint64_t h) { return std::uint8_t(h) | 1u; }
+
 inline std::uint32_t first3(const char* p) {
   return std::uint32_t(static_cast<unsigned char>(p[0])) |
          std::uint32_t(static_cast<unsigned char>(p[1])) << 8 |
@@ -69,9 +72,10 @@ inline std::uint32_t first3(const char* p) {
 }
 
 // Bit index of a word's first three bytes in the root-prefix filter.
-inline std::uint32_t prefix3_bit(const char* p) {
-  return std::uint32_t((std::uint64_t(first3(p)) * k_mul) >> 48);
+inline std::uint32_t prefix3_bit_of(std::uint32_t first3) {
+  return std::uint32_t((std::uint64_t(first3) * k_mul) >> 48);
 }
+inline std::uint32_t prefix3_bit(const char* p) { return prefix3_bit_of(first3(p)); }
 
 // Sets bit i of `bits` when byte i of `t` belongs to a word character (is_word_cp): 64 bytes at
 // a time, ASCII by compares, other characters decoded one by one.
@@ -128,13 +132,16 @@ void word_bits(std::string_view t, std::vector<std::uint64_t>& bits) {
 
 std::uint32_t phrase_index::lookup(const char* p, std::size_t n, const char* end) const {
   const word_key k = key_of(p, n, end);
-  for (std::uint64_t i = hash_word(k, p, n) >> slot_shift_;; i = (i + 1) & slot_mask_) {
+  const std::uint64_t h = hash_word(k, p, n);
+  const std::uint8_t tag = tag_of(h);
+  for (std::uint64_t i = h >> slot_shift_;; i = (i + 1) & slot_mask_) {
+    const std::uint8_t t = tags_[i];
+    if (t == 0) return 0;
+    if (t != tag) continue;
     const slot& s = slots_[i];
-    // One branch in the common case (found, or an empty slot): the outcome is data.
-    const bool same = (s.head == k.head) & (s.head2 == k.head2) & (s.len == n);
-    if (same && (n <= 16 || std::memcmp(pool_.data() + token_off_[s.id] + 16, p + 16, n - 16) == 0))
+    if (((s.head ^ k.head) | (s.head2 ^ k.head2) | (s.len ^ n)) == 0 &&
+        (n <= 16 || std::memcmp(pool_.data() + token_off_[s.id] + 16, p + 16, n - 16) == 0))
       return s.id;
-    if (s.id == 0) return 0;
   }
 }
 
@@ -147,8 +154,10 @@ std::uint32_t phrase_index::token_id(std::string_view w, bool add) {
   pool_.append(w);
   root_child_.push_back(0);
   const word_key k = key_of(w.data(), w.size(), end);
-  std::uint64_t i = hash_word(k, w.data(), w.size()) >> slot_shift_;
-  while (slots_[i].id != 0) i = (i + 1) & slot_mask_;
+  const std::uint64_t h = hash_word(k, w.data(), w.size());
+  std::uint64_t i = h >> slot_shift_;
+  while (tags_[i] != 0) i = (i + 1) & slot_mask_;
+  tags_[i] = tag_of(h);
   slots_[i] = {k.head, k.head2, static_cast<std::uint32_t>(w.size()), id};
   return id;
 }
@@ -178,10 +187,10 @@ void phrase_index::build(const std::vector<atom>& atoms) {
       distinct.insert(distinct.end(), a.tokens.begin(), a.tokens.end());
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-  // Load factor at most 1/2: a word not in the table mostly finds an empty slot first.
-  std::size_t cap = 16;
-  int bits = 4;
-  while (cap < distinct.size() * 2) cap *= 2, ++bits;
+  std::size_t cap = 64;
+  int bits = 6;
+  while (cap < distinct.size() * 8) cap *= 2, ++bits;
+  tags_.assign(cap, 0);
   slots_.assign(cap, {});
   slot_mask_ = cap - 1;
   slot_shift_ = 64 - bits;
@@ -265,6 +274,17 @@ void phrase_index::build(const std::vector<atom>& atoms) {
             [](const root_prefix& x, const root_prefix& y) {
               return std::tie(x.first3, x.token) < std::tie(y.first3, y.token);
             });
+  cap = 16;
+  while (cap < 4 * root_prefixes_.size()) cap *= 2;
+  prefix_buckets_.assign(cap, {});
+  for (std::uint32_t k = 0; k < root_prefixes_.size();) {
+    std::uint32_t e = k;
+    while (e < root_prefixes_.size() && root_prefixes_[e].first3 == root_prefixes_[k].first3) ++e;
+    std::size_t i = prefix3_bit_of(root_prefixes_[k].first3) & (cap - 1);
+    while (prefix_buckets_[i].first3 != 0) i = (i + 1) & (cap - 1);
+    prefix_buckets_[i] = {root_prefixes_[k].first3, k, e};
+    k = e;
+  }
 }
 
 bool phrase_index::starts_with_token(std::string_view text, const text_word& w,
@@ -274,26 +294,30 @@ bool phrase_index::starts_with_token(std::string_view text, const text_word& w,
          std::memcmp(text.data() + w.start, pool_.data() + token_off_[token], n) == 0;
 }
 
-void phrase_index::walk(std::string_view text, const std::vector<text_word>& words, std::size_t i,
-                        std::uint32_t n, std::uint32_t start, std::vector<phrase_hit>& out,
-                        std::size_t max_hits) const {
+void phrase_index::walk(std::string_view text, const text_word* words, std::size_t count,
+                        std::size_t i, std::uint32_t n, std::uint32_t start,
+                        std::vector<phrase_hit>& out, std::size_t max_hits) const {
   const node& nd = nodes_[n];
   for (std::uint32_t k = nd.atoms_begin; k < nd.atoms_end && out.size() < max_hits; ++k)
     out.push_back({atoms_[k], start, words[i].end});
-  if (i + 1 >= words.size()) return;
+  if (i + 1 >= count) return;
   const text_word& next = words[i + 1];
   if (nd.has_children && next.id != 0)
-    if (std::uint32_t c = child(n, next.id)) walk(text, words, i + 1, c, start, out, max_hits);
+    if (std::uint32_t c = child(n, next.id))
+      walk(text, words, count, i + 1, c, start, out, max_hits);
   for (std::uint32_t k = nd.prefix_begin; k < nd.prefix_end; ++k)
     if (starts_with_token(text, next, prefix_edges_[k].token))
-      walk(text, words, i + 1, prefix_edges_[k].child, start, out, max_hits);
+      walk(text, words, count, i + 1, prefix_edges_[k].child, start, out, max_hits);
 }
 
 void phrase_index::find(std::string_view text, phrase_scratch& scratch,
                         std::vector<phrase_hit>& out, std::size_t max_hits) const {
-  std::vector<text_word>& words = scratch.words;
-  words.clear();
+  scratch.count = 0;
   if (empty()) return;
+  // At most one word per two bytes; the buffer only grows, so its words are not re-zeroed.
+  if (scratch.words.size() < text.size() / 2 + 1) scratch.words.resize(text.size() / 2 + 1);
+  text_word* const words = scratch.words.data();
+  std::size_t count = 0;
   const char* const base = text.data();
   const char* const end = base + text.size();
   // The words: runs of set bits, found from the bit changes.
@@ -308,30 +332,36 @@ void phrase_index::find(std::string_view text, phrase_scratch& scratch,
       if (x >> b & 1) {
         start = pos;
       } else {
-        words.push_back(
-            {std::uint32_t(start), std::uint32_t(pos), lookup(base + start, pos - start, end)});
+        words[count++] = {std::uint32_t(start), std::uint32_t(pos),
+                          lookup(base + start, pos - start, end)};
       }
     }
     carry = x >> 63;
   }
   if (carry != 0)
-    words.push_back({std::uint32_t(start), std::uint32_t(text.size()),
-                     lookup(base + start, text.size() - start, end)});
+    words[count++] = {std::uint32_t(start), std::uint32_t(text.size()),
+                      lookup(base + start, text.size() - start, end)};
+  scratch.count = count;
 
   const bool prefixes = !root_prefixes_.empty();
-  for (std::size_t i = 0; i < words.size() && out.size() < max_hits; ++i) {
+  for (std::size_t i = 0; i < count && out.size() < max_hits; ++i) {
     const text_word& w = words[i];
-    if (root_child_[w.id] != 0) walk(text, words, i, root_child_[w.id], w.start, out, max_hits);
+    if (root_child_[w.id] != 0)
+      walk(text, words, count, i, root_child_[w.id], w.start, out, max_hits);
     if (!prefixes || w.end - w.start < 3) continue;
     const char* p = base + w.start;
     const std::uint32_t b = prefix3_bit(p);
     if (!(prefix3_[b >> 6] >> (b & 63) & 1)) continue;
     const std::uint32_t f3 = first3(p);
-    auto it = std::lower_bound(root_prefixes_.begin(), root_prefixes_.end(), f3,
-                               [](const root_prefix& r, std::uint32_t v) { return r.first3 < v; });
-    for (; it != root_prefixes_.end() && it->first3 == f3; ++it)
-      if (starts_with_token(text, w, it->token))
-        walk(text, words, i, it->child, w.start, out, max_hits);
+    const std::size_t mask = prefix_buckets_.size() - 1;
+    for (std::size_t j = b & mask; prefix_buckets_[j].first3 != 0; j = (j + 1) & mask) {
+      const prefix_bucket& pb = prefix_buckets_[j];
+      if (pb.first3 != f3) continue;
+      for (std::uint32_t k = pb.begin; k < pb.end; ++k)
+        if (starts_with_token(text, w, root_prefixes_[k].token))
+          walk(text, words, count, i, root_prefixes_[k].child, w.start, out, max_hits);
+      break;
+    }
   }
 }
 

@@ -37,7 +37,8 @@ struct text_word {
 
 /// Per-thread working memory of find(), reused between calls.
 struct phrase_scratch {
-  std::vector<text_word> words;
+  std::vector<text_word> words;  ///< grown, never shrunk: find() writes words.data()[0, count)
+  std::size_t count = 0;
   std::vector<std::uint64_t> bits;  ///< one bit per byte of text: part of a word character
 };
 
@@ -66,7 +67,11 @@ class phrase_index {
   struct slot {
     std::uint64_t head = 0, head2 = 0;  ///< the token's bytes 0-7 and 8-15, zero-padded
     std::uint32_t len = 0;
-    std::uint32_t id = 0;  ///< 0: empty
+    std::uint32_t id = 0;
+  };
+  struct prefix_bucket {
+    std::uint32_t first3 = 0;          ///< 0: empty (a word never starts with a NUL byte)
+    std::uint32_t begin = 0, end = 0;  ///< in root_prefixes_
   };
   struct root_prefix {
     std::uint32_t first3;  ///< the prefix's first three bytes
@@ -82,12 +87,14 @@ class phrase_index {
   std::uint32_t lookup(const char* p, std::size_t n, const char* end) const;
   std::uint32_t child(std::uint32_t node, std::uint32_t token) const;
   void add_edge(std::uint32_t node, std::uint32_t token, std::uint32_t child);
-  void walk(std::string_view text, const std::vector<text_word>& words, std::size_t i,
+  void walk(std::string_view text, const text_word* words, std::size_t count, std::size_t i,
             std::uint32_t n, std::uint32_t start, std::vector<phrase_hit>& out,
             std::size_t max_hits) const;
   bool starts_with_token(std::string_view text, const text_word& w, std::uint32_t token) const;
 
-  // Token dictionary: open addressing on a hash of the word's bytes.
+  // Token dictionary: open addressing on a hash of the word's bytes, at most 1/8 full, so a
+  // word that is in no phrase (most words) mostly meets an empty tag (one byte) at once.
+  std::vector<std::uint8_t> tags_;  ///< 0: empty slot
   std::vector<slot> slots_;
   std::uint64_t slot_mask_ = 0;
   int slot_shift_ = 64;
@@ -105,7 +112,8 @@ class phrase_index {
   // Root prefixes (`sanction*`): a word is tried against them only when its first three bytes
   // are those of some root prefix (a 64 Kbit filter), then against those sharing them.
   std::vector<std::uint64_t> prefix3_;
-  std::vector<root_prefix> root_prefixes_;  ///< sorted by first3
+  std::vector<root_prefix> root_prefixes_;     ///< sorted by first3
+  std::vector<prefix_bucket> prefix_buckets_;  ///< first3 -> its root_prefixes_
 };
 
 }  // namespace sanctwatch::engine::detail
