@@ -2,6 +2,7 @@
 /// Internal to the engine: turning terms into atoms, building the phrase index and the regex
 /// database.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +22,20 @@ std::string escape_literal(std::string_view s);
 /// Hyperscan flags for a user regex with the given /flags.
 unsigned regex_flags(std::string_view flags);
 
-/// Compiles one regex alone to report its error precisely; empty when it compiles.
+/// Bounds on a regex, checked before Hyperscan sees it: it unrolls counted repeats, and for
+/// large ones (or Unicode classes repeated a few dozen times) it spends seconds to minutes
+/// before compiling or rejecting them.
+inline constexpr std::uint64_t max_regex_repeat = 1000;        ///< largest {m,n} count
+inline constexpr std::uint64_t max_regex_size = 5000;          ///< atoms once repeats are unrolled
+inline constexpr std::uint64_t max_regex_weight = 16;          ///< \w \d \s \p copies, per regex
+inline constexpr std::uint64_t max_ruleset_regex_weight = 64;  ///< the same, whole ruleset
+
+/// Copies of Unicode classes (\w, \d, \s, \p{..}, negations) once counted repeats are
+/// unrolled: what the ruleset-wide bound adds up.
+std::uint64_t regex_weight(std::string_view pattern);
+
+/// Checks the bounds above, then compiles one regex alone to report its error precisely;
+/// empty when it compiles.
 std::string check_regex(const std::string& pattern, unsigned flags);
 
 /// Indexes every phrase atom (ruleset::phrases), compiles the regex atoms into one Hyperscan

@@ -496,8 +496,8 @@ class loader {
     if (!known_format(x.format)) {
       errs_.push_back({{x.path, 0, 0},
                        "unsupported entity list format '" + x.format + "'" +
-                           suggest(x.format, format_names()) + " (known: " +
-                           join(format_names()) + ")",
+                           suggest(x.format, format_names()) + " (known: " + join(format_names()) +
+                           ")",
                        {}});
       return;
     }
@@ -560,10 +560,10 @@ class loader {
     }
     if (!imported) {
       auto [ln, col] = line_col_in(imported.err().message);
-      load_error e{{path, ln, col},
-                   "cannot load entity list '" + name + "' (" + format +
-                       "): " + imported.err().message,
-                   {}};
+      load_error e{
+          {path, ln, col},
+          "cannot load entity list '" + name + "' (" + format + "): " + imported.err().message,
+          {}};
       if (ln > 0) e.source_line = line_of(bytes, ln);
       errs_.push_back(std::move(e));
       return;
@@ -757,6 +757,13 @@ class loader {
           err(e.offset, "bad regex: " + m);
           break;
         }
+        regex_weight_ += detail::regex_weight(a.pattern);
+        if (regex_weight_ > detail::max_ruleset_regex_weight) {
+          err(e.offset, "bad regex: the ruleset's regexes repeat \\w, \\d, \\s or \\p classes " +
+                            std::to_string(regex_weight_) + " times in all (at most " +
+                            std::to_string(detail::max_ruleset_regex_weight) + ")");
+          break;
+        }
         a.pattern += std::string("\x01") + e.regex_flags;  // flags are part of the identity
         e.own.atom = intern(std::move(a));
         break;
@@ -898,6 +905,7 @@ class loader {
   std::vector<pending_entity_list> pending_entities_;
   std::vector<pending_rule> pending_rules_;
   std::map<std::string, std::uint32_t> atom_index_;
+  std::uint64_t regex_weight_ = 0;  // Unicode classes repeated, over every regex (compile time)
   std::map<std::string, location> rule_ids_;
   std::set<std::string> listed_names_;
   std::vector<load_error> warnings_;

@@ -73,6 +73,34 @@ TEST(engine_load, bad_regex_mapped_to_rule_position) {
   EXPECT_EQ(e.substr(0, 21), "4:17: bad regex: Miss") << e;
 }
 
+// Regexes Hyperscan would spend seconds to minutes on (\W{1,100}a\w{1,100}: minutes) are
+// refused before compiling, as located errors.
+TEST(engine_load, costly_regexes_refused_before_compiling) {
+  auto rule = [](const std::string& re) {
+    return "rules:\n  - id: x\n    title: X\n    when: '/" + re + "/'\n";
+  };
+  EXPECT_EQ(only_error(rule("[a-z]{1,10000}x")),
+            "4:12: bad regex: repeat count over 1000 (use + or *)");
+  EXPECT_TRUE(only_error(rule("((a{1,100}){1,100})"))
+                  .starts_with("4:12: bad regex: too large once its repeats a"));
+  EXPECT_TRUE(only_error(rule("\\W{1,100}a\\w{1,100}"))
+                  .starts_with("4:12: bad regex: too many repeated \\w, \\d, \\s or \\p"));
+  EXPECT_TRUE(only_error(rule("(?:[\\w-]+\\s){1,40}x"))
+                  .starts_with("4:12: bad regex: too many repeated \\w, \\d, \\s or \\p"));
+  // Ordinary counted repeats still load.
+  auto ok = load_yaml(rule("sdn-[0-9]{3,6}|a{1000}"));
+  EXPECT_TRUE(ok.rules) << errors_of(ok);
+  // The bound holds for the whole ruleset too: many small repeats add up.
+  std::string many = "rules:\n";
+  for (int i = 0; i < 6; ++i)
+    many += "  - id: r" + std::to_string(i) + "\n    title: X\n    when: '/x" + std::to_string(i) +
+            "\\d{1,15}/'\n";
+  auto l = load_yaml(many);
+  EXPECT_FALSE(l.rules);
+  ASSERT_EQ(l.errors.size(), 2u) << errors_of(l);
+  EXPECT_NE(l.errors[0].message.find("in all (at most 64)"), std::string::npos);
+}
+
 TEST(engine_load, bad_within) {
   EXPECT_EQ(only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n"
                        "    when: near(@a, @a, within=-3)\n"),
