@@ -27,8 +27,8 @@ unsigned regex_flags(std::string_view flags);
 /// before compiling or rejecting them.
 inline constexpr std::uint64_t max_regex_repeat = 1000;        ///< largest {m,n} count
 inline constexpr std::uint64_t max_regex_size = 5000;          ///< atoms once repeats are unrolled
-inline constexpr std::uint64_t max_regex_weight = 16;          ///< \w \d \s \p copies, per regex
-inline constexpr std::uint64_t max_ruleset_regex_weight = 64;  ///< the same, whole ruleset
+inline constexpr std::uint64_t max_regex_weight = 8;           ///< \w \d \s \p copies, per regex
+inline constexpr std::uint64_t max_ruleset_regex_weight = 32;  ///< the same, whole ruleset
 
 /// Copies of Unicode classes (\w, \d, \s, \p{..}, negations) once counted repeats are
 /// unrolled: what the ruleset-wide bound adds up.
