@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 CONFIG     ?= config/local.yaml
 
-.PHONY: all deps configure build run test bench fuzz clean format
+.PHONY: all deps configure build run test test-asan bench fuzz fuzz-run clean format
 
 all: build
 
@@ -25,6 +25,15 @@ run: build
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (own build tree).
+ASAN_DIR ?= $(BUILD_DIR)-asan
+test-asan: deps
+	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DSANCTWATCH_SANITIZE=ON -DSANCTWATCH_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_DIR) -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) --timeout 600
+
 bench: build
 	@mkdir -p $(BUILD_DIR)/bench
 	@scripts/run-benchmarks.sh $(BUILD_DIR)
@@ -34,8 +43,13 @@ fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(BUILD_DIR)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANCTWATCH_FUZZ=ON >/dev/null
 	@cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target fuzz_targets
 
+# Every fuzz target for FUZZ_SECONDS each; findings under $(BUILD_DIR)-fuzz/fuzz-findings.
+FUZZ_SECONDS ?= 600
+fuzz-run: fuzz
+	@scripts/run-fuzzers.sh $(BUILD_DIR)-fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR)-fuzz
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-fuzz $(BUILD_DIR)-asan
 
 format:
 	@find daemon tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
