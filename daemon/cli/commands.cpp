@@ -4,6 +4,12 @@
 #include <iterator>
 #include <sstream>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli/command.hpp"
 #include "core/version.hpp"
 
@@ -76,22 +82,32 @@ const std::vector<command>& commands() {
 }
 
 bool read_input(const std::string& path, std::string& out, std::string& why) {
-  if (path == "-") {
-    out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return true;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    why = "cannot open";
+  // One read into a buffer of the file's size: a stream copy through a growing
+  // stringstream cost more than parsing the feed.
+  const int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    why = std::string("cannot open: ") + std::strerror(errno);
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    why = "read error";
-    return false;
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  // One byte more than the file, so that the read seeing its end needs no growth.
+  out.resize(regular ? static_cast<std::size_t>(st.st_size) + 1 : 65536);
+  std::size_t used = 0;
+  for (;;) {
+    if (used == out.size()) out.resize(out.size() * 2);
+    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      why = std::string("read error: ") + std::strerror(errno);
+      if (fd != STDIN_FILENO) ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
   }
-  out = std::move(ss).str();
+  out.resize(used);
+  if (fd != STDIN_FILENO) ::close(fd);
   return true;
 }
 
