@@ -69,10 +69,14 @@ void run(benchmark::State& state, std::vector<std::string> args) {
 }
 
 void BM_match_corpus_default_rules(benchmark::State& state) {
-  run(state, {"match", "--rules", std::string(SANCTWATCH_SOURCE_DIR) + "/rules", "--format", "json"});
+  run(state,
+      {"match", "--rules", std::string(SANCTWATCH_SOURCE_DIR) + "/rules", "--format", "json"});
 }
 
 }  // namespace
 
-BENCHMARK(BM_match_corpus_default_rules)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_match_corpus_default_rules)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 BENCHMARK_MAIN();

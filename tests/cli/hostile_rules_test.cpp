@@ -20,28 +20,34 @@ using testing::run_sanctwatch;
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
-TEST(cli_hostile_rules, uncompilable_regexes_are_located_errors) {
-  sanctwatch::testing::temp_dir dir;
+// A rules directory under `dir` holding one file, r.yaml, with `yaml`.
+std::string rules_dir(const sanctwatch::testing::temp_dir& dir, const std::string& yaml) {
   const std::string rules = dir.file("rules");
   std::filesystem::create_directories(rules);
-  write(rules + "/r.yaml",
-        "rules:\n"
-        "  - id: rx.empty\n"
-        "    title: matches the empty string\n"
-        "    severity: low\n"
-        "    when: /(a|b)*$/\n"
-        "  - id: rx.backref\n"
-        "    title: a back-reference\n"
-        "    severity: low\n"
-        "    when: /(ab)\\1/\n"
-        "  - id: rx.lookaround\n"
-        "    title: a look-ahead\n"
-        "    severity: low\n"
-        "    when: /sanction(?=s)/\n"
-        "  - id: rx.huge\n"
-        "    title: a pattern too large to compile\n"
-        "    severity: low\n"
-        "    when: /(\\w+\\s?){200}z/\n");
+  write(rules + "/r.yaml", yaml);
+  return rules;
+}
+
+TEST(cli_hostile_rules, uncompilable_regexes_are_located_errors) {
+  sanctwatch::testing::temp_dir dir;
+  const std::string rules = rules_dir(dir,
+                                      "rules:\n"
+                                      "  - id: rx.empty\n"
+                                      "    title: matches the empty string\n"
+                                      "    severity: low\n"
+                                      "    when: /(a|b)*$/\n"
+                                      "  - id: rx.backref\n"
+                                      "    title: a back-reference\n"
+                                      "    severity: low\n"
+                                      "    when: /(ab)\\1/\n"
+                                      "  - id: rx.lookaround\n"
+                                      "    title: a look-ahead\n"
+                                      "    severity: low\n"
+                                      "    when: /sanction(?=s)/\n"
+                                      "  - id: rx.huge\n"
+                                      "    title: a pattern too large to compile\n"
+                                      "    severity: low\n"
+                                      "    when: /(\\w+\\s?){200}z/\n");
   const auto r = run_sanctwatch("check --rules '" + rules + "'");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   for (const char* at : {"r.yaml:5:11: error: bad regex", "r.yaml:9:11: error: bad regex",
@@ -52,18 +58,17 @@ TEST(cli_hostile_rules, uncompilable_regexes_are_located_errors) {
 
 TEST(cli_hostile_rules, nested_quantifiers_scan_a_megabyte_in_one_pass) {
   sanctwatch::testing::temp_dir dir;
-  const std::string rules = dir.file("rules");
-  std::filesystem::create_directories(rules);
-  write(rules + "/r.yaml",
-        "rules:\n"
-        "  - id: rx.nested\n"
-        "    title: nested quantifiers, the classic backtracking traps\n"
-        "    severity: low\n"
-        "    when: /(a+)+b/ or /(x|xx)*y/ or /([a-z]+ ?)+z/\n"
-        "  - id: rx.repeat\n"
-        "    title: counted repeats of a wildcard\n"
-        "    severity: low\n"
-        "    when: /(.*a){12}b/\n");
+  const std::string rules =
+      rules_dir(dir,
+                "rules:\n"
+                "  - id: rx.nested\n"
+                "    title: nested quantifiers, the classic backtracking traps\n"
+                "    severity: low\n"
+                "    when: /(a+)+b/ or /(x|xx)*y/ or /([a-z]+ ?)+z/\n"
+                "  - id: rx.repeat\n"
+                "    title: counted repeats of a wildcard\n"
+                "    severity: low\n"
+                "    when: /(.*a){12}b/\n");
   ASSERT_EQ(run_sanctwatch("check --rules '" + rules + "'").exit_code, 0);
   // What makes a backtracking engine take forever: long runs that almost match.
   const std::string article = dir.file("article.txt");

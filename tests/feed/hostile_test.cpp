@@ -62,8 +62,8 @@ TEST(feed_hostile, hundred_thousand_levels_of_nesting) {
   std::string closing;
   for (int i = 0; i < 100000; ++i) closing += "</x>";
   // Inside an item, inside the channel, as XHTML Atom content, and left unclosed.
-  const auto a = parse(rss("<item><guid>1</guid><title>Deep</title>" + deep + closing +
-                           "</item>" + deep + closing + item("2", "After")));
+  const auto a = parse(rss("<item><guid>1</guid><title>Deep</title>" + deep + closing + "</item>" +
+                           deep + closing + item("2", "After")));
   ASSERT_TRUE(a) << a.err().message;
   ASSERT_EQ(a->items.size(), 2u);
   EXPECT_EQ(a->items[1].title, "After");
@@ -96,13 +96,16 @@ TEST(feed_hostile, billion_laughs_and_external_entities_are_never_expanded) {
   std::string dtd = "<!DOCTYPE rss [<!ENTITY lol \"lol\">";
   for (int i = 1; i < 10; ++i) {
     dtd += "<!ENTITY lol" + std::to_string(i) + " \"";
-    for (int k = 0; k < 10; ++k) dtd += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
+    for (int k = 0; k < 10; ++k)
+      dtd += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
     dtd += "\">";
   }
-  dtd += "<!ENTITY xxe SYSTEM \"file:///etc/passwd\"><!ENTITY % p SYSTEM \"http://127.0.0.1:9/x\">%p;]>";
-  const auto r = parse("<?xml version=\"1.0\"?>" + dtd +
-                       "<rss version=\"2.0\"><channel><title>T</title>" +
-                       item("1", "Laughs &lol9; &xxe;", "body") + "</channel></rss>");
+  dtd +=
+      "<!ENTITY xxe SYSTEM \"file:///etc/passwd\"><!ENTITY % p SYSTEM "
+      "\"http://127.0.0.1:9/x\">%p;]>";
+  const auto r =
+      parse("<?xml version=\"1.0\"?>" + dtd + "<rss version=\"2.0\"><channel><title>T</title>" +
+            item("1", "Laughs &lol9; &xxe;", "body") + "</channel></rss>");
   ASSERT_TRUE(r) << r.err().message;
   ASSERT_EQ(r->items.size(), 1u);
   EXPECT_EQ(r->items[0].title, "Laughs &lol9; &xxe;");  // the literal text, not an expansion
@@ -111,12 +114,16 @@ TEST(feed_hostile, billion_laughs_and_external_entities_are_never_expanded) {
 }
 
 TEST(feed_hostile, invalid_utf8_everywhere) {
-  const std::string bad = "\xff\xfe\xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc\xed\xa0\x80\xc0\xaf";
-  const auto r = parse("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
-                       "<title>" + bad + "</title><link>http://x.example/" + bad + "</link>" +
-                       item("a" + bad, "Title " + bad, bad + "<![CDATA[" + bad + "]]>") +
-                       "<item><guid>b</guid><title " + bad + "=\"1\">T</title></item>"
-                       "</channel></rss>");
+  const std::string bad =
+      "\xff\xfe\xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc\xed\xa0\x80\xc0\xaf";
+  const auto r = parse(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+      "<title>" +
+      bad + "</title><link>http://x.example/" + bad + "</link>" +
+      item("a" + bad, "Title " + bad, bad + "<![CDATA[" + bad + "]]>") +
+      "<item><guid>b</guid><title " + bad +
+      "=\"1\">T</title></item>"
+      "</channel></rss>");
   ASSERT_TRUE(r) << r.err().message;
   ASSERT_GE(r->items.size(), 1u);
   // Every field is valid UTF-8: each invalid sequence became U+FFFD.
@@ -145,8 +152,8 @@ TEST(feed_hostile, memory_stays_a_small_multiple_of_the_document) {
     EXPECT_EQ(r->items.size(), 10000u);
   }
   const long grown = peak_rss_kib() - before;
-  EXPECT_LT(grown, static_cast<long>(doc.size() / 1024 * 8)) << grown << " KiB for "
-                                                              << doc.size() / 1024 << " KiB";
+  EXPECT_LT(grown, static_cast<long>(doc.size() / 1024 * 8))
+      << grown << " KiB for " << doc.size() / 1024 << " KiB";
 }
 
 }  // namespace

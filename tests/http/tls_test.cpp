@@ -69,9 +69,11 @@ class https_server : public ::testing::Test {
     const std::string key = dir_.file("key.pem");
     cert_ = dir_.file("cert.pem");
     const std::string make_cert =
-        "'" + openssl + "' req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "'" + openssl +
+        "' req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
         "-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-        "-keyout '" + key + "' -out '" + cert_ + "' >/dev/null 2>&1";
+        "-keyout '" +
+        key + "' -out '" + cert_ + "' >/dev/null 2>&1";
     ASSERT_EQ(std::system(make_cert.c_str()), 0) << make_cert;
     const std::string docroot = dir_.file("htdocs");
     fs::create_directories(docroot);
@@ -80,8 +82,8 @@ class https_server : public ::testing::Test {
            "<title>Treasury imposed sanctions on three firms</title></item></channel></rss>";
     for (int attempt = 0; attempt < 5 && pid_ == 0; ++attempt) {
       port_ = free_port();
-      std::vector<std::string> args = {nghttpd, "-a", "127.0.0.1", "-d", docroot,
-                                       std::to_string(port_), key, cert_};
+      std::vector<std::string> args = {
+          nghttpd, "-a", "127.0.0.1", "-d", docroot, std::to_string(port_), key, cert_};
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);

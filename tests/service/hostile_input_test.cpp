@@ -86,7 +86,8 @@ class hostile_feeds : public ::testing::Test {
     // A 10 MB line: one description, the threat at its very end.
     std::string line;
     while (line.size() < 10 * mib) line += "calm markets quiet trading ";
-    server_.route("/longline", http_reply{.body = channel(item("l1", "Markets", line + designation))});
+    server_.route("/longline",
+                  http_reply{.body = channel(item("l1", "Markets", line + designation))});
     // 100,000 levels of nesting inside an item, then a normal item after it.
     std::string deep;
     for (int i = 0; i < 100000; ++i) deep += "<x>";
@@ -98,24 +99,28 @@ class hostile_feeds : public ::testing::Test {
     std::string laughs = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY lol \"lol\">";
     for (int i = 1; i < 10; ++i) {
       laughs += "<!ENTITY lol" + std::to_string(i) + " \"";
-      for (int k = 0; k < 10; ++k) laughs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
+      for (int k = 0; k < 10; ++k)
+        laughs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
       laughs += "\">";
     }
     laughs += "]><rss version=\"2.0\"><channel><title>T</title>" +
               item("b1", "Laughs &lol9;", evasion) + "</channel></rss>";
     server_.route("/laughs", http_reply{.body = laughs});
     server_.route("/xxe", http_reply{.body = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY xxe "
-                                             "SYSTEM \"" + server_.url("/secret") +
+                                             "SYSTEM \"" +
+                                             server_.url("/secret") +
                                              "\">]><rss version=\"2.0\"><channel><title>T</title>" +
                                              item("x1", "External &xxe; entity", secondary) +
                                              "</channel></rss>"});
     // Invalid UTF-8 in every field.
     const std::string bad = "\xff\xfe\xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc";
-    server_.route("/badutf8",
-                  http_reply{.body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">"
-                                     "<channel><title>" + bad + "</title>" +
-                                     item("u1" + bad, bad + enforcement + bad, bad + enforcement) +
-                                     "</channel></rss>"});
+    server_.route(
+        "/badutf8",
+        http_reply{.body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\">"
+                           "<channel><title>" +
+                           bad + "</title>" +
+                           item("u1" + bad, bad + enforcement + bad, bad + enforcement) +
+                           "</channel></rss>"});
     server_.route("/htmlpage",
                   http_reply{.headers = {{"Content-Type", "text/html"}},
                              .body = "<!DOCTYPE html><html><head><title>Sanctions news</title>"
@@ -166,7 +171,8 @@ TEST_F(hostile_feeds, each_gets_a_clear_bounded_outcome_and_the_others_are_serve
   // whichever sees it first; the wire carried 4 MB.
   for (const char* id : {"huge", "huge_chunked", "bomb"})
     EXPECT_NE(line_of(r.out, id).find("body larger than 16777216 bytes"), std::string::npos)
-        << id << "\n" << r.out;
+        << id << "\n"
+        << r.out;
   EXPECT_NE(line_of(r.out, "htmlpage").find("an HTML page"), std::string::npos) << r.out;
 
   // Served: the alerts of every feed that held one.
