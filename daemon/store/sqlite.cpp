@@ -9,7 +9,26 @@ namespace {
 
 }  // namespace
 
-statement::statement(sqlite3* db, std::string_view sql) : db_(db) {
+sqlite3_stmt* statement_cache::take(const std::string& sql) {
+  const auto it = idle_.find(sql);
+  if (it == idle_.end()) return nullptr;
+  sqlite3_stmt* stmt = it->second;
+  idle_.erase(it);
+  return stmt;
+}
+
+void statement_cache::give_back(const std::string& sql, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (!idle_.emplace(sql, stmt).second) sqlite3_finalize(stmt);  // a second one in use at once
+}
+
+statement::statement(sqlite3* db, std::string_view sql, statement_cache* cache)
+    : db_(db), cache_(cache) {
+  if (cache_) {
+    sql_ = std::string(sql);
+    if ((stmt_ = cache_->take(sql_))) return;
+  }
   const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
                                     SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   if (rc != SQLITE_OK) fail(db, rc, "prepare '" + std::string(sql.substr(0, 60)) + "'");
@@ -31,6 +50,14 @@ statement& statement::bind(int i, std::nullopt_t) {
   const int rc = sqlite3_bind_null(stmt_, i);
   if (rc != SQLITE_OK) fail(db_, rc, "bind");
   return *this;
+}
+
+statement::~statement() {
+  if (!stmt_) return;
+  if (cache_)
+    cache_->give_back(sql_, stmt_);
+  else
+    sqlite3_finalize(stmt_);
 }
 
 bool statement::step() {
@@ -59,9 +86,9 @@ std::string statement::text(int col) const {
 }
 
 connection::connection(const std::string& path) {
-  const int rc = sqlite3_open_v2(path.c_str(), &db_,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);

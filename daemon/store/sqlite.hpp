@@ -5,10 +5,12 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace sanctwatch::store {
 
@@ -23,13 +25,37 @@ class sqlite_error : public std::runtime_error {
   int code_;
 };
 
+/// Prepared statements kept by a connection for reuse, keyed by their SQL: the store runs
+/// the same few statements for every item, and compiling them each time was most of its cost.
+class statement_cache {
+ public:
+  statement_cache() = default;
+  statement_cache(const statement_cache&) = delete;
+  statement_cache& operator=(const statement_cache&) = delete;
+  ~statement_cache() {
+    for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
+  }
+  /// An idle statement for `sql` (reset, no bindings), or nullptr.
+  sqlite3_stmt* take(const std::string& sql);
+  /// Keeps `stmt` for the next use of `sql` (finalizes it when one is already kept).
+  void give_back(const std::string& sql, sqlite3_stmt* stmt);
+
+ private:
+  std::unordered_map<std::string, sqlite3_stmt*> idle_;
+};
+
 class statement {
  public:
-  statement(sqlite3* db, std::string_view sql);
-  statement(statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  /// Prepares `sql`, taking an idle copy from `cache` when there is one and handing it back
+  /// to the cache when done (nullptr: finalized when done).
+  statement(sqlite3* db, std::string_view sql, statement_cache* cache = nullptr);
+  statement(statement&& o) noexcept
+      : db_(o.db_), stmt_(o.stmt_), cache_(o.cache_), sql_(std::move(o.sql_)) {
+    o.stmt_ = nullptr;
+  }
   statement& operator=(statement&&) = delete;
   statement(const statement&) = delete;
-  ~statement() { sqlite3_finalize(stmt_); }
+  ~statement();
 
   /// Binds by 1-based index; returns *this for chaining.
   statement& bind(int i, std::string_view v);
@@ -58,24 +84,31 @@ class statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  statement_cache* cache_ = nullptr;
+  std::string sql_;  ///< the cache key, when cached
 };
 
 class connection {
  public:
   /// Opens (creating if needed) a database file; throws sqlite_error on failure.
   explicit connection(const std::string& path);
-  connection(connection&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  connection(connection&& o) noexcept : db_(o.db_), cache_(std::move(o.cache_)) { o.db_ = nullptr; }
   connection& operator=(connection&&) = delete;
   connection(const connection&) = delete;
-  ~connection() { sqlite3_close_v2(db_); }
+  ~connection() {
+    cache_.reset();  // statements are finalized before the connection closes
+    sqlite3_close_v2(db_);
+  }
 
   void exec(std::string_view sql);
-  statement prepare(std::string_view sql) { return statement(db_, sql); }
+  /// A prepared statement, compiled once per connection and reused after it is destroyed.
+  statement prepare(std::string_view sql) { return statement(db_, sql, cache_.get()); }
   std::int64_t changes() const { return sqlite3_changes64(db_); }
   sqlite3* handle() const { return db_; }
 
  private:
   sqlite3* db_ = nullptr;
+  std::unique_ptr<statement_cache> cache_ = std::make_unique<statement_cache>();
 };
 
 /// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed (exception or early return).
