@@ -1,0 +1,202 @@
+// The word index against a plain reference: every phrase occurrence, found by comparing each
+// atom with the text's words one by one, over random texts (words of every length, UTF-8 and
+// non-word separators, prefixes, words cut at the end of the text).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engine/compile.hpp"
+#include "engine/phrase_index.hpp"
+#include "engine/ruleset.hpp"
+#include "engine/utf8.hpp"
+
+namespace sanctwatch::engine::test {
+namespace {
+
+using detail::phrase_hit;
+
+struct word_span {
+  std::uint32_t start, end;
+};
+
+std::vector<word_span> reference_words(std::string_view t) {
+  std::vector<word_span> out;
+  std::size_t pos = 0;
+  bool in_word = false;
+  std::uint32_t start = 0;
+  while (pos < t.size()) {
+    const std::size_t at = pos;
+    const bool w = detail::is_word_cp(utf8_decode(t, pos));
+    if (w && !in_word) start = std::uint32_t(at);
+    if (!w && in_word) out.push_back({start, std::uint32_t(at)});
+    in_word = w;
+  }
+  if (in_word) out.push_back({start, std::uint32_t(t.size())});
+  return out;
+}
+
+std::vector<phrase_hit> reference_find(std::string_view t, const std::vector<atom>& atoms) {
+  const auto words = reference_words(t);
+  std::vector<phrase_hit> out;
+  for (std::size_t i = 0; i < words.size(); ++i)
+    for (std::uint32_t a = 0; a < atoms.size(); ++a) {
+      const atom& at = atoms[a];
+      if (at.type != atom::kind::phrase || at.tokens.empty()) continue;
+      if (i + at.tokens.size() > words.size()) continue;
+      bool ok = true;
+      for (std::size_t k = 0; k < at.tokens.size() && ok; ++k) {
+        const auto w = t.substr(words[i + k].start, words[i + k].end - words[i + k].start);
+        ok = at.prefix[k] ? w.starts_with(at.tokens[k]) : w == at.tokens[k];
+      }
+      if (ok) out.push_back({a, words[i].start, words[i + at.tokens.size() - 1].end});
+    }
+  return out;
+}
+
+bool hit_less(const phrase_hit& x, const phrase_hit& y) {
+  return std::tie(x.start, x.end, x.atom) < std::tie(y.start, y.end, y.atom);
+}
+
+atom phrase(std::vector<std::string> tokens, std::vector<bool> prefix = {}) {
+  atom a;
+  a.type = atom::kind::phrase;
+  prefix.resize(tokens.size(), false);
+  a.prefix = prefix;
+  a.tokens = std::move(tokens);
+  for (const auto& t : a.tokens) a.pattern += t + " ";
+  a.display = a.pattern;
+  return a;
+}
+
+std::vector<phrase_hit> find_all(const detail::phrase_index& idx, std::string_view t,
+                                 std::size_t max_hits = std::size_t(-1)) {
+  detail::phrase_scratch scratch;
+  std::vector<phrase_hit> out;
+  idx.find(t, scratch, out, max_hits);
+  return out;
+}
+
+TEST(phrase_index, finds_words_phrases_and_prefixes) {
+  const std::vector<atom> atoms = {phrase({"sanction"}, {true}), phrase({"export", "controls"}),
+                                   phrase({"bank", "of", "china"}), phrase({"bank"}),
+                                   phrase({"caf\xC3\xA9"})};
+  detail::phrase_index idx;
+  idx.build(atoms);
+  const std::string t =
+      "the bank of china faced sanctions; export--controls on bank. caf\xC3\xA9 "
+      "cafe sanction";
+  auto got = find_all(idx, t);
+  auto want = reference_find(t, atoms);
+  std::sort(got.begin(), got.end(), hit_less);
+  std::sort(want.begin(), want.end(), hit_less);
+  ASSERT_EQ(got.size(), 7u);
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].atom, want[i].atom);
+    EXPECT_EQ(got[i].start, want[i].start);
+    EXPECT_EQ(got[i].end, want[i].end);
+  }
+}
+
+TEST(phrase_index, no_match_inside_words_or_across_word_characters) {
+  const std::vector<atom> atoms = {phrase({"bank"}), phrase({"iran", "air"})};
+  detail::phrase_index idx;
+  idx.build(atoms);
+  EXPECT_TRUE(find_all(idx, "banks embankment bank2 2bank iranair iran airline").empty());
+  EXPECT_EQ(find_all(idx, "bank").size(), 1u);
+  EXPECT_EQ(find_all(idx, "iran \xE2\x80\x94 air").size(), 1u);  // an em dash is not a word
+}
+
+TEST(phrase_index, empty_index_and_empty_text) {
+  detail::phrase_index idx;
+  idx.build({});
+  EXPECT_TRUE(idx.empty());
+  EXPECT_TRUE(find_all(idx, "anything at all").empty());
+  idx.build({phrase({"x"})});
+  EXPECT_TRUE(find_all(idx, "").empty());
+  EXPECT_EQ(find_all(idx, "x").size(), 1u);
+}
+
+// Random vocabularies and texts; the index must agree with the reference on every hit and keep
+// hits in order of their first word, also when cut at max_hits.
+TEST(phrase_index, agrees_with_the_reference_on_random_texts) {
+  std::mt19937 rng(20261123);
+  const std::vector<std::string> pieces = {"a",
+                                           "of",
+                                           "the",
+                                           "an",
+                                           "bank",
+                                           "ban",
+                                           "banking",
+                                           "iran",
+                                           "air",
+                                           "co",
+                                           "x1",
+                                           "2024",
+                                           "\xC3\xA9t\xC3\xA9",
+                                           "\xD0\xB3\xD0\xB0\xD0\xB7",
+                                           "zzzzzzzzzzzzzzzz",
+                                           "internationalization",
+                                           "abcdefghijklmnopq",
+                                           "abcdefghijklmnop",
+                                           "abcdefgh",
+                                           "abcdefghi"};
+  const std::vector<std::string> separators = {" ",  "  ", ", ", "-", ". ",      "\xE2\x80\x94",
+                                               "\n", " (", "'",  "/", "\xC2\xA0"};
+  auto piece = [&] { return pieces[rng() % pieces.size()]; };
+  for (int round = 0; round < 300; ++round) {
+    std::vector<atom> atoms;
+    const int n_atoms = 1 + int(rng() % 40);
+    for (int a = 0; a < n_atoms; ++a) {
+      std::vector<std::string> toks;
+      std::vector<bool> pre;
+      const int len = 1 + int(rng() % 4);
+      for (int k = 0; k < len; ++k) {
+        std::string w = piece();
+        if (rng() % 3 == 0) w += piece();  // words of the text may be glued pieces
+        toks.push_back(w);
+        pre.push_back(w.size() >= 3 && rng() % 5 == 0);
+      }
+      atoms.push_back(phrase(toks, pre));
+    }
+    detail::phrase_index idx;
+    idx.build(atoms);
+    detail::phrase_scratch scratch;  // reused across texts, as the engine does
+    for (int text_round = 0; text_round < 20; ++text_round) {
+      std::string t;
+      const int n_words = int(rng() % 200);
+      for (int w = 0; w < n_words; ++w) {
+        if (w > 0 || rng() % 4 == 0) t += separators[rng() % separators.size()];
+        t += piece();
+        if (rng() % 6 == 0) t += piece();
+      }
+      std::vector<phrase_hit> got;
+      idx.find(t, scratch, got, std::size_t(-1));
+      for (std::size_t i = 1; i < got.size(); ++i)
+        ASSERT_LE(got[i - 1].start, got[i].start) << "hits out of order in: " << t;
+      auto want = reference_find(t, atoms);
+      auto sorted = got;
+      std::sort(sorted.begin(), sorted.end(), hit_less);
+      std::sort(want.begin(), want.end(), hit_less);
+      ASSERT_EQ(sorted.size(), want.size()) << "text: " << t;
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        ASSERT_EQ(sorted[i].atom, want[i].atom) << "text: " << t;
+        ASSERT_EQ(sorted[i].start, want[i].start) << "text: " << t;
+        ASSERT_EQ(sorted[i].end, want[i].end) << "text: " << t;
+      }
+      if (got.size() > 2) {
+        std::vector<phrase_hit> capped;
+        idx.find(t, scratch, capped, 2);
+        ASSERT_EQ(capped.size(), 2u);
+        EXPECT_EQ(capped[0].start, got[0].start);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sanctwatch::engine::test
