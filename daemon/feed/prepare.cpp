@@ -93,78 +93,50 @@ void append_numeric_ref(std::string& out, std::uint32_t cp) {
   out.append(buf, static_cast<std::size_t>(n));
 }
 
-// Bytes the fast loop must look at: '&', '<', C0 controls other than tab/LF/CR, non-ASCII.
-constexpr std::array<bool, 256> special_table = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = c != 9 && c != 10 && c != 13;
-  t['&'] = true;
-  t['<'] = true;
-  for (int c = 0x80; c < 0x100; ++c) t[static_cast<std::size_t>(c)] = true;
-  return t;
-}();
-
-constexpr std::array<bool, 256> char_check_table = [] {
-  std::array<bool, 256> t = special_table;
-  t['&'] = false;
-  t['<'] = false;
-  return t;
-}();
-
-// Eight bytes at a time (SWAR): whether any byte may need attention, so that the long runs
-// of plain text between markup are skipped at close to memcpy speed.
-constexpr std::uint64_t ones = 0x0101010101010101ULL;
-constexpr std::uint64_t highs = 0x8080808080808080ULL;
-
-inline std::uint64_t load8(const unsigned char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-// Bytes below n (n <= 0x80) or with the high bit set.
-inline std::uint64_t below_or_high(std::uint64_t v, unsigned n) {
-  return ((v - ones * n) | v) & highs;
-}
-inline std::uint64_t equal_to(std::uint64_t v, unsigned char b) {
-  const std::uint64_t x = v ^ (ones * b);
-  return (x - ones) & ~x & highs;
-}
-// '&', '<', a control character or a non-ASCII byte among the eight.
-inline bool any_special(std::uint64_t v) {
-  return (below_or_high(v, 0x20) | equal_to(v, '&') | equal_to(v, '<')) != 0;
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(unsigned char c) { return static_cast<unsigned char>((c | 0x20) - 'a') < 26; }
+bool is_alnum(unsigned char c) { return is_alpha(c) || is_digit(c); }
+bool is_xdigit(unsigned char c) {
+  return is_digit(c) || static_cast<unsigned char>((c | 0x20) - 'a') < 6;
 }
 
+// Whether the byte may need the cleaner's attention: a C0 control other than LF, a non-ASCII
+// byte, and in markup '&', '!' and '?' (after a '<' they start a comment, a CDATA section, a
+// processing instruction or a DOCTYPE), in CDATA ']'. Tab and CR count although they are
+// legal: excluding them too would cost more per block than they cost when they turn up.
+template <bool cdata>
+constexpr bool candidate(unsigned char b) {
+  if (b < 0x20) return b != '\n';
+  if (b >= 0x80) return true;
+  if constexpr (cdata) return b == ']';
+  return b == '&' || b == '!' || b == '?';
+}
+
+// Bit k set when p[k] is a candidate, for 64 bytes: one branch per 64 bytes of plain text.
+template <bool cdata>
+inline std::uint64_t candidates64(const unsigned char* p) {
+  std::uint64_t m = 0;
 #if defined(__SSE2__)
-// Sixteen bytes at a time: skips from i to the first byte that may need attention, or to
-// where fewer than 17 bytes are left (the word loop does the tail). C0 controls other than
-// tab/LF/CR and non-ASCII bytes always count; with `markup`, so do '&' and a '<' that starts
-// `<!` or `<?`: an ordinary tag needs nothing, and stopping at each one (and at each line
-// break) was most of this pass's time.
-inline std::size_t skip_plain(const unsigned char* p, std::size_t i, std::size_t n, bool markup) {
-  const __m128i low = _mm_set1_epi8(0x20);
-  while (i + 17 <= n) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+  for (int k = 0; k < 4; ++k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
     // Signed compare: bytes below 0x20 and bytes >= 0x80 (negative) are both "less".
-    __m128i odd = _mm_cmplt_epi8(v, low);
-    const __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
-    odd = _mm_andnot_si128(ws, odd);
-    if (markup) {
-      const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
-      const __m128i decl = _mm_or_si128(_mm_cmpeq_epi8(next, _mm_set1_epi8('!')),
-                                        _mm_cmpeq_epi8(next, _mm_set1_epi8('?')));
-      odd = _mm_or_si128(odd, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
-      odd = _mm_or_si128(odd, _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), decl));
+    __m128i hit = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                   _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    if constexpr (cdata) {
+      hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
+    } else {
+      hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                                           _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')),
+                                                        _mm_cmpeq_epi8(v, _mm_set1_epi8('?')))));
     }
-    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(odd));
-    if (mask != 0) return i + static_cast<std::size_t>(std::countr_zero(mask));
-    i += 16;
+    m |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(hit))) << (16 * k);
   }
-  return i;
-}
 #else
-inline std::size_t skip_plain(const unsigned char*, std::size_t i, std::size_t, bool) { return i; }
+  for (int k = 0; k < 64; ++k)
+    if (candidate<cdata>(p[k])) m |= std::uint64_t(1) << k;
 #endif
+  return m;
+}
 
 struct repair_counts {
   std::size_t html_entities = 0;
@@ -178,100 +150,164 @@ struct repair_counts {
   bool unterminated_cdata = false;
 };
 
+// Verifies the input and copies it in as few pieces as there are repairs: bytes that stay
+// as they are (nearly all of them) are only scanned, 64 at a time, and copied with one
+// append per unchanged stretch; references XML defines and well-formed CDATA sections are
+// left where they are instead of being copied piece by piece. CDATA sections are scanned in
+// the same pass, for their end and for the character checks together.
 class cleaner {
  public:
   cleaner(std::string_view in, std::string& out) : in_(in), out_(out) {}
 
-  // Copies in_[from, to) applying only the character checks (CDATA content).
-  void copy_chars(std::size_t from, std::size_t to) {
-    std::size_t span = from;
-    std::size_t i = from;
+  void run(std::size_t start) {
+    const std::size_t n = in_.size();
     const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
-    while (i < to) {
-      i = skip_plain(p, i, to, false);
-      while (i + 8 <= to && below_or_high(load8(p + i), 0x20) == 0) i += 8;
-      if (i >= to) break;
-      if (!char_check_table[p[i]]) {
-        ++i;
-        continue;
-      }
-      if (p[i] >= 0x80) {
-        const std::size_t n = utf8_sequence(p + i, to - i);
-        if (n == 3 && p[i] == 0xEF && p[i + 1] == 0xBF && (p[i + 2] == 0xBE || p[i + 2] == 0xBF)) {
-          out_.append(in_.substr(span, i - span));
-          ++counts.illegal_chars;
-          i += 3;
-          span = i;
-        } else if (n == 0) {
-          out_.append(in_.substr(span, i - span));
-          out_.append("\xEF\xBF\xBD");
-          ++counts.invalid_bytes;
-          ++i;
-          span = i;
-        } else {
-          i += n;
+    span_ = lo_ = start;
+    std::size_t i = start;
+    while (i < n) {
+      const bool cdata = cdata_;
+      if (i + 64 <= n) {
+        const std::size_t base = i;
+        std::uint64_t m = cdata ? candidates64<true>(p + base) : candidates64<false>(p + base);
+        i = base + 64;
+        while (m != 0) {
+          const std::size_t next = step(base + static_cast<std::size_t>(std::countr_zero(m)));
+          if (cdata_ != cdata || next >= base + 64) {
+            i = next;
+            break;
+          }
+          m &= ~std::uint64_t(0) << (next - base);
         }
         continue;
       }
-      out_.append(in_.substr(span, i - span));
-      ++counts.illegal_chars;
-      ++i;
-      span = i;
+      // Fewer than 64 bytes left.
+      if (cdata ? candidate<true>(p[i]) : candidate<false>(p[i]))
+        i = step(i);
+      else
+        ++i;
     }
-    out_.append(in_.substr(span, to - span));
+    flush(n);
+    span_ = n;
+    if (cdata_) {
+      out_.append("]]>");
+      counts.unterminated_cdata = true;
+    }
   }
 
-  // Handles the '&' at in_[i]; returns the index after what it consumed.
+  repair_counts counts;
+
+ private:
+  // Appends the unchanged input from span_ up to `to`.
+  void flush(std::size_t to) { out_.append(in_.data() + span_, to - span_); }
+
+  // Drops in_[from, to) from the output.
+  void drop(std::size_t from, std::size_t to) {
+    flush(from);
+    span_ = to;
+  }
+
+  // Handles the candidate byte at in_[i]; returns the index after what it consumed.
+  std::size_t step(std::size_t i) {
+    const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
+    const std::size_t n = in_.size();
+    const unsigned char b = p[i];
+    if (b == '\t' || b == '\r') return i + 1;
+    if (b >= 0x80) {
+      const std::size_t len = utf8_sequence(p + i, n - i);
+      if (len == 3 && b == 0xEF && p[i + 1] == 0xBF && (p[i + 2] == 0xBE || p[i + 2] == 0xBF)) {
+        ++counts.illegal_chars;
+        drop(i, i + 3);
+        return i + 3;
+      }
+      if (len == 0) {
+        flush(i);
+        out_.append("\xEF\xBF\xBD");
+        span_ = i + 1;
+        ++counts.invalid_bytes;
+        return i + 1;
+      }
+      return i + len;
+    }
+    if (b < 0x20) {  // a C0 control character
+      ++counts.illegal_chars;
+      drop(i, i + 1);
+      return i + 1;
+    }
+    if (cdata_) {  // ']'
+      if (i + 2 < n && p[i + 1] == ']' && p[i + 2] == '>') {
+        cdata_ = false;
+        return lo_ = i + 3;
+      }
+      return i + 1;
+    }
+    if (b == '&') return lo_ = entity(i);
+    // '!' or '?': markup only after a '<' that nothing consumed.
+    if (i == 0 || i - 1 < lo_ || p[i - 1] != '<') return i + 1;
+    const std::size_t lt = i - 1;
+    const std::string_view rest = in_.substr(lt);
+    std::size_t end;
+    if (b == '?') {
+      const auto e = in_.find("?>", lt + 2);
+      end = e == std::string_view::npos ? n : e + 2;
+      drop(lt, end);
+    } else if (rest.starts_with("<![CDATA[")) {
+      // Kept as it is; its content gets the character checks only, up to "]]>".
+      cdata_ = true;
+      end = lt + 9;
+    } else if (rest.starts_with("<!--")) {
+      const auto e = in_.find("-->", lt + 4);
+      end = e == std::string_view::npos ? n : e + 3;
+      drop(lt, end);
+    } else if (starts_with_icase(rest, "<!DOCTYPE")) {
+      end = doctype(lt);
+      drop(lt, end);
+    } else {
+      return i + 1;
+    }
+    return lo_ = end;
+  }
+
+  // Handles the '&' at in_[i]; returns the index after what it consumed. References XML
+  // defines are left in place.
   std::size_t entity(std::size_t i) {
+    const auto* s = reinterpret_cast<const unsigned char*>(in_.data());
     const std::size_t n = in_.size();
     std::size_t p = i + 1;
-    if (p < n && in_[p] == '#') {
+    if (p < n && s[p] == '#') {
       ++p;
-      const bool hex = p < n && (in_[p] == 'x' || in_[p] == 'X');
+      const bool hex = p < n && (s[p] == 'x' || s[p] == 'X');
       if (hex) ++p;
       std::uint32_t cp = 0;
       const std::size_t start = p;
-      while (p < n && p - start < 8 &&
-             (hex ? std::isxdigit(static_cast<unsigned char>(in_[p])) != 0
-                  : (in_[p] >= '0' && in_[p] <= '9'))) {
-        const char c = lower(in_[p]);
+      while (p < n && p - start < 8 && (hex ? is_xdigit(s[p]) : is_digit(s[p]))) {
+        const char c = lower(static_cast<char>(s[p]));
         cp = cp * (hex ? 16 : 10) + static_cast<std::uint32_t>(c <= '9' ? c - '0' : c - 'a' + 10);
         ++p;
       }
-      if (p > start && p < n && in_[p] == ';') {
-        if (legal_xml_char(cp)) {
-          out_.append(in_.substr(i, p + 1 - i));
-        } else {
+      if (p > start && p < n && s[p] == ';') {
+        if (!legal_xml_char(cp)) {
           ++counts.illegal_chars;  // "&#1;" would put a control character into the text
+          drop(i, p + 1);
         }
         return p + 1;
       }
-      out_.append("&amp;");
-      ++counts.bare_ampersands;
-      return i + 1;
+      return bare_ampersand(i);
     }
     const std::size_t start = p;
-    while (p < n && p - start < 32 && std::isalnum(static_cast<unsigned char>(in_[p]))) ++p;
-    if (p == start || p >= n || in_[p] != ';' ||
-        !std::isalpha(static_cast<unsigned char>(in_[start]))) {
-      out_.append("&amp;");
-      ++counts.bare_ampersands;
-      return i + 1;
-    }
+    while (p < n && p - start < 32 && is_alnum(s[p])) ++p;
+    if (p == start || p >= n || s[p] != ';' || !is_alpha(s[start])) return bare_ampersand(i);
     const std::string_view name = in_.substr(start, p - start);
-    if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
-      out_.append(in_.substr(i, p + 1 - i));
+    if (name == "lt" || name == "gt" || name == "amp" || name == "quot" || name == "apos")
       return p + 1;
-    }
     const std::string_view ref = in_.substr(i, p + 1 - i);
     const std::string decoded = text::decode_entities(ref);
     if (decoded.empty() || decoded == ref) {
       // Unknown even to HTML: keep it as the literal text it would show.
-      out_.append("&amp;");
-      ++counts.bare_ampersands;
-      return i + 1;
+      return bare_ampersand(i);
     }
     // Numeric references, so that "&LT;" cannot become markup.
+    flush(i);
+    span_ = p + 1;
     const auto* d = reinterpret_cast<const unsigned char*>(decoded.data());
     for (std::size_t k = 0; k < decoded.size();) {
       std::size_t len = utf8_sequence(d + k, decoded.size() - k);
@@ -291,6 +327,15 @@ class cleaner {
     }
     if (counts.html_entities++ == 0) counts.first_entity = std::string(ref);
     return p + 1;
+  }
+
+  // A '&' that starts no reference: escaped, the rest is read on as text.
+  std::size_t bare_ampersand(std::size_t i) {
+    flush(i);
+    out_.append("&amp;");
+    span_ = i + 1;
+    ++counts.bare_ampersands;
+    return i + 1;
   }
 
   // Skips a DOCTYPE starting at in_[i]; internal subsets nest in [] and hold quoted strings.
@@ -317,92 +362,12 @@ class cleaner {
     return in_.size();
   }
 
-  void run(std::size_t start) {
-    const std::size_t n = in_.size();
-    const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
-    std::size_t span = start;
-    std::size_t i = start;
-    auto flush = [&] { out_.append(in_.substr(span, i - span)); };
-    while (i < n) {
-      i = skip_plain(p, i, n, true);
-      while (i + 8 <= n && !any_special(load8(p + i))) i += 8;
-      if (i >= n) break;
-      const unsigned char b = p[i];
-      if (!special_table[b]) {
-        ++i;
-        continue;
-      }
-      if (b == '<') {
-        if (i + 1 >= n || (in_[i + 1] != '!' && in_[i + 1] != '?')) {
-          ++i;
-          continue;
-        }
-        const std::string_view rest = in_.substr(i);
-        if (rest.starts_with("<![CDATA[")) {
-          const auto end = in_.find("]]>", i + 9);
-          flush();
-          out_.append("<![CDATA[");
-          if (end == std::string_view::npos) {
-            copy_chars(i + 9, n);
-            out_.append("]]>");
-            counts.unterminated_cdata = true;
-            i = span = n;
-          } else {
-            copy_chars(i + 9, end);
-            out_.append("]]>");
-            i = span = end + 3;
-          }
-        } else if (rest.starts_with("<!--")) {
-          const auto end = in_.find("-->", i + 4);
-          flush();
-          i = span = end == std::string_view::npos ? n : end + 3;
-        } else if (rest.starts_with("<?")) {
-          const auto end = in_.find("?>", i + 2);
-          flush();
-          i = span = end == std::string_view::npos ? n : end + 2;
-        } else if (starts_with_icase(rest, "<!DOCTYPE")) {
-          flush();
-          i = span = doctype(i);
-        } else {
-          ++i;
-        }
-        continue;
-      }
-      if (b == '&') {
-        flush();
-        i = span = entity(i);
-        continue;
-      }
-      if (b >= 0x80) {
-        const std::size_t len = utf8_sequence(p + i, n - i);
-        if (len == 3 && b == 0xEF && p[i + 1] == 0xBF && (p[i + 2] == 0xBE || p[i + 2] == 0xBF)) {
-          flush();
-          ++counts.illegal_chars;
-          i = span = i + 3;
-        } else if (len == 0) {
-          flush();
-          out_.append("\xEF\xBF\xBD");
-          ++counts.invalid_bytes;
-          i = span = i + 1;
-        } else {
-          i += len;
-        }
-        continue;
-      }
-      flush();  // a C0 control character
-      ++counts.illegal_chars;
-      i = span = i + 1;
-    }
-    flush();
-  }
-
-  repair_counts counts;
-
- private:
   std::string_view in_;
   std::string& out_;
+  std::size_t span_ = 0;  // start of the input not yet copied to out_
+  std::size_t lo_ = 0;    // a '<' before this index belongs to something already handled
+  bool cdata_ = false;    // inside a CDATA section
 };
-
 }  // namespace
 
 std::string http_charset(std::string_view content_type) {
