@@ -20,62 +20,57 @@ namespace sanctwatch::engine::detail {
 namespace {
 
 constexpr std::uint64_t k_mul = 0x9E3779B97F4A7C15ull;
+constexpr bool little = std::endian::native == std::endian::little;
 
-// k_keep[k] keeps the first k bytes of a little-endian 8-byte load.
+// k_keep[k] keeps the first k bytes of an 8-byte load.
 constexpr auto k_keep = [] {
   std::array<std::uint64_t, 9> m{};
-  for (int k = 0; k < 8; ++k) m[k] = (std::uint64_t(1) << (8 * k)) - 1;
+  for (int k = 0; k < 8; ++k)
+    m[k] = little ? (std::uint64_t(1) << (8 * k)) - 1 : ~(~std::uint64_t(0) >> (8 * k));
   m[8] = ~std::uint64_t(0);
   return m;
 }();
 
-// A word's first 16 bytes as two integers, zero-padded.
-struct word_key {
-  std::uint64_t head = 0, head2 = 0;
-};
-
 // Two plain loads and masks where 16 bytes can be read before `end` (nearly every word), so
-// looking a word up costs no branch on its length.
+// keying a word costs no branch on its length.
 inline word_key key_of(const char* p, std::size_t n, const char* end) {
   word_key k;
   const std::size_t n1 = std::min<std::size_t>(n, 8);
   const std::size_t n2 = std::min<std::size_t>(n > 8 ? n - 8 : 0, 8);
-  if constexpr (std::endian::native == std::endian::little) {
-    if (end - p >= 16) {
-      std::memcpy(&k.head, p, 8);
-      std::memcpy(&k.head2, p + 8, 8);
-      k.head &= k_keep[n1];
-      k.head2 &= k_keep[n2];
-      return k;
-    }
+  if (end - p >= 16) [[likely]] {
+    std::memcpy(&k.head, p, 8);
+    std::memcpy(&k.head2, p + 8, 8);
+    k.head &= k_keep[n1];
+    k.head2 &= k_keep[n2];
+    return k;
   }
   std::memcpy(&k.head, p, n1);
   if (n2 > 0) std::memcpy(&k.head2, p + 8, n2);
   return k;
 }
 
-inline std::uint64_t hash_word(const word_key& k, const char* p, std::size_t n) {
-  std::uint64_t h =
-      (k.head ^ (n * 0xC2B2AE3D27D4EB4Full)) * k_mul + k.head2 * 0x165667B19E3779F9ull;
-  for (std::size_t i = 16; i < n; ++i) h = (h ^ static_cast<unsigned char>(p[i])) * k_mul;
-  h ^= h >> 29;
-  return h * k_mul;
+// The bucket of a word: its first 16 bytes (zero-padded, so they also tell its length when it
+// is shorter) multiplied into the high bits. Longer words share buckets with their first 16
+// bytes and are told apart by the slow path.
+inline std::uint64_t hash_key(const word_key& k) {
+  return k.head * k_mul + k.head2 * 0xC2B2AE3D27D4EB4Full;
 }
 
-// A slot's tag: hash bits the index does not use, never 0 (an empty slot).
-inline std::uint8_t tag_of(std::uint64_t h) { return std::uint8_t(h) | 1u; }
-
-inline std::uint32_t first3(const char* p) {
-  return std::uint32_t(static_cast<unsigned char>(p[0])) |
-         std::uint32_t(static_cast<unsigned char>(p[1])) << 8 |
-         std::uint32_t(static_cast<unsigned char>(p[2])) << 16;
+// A word's first four bytes and first three, as the root-prefix filter keys them.
+inline std::uint32_t lead4(const word_key& k) {
+  return little ? std::uint32_t(k.head) : std::uint32_t(k.head >> 32);
+}
+inline std::uint32_t lead3(const word_key& k) {
+  return lead4(k) & (little ? 0x00FFFFFFu : 0xFFFFFF00u);
 }
 
-// Bit index of a word's first three bytes in the root-prefix filter.
-inline std::uint32_t prefix3_bit_of(std::uint32_t first3) {
-  return std::uint32_t((std::uint64_t(first3) * k_mul) >> 48);
+// Bit index of a lead in the root-prefix filter.
+inline std::uint32_t lead_bit(std::uint32_t lead) {
+  return std::uint32_t((std::uint64_t(lead) * k_mul) >> 48);
 }
-inline std::uint32_t prefix3_bit(const char* p) { return prefix3_bit_of(first3(p)); }
+inline bool test_bit(const std::uint64_t* bits, std::uint32_t b) {
+  return bits[b >> 6] >> (b & 63) & 1;
+}
 
 // Sets bit i of `bits` when byte i of `t` belongs to a word character (is_word_cp): 64 bytes at
 // a time, ASCII by compares, other characters decoded one by one.
@@ -130,36 +125,55 @@ void word_bits(std::string_view t, std::vector<std::uint64_t>& bits) {
 
 }  // namespace
 
-std::uint32_t phrase_index::lookup(const char* p, std::size_t n, const char* end) const {
-  const word_key k = key_of(p, n, end);
-  const std::uint64_t h = hash_word(k, p, n);
-  const std::uint8_t tag = tag_of(h);
-  for (std::uint64_t i = h >> slot_shift_;; i = (i + 1) & slot_mask_) {
-    const std::uint8_t t = tags_[i];
-    if (t == 0) return 0;
-    if (t != tag) continue;
-    const slot& s = slots_[i];
-    if (((s.head ^ k.head) | (s.head2 ^ k.head2) | (s.len ^ n)) == 0 &&
-        (n <= 16 || std::memcmp(pool_.data() + token_off_[s.id] + 16, p + 16, n - 16) == 0))
-      return s.id;
+// The word's slot, or empty_slot_ (id 0, no phrase starts there). A word of at most 16 bytes
+// whose bucket never overflowed (nearly every word) costs one cache line and no branch on
+// whether it is there.
+inline const phrase_index::slot* phrase_index::lookup(const word_key& k, const char* p,
+                                                      std::size_t n) const {
+  if (n > 16) [[unlikely]]
+    return lookup_slow(k, p, n);
+  const slot* s = buckets_[hash_key(k) >> bucket_shift_].s;
+  if (s[0].overflow) [[unlikely]]
+    return lookup_slow(k, p, n);
+  const bool eq0 = ((s[0].head ^ k.head) | (s[0].head2 ^ k.head2) | (s[0].len ^ n)) == 0;
+  const bool eq1 = ((s[1].head ^ k.head) | (s[1].head2 ^ k.head2) | (s[1].len ^ n)) == 0;
+  const slot* found = eq1 ? &s[1] : &empty_slot_;
+  return eq0 ? &s[0] : found;
+}
+
+const phrase_index::slot* phrase_index::lookup_slow(const word_key& k, const char* p,
+                                                    std::size_t n) const {
+  const std::size_t len = std::min<std::size_t>(n, 17);
+  for (std::uint64_t b = hash_key(k) >> bucket_shift_;; b = (b + 1) & bucket_mask_) {
+    const slot* s = buckets_[b].s;
+    for (int j = 0; j < 2; ++j)
+      if (((s[j].head ^ k.head) | (s[j].head2 ^ k.head2) | (s[j].len ^ len)) == 0 &&
+          (n <= 16 || (token_len_[s[j].id] == n &&
+                       std::memcmp(pool_.data() + token_off_[s[j].id] + 16, p + 16, n - 16) == 0)))
+        return &s[j];
+    if (!s[0].overflow) return &empty_slot_;
   }
 }
 
 std::uint32_t phrase_index::token_id(std::string_view w, bool add) {
-  const char* end = w.data() + w.size();
-  if (std::uint32_t id = lookup(w.data(), w.size(), end); id != 0 || !add) return id;
+  const word_key k = key_of(w.data(), w.size(), w.data() + w.size());
+  if (std::uint32_t id = lookup(k, w.data(), w.size())->id; id != 0 || !add) return id;
   const auto id = static_cast<std::uint32_t>(token_off_.size());
   token_off_.push_back(static_cast<std::uint32_t>(pool_.size()));
   token_len_.push_back(static_cast<std::uint32_t>(w.size()));
   pool_.append(w);
   root_child_.push_back(0);
-  const word_key k = key_of(w.data(), w.size(), end);
-  const std::uint64_t h = hash_word(k, w.data(), w.size());
-  std::uint64_t i = h >> slot_shift_;
-  while (tags_[i] != 0) i = (i + 1) & slot_mask_;
-  tags_[i] = tag_of(h);
-  slots_[i] = {k.head, k.head2, static_cast<std::uint32_t>(w.size()), id};
-  return id;
+  const auto len = static_cast<std::uint16_t>(std::min<std::size_t>(w.size(), 17));
+  for (std::uint64_t b = hash_key(k) >> bucket_shift_;; b = (b + 1) & bucket_mask_) {
+    slot* s = buckets_[b].s;
+    for (int j = 0; j < 2; ++j)
+      if (s[j].len == 0) {
+        const std::uint16_t overflow = s[j].overflow;
+        s[j] = {k.head, k.head2, len, overflow, id, 0, 0};
+        return id;
+      }
+    s[0].overflow = 1;
+  }
 }
 
 std::uint32_t phrase_index::child(std::uint32_t node, std::uint32_t token) const {
@@ -187,13 +201,13 @@ void phrase_index::build(const std::vector<atom>& atoms) {
       distinct.insert(distinct.end(), a.tokens.begin(), a.tokens.end());
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  // At least three buckets (six slots) per token: few buckets overflow.
   std::size_t cap = 64;
   int bits = 6;
-  while (cap < distinct.size() * 8) cap *= 2, ++bits;
-  tags_.assign(cap, 0);
-  slots_.assign(cap, {});
-  slot_mask_ = cap - 1;
-  slot_shift_ = 64 - bits;
+  while (cap < distinct.size() * 3) cap *= 2, ++bits;
+  buckets_.assign(cap, {});
+  bucket_mask_ = cap - 1;
+  bucket_shift_ = 64 - bits;
   token_off_.push_back(0);  // id 0: no token
   token_len_.push_back(0);
   root_child_.push_back(0);
@@ -257,32 +271,56 @@ void phrase_index::build(const std::vector<atom>& atoms) {
   edge_mask_ = cap - 1;
   edge_shift_ = 64 - bits;
   for (const auto& [key, c] : exact) {
-    nodes_[key >> 32].has_children = true;
+    nodes_[key >> 32].children |= std::uint64_t(1) << (key & 63);
     add_edge(std::uint32_t(key >> 32), std::uint32_t(key), c);
   }
+  // What a scan reads with each word: where its phrases start and when they go on.
+  for (auto& bk : buckets_)
+    for (slot& sl : bk.s) {
+      if (sl.len == 0) continue;
+      sl.root = root_child_[sl.id];
+      if (sl.root == 0) continue;
+      const node& nd = nodes_[sl.root];
+      if (nd.atoms_end > nd.atoms_begin || nd.prefix_end > nd.prefix_begin) {
+        sl.follow = ~0u;
+        continue;
+      }
+      for (std::uint64_t c = nd.children; c != 0; c &= c - 1)
+        sl.follow |= 1u << (std::countr_zero(c) & 31);
+    }
 
-  prefix3_.assign(std::size_t(1) << 10, 0);  // 64 Kbit
+  lead_filter_.assign(std::size_t(1) << 10, 0);  // 64 Kbit
   for (const auto& [tok, c] : root_prefix_child) {
     // Prefix tokens have at least three bytes (make_phrase_atom); shorter ones never get here.
-    if (token_len_[tok] < 3) continue;
+    const std::size_t n = token_len_[tok];
+    if (n < 3) continue;
     const char* p = pool_.data() + token_off_[tok];
-    const std::uint32_t b = prefix3_bit(p);
-    prefix3_[b >> 6] |= std::uint64_t(1) << (b & 63);
-    root_prefixes_.push_back({first3(p), tok, c});
+    const word_key k = key_of(p, n, p + n);
+    root_prefix rp{};
+    rp.head = k.head;
+    rp.head2 = k.head2;
+    rp.keep = k_keep[std::min<std::size_t>(n, 8)];
+    rp.keep2 = k_keep[std::min<std::size_t>(n > 8 ? n - 8 : 0, 8)];
+    rp.lead = n == 3 ? lead3(k) : lead4(k);
+    rp.token = tok;
+    rp.child = c;
+    const std::uint32_t b = lead_bit(rp.lead);
+    lead_filter_[b >> 6] |= std::uint64_t(1) << (b & 63);
+    root_prefixes_.push_back(rp);
   }
   std::sort(root_prefixes_.begin(), root_prefixes_.end(),
             [](const root_prefix& x, const root_prefix& y) {
-              return std::tie(x.first3, x.token) < std::tie(y.first3, y.token);
+              return std::tie(x.lead, x.token) < std::tie(y.lead, y.token);
             });
   cap = 16;
   while (cap < 4 * root_prefixes_.size()) cap *= 2;
   prefix_buckets_.assign(cap, {});
   for (std::uint32_t k = 0; k < root_prefixes_.size();) {
     std::uint32_t e = k;
-    while (e < root_prefixes_.size() && root_prefixes_[e].first3 == root_prefixes_[k].first3) ++e;
-    std::size_t i = prefix3_bit_of(root_prefixes_[k].first3) & (cap - 1);
-    while (prefix_buckets_[i].first3 != 0) i = (i + 1) & (cap - 1);
-    prefix_buckets_[i] = {root_prefixes_[k].first3, k, e};
+    while (e < root_prefixes_.size() && root_prefixes_[e].lead == root_prefixes_[k].lead) ++e;
+    std::size_t i = lead_bit(root_prefixes_[k].lead) & (cap - 1);
+    while (prefix_buckets_[i].lead != 0) i = (i + 1) & (cap - 1);
+    prefix_buckets_[i] = {root_prefixes_[k].lead, k, e};
     k = e;
   }
 }
@@ -302,7 +340,7 @@ void phrase_index::walk(std::string_view text, const text_word* words, std::size
     out.push_back({atoms_[k], start, words[i].end});
   if (i + 1 >= count) return;
   const text_word& next = words[i + 1];
-  if (nd.has_children && next.id != 0)
+  if (next.id != 0 && (nd.children >> (next.id & 63) & 1))
     if (std::uint32_t c = child(n, next.id))
       walk(text, words, count, i + 1, c, start, out, max_hits);
   for (std::uint32_t k = nd.prefix_begin; k < nd.prefix_end; ++k)
@@ -310,57 +348,111 @@ void phrase_index::walk(std::string_view text, const text_word* words, std::size
       walk(text, words, count, i + 1, prefix_edges_[k].child, start, out, max_hits);
 }
 
+bool phrase_index::starts_with_prefix(const word_key& k, const char* p, std::size_t n,
+                                      const root_prefix& rp) const {
+  const std::size_t len = token_len_[rp.token];
+  return n >= len && ((k.head ^ rp.head) & rp.keep) == 0 &&
+         ((k.head2 ^ rp.head2) & rp.keep2) == 0 &&
+         (len <= 16 ||
+          std::memcmp(p + 16, pool_.data() + token_off_[rp.token] + 16, len - 16) == 0);
+}
+
+void phrase_index::walk_prefixes(std::string_view text, const text_word* words, std::size_t count,
+                                 std::size_t i, std::vector<phrase_hit>& out,
+                                 std::size_t max_hits) const {
+  const text_word& w = words[i];
+  const char* p = text.data() + w.start;
+  const std::size_t n = w.end - w.start;
+  const word_key k = key_of(p, n, text.data() + text.size());
+  const std::size_t mask = prefix_buckets_.size() - 1;
+  // The prefixes of four bytes or more share the word's first four; three-byte ones its first
+  // three (the only lead of a three-byte word).
+  const std::uint32_t leads[2] = {lead3(k), lead4(k)};
+  for (int l = n >= 4 ? 1 : 0; l >= 0; --l) {
+    const std::uint32_t lead = leads[l];
+    for (std::size_t j = lead_bit(lead) & mask; prefix_buckets_[j].lead != 0; j = (j + 1) & mask) {
+      const prefix_bucket& pb = prefix_buckets_[j];
+      if (pb.lead != lead) continue;
+      for (std::uint32_t r = pb.begin; r < pb.end; ++r)
+        if (starts_with_prefix(k, p, n, root_prefixes_[r]))
+          walk(text, words, count, i, root_prefixes_[r].child, w.start, out, max_hits);
+      break;
+    }
+  }
+}
+
 void phrase_index::find(std::string_view text, phrase_scratch& scratch,
                         std::vector<phrase_hit>& out, std::size_t max_hits) const {
   scratch.count = 0;
-  if (empty()) return;
-  // At most one word per two bytes; the buffer only grows, so its words are not re-zeroed.
-  if (scratch.words.size() < text.size() / 2 + 1) scratch.words.resize(text.size() / 2 + 1);
-  text_word* const words = scratch.words.data();
-  std::size_t count = 0;
+  if (empty() || text.empty()) return;
+  // At most one word per two bytes. Growing only, so nothing is re-zeroed per call.
+  const std::size_t max_words = text.size() / 2 + 1;
+  if (scratch.words.size() < max_words) {
+    scratch.words.resize(max_words);
+    scratch.bounds.resize(2 * max_words);
+    scratch.starts.resize(max_words);
+    scratch.prefixed.resize(max_words);
+  }
   const char* const base = text.data();
   const char* const end = base + text.size();
-  // The words: runs of set bits, found from the bit changes.
+
+  // 1. Word boundaries: the bit changes of the word-character mask, starts and ends in turn.
   word_bits(text, scratch.bits);
+  std::uint32_t* const bounds = scratch.bounds.data();
+  std::size_t nb = 0;
   std::uint64_t carry = 0;
-  std::size_t start = 0;
   for (std::size_t c = 0; c + 1 < scratch.bits.size(); ++c) {
     const std::uint64_t x = scratch.bits[c];
-    for (std::uint64_t edges = x ^ (x << 1 | carry); edges != 0; edges &= edges - 1) {
-      const auto b = std::size_t(std::countr_zero(edges));
-      const std::size_t pos = 64 * c + b;
-      if (x >> b & 1) {
-        start = pos;
-      } else {
-        words[count++] = {std::uint32_t(start), std::uint32_t(pos),
-                          lookup(base + start, pos - start, end)};
-      }
-    }
+    for (std::uint64_t edges = x ^ (x << 1 | carry); edges != 0; edges &= edges - 1)
+      bounds[nb++] = std::uint32_t(64 * c + std::size_t(std::countr_zero(edges)));
     carry = x >> 63;
   }
-  if (carry != 0)
-    words[count++] = {std::uint32_t(start), std::uint32_t(text.size()),
-                      lookup(base + start, text.size() - start, end)};
+  if (carry != 0) bounds[nb++] = std::uint32_t(text.size());
+  const std::size_t count = nb / 2;
   scratch.count = count;
 
+  // 2. Every word looked up. Whether it is known, starts a phrase or may start with a root
+  // prefix is random from word to word, so nothing here branches on it: the words where a walk
+  // is due are appended to lists whose length grows by 0 or 1.
+  text_word* const words = scratch.words.data();
+  auto* const starts = scratch.starts.data();
+  std::uint32_t* const prefixed = scratch.prefixed.data();
+  std::size_t n_starts = 0, n_prefixed = 0;
   const bool prefixes = !root_prefixes_.empty();
-  for (std::size_t i = 0; i < count && out.size() < max_hits; ++i) {
-    const text_word& w = words[i];
-    if (root_child_[w.id] != 0)
-      walk(text, words, count, i, root_child_[w.id], w.start, out, max_hits);
-    if (!prefixes || w.end - w.start < 3) continue;
-    const char* p = base + w.start;
-    const std::uint32_t b = prefix3_bit(p);
-    if (!(prefix3_[b >> 6] >> (b & 63) & 1)) continue;
-    const std::uint32_t f3 = first3(p);
-    const std::size_t mask = prefix_buckets_.size() - 1;
-    for (std::size_t j = b & mask; prefix_buckets_[j].first3 != 0; j = (j + 1) & mask) {
-      const prefix_bucket& pb = prefix_buckets_[j];
-      if (pb.first3 != f3) continue;
-      for (std::uint32_t k = pb.begin; k < pb.end; ++k)
-        if (starts_with_token(text, w, root_prefixes_[k].token))
-          walk(text, words, count, i, root_prefixes_[k].child, w.start, out, max_hits);
-      break;
+  std::uint32_t prev_follow = 0, prev_root = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint32_t ws = bounds[2 * i], we = bounds[2 * i + 1];
+    const word_key k = key_of(base + ws, we - ws, end);
+    const slot* s = lookup(k, base + ws, we - ws);
+    const std::uint32_t id = s->id;
+    words[i] = {ws, we, id};
+    // The previous word starts a phrase that ends there or may go on with this word.
+    const bool go_on = (prev_follow >> (id & 31) & 1) & (id != 0);
+    starts[n_starts] = {std::uint32_t(i - 1), prev_root};
+    n_starts += (prev_follow == ~0u) | go_on;
+    prev_follow = s->follow;
+    prev_root = s->root;
+    if (prefixes) {
+      const bool maybe = (we - ws >= 3) & (test_bit(lead_filter_.data(), lead_bit(lead4(k))) |
+                                           test_bit(lead_filter_.data(), lead_bit(lead3(k))));
+      prefixed[n_prefixed] = std::uint32_t(i);
+      n_prefixed += maybe;
+    }
+  }
+  starts[n_starts] = {std::uint32_t(count - 1), prev_root};
+  n_starts += prev_follow == ~0u;
+
+  // 3. The walks, in order of the first word.
+  std::size_t a = 0, b = 0;
+  while ((a < n_starts || b < n_prefixed) && out.size() < max_hits) {
+    const std::uint32_t wa = a < n_starts ? starts[a].word : ~0u;
+    const std::uint32_t wb = b < n_prefixed ? prefixed[b] : ~0u;
+    if (wa <= wb) {
+      walk(text, words, count, wa, starts[a].node, words[wa].start, out, max_hits);
+      ++a;
+    } else {
+      walk_prefixes(text, words, count, wb, out, max_hits);
+      ++b;
     }
   }
 }

@@ -35,11 +35,23 @@ struct text_word {
   std::uint32_t id;
 };
 
-/// Per-thread working memory of find(), reused between calls.
+/// A word's first 16 bytes as two integers, zero-padded.
+struct word_key {
+  std::uint64_t head = 0, head2 = 0;
+};
+
+/// Per-thread working memory of find(), reused between calls. The buffers only grow, so their
+/// contents are not re-zeroed: find() writes [0, count) of each.
 struct phrase_scratch {
-  std::vector<text_word> words;  ///< grown, never shrunk: find() writes words.data()[0, count)
+  std::vector<std::uint64_t> bits;    ///< one bit per byte of text: part of a word character
+  std::vector<std::uint32_t> bounds;  ///< word starts and ends, alternating
+  std::vector<text_word> words;
   std::size_t count = 0;
-  std::vector<std::uint64_t> bits;  ///< one bit per byte of text: part of a word character
+  struct start {
+    std::uint32_t word, node;
+  };
+  std::vector<start> starts;            ///< words where a phrase may start, and its trie node
+  std::vector<std::uint32_t> prefixed;  ///< words that may start with a root prefix
 };
 
 class phrase_index {
@@ -58,23 +70,34 @@ class phrase_index {
   struct node {
     std::uint32_t atoms_begin = 0, atoms_end = 0;    ///< atoms ending here, in atoms_
     std::uint32_t prefix_begin = 0, prefix_end = 0;  ///< prefix edges, in prefix_edges_
-    bool has_children = false;                       ///< exact-word edges
+    std::uint64_t children = 0;  ///< bit (token & 63) of each exact-word edge's token
   };
   struct prefix_edge {
     std::uint32_t token;  ///< the prefix (a token id)
     std::uint32_t child;
   };
+  /// A token of the dictionary with what a scan needs of it, 32 bytes, two per cache line.
   struct slot {
     std::uint64_t head = 0, head2 = 0;  ///< the token's bytes 0-7 and 8-15, zero-padded
-    std::uint32_t len = 0;
+    std::uint16_t len = 0;              ///< 0: empty; 17 for every longer token
+    std::uint16_t overflow = 0;         ///< in a bucket's first slot: keys went on to the next
     std::uint32_t id = 0;
+    std::uint32_t root = 0;  ///< trie node of the phrases starting with this word, 0: none
+    /// When a phrase starting here goes on to the next word: ~0u when this word ends one or
+    /// prefix edges leave it (always walk), else bit (token & 31) of each exact next word.
+    std::uint32_t follow = 0;
+  };
+  struct alignas(64) bucket {
+    slot s[2];
   };
   struct prefix_bucket {
-    std::uint32_t first3 = 0;          ///< 0: empty (a word never starts with a NUL byte)
+    std::uint32_t lead = 0;            ///< 0: empty (a word never starts with a NUL byte)
     std::uint32_t begin = 0, end = 0;  ///< in root_prefixes_
   };
   struct root_prefix {
-    std::uint32_t first3;  ///< the prefix's first three bytes
+    std::uint64_t head, head2;  ///< as word_key
+    std::uint64_t keep, keep2;  ///< masks of the prefix's bytes in head, head2
+    std::uint32_t lead;         ///< its first four bytes (three for a three-byte prefix)
     std::uint32_t token;
     std::uint32_t child;
   };
@@ -84,20 +107,26 @@ class phrase_index {
   };
 
   std::uint32_t token_id(std::string_view w, bool add);
-  std::uint32_t lookup(const char* p, std::size_t n, const char* end) const;
+  const slot* lookup(const word_key& k, const char* p, std::size_t n) const;
+  const slot* lookup_slow(const word_key& k, const char* p, std::size_t n) const;
   std::uint32_t child(std::uint32_t node, std::uint32_t token) const;
   void add_edge(std::uint32_t node, std::uint32_t token, std::uint32_t child);
   void walk(std::string_view text, const text_word* words, std::size_t count, std::size_t i,
             std::uint32_t n, std::uint32_t start, std::vector<phrase_hit>& out,
             std::size_t max_hits) const;
+  void walk_prefixes(std::string_view text, const text_word* words, std::size_t count,
+                     std::size_t i, std::vector<phrase_hit>& out, std::size_t max_hits) const;
   bool starts_with_token(std::string_view text, const text_word& w, std::uint32_t token) const;
+  bool starts_with_prefix(const word_key& k, const char* p, std::size_t n,
+                          const root_prefix& rp) const;
 
-  // Token dictionary: open addressing on a hash of the word's bytes, at most 1/8 full, so a
-  // word that is in no phrase (most words) mostly meets an empty tag (one byte) at once.
-  std::vector<std::uint8_t> tags_;  ///< 0: empty slot
-  std::vector<slot> slots_;
-  std::uint64_t slot_mask_ = 0;
-  int slot_shift_ = 64;
+  // Token dictionary: a word hashes to one bucket of two slots (one cache line) and is compared
+  // with both without branching; a bucket that overflowed (rare: at most 1/3 full on average)
+  // sends the lookup on to the next buckets, as its first slot's `overflow` says.
+  std::vector<bucket> buckets_;
+  int bucket_shift_ = 64;
+  std::uint64_t bucket_mask_ = 0;
+  slot empty_slot_;  ///< what lookup() answers for a word in no phrase
   std::string pool_;
   std::vector<std::uint32_t> token_off_, token_len_;  ///< by token id (id 0 unused)
   std::vector<std::uint32_t> root_child_;             ///< by token id: exact edge from the root
@@ -109,11 +138,12 @@ class phrase_index {
   std::uint64_t edge_mask_ = 0;
   int edge_shift_ = 64;
 
-  // Root prefixes (`sanction*`): a word is tried against them only when its first three bytes
-  // are those of some root prefix (a 64 Kbit filter), then against those sharing them.
-  std::vector<std::uint64_t> prefix3_;
-  std::vector<root_prefix> root_prefixes_;     ///< sorted by first3
-  std::vector<prefix_bucket> prefix_buckets_;  ///< first3 -> its root_prefixes_
+  // Root prefixes (`sanction*`): a word is tried against them only when its first four bytes
+  // (or three, for the three-byte prefixes) are those of some root prefix (a 64 Kbit filter),
+  // then against the prefixes sharing them.
+  std::vector<std::uint64_t> lead_filter_;
+  std::vector<root_prefix> root_prefixes_;     ///< sorted by lead
+  std::vector<prefix_bucket> prefix_buckets_;  ///< lead -> its root_prefixes_
 };
 
 }  // namespace sanctwatch::engine::detail
