@@ -159,6 +159,23 @@ class context {
     return {prefix.empty() ? ns::none : conventional_prefix(prefix), local};
   }
 
+  // Where CDATA content is when the document was parsed from clean_xml_split's output.
+  void use_cdata(const detail::cdata_sections* sections, const char* buffer) {
+    cdata_ = sections;
+    buffer_ = buffer;
+  }
+
+  // The value of a text node: for a CDATA section taken out by clean_xml_split, its content.
+  std::string_view value(pugi::xml_node n) const {
+    const char* v = n.value();
+    if (cdata_ && n.type() == pugi::node_cdata) {
+      const auto at =
+          reinterpret_cast<std::uintptr_t>(v) - reinterpret_cast<std::uintptr_t>(buffer_);
+      if (std::string_view content; cdata_->find(at, content)) return content;
+    }
+    return v;
+  }
+
   const std::string& base() const { return bases_.back(); }
   void push_base(std::string b) { bases_.push_back(std::move(b)); }
   std::string resolve(std::string_view ref) const { return resolve_url(bases_.back(), ref); }
@@ -169,6 +186,8 @@ class context {
  private:
   std::vector<std::pair<std::string_view, ns>> bindings_;
   std::vector<std::string> bases_;
+  const detail::cdata_sections* cdata_ = nullptr;
+  const char* buffer_ = nullptr;
 };
 
 class scope {
@@ -189,7 +208,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && sp(s.back())) s.remove_suffix(1);
   return s;
 }
-
 
 void escape_into(std::string& out, std::string_view s, bool attribute) {
   std::size_t span = 0;
@@ -229,7 +247,7 @@ bool is_void_element(std::string_view n) {
 // Serializes the children of `root` as HTML: element names without their prefix (an
 // "xhtml:p" is a <p>), namespace declarations dropped, text escaped. Walks the tree without
 // recursion, so any depth a hostile document reaches costs time, never stack.
-void serialize_children(pugi::xml_node root, std::string& out) {
+void serialize_children(pugi::xml_node root, std::string& out, const context& ctx) {
   const auto local_name = [](pugi::xml_node e) {
     std::string_view name(e.name());
     if (const auto colon = name.find(':'); colon != std::string_view::npos)
@@ -239,7 +257,7 @@ void serialize_children(pugi::xml_node root, std::string& out) {
   pugi::xml_node c = root.first_child();
   while (c) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
-      escape_into(out, c.value(), false);
+      escape_into(out, ctx.value(c), false);
     } else if (c.type() == pugi::node_element) {
       const std::string_view name = local_name(c);
       out += '<';
@@ -279,20 +297,20 @@ bool has_element_child(pugi::xml_node n) {
 
 // The character data of an element. An element holding markup (HTML written unescaped
 // into <description>) gives that markup serialized.
-std::string element_text(pugi::xml_node n) {
+std::string element_text(pugi::xml_node n, const context& ctx) {
   pugi::xml_node first = n.first_child();
   if (!first) return {};
   if (!first.next_sibling() &&
       (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata))
-    return first.value();
+    return std::string(ctx.value(first));
   if (has_element_child(n)) {
     std::string out;
-    serialize_children(n, out);
+    serialize_children(n, out, ctx);
     return out;
   }
   std::string out;
   for (pugi::xml_node c = first; c; c = c.next_sibling())
-    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += ctx.value(c);
   return out;
 }
 
@@ -300,13 +318,13 @@ std::string element_text(pugi::xml_node n) {
 // always): a view into the parsed document, which outlives the item being built. Otherwise
 // element_text's result, kept in `scratch`. Dates, ids and links are only read or trimmed,
 // so copying them first was an allocation each.
-std::string_view element_view(pugi::xml_node n, std::string& scratch) {
+std::string_view element_view(pugi::xml_node n, std::string& scratch, const context& ctx) {
   const pugi::xml_node first = n.first_child();
   if (!first) return {};
   if (!first.next_sibling() &&
       (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata))
-    return first.value();
-  scratch = element_text(n);
+    return ctx.value(first);
+  scratch = element_text(n, ctx);
   return scratch;
 }
 
@@ -347,11 +365,11 @@ text_construct atom_text(pugi::xml_node n, context& ctx) {
         }
       }
     }
-    serialize_children(div ? div : n, t.html);
+    serialize_children(div ? div : n, t.html, ctx);
     t.text = plain_text(t.html);
     return t;
   }
-  t.html = element_text(n);
+  t.html = element_text(n, ctx);
   if (type == "html" || type.find("html") != std::string_view::npos || mode == "escaped") {
     t.text = plain_text(t.html);
   } else {
@@ -366,7 +384,7 @@ struct item_builder {
   std::string own_id;
   std::string_view title_html;  // into the document, title_owned or fallback_title
   std::string title_owned;
-  std::string scratch;  // element_view's storage for values read on the spot
+  std::string scratch;         // element_view's storage for values read on the spot
   bool title_is_text = false;  // Atom type="text": no markup to strip
   std::string guid_link;
   std::optional<timestamp> pub, dc_date, upd, dc_modified;
@@ -391,9 +409,9 @@ void read_media(pugi::xml_node c, const qname& q, item_builder& b, context& ctx)
   } else if (q.local == "thumbnail") {
     add_enclosure(b.it, ctx.resolve(attr(c, "url")), "image", std::nullopt);
   } else if (q.local == "description") {
-    if (b.media_description.empty()) b.media_description = element_text(c);
+    if (b.media_description.empty()) b.media_description = element_text(c, ctx);
   } else if (q.local == "title") {
-    if (b.fallback_title.empty()) b.fallback_title = element_text(c);
+    if (b.fallback_title.empty()) b.fallback_title = element_text(c, ctx);
   } else if (q.local == "group") {
     for (pugi::xml_node g = c.first_child(); g; g = g.next_sibling()) {
       if (g.type() != pugi::node_element) continue;
@@ -424,25 +442,25 @@ void read_atom_link(pugi::xml_node c, item_builder& b, context& ctx) {
 void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& ctx) {
   if (rss_ns(q.uri)) {
     if (q.local == "title") {
-      if (b.title_html.empty()) b.title_html = element_view(c, b.title_owned);
+      if (b.title_html.empty()) b.title_html = element_view(c, b.title_owned, ctx);
     } else if (q.local == "link") {
-      const std::string_view href = trim(element_view(c, b.scratch));
+      const std::string_view href = trim(element_view(c, b.scratch, ctx));
       if (b.it.link.empty() && !href.empty()) b.it.link = ctx.resolve(href);
     } else if (q.local == "description") {
-      if (b.it.summary_html.empty()) b.it.summary_html = element_text(c);
+      if (b.it.summary_html.empty()) b.it.summary_html = element_text(c, ctx);
     } else if (q.local == "guid") {
-      b.own_id = std::string(trim(element_view(c, b.scratch)));
+      b.own_id = std::string(trim(element_view(c, b.scratch, ctx)));
       const std::string_view perma = trim(attr(c, "isPermaLink"));
       if (perma != "false" && !b.own_id.empty() &&
           (perma == "true" || has_scheme(b.own_id) || b.own_id.starts_with('/')))
         b.guid_link = ctx.resolve(b.own_id);
     } else if (q.local == "pubDate") {
-      if (!b.pub) b.pub = ctx.dates.read(element_view(c, b.scratch));
+      if (!b.pub) b.pub = ctx.dates.read(element_view(c, b.scratch, ctx));
     } else if (q.local == "author") {
-      if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+      if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.authors.push_back(std::move(a));
     } else if (q.local == "category") {
-      if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+      if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.categories.push_back(std::move(a));
     } else if (q.local == "enclosure") {
       add_enclosure(b.it, ctx.resolve(attr(c, "url")), attr(c, "type"), to_int(attr(c, "length")));
@@ -451,30 +469,31 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
   }
   switch (q.uri) {
     case ns::content:
-      if (q.local == "encoded" && b.it.content_html.empty()) b.it.content_html = element_text(c);
+      if (q.local == "encoded" && b.it.content_html.empty())
+        b.it.content_html = element_text(c, ctx);
       break;
     case ns::dc:
       if (q.local == "creator" || q.local == "contributor") {
-        if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+        if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
           b.it.authors.push_back(std::move(a));
       } else if (q.local == "date") {
-        if (!b.dc_date) b.dc_date = ctx.dates.read(element_view(c, b.scratch));
+        if (!b.dc_date) b.dc_date = ctx.dates.read(element_view(c, b.scratch, ctx));
       } else if (q.local == "subject") {
-        if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+        if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
           b.it.categories.push_back(std::move(a));
       } else if (q.local == "title") {
-        if (b.fallback_title.empty()) b.fallback_title = element_text(c);
+        if (b.fallback_title.empty()) b.fallback_title = element_text(c, ctx);
       } else if (q.local == "description") {
-        if (b.fallback_summary_html.empty()) b.fallback_summary_html = element_text(c);
+        if (b.fallback_summary_html.empty()) b.fallback_summary_html = element_text(c, ctx);
       } else if (q.local == "identifier") {
-        if (b.own_id.empty()) b.own_id = std::string(trim(element_view(c, b.scratch)));
+        if (b.own_id.empty()) b.own_id = std::string(trim(element_view(c, b.scratch, ctx)));
       }
       break;
     case ns::dcterms:
       if (q.local == "modified") {
-        if (!b.dc_modified) b.dc_modified = ctx.dates.read(element_view(c, b.scratch));
+        if (!b.dc_modified) b.dc_modified = ctx.dates.read(element_view(c, b.scratch, ctx));
       } else if (q.local == "created" || q.local == "issued") {
-        if (!b.dc_date) b.dc_date = ctx.dates.read(element_view(c, b.scratch));
+        if (!b.dc_date) b.dc_date = ctx.dates.read(element_view(c, b.scratch, ctx));
       }
       break;
     case ns::media:
@@ -484,7 +503,7 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
       if (q.local == "link") {
         if (b.it.link.empty()) read_atom_link(c, b, ctx);
       } else if (q.local == "updated") {
-        if (!b.upd) b.upd = ctx.dates.read(element_view(c, b.scratch));
+        if (!b.upd) b.upd = ctx.dates.read(element_view(c, b.scratch, ctx));
       }
       break;
     default:
@@ -497,17 +516,17 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
     if (q.uri == ns::media)
       read_media(c, q, b, ctx);
     else if (q.uri == ns::dc && q.local == "creator") {
-      if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+      if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.authors.push_back(std::move(a));
     } else if (q.uri == ns::dc && q.local == "subject") {
-      if (std::string a = plain_text(element_view(c, b.scratch)); !a.empty())
+      if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.categories.push_back(std::move(a));
     }
     return;
   }
   const std::string_view l = q.local;
   if (l == "id") {
-    b.own_id = std::string(trim(element_view(c, b.scratch)));
+    b.own_id = std::string(trim(element_view(c, b.scratch, ctx)));
   } else if (l == "title") {
     text_construct t = atom_text(c, ctx);
     b.title_owned = std::move(t.html);
@@ -518,10 +537,10 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
     read_atom_link(c, b, ctx);
   } else if (l == "published" || l == "issued" || l == "created") {
     if (!b.pub || l == "published") {
-      if (auto t = ctx.dates.read(element_view(c, b.scratch))) b.pub = t;
+      if (auto t = ctx.dates.read(element_view(c, b.scratch, ctx))) b.pub = t;
     }
   } else if (l == "updated" || l == "modified") {
-    if (!b.upd) b.upd = ctx.dates.read(element_view(c, b.scratch));
+    if (!b.upd) b.upd = ctx.dates.read(element_view(c, b.scratch, ctx));
   } else if (l == "summary") {
     text_construct t = atom_text(c, ctx);
     b.it.summary_html = std::move(t.html);
@@ -537,7 +556,7 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
       if (n.type() != pugi::node_element) continue;
       const qname nq = ctx.name_of(n);
       if (atom_ns(nq.uri) && nq.local == "name")
-        if (std::string a = plain_text(element_view(n, b.scratch)); !a.empty())
+        if (std::string a = plain_text(element_view(n, b.scratch, ctx)); !a.empty())
           b.it.authors.push_back(std::move(a));
     }
   } else if (l == "category") {
@@ -658,13 +677,13 @@ class xml_reader {
       const qname q = ctx_.name_of(c);
       if (rss_ns(q.uri)) {
         if (q.local == "title" && doc.feed.title.empty()) {
-          doc.feed.title = plain_text(element_text(c));
+          doc.feed.title = plain_text(element_text(c, ctx_));
         } else if (q.local == "link" && doc.feed.link.empty()) {
-          doc.feed.link = ctx_.resolve(trim(element_text(c)));
+          doc.feed.link = ctx_.resolve(trim(element_text(c, ctx_)));
         } else if (q.local == "description" && doc.feed.description.empty()) {
-          doc.feed.description = plain_text(element_text(c));
+          doc.feed.description = plain_text(element_text(c, ctx_));
         } else if (q.local == "ttl") {
-          if (auto v = to_int(element_text(c)); v && *v > 0 && *v < 1000000)
+          if (auto v = to_int(element_text(c, ctx_)); v && *v > 0 && *v < 1000000)
             doc.feed.ttl_minutes = static_cast<int>(*v);
         }
       } else if (q.is(ns::atom10, "link") && trim(attr(c, "rel")) == "self" &&
@@ -709,7 +728,7 @@ class xml_reader {
       } else if (q.local == "subtitle" || q.local == "tagline") {
         doc.feed.description = atom_text(c, ctx_).text;
       } else if (q.local == "id") {
-        doc.feed.id = std::string(trim(element_text(c)));
+        doc.feed.id = std::string(trim(element_text(c, ctx_)));
       } else if (q.local == "link") {
         std::string_view rel = trim(attr(c, "rel"));
         if ((rel.empty() || rel == "alternate") && doc.feed.link.empty())
@@ -771,9 +790,11 @@ bool looks_like_html_page(std::string_view s) {
 }
 
 // The start tag of the element whose name starts at `name` inside `buffer` (an in-place
-// parse keeps names where they were), read from `text`, an unmodified copy of the buffer.
-std::string start_tag(std::string_view text, const char* buffer, const char* name) {
-  const std::size_t off = static_cast<std::size_t>(name - buffer);
+// parse keeps names where they were), read from `text`, clean_xml's output, of which the
+// buffer is clean_xml_split's.
+std::string start_tag(std::string_view text, const char* buffer, const char* name,
+                      const detail::cdata_sections& sections) {
+  const std::size_t off = sections.full_offset(static_cast<std::size_t>(name - buffer));
   if (off == 0 || off > text.size() || text[off - 1] != '<') return {};
   const auto gt = text.find('>', off);
   if (gt == std::string_view::npos) return {};
@@ -841,12 +862,23 @@ result<feed_document> parse_xml(std::string_view utf8, const parse_options& opti
                                 std::vector<std::string> warnings) {
   scratch_buffer scratch;
   std::string& buffer = scratch.get();
-  detail::clean_xml(utf8, buffer, warnings);
+  // CDATA content (most of a typical feed's bytes) is checked by the clean-up pass and kept
+  // out of the buffer: pugixml would only scan it again, byte by byte, for its end.
+  detail::cdata_sections cdata;
+  detail::clean_xml_split(utf8, buffer, cdata, warnings);
   if (buffer.empty()) return error{"not_a_feed", "plain text without any markup, not a feed"};
 
   pugi::xml_document xml;
-  const pugi::xml_parse_result r =
+  pugi::xml_parse_result r =
       xml.load_buffer_inplace(buffer.data(), buffer.size(), xml_parse_flags, pugi::encoding_utf8);
+  if (!detail::cdata_parsed(cdata, buffer.data(), buffer.size())) {
+    // A "<![CDATA[" inside a tag or an attribute value, or one after a syntax error: parse
+    // the whole text, as the sections would have been read without the split.
+    std::vector<std::string> again;  // the same warnings as the first time
+    detail::clean_xml(utf8, buffer, again);
+    cdata.pieces.clear();
+    r = xml.load_buffer_inplace(buffer.data(), buffer.size(), xml_parse_flags, pugi::encoding_utf8);
+  }
   pugi::xml_node root = xml.document_element();
   if (!root) {
     if (looks_like_html_page(utf8)) return error{"not_a_feed", "an HTML page, not a feed"};
@@ -855,6 +887,7 @@ result<feed_document> parse_xml(std::string_view utf8, const parse_options& opti
 
   feed_document doc;
   xml_reader reader(options, warnings);
+  if (!cdata.pieces.empty()) reader.ctx_.use_cdata(&cdata, buffer.data());
   if (auto e = reader.read(root, doc)) return *e;
   detail::date_tally& dates = reader.ctx_.dates;
   if (r) {
@@ -863,7 +896,9 @@ result<feed_document> parse_xml(std::string_view utf8, const parse_options& opti
     return doc;
   }
 
-  note_syntax_error(r, 0, 0, doc, warnings);
+  // Offsets are reported in clean_xml's output, with the CDATA content in place.
+  const std::size_t error_at = cdata.full_offset(static_cast<std::size_t>(r.offset));
+  note_syntax_error(r, 0, error_at - static_cast<std::size_t>(r.offset), doc, warnings);
   // pugixml stops at the first error. When items follow it (a mismatched tag in the middle
   // of the document), parse again from the next item start, inside the start tags of the
   // item's ancestors so namespace declarations and xml:base still apply. Each round starts
@@ -877,13 +912,13 @@ result<feed_document> parse_xml(std::string_view utf8, const parse_options& opti
       chain.push_back(n);
     std::string wrapper;
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-      std::string tag = start_tag(text, buffer.data(), it->name());
+      std::string tag = start_tag(text, buffer.data(), it->name(), cdata);
       if (tag.empty()) tag = "<" + std::string(it->name()) + ">";
       wrapper += tag;
     }
     parse_options inner = options;
     if (has_scheme(doc.feed.link) && doc.feed.format.starts_with("rss")) inner.url = doc.feed.link;
-    std::size_t from = r.offset;
+    std::size_t from = error_at;
     std::size_t resumed = 0;
     for (int round = 0; round < max_resumes; ++round) {
       const std::size_t at = find_start_tag(text, reader.item_name_, from);

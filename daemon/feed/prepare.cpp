@@ -157,7 +157,8 @@ struct repair_counts {
 // the same pass, for their end and for the character checks together.
 class cleaner {
  public:
-  cleaner(std::string_view in, std::string& out) : in_(in), out_(out) {}
+  cleaner(std::string_view in, std::string& out, cdata_sections* split = nullptr)
+      : in_(in), out_(out), split_(split) {}
 
   void run(std::size_t start) {
     const std::size_t n = in_.size();
@@ -186,12 +187,15 @@ class cleaner {
       else
         ++i;
     }
-    flush(n);
-    span_ = n;
     if (cdata_) {
+      end_cdata(n);
+      flush(n);
       out_.append("]]>");
       counts.unterminated_cdata = true;
+    } else {
+      flush(n);
     }
+    span_ = n;
   }
 
   repair_counts counts;
@@ -204,6 +208,59 @@ class cleaner {
   void drop(std::size_t from, std::size_t to) {
     flush(from);
     span_ = to;
+    ++repairs_;
+  }
+
+  // The CDATA section whose content starts at in_[from] begins. With split_, its content
+  // stays out of the output.
+  void begin_cdata(std::size_t from) {
+    cdata_ = true;
+    if (!split_) return;
+    flush(from);
+    span_ = content_ = from;
+    content_at_ = out_.size();
+    repairs_at_content_ = repairs_;
+    cr_ = false;
+  }
+
+  // The CDATA section's content ends at in_[end]. With split_, the content as clean_xml
+  // would output it is described in split_, and taken back out of out_ if repairs put it
+  // there.
+  void end_cdata(std::size_t end) {
+    cdata_ = false;
+    if (!split_) return;
+    std::string_view content;
+    if (repairs_ == repairs_at_content_) {
+      // Nothing inside was repaired, so nothing of it was output: the input is the content.
+      content = in_.substr(content_, end - content_);
+    } else {
+      flush(end);
+      content = std::string_view(out_).substr(content_at_);
+      // A parser of clean_xml's output would end the section at a "]]>" that a repair made.
+      if (content.find("]]>") != std::string_view::npos) split_->exact = false;
+    }
+    if (!cr_ && repairs_ == repairs_at_content_) {
+      split_->pieces.push_back({content_at_, content_, content.size(), content.size(), false});
+    } else {
+      std::string& text = split_->repaired_text;
+      const std::size_t from = text.size();
+      if (cr_) {
+        // The line breaks an XML parser hands over: CR LF and lone CR become LF.
+        for (std::size_t k = 0; k < content.size(); ++k) {
+          if (content[k] != '\r') {
+            text += content[k];
+          } else {
+            text += '\n';
+            if (k + 1 < content.size() && content[k + 1] == '\n') ++k;
+          }
+        }
+      } else {
+        text.append(content);
+      }
+      split_->pieces.push_back({content_at_, from, text.size() - from, content.size(), true});
+    }
+    out_.resize(content_at_);
+    span_ = end;
   }
 
   // Handles the candidate byte at in_[i]; returns the index after what it consumed.
@@ -211,7 +268,11 @@ class cleaner {
     const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
     const std::size_t n = in_.size();
     const unsigned char b = p[i];
-    if (b == '\t' || b == '\r') return i + 1;
+    if (b == '\t') return i + 1;
+    if (b == '\r') {
+      cr_ = cr_ || cdata_;
+      return i + 1;
+    }
     if (b >= 0x80) {
       const std::size_t len = utf8_sequence(p + i, n - i);
       if (len == 3 && b == 0xEF && p[i + 1] == 0xBF && (p[i + 2] == 0xBE || p[i + 2] == 0xBF)) {
@@ -223,6 +284,7 @@ class cleaner {
         flush(i);
         out_.append("\xEF\xBF\xBD");
         span_ = i + 1;
+        ++repairs_;
         ++counts.invalid_bytes;
         return i + 1;
       }
@@ -235,7 +297,7 @@ class cleaner {
     }
     if (cdata_) {  // ']'
       if (i + 2 < n && p[i + 1] == ']' && p[i + 2] == '>') {
-        cdata_ = false;
+        end_cdata(i);
         return lo_ = i + 3;
       }
       return i + 1;
@@ -252,8 +314,8 @@ class cleaner {
       drop(lt, end);
     } else if (rest.starts_with("<![CDATA[")) {
       // Kept as it is; its content gets the character checks only, up to "]]>".
-      cdata_ = true;
       end = lt + 9;
+      begin_cdata(end);
     } else if (rest.starts_with("<!--")) {
       const auto e = in_.find("-->", lt + 4);
       end = e == std::string_view::npos ? n : e + 3;
@@ -308,6 +370,7 @@ class cleaner {
     // Numeric references, so that "&LT;" cannot become markup.
     flush(i);
     span_ = p + 1;
+    ++repairs_;
     const auto* d = reinterpret_cast<const unsigned char*>(decoded.data());
     for (std::size_t k = 0; k < decoded.size();) {
       std::size_t len = utf8_sequence(d + k, decoded.size() - k);
@@ -334,6 +397,7 @@ class cleaner {
     flush(i);
     out_.append("&amp;");
     span_ = i + 1;
+    ++repairs_;
     ++counts.bare_ampersands;
     return i + 1;
   }
@@ -364,9 +428,15 @@ class cleaner {
 
   std::string_view in_;
   std::string& out_;
-  std::size_t span_ = 0;  // start of the input not yet copied to out_
-  std::size_t lo_ = 0;    // a '<' before this index belongs to something already handled
-  bool cdata_ = false;    // inside a CDATA section
+  cdata_sections* split_;
+  std::size_t span_ = 0;        // start of the input not yet copied to out_
+  std::size_t lo_ = 0;          // a '<' before this index belongs to something already handled
+  bool cdata_ = false;          // inside a CDATA section
+  std::size_t repairs_ = 0;     // changes made so far (drops and replacements)
+  std::size_t content_ = 0;     // with split_: where the current CDATA content starts in in_,
+  std::size_t content_at_ = 0;  // where it would start in out_,
+  std::size_t repairs_at_content_ = 0;  // and repairs_ there
+  bool cr_ = false;                     // and whether it holds a CR
 };
 }  // namespace
 
@@ -439,6 +509,11 @@ std::string_view decode(std::string_view bytes, const charset_choice& choice, st
   return storage;
 }
 
+namespace {
+void clean_into(std::string_view in, std::string& out, cdata_sections* split,
+                std::vector<std::string>& warnings);
+}  // namespace
+
 std::string clean_xml(std::string_view in, std::vector<std::string>& warnings) {
   std::string out;
   clean_xml(in, out, warnings);
@@ -446,9 +521,53 @@ std::string clean_xml(std::string_view in, std::vector<std::string>& warnings) {
 }
 
 void clean_xml(std::string_view in, std::string& out, std::vector<std::string>& warnings) {
+  clean_into(in, out, nullptr, warnings);
+}
+
+void clean_xml_split(std::string_view in, std::string& out, cdata_sections& sections,
+                     std::vector<std::string>& warnings) {
+  sections.pieces.clear();
+  sections.repaired_text.clear();
+  sections.input = in;
+  sections.exact = true;
+  clean_into(in, out, &sections, warnings);
+}
+
+bool cdata_sections::find(std::size_t offset, std::string_view& content) const {
+  const auto it = std::lower_bound(pieces.begin(), pieces.end(), offset,
+                                   [](const piece& p, std::size_t o) { return p.at < o; });
+  if (it == pieces.end() || it->at != offset) return false;
+  content = std::string_view(it->repaired ? repaired_text : input).substr(it->from, it->size);
+  return true;
+}
+
+std::size_t cdata_sections::full_offset(std::size_t offset) const {
+  std::size_t full = offset;
+  for (const piece& p : pieces) {
+    if (p.at > offset) break;
+    full += p.full_size;
+  }
+  return full;
+}
+
+bool cdata_parsed(const cdata_sections& sections, const char* parsed_buffer, std::size_t size) {
+  if (!sections.exact) return false;
+  static constexpr std::string_view opener = "<![CDATA[";
+  for (const auto& p : sections.pieces) {
+    if (p.at < opener.size() || p.at >= size || parsed_buffer[p.at] != '\0' ||
+        std::string_view(parsed_buffer + p.at - opener.size(), opener.size()) != opener)
+      return false;
+  }
+  return true;
+}
+
+namespace {
+
+void clean_into(std::string_view in, std::string& out, cdata_sections* split,
+                std::vector<std::string>& warnings) {
   out.clear();
   out.reserve(in.size() + in.size() / 64 + 16);
-  cleaner c(in, out);
+  cleaner c(in, out, split);
 
   // Stray BOMs (also U+FEFF left after a conversion), whitespace and junk before the root.
   std::size_t i = 0;
@@ -493,6 +612,8 @@ void clean_xml(std::string_view in, std::string& out, std::vector<std::string>& 
     warnings.push_back("ignored a DOCTYPE declaring entities; DTD entities are never expanded");
   if (k.unterminated_cdata) warnings.push_back("closed an unterminated CDATA section");
 }
+
+}  // namespace
 
 std::string clean_json(std::string_view utf8) {
   std::string out = text::sanitize_utf8(utf8);

@@ -49,6 +49,50 @@ std::string clean_xml(std::string_view utf8, std::vector<std::string>& warnings)
 /// The same, writing into `out` (cleared first) so a caller can reuse its capacity.
 void clean_xml(std::string_view utf8, std::string& out, std::vector<std::string>& warnings);
 
+/// The content of the CDATA sections that clean_xml_split left empty, by where each one
+/// starts in its output (which is where an in-place XML parse points the CDATA node's value).
+/// Contents are views into the text clean_xml_split read or into `repaired_text`: valid while
+/// both are.
+struct cdata_sections {
+  struct piece {
+    std::size_t at;         ///< offset in the output of the (empty) content
+    std::size_t from;       ///< offset of the content in `input`, or in `repaired_text`
+    std::size_t size;       ///< of the content
+    std::size_t full_size;  ///< of the content in clean_xml's output
+    bool repaired;
+  };
+  std::vector<piece> pieces;  ///< ascending `at`
+  /// Content as an XML parser gives it, where that differs from the input: repaired by the
+  /// clean-up pass, or with line breaks normalized (CR LF and CR become LF, as XML 1.0 says).
+  std::string repaired_text;
+  std::string_view input;  ///< the text clean_xml_split read
+  /// False when a section's content cannot stand for what a parser of clean_xml's output
+  /// would read: repairs made "]]>" appear inside it. Callers then use clean_xml instead.
+  bool exact = true;
+
+  /// The content of the section whose (emptied) content starts at `offset` in the output;
+  /// false when no section starts there.
+  bool find(std::size_t offset, std::string_view& content) const;
+
+  /// Offset in clean_xml's output of `offset` in clean_xml_split's output.
+  std::size_t full_offset(std::size_t offset) const;
+};
+
+/// clean_xml, except that each CDATA section is left empty in `out` and its content (checked
+/// and repaired as clean_xml does) is described in `sections`: the XML parser does not scan
+/// it a second time, and the content comes with its length. The rest of `out` is byte for
+/// byte clean_xml's output. The clean-up pass does not know whether a "<![CDATA[" is where
+/// XML allows a CDATA section (not inside a tag or an attribute value): the caller checks,
+/// after parsing, that the parser read each one as a CDATA section (cdata_parsed).
+void clean_xml_split(std::string_view utf8, std::string& out, cdata_sections& sections,
+                     std::vector<std::string>& warnings);
+
+/// Whether an in-place pugixml parse of clean_xml_split's output read every emptied section
+/// as a CDATA section (pugixml terminates a CDATA value where it ends; nothing else can put a
+/// terminator right after an intact "<![CDATA["), and the sections are exact. When not, the
+/// document is to be parsed from clean_xml's output instead.
+bool cdata_parsed(const cdata_sections& sections, const char* parsed_buffer, std::size_t size);
+
 /// Replaces invalid UTF-8 with U+FFFD and drops a leading BOM: the JSON path.
 std::string clean_json(std::string_view utf8);
 

@@ -13,6 +13,7 @@ using testing::all_warnings;
 using testing::fixture;
 using testing::has_warning;
 using testing::parse_fixture;
+using testing::parse_ok;
 
 TEST(feed_malformed, html_entities_and_bare_ampersands) {
   const auto d = parse_fixture("entities.xml");
@@ -38,6 +39,59 @@ TEST(feed_malformed, clean_xml_rewrites_references) {
   EXPECT_EQ(detail::clean_xml("<?xml version=\"1.0\" encoding=\"koi8-r\"?><a/>", w), "<a/>");
   EXPECT_EQ(detail::clean_xml("<a><!-- &nbsp; --><?pi x?>x</a>", w), "<a>x</a>");
   EXPECT_EQ(detail::clean_xml("<a>&#0;&#x1F;&#xFFFE;&#9;</a>", w), "<a>&#9;</a>");
+}
+
+// The split clean-up leaves CDATA sections empty and describes their content; put back, it
+// gives clean_xml's output (line breaks aside: the content has them as a parser reads them).
+TEST(feed_malformed, clean_xml_split_describes_cdata_content) {
+  const std::string in =
+      "<a><![CDATA[x & <b>]]><b t=\"<![CDATA[v]]>\"/><![CDATA[bad\x01 byte]]>"
+      "<![CDATA[one\r\ntwo\rthree]]><![CDATA[open";
+  std::vector<std::string> w1, w2;
+  const std::string full = detail::clean_xml(in, w1);
+  std::string split;
+  detail::cdata_sections cdata;
+  detail::clean_xml_split(in, split, cdata, w2);
+  EXPECT_EQ(w1, w2);
+  EXPECT_TRUE(cdata.exact);
+  ASSERT_EQ(cdata.pieces.size(), 5u);
+  std::vector<std::string> contents;
+  std::string rebuilt;
+  std::size_t at = 0;
+  for (const auto& p : cdata.pieces) {
+    rebuilt.append(split, at, p.at - at);
+    at = p.at;
+    std::string_view c;
+    ASSERT_TRUE(cdata.find(p.at, c));
+    contents.emplace_back(c);
+    rebuilt.append(full, rebuilt.size(), p.full_size);
+    EXPECT_EQ(cdata.full_offset(p.at), rebuilt.size());
+  }
+  rebuilt.append(split, at);
+  EXPECT_EQ(rebuilt, full);
+  EXPECT_EQ(contents,
+            (std::vector<std::string>{"x & <b>", "v", "bad byte", "one\ntwo\nthree", "open"}));
+  std::string_view none;
+  EXPECT_FALSE(cdata.find(0, none));
+  // A repair that makes "]]>" would end the section early in clean_xml's output.
+  detail::clean_xml_split("<a><![CDATA[x]\x01]>y]]></a>", split, cdata, w2);
+  EXPECT_FALSE(cdata.exact);
+}
+
+// CDATA content comes out the same whether pugixml reads it or the clean-up pass hands it
+// over: line breaks normalized, and a "<![CDATA[" inside an attribute value left alone.
+TEST(feed_malformed, cdata_content_line_breaks_and_cdata_in_attributes) {
+  const auto d = parse_ok(
+      "<rss version=\"2.0\"><channel><title>t</title><item><title><![CDATA[A\r\nB]]></title>"
+      "<link>https://x.example/1</link>"
+      "<description><![CDATA[<p>one\r\ntwo\rthree</p>]]></description>"
+      "<enclosure url=\"https://x.example/<![CDATA[a]]>.mp3\" type=\"audio/mpeg\"/>"
+      "</item></channel></rss>");
+  ASSERT_EQ(d.items.size(), 1u) << all_warnings(d);
+  EXPECT_EQ(d.items[0].title, "A B");
+  EXPECT_EQ(d.items[0].summary_html, "<p>one\ntwo\nthree</p>");
+  ASSERT_EQ(d.items[0].enclosures.size(), 1u);
+  EXPECT_EQ(d.items[0].enclosures[0].url, "https://x.example/<![CDATA[a]]>.mp3");
 }
 
 TEST(feed_malformed, truncated_document_keeps_complete_and_partial_items) {
