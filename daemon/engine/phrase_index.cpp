@@ -418,12 +418,10 @@ void phrase_index::find(std::string_view text, phrase_scratch& scratch,
   auto* const starts = scratch.starts.data();
   std::uint32_t* const prefixed = scratch.prefixed.data();
   std::size_t n_starts = 0, n_prefixed = 0;
-  const bool prefixes = !root_prefixes_.empty();
   std::uint32_t prev_follow = 0, prev_root = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint32_t ws = bounds[2 * i], we = bounds[2 * i + 1];
-    const word_key k = key_of(base + ws, we - ws, end);
-    const slot* s = lookup(k, base + ws, we - ws);
+    const slot* s = lookup(key_of(base + ws, we - ws, end), base + ws, we - ws);
     const std::uint32_t id = s->id;
     words[i] = {ws, we, id};
     // The previous word starts a phrase that ends there or may go on with this word.
@@ -432,15 +430,20 @@ void phrase_index::find(std::string_view text, phrase_scratch& scratch,
     n_starts += (prev_follow == ~0u) | go_on;
     prev_follow = s->follow;
     prev_root = s->root;
-    if (prefixes) {
-      const bool maybe = (we - ws >= 3) & (test_bit(lead_filter_.data(), lead_bit(lead4(k))) |
-                                           test_bit(lead_filter_.data(), lead_bit(lead3(k))));
+  }
+  starts[n_starts] = {std::uint32_t(count - 1), prev_root};
+  n_starts += prev_follow == ~0u;
+  if (!root_prefixes_.empty()) {
+    const std::uint64_t* filter = lead_filter_.data();
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::uint32_t ws = words[i].start, n = words[i].end - ws;
+      const word_key k = key_of(base + ws, n, end);
+      const bool maybe =
+          (n >= 3) & (test_bit(filter, lead_bit(lead4(k))) | test_bit(filter, lead_bit(lead3(k))));
       prefixed[n_prefixed] = std::uint32_t(i);
       n_prefixed += maybe;
     }
   }
-  starts[n_starts] = {std::uint32_t(count - 1), prev_root};
-  n_starts += prev_follow == ~0u;
 
   // 3. The walks, in order of the first word.
   std::size_t a = 0, b = 0;
