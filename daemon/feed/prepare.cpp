@@ -172,7 +172,9 @@ class cleaner {
         std::uint64_t m = cdata ? candidates64<true>(p + base) : candidates64<false>(p + base);
         i = base + 64;
         while (m != 0) {
-          const std::size_t next = step(base + static_cast<std::size_t>(std::countr_zero(m)));
+          const std::size_t at = base + static_cast<std::size_t>(std::countr_zero(m));
+          std::size_t next = cdata ? 0 : unchanged_markup(p, at, n);
+          if (next == 0) next = step(at);
           if (cdata_ != cdata || next >= base + 64) {
             i = next;
             break;
@@ -261,6 +263,24 @@ class cleaner {
     }
     out_.resize(content_at_);
     span_ = end;
+  }
+
+  // The candidates in markup that are left as they are, most of them in feeds: the references
+  // XML defines (escaped HTML is full of them), '!' and '?' in text, tab. Returns the index
+  // after one, or 0 when step() is to look.
+  std::size_t unchanged_markup(const unsigned char* p, std::size_t i, std::size_t n) const {
+    const unsigned char b = p[i];
+    if (b == '&') {
+      const auto is = [&](std::string_view ref) {
+        return i + ref.size() <= n && std::memcmp(p + i, ref.data(), ref.size()) == 0;
+      };
+      if (is("&lt;") || is("&gt;")) return i + 4;
+      if (is("&amp;")) return i + 5;
+      if (is("&quot;") || is("&apos;")) return i + 6;
+      return 0;
+    }
+    if (b == '!' || b == '?') return i == 0 || i - 1 < lo_ || p[i - 1] != '<' ? i + 1 : 0;
+    return b == '\t' ? i + 1 : 0;
   }
 
   // Handles the candidate byte at in_[i]; returns the index after what it consumed.
