@@ -249,8 +249,11 @@ tag_kind classify_tag(std::string_view lower_name) {
   if (letter >= 26) return tag_kind::inline_;
   for (std::size_t i = k_tag_letter_start[letter]; i < k_tag_letter_start[letter + 1]; ++i) {
     const std::string_view t = k_tags[i].name;
-    if (t.size() == lower_name.size() && std::memcmp(t.data(), lower_name.data(), t.size()) == 0)
-      return k_tags[i].kind;
+    if (t.size() != lower_name.size()) continue;
+    // Names are a few bytes long: a loop, not a call to memcmp.
+    std::size_t k = 1;
+    while (k < t.size() && t[k] == lower_name[k]) ++k;
+    if (k == t.size()) return k_tags[i].kind;
   }
   return tag_kind::inline_;
 }
@@ -431,8 +434,7 @@ struct collapse_state {
   char pending = 0;   // separator owed before the next run: 0, ' ' or '\n'
 };
 
-void collapse_step(const char* in, std::size_t n, char* out, bool keep_lines,
-                   collapse_state& st) {
+void collapse_step(const char* in, std::size_t n, char* out, bool keep_lines, collapse_state& st) {
   const auto* p = reinterpret_cast<const unsigned char*>(in);
   const auto* const end = p + n;
   std::size_t o = st.o;
@@ -543,14 +545,12 @@ const unsigned char* skip_clean(const unsigned char* p, const unsigned char* end
   // 64 bytes per branch: a space is kept when the byte after it is clean, and the byte after
   // the block (one past the 64) is looked at through the next block's first mask bit.
   while (end - p > 64) {
-    const std::uint64_t ok = std::uint64_t(clean_mask16(p)) |
-                             std::uint64_t(clean_mask16(p + 16)) << 16 |
-                             std::uint64_t(clean_mask16(p + 32)) << 32 |
-                             std::uint64_t(clean_mask16(p + 48)) << 48;
-    const std::uint64_t sp = std::uint64_t(space_mask16(p)) |
-                             std::uint64_t(space_mask16(p + 16)) << 16 |
-                             std::uint64_t(space_mask16(p + 32)) << 32 |
-                             std::uint64_t(space_mask16(p + 48)) << 48;
+    const std::uint64_t ok =
+        std::uint64_t(clean_mask16(p)) | std::uint64_t(clean_mask16(p + 16)) << 16 |
+        std::uint64_t(clean_mask16(p + 32)) << 32 | std::uint64_t(clean_mask16(p + 48)) << 48;
+    const std::uint64_t sp =
+        std::uint64_t(space_mask16(p)) | std::uint64_t(space_mask16(p + 16)) << 16 |
+        std::uint64_t(space_mask16(p + 32)) << 32 | std::uint64_t(space_mask16(p + 48)) << 48;
     const std::uint64_t next_ok = is_clean(p[64]) ? std::uint64_t(1) << 63 : 0;
     const std::uint64_t bad = ~(ok | (sp & ((ok >> 1) | next_ok)));
     if (bad != 0) return p + std::countr_zero(bad);
@@ -591,7 +591,8 @@ class tokenizer {
     std::size_t i = 0;
     while (i < n) {
       if (collapse_) i = clean_prefix(i);
-      const std::size_t lt = s_.find('<', i);
+      // The clean prefix usually runs up to the next tag.
+      const std::size_t lt = i < n && s_[i] == '<' ? i : s_.find('<', i);
       const std::size_t text_end = lt == std::string_view::npos ? n : lt;
       text(s_.substr(i, text_end - i));
       if (text_end == n) break;
@@ -610,11 +611,14 @@ class tokenizer {
   void text(std::string_view t) {
     if (t.empty() || suppressed()) return;
     const std::size_t start = out_.size();
-    if (decode_ && t.find('&') != std::string_view::npos) {
+    // Text never holds '<' (it ends at one); '&' it may hold, or decode into '&' or '<'.
+    const bool amp = t.find('&') != std::string_view::npos;
+    if (decode_ && amp) {
       decode_into(out_, t);
     } else {
       out_ += t;
     }
+    special_ = special_ || amp;
     // Outside <pre>, source line breaks are just spaces; block elements make the lines.
     if (collapse_) {
       settle(pre_depth_ > 0, false);
@@ -687,6 +691,7 @@ class tokenizer {
   void raw(std::string_view t) {
     if (suppressed()) return;
     out_ += t;
+    special_ = true;
     if (collapse_) settle(true, false);
   }
 
@@ -751,6 +756,7 @@ class tokenizer {
       if (!suppressed()) {
         const std::size_t at = out_.size();
         out_ += s_.substr(start, stop - start);
+        special_ = true;
         if (collapse_) {
           settle(pre_depth_ > 0, false);
         } else if (pre_depth_ == 0 && !newlines_are_breaks_) {
@@ -838,6 +844,11 @@ class tokenizer {
   int skip_depth_ = 0;
   int pre_depth_ = 0;
   bool in_head_ = false;
+  bool special_ = false;  // whether out_ may hold '&' or '<'
+
+ public:
+  /// False when the output holds neither '&' nor '<' (known without looking at it).
+  bool may_hold_markup() const { return special_; }
 };
 
 // A reference that decode_entities would replace (with its `;`, so plain "AT&T" or a lone
@@ -924,9 +935,11 @@ std::string html_to_text(std::string_view html) {
     // whether a complete reference is there, and a known tag in the uncollapsed text is one
     // in the collapsed text too; so when neither is found the result is final. Otherwise
     // (rare: escaped markup) the steps run one after another on the uncollapsed text.
-    std::string c = tokenizer(html, true, false, true).run();
-    if (!(c.find('&') != std::string::npos && has_complete_reference(c)) &&
-        !(c.find('<') != std::string::npos && has_known_tag(c)))
+    tokenizer one_pass(html, true, false, true);
+    std::string c = one_pass.run();
+    if (!one_pass.may_hold_markup() ||
+        (!(c.find('&') != std::string::npos && has_complete_reference(c)) &&
+         !(c.find('<') != std::string::npos && has_known_tag(c))))
       return c;
     std::string t = tokenizer(html, true, false).run();
     if (t.find('&') != std::string::npos && has_complete_reference(t)) t = decode_entities(t);
