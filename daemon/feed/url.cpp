@@ -97,14 +97,28 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Whether remove_dot_segments would change the path: a segment that is "." or "..".
+bool has_dot_segment(std::string_view path) {
+  for (std::size_t at = path.find('.'); at != std::string_view::npos; at = path.find('.', at + 1)) {
+    const bool starts = at == 0 || path[at - 1] == '/';
+    std::size_t end = at + 1;
+    if (end < path.size() && path[end] == '.') ++end;
+    if (starts && (end == path.size() || path[end] == '/')) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool has_scheme(std::string_view ref) { return scheme_length(trim(ref)) > 0; }
 
 std::string resolve_url(std::string_view base_text, std::string_view ref_text) {
   ref_text = trim(ref_text);
-  base_text = trim(base_text);
   const uri_ref ref = split(ref_text);
+  // An absolute reference without dot segments (most links in feeds) is its own result:
+  // split and put together again, it gives back the same text.
+  if (ref.scheme && !has_dot_segment(ref.path)) return std::string(ref_text);
+  base_text = trim(base_text);
   const uri_ref base = split(base_text);
   if (ref.scheme || !base.scheme) {
     if (!ref.scheme) return std::string(ref_text);

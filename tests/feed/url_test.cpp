@@ -57,6 +57,12 @@ TEST(url_resolve, feed_cases) {
   EXPECT_EQ(resolve_url("HTTPS://News.Example/a/", "b"), "HTTPS://News.Example/a/b");
   EXPECT_EQ(resolve_url("https://news.example/", "mailto:desk@news.example"),
             "mailto:desk@news.example");
+  // Absolute references: dot segments removed from the path only; dots elsewhere kept.
+  EXPECT_EQ(resolve_url("https://news.example/", "https://x.example/a/./b/../c?q=./x#f/../g"),
+            "https://x.example/a/c?q=./x#f/../g");
+  EXPECT_EQ(resolve_url("https://news.example/", "https://x.example/.well-known/a..b/..."),
+            "https://x.example/.well-known/a..b/...");
+  EXPECT_EQ(resolve_url("https://news.example/", "https://x.example/a/.."), "https://x.example/");
 }
 
 TEST(url_resolve, without_a_usable_base_keeps_the_reference) {
