@@ -343,11 +343,41 @@ std::optional<timestamp> parse_textual(std::string_view s) {
   return from_civil(expand_year(year, year_digits), month, day, h, mi, sec, offset * 60);
 }
 
+// "Sat, 01 Jun 2024 09:30:00 +0000" or "... GMT" exactly, as nearly every RSS generator
+// writes it: read by position instead of as tokens. False when `s` has any other shape (the
+// general way then decides); otherwise `out` is what parse_textual gives.
+bool parse_rfc1123(std::string_view s, std::optional<timestamp>& out) {
+  if (s.size() != 29 && s.size() != 31) return false;
+  if (s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
+      s[22] != ':' || s[25] != ' ')
+    return false;
+  static constexpr std::string_view weekdays = "MonTueWedThuFriSatSun";
+  static constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const std::size_t wd = weekdays.find(s.substr(0, 3));
+  const std::size_t mo = months.find(s.substr(8, 3));
+  if (wd == std::string_view::npos || wd % 3 != 0 || mo == std::string_view::npos || mo % 3 != 0)
+    return false;
+  const int day = digits(s, 5, 2), year = digits(s, 12, 4), h = digits(s, 17, 2),
+            mi = digits(s, 20, 2), sec = digits(s, 23, 2);
+  if (day < 0 || year < 0 || h < 0 || mi < 0 || sec < 0) return false;
+  int offset = 0;
+  if (s.size() == 29) {
+    if (s.substr(26) != "GMT") return false;
+  } else {
+    const auto o = numeric_offset(s.substr(26));
+    if (!o) return false;
+    offset = *o;
+  }
+  out = from_civil(year, static_cast<int>(mo / 3) + 1, day, h, mi, sec, offset * 60);
+  return true;
+}
+
 }  // namespace
 
 std::optional<timestamp> parse_date(std::string_view s) {
   s = trim(s);
   if (s.empty() || s.size() > 100) return std::nullopt;
+  if (std::optional<timestamp> t; parse_rfc1123(s, t)) return t;
   bool all_digits = true;
   for (char c : s) all_digits = all_digits && is_digit(c);
   if (all_digits) {
