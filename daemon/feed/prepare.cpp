@@ -12,6 +12,12 @@
 #include <emmintrin.h>
 #endif
 
+// An AVX2 version of the block scan, chosen at run time: the build targets baseline x86-64.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SANCTWATCH_PREPARE_AVX2 1
+#include <immintrin.h>
+#endif
+
 #include "text/charset.hpp"
 #include "text/html.hpp"
 
@@ -138,6 +144,63 @@ inline std::uint64_t candidates64(const unsigned char* p) {
   return m;
 }
 
+// The first 64-byte block from `i` on that holds a candidate: its start, with the candidates
+// in `mask`. When none does, where fewer than 64 bytes are left, with `mask` 0.
+template <bool cdata>
+std::size_t find_block(const unsigned char* p, std::size_t i, std::size_t n, std::uint64_t& mask) {
+  for (; i + 64 <= n; i += 64) {
+    mask = candidates64<cdata>(p + i);
+    if (mask != 0) return i;
+  }
+  mask = 0;
+  return i;
+}
+
+#if defined(SANCTWATCH_PREPARE_AVX2)
+const bool k_avx2 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") != 0;
+}();
+
+// candidates64 for 32 bytes, with 32-byte vectors.
+template <bool cdata>
+__attribute__((target("avx2"))) inline std::uint64_t candidates32_avx2(const unsigned char* p) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  // Signed compare: bytes below 0x20 and bytes >= 0x80 (negative) are both "less".
+  __m256i hit = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')),
+                                    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v));
+  if constexpr (cdata) {
+    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(']')));
+  } else {
+    hit = _mm256_or_si256(
+        hit, _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('&')),
+                             _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('!')),
+                                             _mm256_cmpeq_epi8(v, _mm256_set1_epi8('?')))));
+  }
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(hit));
+}
+
+// find_block with 32-byte vectors: half the instructions per byte of plain text.
+template <bool cdata>
+__attribute__((target("avx2"))) std::size_t find_block_avx2(const unsigned char* p, std::size_t i,
+                                                            std::size_t n, std::uint64_t& mask) {
+  for (; i + 64 <= n; i += 64) {
+    mask = candidates32_avx2<cdata>(p + i) | candidates32_avx2<cdata>(p + i + 32) << 32;
+    if (mask != 0) return i;
+  }
+  mask = 0;
+  return i;
+}
+#endif
+
+template <bool cdata>
+std::size_t next_block(const unsigned char* p, std::size_t i, std::size_t n, std::uint64_t& mask) {
+#if defined(SANCTWATCH_PREPARE_AVX2)
+  if (k_avx2) return find_block_avx2<cdata>(p, i, n, mask);
+#endif
+  return find_block<cdata>(p, i, n, mask);
+}
+
 struct repair_counts {
   std::size_t html_entities = 0;
   std::string first_entity;
@@ -168,8 +231,13 @@ class cleaner {
     while (i < n) {
       const bool cdata = cdata_;
       if (i + 64 <= n) {
-        const std::size_t base = i;
-        std::uint64_t m = cdata ? candidates64<true>(p + base) : candidates64<false>(p + base);
+        std::uint64_t m;
+        const std::size_t base =
+            cdata ? next_block<true>(p, i, n, m) : next_block<false>(p, i, n, m);
+        if (m == 0) {
+          i = base;  // fewer than 64 bytes left
+          continue;
+        }
         i = base + 64;
         while (m != 0) {
           const std::size_t at = base + static_cast<std::size_t>(std::countr_zero(m));
