@@ -10,6 +10,12 @@
 #include <emmintrin.h>
 #endif
 
+// AVX2 versions of the hottest scan, chosen at run time: the build targets baseline x86-64.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SANCTWATCH_HTML_AVX2 1
+#include <immintrin.h>
+#endif
+
 namespace sanctwatch::text {
 namespace {
 
@@ -538,9 +544,55 @@ inline unsigned space_mask16(const unsigned char* p) {
 }
 #endif
 
+#if defined(SANCTWATCH_HTML_AVX2)
+const bool k_avx2 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") != 0;
+}();
+
+// Clean bytes and spaces among 32, as bit masks.
+__attribute__((target("avx2"))) inline void clean_masks32(const unsigned char* p, std::uint64_t& ok,
+                                                          std::uint64_t& sp) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i space = _mm256_set1_epi8(' ');
+  const __m256i special =
+      _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('<')),
+                                      _mm256_cmpeq_epi8(v, _mm256_set1_epi8('&'))),
+                      _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)));
+  // Signed compare: bytes >= 0x80 are negative, so not above ' '.
+  ok = static_cast<std::uint32_t>(
+      _mm256_movemask_epi8(_mm256_andnot_si256(special, _mm256_cmpgt_epi8(v, space))));
+  sp = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, space)));
+}
+
+// skip_clean's 64-byte loop with 32-byte vectors: half the instructions per byte. Stops
+// where the 16-byte loop takes over.
+__attribute__((target("avx2"))) const unsigned char* skip_clean_avx2(const unsigned char* p,
+                                                                     const unsigned char* end) {
+  while (end - p > 64) {
+    std::uint64_t ok0, sp0, ok1, sp1;
+    clean_masks32(p, ok0, sp0);
+    clean_masks32(p + 32, ok1, sp1);
+    const std::uint64_t ok = ok0 | ok1 << 32;
+    const std::uint64_t sp = sp0 | sp1 << 32;
+    const std::uint64_t next_ok = is_clean(p[64]) ? std::uint64_t(1) << 63 : 0;
+    const std::uint64_t bad = ~(ok | (sp & ((ok >> 1) | next_ok)));
+    if (bad != 0) return p + std::countr_zero(bad);
+    p += 64;
+  }
+  return p;
+}
+#endif
+
 // From p (a clean byte) to the first byte that is neither clean nor a single space between
 // clean bytes. The byte before the result is clean.
 const unsigned char* skip_clean(const unsigned char* p, const unsigned char* end) {
+#if defined(SANCTWATCH_HTML_AVX2)
+  if (k_avx2) {
+    p = skip_clean_avx2(p, end);
+    if (end - p > 64) return p;  // stopped at a byte that is not clean
+  }
+#endif
 #if defined(__SSE2__)
   // 64 bytes per branch: a space is kept when the byte after it is clean, and the byte after
   // the block (one past the 64) is looked at through the next block's first mask bit.
