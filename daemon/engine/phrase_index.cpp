@@ -57,17 +57,14 @@ inline std::uint64_t hash_key(const word_key& k) {
 }
 
 // A word's first four bytes and first three, as the root-prefix filter keys them.
+constexpr std::uint32_t k_lead3 = little ? 0x00FFFFFFu : 0xFFFFFF00u;
 inline std::uint32_t lead4(const word_key& k) {
   return little ? std::uint32_t(k.head) : std::uint32_t(k.head >> 32);
 }
-inline std::uint32_t lead3(const word_key& k) {
-  return lead4(k) & (little ? 0x00FFFFFFu : 0xFFFFFF00u);
-}
+inline std::uint32_t lead3(const word_key& k) { return lead4(k) & k_lead3; }
 
 // Bit index of a lead in the root-prefix filter.
-inline std::uint32_t lead_bit(std::uint32_t lead) {
-  return std::uint32_t((std::uint64_t(lead) * k_mul) >> 48);
-}
+inline std::uint32_t lead_bit(std::uint32_t lead) { return (lead * 0x9E3779B1u) >> 16; }
 inline bool test_bit(const std::uint64_t* bits, std::uint32_t b) {
   return bits[b >> 6] >> (b & 63) & 1;
 }
@@ -437,9 +434,16 @@ void phrase_index::find(std::string_view text, phrase_scratch& scratch,
     const std::uint64_t* filter = lead_filter_.data();
     for (std::size_t i = 0; i < count; ++i) {
       const std::uint32_t ws = words[i].start, n = words[i].end - ws;
-      const word_key k = key_of(base + ws, n, end);
+      // The word's first four bytes as lead4() keys them (its first three when that is all).
+      std::uint32_t l4 = 0;
+      if (end - (base + ws) >= 4) [[likely]]
+        std::memcpy(&l4, base + ws, 4);
+      else
+        l4 = lead4(key_of(base + ws, n, end));
+      const std::uint32_t l3 = l4 & k_lead3;
+      l4 = n >= 4 ? l4 : l3;
       const bool maybe =
-          (n >= 3) & (test_bit(filter, lead_bit(lead4(k))) | test_bit(filter, lead_bit(lead3(k))));
+          (n >= 3) & (test_bit(filter, lead_bit(l4)) | test_bit(filter, lead_bit(l3)));
       prefixed[n_prefixed] = std::uint32_t(i);
       n_prefixed += maybe;
     }
