@@ -63,6 +63,13 @@ namespace {
 
 using detail::plain_text;
 
+// `s == lit` for a string literal: a memcmp of constant length compiles to loads and
+// compares, where string_view's == calls memcmp. Element names are compared a lot.
+template <std::size_t N>
+bool is(std::string_view s, const char (&lit)[N]) {
+  return s.size() == N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
+}
+
 enum class ns : std::uint8_t {
   none,  // no namespace: RSS 0.9x/2.0 elements
   atom10,
@@ -80,33 +87,34 @@ enum class ns : std::uint8_t {
 };
 
 ns classify_uri(std::string_view uri) {
-  if (uri == "http://www.w3.org/2005/Atom") return ns::atom10;
-  if (uri == "http://purl.org/atom/ns#") return ns::atom03;
-  if (uri == "http://purl.org/rss/1.0/") return ns::rss10;
-  if (uri == "http://my.netscape.com/rdf/simple/0.9/") return ns::rss090;
-  if (uri == "http://www.w3.org/1999/02/22-rdf-syntax-ns#") return ns::rdf;
-  if (uri == "http://purl.org/rss/1.0/modules/content/") return ns::content;
-  if (uri == "http://purl.org/dc/elements/1.1/") return ns::dc;
-  if (uri == "http://purl.org/dc/terms/") return ns::dcterms;
-  if (uri == "http://search.yahoo.com/mrss/" || uri == "http://search.yahoo.com/mrss")
+  if (is(uri, "http://www.w3.org/2005/Atom")) return ns::atom10;
+  if (is(uri, "http://purl.org/atom/ns#")) return ns::atom03;
+  if (is(uri, "http://purl.org/rss/1.0/")) return ns::rss10;
+  if (is(uri, "http://my.netscape.com/rdf/simple/0.9/")) return ns::rss090;
+  if (is(uri, "http://www.w3.org/1999/02/22-rdf-syntax-ns#")) return ns::rdf;
+  if (is(uri, "http://purl.org/rss/1.0/modules/content/")) return ns::content;
+  if (is(uri, "http://purl.org/dc/elements/1.1/")) return ns::dc;
+  if (is(uri, "http://purl.org/dc/terms/")) return ns::dcterms;
+  if (is(uri, "http://search.yahoo.com/mrss/") || is(uri, "http://search.yahoo.com/mrss"))
     return ns::media;
-  if (uri == "http://www.w3.org/1999/xhtml") return ns::xhtml;
+  if (is(uri, "http://www.w3.org/1999/xhtml")) return ns::xhtml;
   // RSS 2.0 was briefly published with namespaces of its own; their elements are RSS 2.0's.
-  if (uri.empty() || uri == "http://backend.userland.com/rss2" ||
-      uri == "http://blogs.law.harvard.edu/tech/rss" || uri == "http://backend.userland.com/rss")
+  if (uri.empty() || is(uri, "http://backend.userland.com/rss2") ||
+      is(uri, "http://blogs.law.harvard.edu/tech/rss") ||
+      is(uri, "http://backend.userland.com/rss"))
     return ns::none;
   return ns::other;
 }
 
 // Prefixes feeds use without declaring them: the conventional binding is what they meant.
 ns conventional_prefix(std::string_view prefix) {
-  if (prefix == "xml") return ns::xml;
-  if (prefix == "dc") return ns::dc;
-  if (prefix == "dcterms") return ns::dcterms;
-  if (prefix == "content") return ns::content;
-  if (prefix == "media") return ns::media;
-  if (prefix == "atom") return ns::atom10;
-  if (prefix == "rdf") return ns::rdf;
+  if (is(prefix, "xml")) return ns::xml;
+  if (is(prefix, "dc")) return ns::dc;
+  if (is(prefix, "dcterms")) return ns::dcterms;
+  if (is(prefix, "content")) return ns::content;
+  if (is(prefix, "media")) return ns::media;
+  if (is(prefix, "atom")) return ns::atom10;
+  if (is(prefix, "rdf")) return ns::rdf;
   return ns::other;
 }
 
@@ -132,11 +140,11 @@ class context {
       const char* name = a.name();
       if (name[0] != 'x' || name[1] != 'm' || name[2] != 'l') continue;
       const std::string_view nm(name);
-      if (nm == "xmlns") {
+      if (is(nm, "xmlns")) {
         bindings_.push_back({std::string_view{}, classify_uri(a.value())});
       } else if (nm.starts_with("xmlns:")) {
         bindings_.push_back({nm.substr(6), classify_uri(a.value())});
-      } else if (nm == "xml:base") {
+      } else if (is(nm, "xml:base")) {
         bases_.push_back(resolve_url(bases_.back(), a.value()));
       }
     }
@@ -149,11 +157,19 @@ class context {
   }
 
   qname name_of(pugi::xml_node n) const {
-    const std::string_view full(n.name());
-    const auto colon = full.find(':');
+    // Names are a few bytes long: one loop finds the end and the first ':', rather than a
+    // strlen and a memchr call.
+    const char* const full = n.name();
+    const char* colon = nullptr;
+    const char* end = full;
+    for (; *end != '\0'; ++end)
+      if (*end == ':' && colon == nullptr) colon = end;
     const std::string_view prefix =
-        colon == std::string_view::npos ? std::string_view{} : full.substr(0, colon);
-    const std::string_view local = colon == std::string_view::npos ? full : full.substr(colon + 1);
+        colon == nullptr ? std::string_view{}
+                         : std::string_view(full, static_cast<std::size_t>(colon - full));
+    const std::string_view local =
+        colon == nullptr ? std::string_view(full, static_cast<std::size_t>(end - full))
+                         : std::string_view(colon + 1, static_cast<std::size_t>(end - colon - 1));
     for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it)
       if (it->first == prefix) return {it->second, local};
     return {prefix.empty() ? ns::none : conventional_prefix(prefix), local};
@@ -264,7 +280,7 @@ void serialize_children(pugi::xml_node root, std::string& out, const context& ct
       out.append(name);
       for (pugi::xml_attribute a = c.first_attribute(); a; a = a.next_attribute()) {
         const std::string_view an(a.name());
-        if (an == "xmlns" || an.starts_with("xmlns:")) continue;
+        if (is(an, "xmlns") || an.starts_with("xmlns:")) continue;
         out += ' ';
         out.append(an);
         out.append("=\"");
@@ -345,19 +361,20 @@ struct text_construct {
 
 // Atom text constructs: type="text" (default), "html", "xhtml", or a MIME type; Atom 0.3
 // also says mode="escaped"/"xml"/"base64".
-text_construct atom_text(pugi::xml_node n, context& ctx) {
+// Without `want_html`, t.html may be left empty when the text does not need it.
+text_construct atom_text(pugi::xml_node n, context& ctx, bool want_html = true) {
   const std::string_view type = attr(n, "type");
   const std::string_view mode = attr(n, "mode");
   text_construct t;
-  const bool xhtml = type == "xhtml" || type.find("xhtml") != std::string_view::npos ||
-                     (mode == "xml" && type.find("html") != std::string_view::npos);
-  if (xhtml || (has_element_child(n) && mode != "escaped")) {
+  const bool xhtml = is(type, "xhtml") || type.find("xhtml") != std::string_view::npos ||
+                     (is(mode, "xml") && type.find("html") != std::string_view::npos);
+  if (xhtml || (has_element_child(n) && !is(mode, "escaped"))) {
     pugi::xml_node div;
     for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
       if (c.type() == pugi::node_element) {
         scope s(ctx, c);
         const qname q = ctx.name_of(c);
-        if (q.local == "div" && !div && (q.uri == ns::xhtml || q.uri == ns::none))
+        if (is(q.local, "div") && !div && (q.uri == ns::xhtml || q.uri == ns::none))
           div = c;
         else {
           div = pugi::xml_node();
@@ -369,11 +386,18 @@ text_construct atom_text(pugi::xml_node n, context& ctx) {
     t.text = plain_text(t.html);
     return t;
   }
-  t.html = element_text(n, ctx);
-  if (type == "html" || type.find("html") != std::string_view::npos || mode == "escaped") {
-    t.text = plain_text(t.html);
+  std::string scratch;
+  std::string_view html;
+  if (want_html) {
+    t.html = element_text(n, ctx);
+    html = t.html;
   } else {
-    t.text = detail::collapse(t.html);
+    html = element_view(n, scratch, ctx);
+  }
+  if (is(type, "html") || type.find("html") != std::string_view::npos || is(mode, "escaped")) {
+    t.text = plain_text(html);
+  } else {
+    t.text = detail::collapse(html);
   }
   return t;
 }
@@ -402,22 +426,22 @@ void add_enclosure(item& it, std::string url, std::string_view type,
 }
 
 void read_media(pugi::xml_node c, const qname& q, item_builder& b, context& ctx) {
-  if (q.local == "content") {
+  if (is(q.local, "content")) {
     std::string_view type = attr(c, "type");
     if (type.empty()) type = attr(c, "medium");
     add_enclosure(b.it, ctx.resolve(attr(c, "url")), type, to_int(attr(c, "fileSize")));
-  } else if (q.local == "thumbnail") {
+  } else if (is(q.local, "thumbnail")) {
     add_enclosure(b.it, ctx.resolve(attr(c, "url")), "image", std::nullopt);
-  } else if (q.local == "description") {
+  } else if (is(q.local, "description")) {
     if (b.media_description.empty()) b.media_description = element_text(c, ctx);
-  } else if (q.local == "title") {
+  } else if (is(q.local, "title")) {
     if (b.fallback_title.empty()) b.fallback_title = element_text(c, ctx);
-  } else if (q.local == "group") {
+  } else if (is(q.local, "group")) {
     for (pugi::xml_node g = c.first_child(); g; g = g.next_sibling()) {
       if (g.type() != pugi::node_element) continue;
       scope s(ctx, g);
       const qname gq = ctx.name_of(g);
-      if (gq.uri == ns::media && gq.local != "group") read_media(g, gq, b, ctx);
+      if (gq.uri == ns::media && !is(gq.local, "group")) read_media(g, gq, b, ctx);
     }
   }
 }
@@ -426,14 +450,14 @@ void read_atom_link(pugi::xml_node c, item_builder& b, context& ctx) {
   std::string_view rel = trim(attr(c, "rel"));
   const std::string_view href = attr(c, "href");
   if (rel.empty()) rel = "alternate";
-  if (rel == "alternate" || rel == "http://www.iana.org/assignments/relation/alternate") {
+  if (is(rel, "alternate") || is(rel, "http://www.iana.org/assignments/relation/alternate")) {
     // The first alternate wins, unless a later one is the HTML page.
     const std::string_view type = attr(c, "type");
-    if (!b.have_link_alternate || (type == "text/html" && b.it.link.empty())) {
+    if (!b.have_link_alternate || (is(type, "text/html") && b.it.link.empty())) {
       b.it.link = ctx.resolve(href);
       b.have_link_alternate = true;
     }
-  } else if (rel == "enclosure") {
+  } else if (is(rel, "enclosure")) {
     add_enclosure(b.it, ctx.resolve(href), attr(c, "type"), to_int(attr(c, "length")));
   }
 }
@@ -441,58 +465,58 @@ void read_atom_link(pugi::xml_node c, item_builder& b, context& ctx) {
 // One RSS 0.9x/1.0/2.0 item; also reads the extension elements RSS items carry.
 void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& ctx) {
   if (rss_ns(q.uri)) {
-    if (q.local == "title") {
+    if (is(q.local, "title")) {
       if (b.title_html.empty()) b.title_html = element_view(c, b.title_owned, ctx);
-    } else if (q.local == "link") {
+    } else if (is(q.local, "link")) {
       const std::string_view href = trim(element_view(c, b.scratch, ctx));
       if (b.it.link.empty() && !href.empty()) b.it.link = ctx.resolve(href);
-    } else if (q.local == "description") {
+    } else if (is(q.local, "description")) {
       if (b.it.summary_html.empty()) b.it.summary_html = element_text(c, ctx);
-    } else if (q.local == "guid") {
+    } else if (is(q.local, "guid")) {
       b.own_id = std::string(trim(element_view(c, b.scratch, ctx)));
       const std::string_view perma = trim(attr(c, "isPermaLink"));
-      if (perma != "false" && !b.own_id.empty() &&
-          (perma == "true" || has_scheme(b.own_id) || b.own_id.starts_with('/')))
+      if (!is(perma, "false") && !b.own_id.empty() &&
+          (is(perma, "true") || has_scheme(b.own_id) || b.own_id.starts_with('/')))
         b.guid_link = ctx.resolve(b.own_id);
-    } else if (q.local == "pubDate") {
+    } else if (is(q.local, "pubDate")) {
       if (!b.pub) b.pub = ctx.dates.read(element_view(c, b.scratch, ctx));
-    } else if (q.local == "author") {
+    } else if (is(q.local, "author")) {
       if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.authors.push_back(std::move(a));
-    } else if (q.local == "category") {
+    } else if (is(q.local, "category")) {
       if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.categories.push_back(std::move(a));
-    } else if (q.local == "enclosure") {
+    } else if (is(q.local, "enclosure")) {
       add_enclosure(b.it, ctx.resolve(attr(c, "url")), attr(c, "type"), to_int(attr(c, "length")));
     }
     return;
   }
   switch (q.uri) {
     case ns::content:
-      if (q.local == "encoded" && b.it.content_html.empty())
+      if (is(q.local, "encoded") && b.it.content_html.empty())
         b.it.content_html = element_text(c, ctx);
       break;
     case ns::dc:
-      if (q.local == "creator" || q.local == "contributor") {
+      if (is(q.local, "creator") || is(q.local, "contributor")) {
         if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
           b.it.authors.push_back(std::move(a));
-      } else if (q.local == "date") {
+      } else if (is(q.local, "date")) {
         if (!b.dc_date) b.dc_date = ctx.dates.read(element_view(c, b.scratch, ctx));
-      } else if (q.local == "subject") {
+      } else if (is(q.local, "subject")) {
         if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
           b.it.categories.push_back(std::move(a));
-      } else if (q.local == "title") {
+      } else if (is(q.local, "title")) {
         if (b.fallback_title.empty()) b.fallback_title = element_text(c, ctx);
-      } else if (q.local == "description") {
+      } else if (is(q.local, "description")) {
         if (b.fallback_summary_html.empty()) b.fallback_summary_html = element_text(c, ctx);
-      } else if (q.local == "identifier") {
+      } else if (is(q.local, "identifier")) {
         if (b.own_id.empty()) b.own_id = std::string(trim(element_view(c, b.scratch, ctx)));
       }
       break;
     case ns::dcterms:
-      if (q.local == "modified") {
+      if (is(q.local, "modified")) {
         if (!b.dc_modified) b.dc_modified = ctx.dates.read(element_view(c, b.scratch, ctx));
-      } else if (q.local == "created" || q.local == "issued") {
+      } else if (is(q.local, "created") || is(q.local, "issued")) {
         if (!b.dc_date) b.dc_date = ctx.dates.read(element_view(c, b.scratch, ctx));
       }
       break;
@@ -500,9 +524,9 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
       read_media(c, q, b, ctx);
       break;
     case ns::atom10:
-      if (q.local == "link") {
+      if (is(q.local, "link")) {
         if (b.it.link.empty()) read_atom_link(c, b, ctx);
-      } else if (q.local == "updated") {
+      } else if (is(q.local, "updated")) {
         if (!b.upd) b.upd = ctx.dates.read(element_view(c, b.scratch, ctx));
       }
       break;
@@ -515,51 +539,49 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
   if (!atom_ns(q.uri)) {
     if (q.uri == ns::media)
       read_media(c, q, b, ctx);
-    else if (q.uri == ns::dc && q.local == "creator") {
+    else if (q.uri == ns::dc && is(q.local, "creator")) {
       if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.authors.push_back(std::move(a));
-    } else if (q.uri == ns::dc && q.local == "subject") {
+    } else if (q.uri == ns::dc && is(q.local, "subject")) {
       if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.categories.push_back(std::move(a));
     }
     return;
   }
   const std::string_view l = q.local;
-  if (l == "id") {
+  if (is(l, "id")) {
     b.own_id = std::string(trim(element_view(c, b.scratch, ctx)));
-  } else if (l == "title") {
-    text_construct t = atom_text(c, ctx);
-    b.title_owned = std::move(t.html);
-    b.title_html = b.title_owned;
-    b.it.title = std::move(t.text);
+  } else if (is(l, "title")) {
+    // The markup of an Atom title is not kept (finish_item uses the text as it is).
+    b.it.title = atom_text(c, ctx, false).text;
     b.title_is_text = true;
-  } else if (l == "link") {
+  } else if (is(l, "link")) {
     read_atom_link(c, b, ctx);
-  } else if (l == "published" || l == "issued" || l == "created") {
-    if (!b.pub || l == "published") {
+  } else if (is(l, "published") || is(l, "issued") || is(l, "created")) {
+    if (!b.pub || is(l, "published")) {
       if (auto t = ctx.dates.read(element_view(c, b.scratch, ctx))) b.pub = t;
     }
-  } else if (l == "updated" || l == "modified") {
+  } else if (is(l, "updated") || is(l, "modified")) {
     if (!b.upd) b.upd = ctx.dates.read(element_view(c, b.scratch, ctx));
-  } else if (l == "summary") {
+  } else if (is(l, "summary")) {
     text_construct t = atom_text(c, ctx);
     b.it.summary_html = std::move(t.html);
     b.it.summary = std::move(t.text);
-  } else if (l == "content") {
+  } else if (is(l, "content")) {
     text_construct t = atom_text(c, ctx);
     b.it.content_html = std::move(t.html);
     b.it.content = std::move(t.text);
     if (const std::string_view src = attr(c, "src"); !src.empty() && b.it.link.empty())
       b.it.link = ctx.resolve(src);
-  } else if (l == "author") {
+  } else if (is(l, "author")) {
     for (pugi::xml_node n = c.first_child(); n; n = n.next_sibling()) {
       if (n.type() != pugi::node_element) continue;
       const qname nq = ctx.name_of(n);
-      if (atom_ns(nq.uri) && nq.local == "name")
+      if (atom_ns(nq.uri) && is(nq.local, "name"))
         if (std::string a = plain_text(element_view(n, b.scratch, ctx)); !a.empty())
           b.it.authors.push_back(std::move(a));
     }
-  } else if (l == "category") {
+  } else if (is(l, "category")) {
     std::string_view label = attr(c, "label");
     if (label.empty()) label = attr(c, "term");
     if (std::string a = text::collapse_whitespace(label); !a.empty()) b.it.categories.push_back(a);
@@ -593,7 +615,7 @@ item finish_item(item_builder&& b, family f) {
 }
 
 bool is_html_root(std::string_view name) {
-  return name == "html" || name == "HTML" || name == "body" || name == "head";
+  return is(name, "html") || is(name, "HTML") || is(name, "body") || is(name, "head");
 }
 
 class xml_reader {
@@ -604,7 +626,7 @@ class xml_reader {
   std::optional<error> read(pugi::xml_node root, feed_document& doc) {
     scope s(ctx_, root);
     const qname q = ctx_.name_of(root);
-    if (q.uri == ns::none && q.local == "rss") {
+    if (q.uri == ns::none && is(q.local, "rss")) {
       const std::string_view v = trim(attr(root, "version"));
       doc.feed.format = v.starts_with("0.9") ? "rss0.9x" : "rss2";
       pugi::xml_node channel;
@@ -621,14 +643,14 @@ class xml_reader {
       read_rss_items(channel, doc);
       return std::nullopt;
     }
-    if (q.uri == ns::rdf && q.local == "RDF") {
+    if (q.uri == ns::rdf && is(q.local, "RDF")) {
       pugi::xml_node channel;
       ns flavour = ns::rss10;
       for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
         if (c.type() != pugi::node_element) continue;
         const qname cq = ctx_.name_of(c);
         if ((cq.uri == ns::rss10 || cq.uri == ns::rss090 || cq.uri == ns::none) &&
-            cq.local == "channel") {
+            is(cq.local, "channel")) {
           channel = c;
           flavour = cq.uri;
           break;
@@ -651,7 +673,7 @@ class xml_reader {
       read_rss_items(root, doc);
       return std::nullopt;
     }
-    if (q.local == "feed" && (atom_ns(q.uri) || q.uri == ns::none)) {
+    if (is(q.local, "feed") && (atom_ns(q.uri) || q.uri == ns::none)) {
       doc.feed.format =
           q.uri == ns::atom03 || trim(attr(root, "version")) == "0.3" ? "atom0.3" : "atom1";
       item_parent_ = root;
@@ -676,13 +698,13 @@ class xml_reader {
       scope s(ctx_, c);
       const qname q = ctx_.name_of(c);
       if (rss_ns(q.uri)) {
-        if (q.local == "title" && doc.feed.title.empty()) {
+        if (is(q.local, "title") && doc.feed.title.empty()) {
           doc.feed.title = plain_text(element_text(c, ctx_));
-        } else if (q.local == "link" && doc.feed.link.empty()) {
+        } else if (is(q.local, "link") && doc.feed.link.empty()) {
           doc.feed.link = ctx_.resolve(trim(element_text(c, ctx_)));
-        } else if (q.local == "description" && doc.feed.description.empty()) {
+        } else if (is(q.local, "description") && doc.feed.description.empty()) {
           doc.feed.description = plain_text(element_text(c, ctx_));
-        } else if (q.local == "ttl") {
+        } else if (is(q.local, "ttl")) {
           if (auto v = to_int(element_text(c, ctx_)); v && *v > 0 && *v < 1000000)
             doc.feed.ttl_minutes = static_cast<int>(*v);
         }
@@ -700,7 +722,7 @@ class xml_reader {
       if (n.type() != pugi::node_element) continue;
       scope s(ctx_, n);
       const qname q = ctx_.name_of(n);
-      if (!rss_ns(q.uri) || q.local != "item") continue;
+      if (!rss_ns(q.uri) || !is(q.local, "item")) continue;
       item_builder b;
       if (const std::string_view about = trim(attr(n, "rdf:about")); !about.empty())
         b.own_id = std::string(about);
@@ -723,17 +745,17 @@ class xml_reader {
       scope s(ctx_, c);
       const qname q = ctx_.name_of(c);
       if (!atom_ns(q.uri) && q.uri != ns::none) continue;
-      if (q.local == "title") {
+      if (is(q.local, "title")) {
         doc.feed.title = atom_text(c, ctx_).text;
-      } else if (q.local == "subtitle" || q.local == "tagline") {
+      } else if (is(q.local, "subtitle") || is(q.local, "tagline")) {
         doc.feed.description = atom_text(c, ctx_).text;
-      } else if (q.local == "id") {
+      } else if (is(q.local, "id")) {
         doc.feed.id = std::string(trim(element_text(c, ctx_)));
-      } else if (q.local == "link") {
+      } else if (is(q.local, "link")) {
         std::string_view rel = trim(attr(c, "rel"));
-        if ((rel.empty() || rel == "alternate") && doc.feed.link.empty())
+        if ((rel.empty() || is(rel, "alternate")) && doc.feed.link.empty())
           doc.feed.link = ctx_.resolve(attr(c, "href"));
-      } else if (q.local == "author") {
+      } else if (is(q.local, "author")) {
         item_builder tmp;
         read_atom_child(c, q, tmp, ctx_);
         feed_authors = std::move(tmp.it.authors);
@@ -743,7 +765,7 @@ class xml_reader {
       if (n.type() != pugi::node_element) continue;
       scope s(ctx_, n);
       const qname q = ctx_.name_of(n);
-      if (q.local != "entry" || (!atom_ns(q.uri) && q.uri != ns::none)) continue;
+      if (!is(q.local, "entry") || (!atom_ns(q.uri) && q.uri != ns::none)) continue;
       item_builder b;
       for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
         if (c.type() != pugi::node_element) continue;
