@@ -36,19 +36,9 @@ int run_check(const args& a) {
     std::fprintf(stderr, "sanctwatch check: unexpected argument '%s'\n", a.positional[0].c_str());
     return usage_error;
   }
-  std::vector<std::string> dirs = a.all("--rules");
-  if (dirs.empty()) dirs.push_back("rules");
-  std::vector<engine::extra_entity_list> extra;
-  for (const auto& spec : a.all("--entities")) {
-    auto x = engine::parse_entity_spec(spec);
-    if (!x) {
-      std::fprintf(stderr,
-                   "sanctwatch check: --entities wants FORMAT:PATH, e.g. ofac-sdn-csv:sdn.csv\n");
-      return usage_error;
-    }
-    extra.push_back(std::move(*x));
-  }
-  auto loaded = engine::load_rule_dirs(dirs, extra);
+  const auto rules = rules_from(a, "check");
+  if (!rules) return usage_error;
+  auto loaded = engine::load_rule_dirs(rules->dirs, rules->extra);
   print_warnings(loaded.warnings);
   if (!loaded.rules) {
     for (const auto& e : loaded.errors) std::fputs(engine::format_error(e).c_str(), stderr);

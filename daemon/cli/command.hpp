@@ -3,9 +3,14 @@
 /// in its own `*_cmd.cpp` and is listed once in commands.cpp.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace sanctwatch::engine {
+struct extra_entity_list;  // engine/load.hpp
+}
 
 namespace sanctwatch::cli {
 
@@ -47,6 +52,14 @@ int main(int argc, char** argv);
 
 /// Reads a file, or standard input for "-". Throws nothing; returns false and fills `why`.
 bool read_input(const std::string& path, std::string& out, std::string& why);
+
+/// The rules of `match` and `check`: the directories of --rules ("rules" when none) and the
+/// lists of --entities FORMAT:PATH. Empty after printing a usage error naming `cmd`.
+struct rules_args {
+  std::vector<std::string> dirs;
+  std::vector<engine::extra_entity_list> extra;
+};
+std::optional<rules_args> rules_from(const args& a, const char* cmd);
 
 // The subcommands.
 int run_parse(const args&);

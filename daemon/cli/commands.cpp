@@ -4,14 +4,15 @@
 #include <iterator>
 #include <sstream>
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 #include "cli/command.hpp"
 #include "core/version.hpp"
+#include "engine/load.hpp"
 
 namespace sanctwatch::cli {
 
@@ -28,39 +29,46 @@ const std::vector<std::string>& args::all(const std::string& name) const {
 
 const std::vector<command>& commands() {
   static const std::vector<command> list = {
-      {"parse", "print the normalized items of a feed file, URL or stdin",
+      {"parse",
+       "print the normalized items of a feed file, URL or stdin",
        "[--format json|text] INPUT",
        {{"--format", "json|text", "output format (default json)"}},
        run_parse},
-      {"match", "match feeds or articles against rules and print alerts",
+      {"match",
+       "match feeds or articles against rules and print alerts",
        "[--rules DIR]... [--entities FORMAT:PATH]... [--format json|text] [--explain] INPUT...",
        {{"--rules", "DIR", "rules directory (default: rules); repeatable", true},
         {"--entities", "FORMAT:PATH", "add an entity list for this run; repeatable", true},
         {"--format", "json|text", "output format (default json)"},
         {"--explain", "", "show for every rule whether it fired and why"}},
        run_match},
-      {"check", "validate rules and entity lists and run the rules' tests",
+      {"check",
+       "validate rules and entity lists and run the rules' tests",
        "[--rules DIR]... [--entities FORMAT:PATH]...",
        {{"--rules", "DIR", "rules directory (default: rules); repeatable", true},
         {"--entities", "FORMAT:PATH", "also load this entity list; repeatable", true}},
        run_check},
-      {"run", "the daemon: poll feeds, match, deliver alerts (foreground, for systemd)",
+      {"run",
+       "the daemon: poll feeds, match, deliver alerts (foreground, for systemd)",
        "[-c FILE]",
        {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
         {"--config", "FILE", "same as -c"}},
        run_daemon},
-      {"poll", "poll every due feed once, deliver, exit (for cron and timers)",
+      {"poll",
+       "poll every due feed once, deliver, exit (for cron and timers)",
        "[-c FILE] [--all]",
        {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
         {"--config", "FILE", "same as -c"},
         {"--all", "", "poll every feed, due or not"}},
        run_poll},
-      {"feeds", "show every feed's status: last poll, next poll, items, errors",
+      {"feeds",
+       "show every feed's status: last poll, next poll, items, errors",
        "[-c FILE]",
        {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
         {"--config", "FILE", "same as -c"}},
        run_feeds},
-      {"alerts", "list recorded alerts with their delivery state per sink",
+      {"alerts",
+       "list recorded alerts with their delivery state per sink",
        "[-c FILE] [--since T] [--rule R] [--limit N] [--format json|text]",
        {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
         {"--config", "FILE", "same as -c"},
@@ -69,7 +77,8 @@ const std::vector<command>& commands() {
         {"--limit", "N", "at most N alerts, newest first (default 100)"},
         {"--format", "json|text", "output format (default text)"}},
        run_alerts},
-      {"replay", "re-queue deliveries: dead letters, or everything since a time",
+      {"replay",
+       "re-queue deliveries: dead letters, or everything since a time",
        "[-c FILE] [--sink S] (--since T | --dead)",
        {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
         {"--config", "FILE", "same as -c"},
@@ -79,6 +88,22 @@ const std::vector<command>& commands() {
        run_replay},
   };
   return list;
+}
+
+std::optional<rules_args> rules_from(const args& a, const char* cmd) {
+  rules_args r;
+  r.dirs = a.all("--rules");
+  if (r.dirs.empty()) r.dirs.push_back("rules");
+  for (const auto& spec : a.all("--entities")) {
+    auto x = engine::parse_entity_spec(spec);
+    if (!x) {
+      std::fprintf(stderr,
+                   "sanctwatch %s: --entities wants FORMAT:PATH, e.g. ofac-sdn-csv:sdn.csv\n", cmd);
+      return std::nullopt;
+    }
+    r.extra.push_back(std::move(*x));
+  }
+  return r;
 }
 
 bool read_input(const std::string& path, std::string& out, std::string& why) {
@@ -129,7 +154,8 @@ void print_help(std::FILE* to) {
                "sanctwatch %s: watches news feeds for sanctions, export controls and named "
                "firms\n\nusage: sanctwatch COMMAND [OPTIONS]\n\ncommands:\n",
                version);
-  for (const auto& c : commands()) std::fprintf(to, "  %-10s %s\n", c.name.c_str(), c.summary.c_str());
+  for (const auto& c : commands())
+    std::fprintf(to, "  %-10s %s\n", c.name.c_str(), c.summary.c_str());
   std::fprintf(to,
                "\n'sanctwatch COMMAND --help' shows a command's options. Exit codes: 0 ok, "
                "1 findings or failed checks, 2 usage or input error.\n");

@@ -133,19 +133,9 @@ int run_match(const args& a) {
         stderr, "sanctwatch match: give at least one INPUT (feed file, .txt/.html article or -)\n");
     return usage_error;
   }
-  std::vector<std::string> dirs = a.all("--rules");
-  if (dirs.empty()) dirs.push_back("rules");
-  std::vector<engine::extra_entity_list> extra;
-  for (const auto& spec : a.all("--entities")) {
-    auto x = engine::parse_entity_spec(spec);
-    if (!x) {
-      std::fprintf(stderr,
-                   "sanctwatch match: --entities wants FORMAT:PATH, e.g. ofac-sdn-csv:sdn.csv\n");
-      return usage_error;
-    }
-    extra.push_back(std::move(*x));
-  }
-  auto loaded = engine::load_rule_dirs(dirs, extra);
+  const auto rules = rules_from(a, "match");
+  if (!rules) return usage_error;
+  auto loaded = engine::load_rule_dirs(rules->dirs, rules->extra);
   if (!loaded.rules) {
     for (const auto& e : loaded.errors) std::fputs(engine::format_error(e).c_str(), stderr);
     return usage_error;
