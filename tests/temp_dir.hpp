@@ -1,7 +1,10 @@
 #pragma once
-// A temporary directory removed with everything in it when the test ends.
+// A temporary directory removed with everything in it when the test ends, and reading back
+// what a test wrote.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace sanctwatch::testing {
@@ -26,5 +29,13 @@ class temp_dir {
  private:
   std::filesystem::path path_;
 };
+
+/// The whole file, bytes as they are; empty when it cannot be read.
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 }  // namespace sanctwatch::testing

@@ -11,6 +11,7 @@
 
 #include "helpers.hpp"
 #include "run_binary.hpp"
+#include "temp_dir.hpp"
 
 namespace sanctwatch::engine::test {
 namespace {
@@ -20,12 +21,7 @@ const std::string rules_dir = std::string(SANCTWATCH_SOURCE_DIR) + "/rules";
 const std::string articles_dir = std::string(SANCTWATCH_TEST_DATA) + "/articles";
 const std::string seeds_dir = std::string(SANCTWATCH_SHARED_DIR) + "/seeds";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sanctwatch::testing::slurp;
 
 const ruleset& default_rules() {
   static auto loaded = load_rule_dirs({rules_dir});
@@ -212,13 +208,13 @@ TEST(engine_cli, match_unsupported_entity_format_is_a_load_error) {
 // `--entities` adds a list for one run; the default rules screen it through entity(@*).
 TEST(engine_cli, match_entities_from_the_command_line) {
   const std::string list = std::string(SANCTWATCH_TEST_DATA) + "/entities/sdn.csv";
-  const std::string article = std::string(SANCTWATCH_TEST_DATA) + "/articles/" +
-                              "pos_ofac_hong_kong_designations.txt";
+  const std::string article =
+      std::string(SANCTWATCH_TEST_DATA) + "/articles/" + "pos_ofac_hong_kong_designations.txt";
   auto r = run_sanctwatch("match --rules '" + rules_dir + "' --entities ofac-sdn-csv:'" + list +
                           "' '" + article + "'");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  auto c = run_sanctwatch("check --rules '" + rules_dir + "' --entities ofac-sdn-csv:'" + list +
-                          "'");
+  auto c =
+      run_sanctwatch("check --rules '" + rules_dir + "' --entities ofac-sdn-csv:'" + list + "'");
   EXPECT_EQ(c.exit_code, 0) << c.out;
   EXPECT_NE(c.out.find(" passed, 0 failed"), std::string::npos) << c.out;
 }

@@ -1,7 +1,7 @@
 // The real binary: `poll` across process restarts, `run` with SIGHUP reloads and SIGTERM,
 // against feeds served on loopback.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -51,12 +51,7 @@ std::string rss_full(const std::vector<rss_item>& items) {
   return out + "</channel></rss>";
 }
 
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sanctwatch::testing::slurp;
 
 int count_lines(const std::string& p) {
   const auto s = slurp(p);
@@ -162,7 +157,8 @@ TEST_F(daemon_e2e, alerts_lists_deliveries_and_replay_requeues) {
   EXPECT_NE(r.out.find("re-queued 0 deliveries"), std::string::npos) << r.out;
   r = testing::run_sanctwatch("replay --since 1h --sink jsonl -c '" + config_ + "'");
   EXPECT_NE(r.out.find("re-queued " + std::to_string(delivered) + " deliveries to jsonl"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
   ASSERT_EQ(testing::run_sanctwatch("poll -c '" + config_ + "'").exit_code, 0);
   EXPECT_EQ(count_lines(alerts_), 2 * delivered);  // re-sent with the same ids
 
@@ -387,18 +383,24 @@ TEST_F(daemon_e2e, kill_9_during_deliveries_loses_no_alert) {
 
 TEST_F(daemon_e2e, missing_secret_is_a_config_error_that_names_no_value) {
   unsetenv("SANCTWATCH_TEST_UNSET_SECRET");
-  write_config({"/wire"}, "  - {type: webhook, url: \"http://127.0.0.1:9/x\", secret: \"${SANCTWATCH_TEST_UNSET_SECRET}\"}\n");
+  write_config({"/wire"},
+               "  - {type: webhook, url: \"http://127.0.0.1:9/x\", secret: "
+               "\"${SANCTWATCH_TEST_UNSET_SECRET}\"}\n");
   auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find("sink 'webhook': secret #1: environment variable SANCTWATCH_TEST_UNSET_SECRET is not set"),
-            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sink 'webhook': secret #1: environment variable "
+                       "SANCTWATCH_TEST_UNSET_SECRET is not set"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(daemon_e2e, bad_config_is_a_located_error) {
-  std::ofstream(config_) << "feeds:\n  - {id: x, url: \"http://x\", intervall: 5m}\nsinks: []\nrules: [r]\n";
+  std::ofstream(config_)
+      << "feeds:\n  - {id: x, url: \"http://x\", intervall: 5m}\nsinks: []\nrules: [r]\n";
   auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find(config_ + ":2:30: error: unknown key 'intervall'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(config_ + ":2:30: error: unknown key 'intervall'"), std::string::npos)
+      << r.out;
 }
 
 TEST_F(daemon_e2e, run_reloads_on_sighup_and_stops_on_sigterm) {
@@ -431,7 +433,8 @@ TEST_F(daemon_e2e, run_reloads_on_sighup_and_stops_on_sigterm) {
   const std::string url = logged.substr(at + 11, logged.find('\n', at) - at - 11);
   auto scraped = http::fetch(url);
   ASSERT_TRUE(scraped) << scraped.err().message;
-  EXPECT_NE(scraped->body.find("sanctwatch_polls_total{feed=\"a\",result=\"ok\"} 1"), std::string::npos)
+  EXPECT_NE(scraped->body.find("sanctwatch_polls_total{feed=\"a\",result=\"ok\"} 1"),
+            std::string::npos)
       << scraped->body;
   EXPECT_NE(scraped->body.find("sanctwatch_alerts_total{rule="), std::string::npos);
 

@@ -43,12 +43,7 @@ std::string item(const std::string& id, const std::string& title, const std::str
          (body.empty() ? title : body) + "</description></item>";
 }
 
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sanctwatch::testing::slurp;
 
 // Lines of the jsonl sink that mention `needle`.
 int alerts_with(const std::string& jsonl, const std::string& needle) {

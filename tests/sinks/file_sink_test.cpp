@@ -12,12 +12,7 @@
 namespace sanctwatch::sinks {
 namespace {
 
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sanctwatch::testing::slurp;
 
 outcome deliver(sink& s, const alert_view& a) {
   std::optional<outcome> got;
@@ -86,7 +81,8 @@ TEST(file_sink, unwritable_path_is_retried_with_the_reason) {
   file_sink s("jsonl", {}, "/nonexistent-dir/alerts.jsonl");
   auto o = deliver(s, testing::sample_alert());
   EXPECT_EQ(o.result, outcome::kind::retry);
-  EXPECT_NE(o.error.find("/nonexistent-dir/alerts.jsonl: No such file or directory"), std::string::npos)
+  EXPECT_NE(o.error.find("/nonexistent-dir/alerts.jsonl: No such file or directory"),
+            std::string::npos)
       << o.error;
 }
 
