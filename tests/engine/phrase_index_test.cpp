@@ -9,57 +9,16 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/compile.hpp"
 #include "engine/phrase_index.hpp"
 #include "engine/ruleset.hpp"
-#include "engine/utf8.hpp"
+#include "phrase_reference.hpp"
 
 namespace sanctwatch::engine::test {
 namespace {
 
 using detail::phrase_hit;
 
-struct word_span {
-  std::uint32_t start, end;
-};
-
-std::vector<word_span> reference_words(std::string_view t) {
-  std::vector<word_span> out;
-  std::size_t pos = 0;
-  bool in_word = false;
-  std::uint32_t start = 0;
-  while (pos < t.size()) {
-    const std::size_t at = pos;
-    const bool w = detail::is_word_cp(utf8_decode(t, pos));
-    if (w && !in_word) start = std::uint32_t(at);
-    if (!w && in_word) out.push_back({start, std::uint32_t(at)});
-    in_word = w;
-  }
-  if (in_word) out.push_back({start, std::uint32_t(t.size())});
-  return out;
-}
-
-std::vector<phrase_hit> reference_find(std::string_view t, const std::vector<atom>& atoms) {
-  const auto words = reference_words(t);
-  std::vector<phrase_hit> out;
-  for (std::size_t i = 0; i < words.size(); ++i)
-    for (std::uint32_t a = 0; a < atoms.size(); ++a) {
-      const atom& at = atoms[a];
-      if (at.type != atom::kind::phrase || at.tokens.empty()) continue;
-      if (i + at.tokens.size() > words.size()) continue;
-      bool ok = true;
-      for (std::size_t k = 0; k < at.tokens.size() && ok; ++k) {
-        const auto w = t.substr(words[i + k].start, words[i + k].end - words[i + k].start);
-        ok = at.prefix[k] ? w.starts_with(at.tokens[k]) : w == at.tokens[k];
-      }
-      if (ok) out.push_back({a, words[i].start, words[i + at.tokens.size() - 1].end});
-    }
-  return out;
-}
-
-bool hit_less(const phrase_hit& x, const phrase_hit& y) {
-  return std::tie(x.start, x.end, x.atom) < std::tie(y.start, y.end, y.atom);
-}
+using reference::hit_less;
 
 atom phrase(std::vector<std::string> tokens, std::vector<bool> prefix = {}) {
   atom a;
@@ -90,7 +49,7 @@ TEST(phrase_index, finds_words_phrases_and_prefixes) {
       "the bank of china faced sanctions; export--controls on bank. caf\xC3\xA9 "
       "cafe sanction";
   auto got = find_all(idx, t);
-  auto want = reference_find(t, atoms);
+  auto want = reference::find(t, atoms);
   std::sort(got.begin(), got.end(), hit_less);
   std::sort(want.begin(), want.end(), hit_less);
   ASSERT_EQ(got.size(), 7u);
@@ -178,7 +137,7 @@ TEST(phrase_index, agrees_with_the_reference_on_random_texts) {
       idx.find(t, scratch, got, std::size_t(-1));
       for (std::size_t i = 1; i < got.size(); ++i)
         ASSERT_LE(got[i - 1].start, got[i].start) << "hits out of order in: " << t;
-      auto want = reference_find(t, atoms);
+      auto want = reference::find(t, atoms);
       auto sorted = got;
       std::sort(sorted.begin(), sorted.end(), hit_less);
       std::sort(want.begin(), want.end(), hit_less);
