@@ -18,6 +18,7 @@ seeds_of() {
     fuzz_date) echo "$root/fuzz/feed/date_corpus" ;;
     fuzz_entities_*) echo "$root/tests/data/entities" ;;
     fuzz_config) echo "$root/config" ;;
+    fuzz_phrase_index) echo "$root/fuzz/engine/phrase_corpus" ;;
     fuzz_engine_*) echo "$root/rules" ;;
     *) echo "" ;;
   esac
