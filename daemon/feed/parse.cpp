@@ -692,6 +692,17 @@ class xml_reader {
   }
 
  private:
+  // Room for as many items as `parent` has children (an upper bound), so that the vector
+  // does not move every item it holds each time it grows. Capped: a body of many tiny
+  // elements must not reserve hundreds of megabytes.
+  static void reserve_items(pugi::xml_node parent, feed_document& doc) {
+    constexpr std::size_t cap = 4096;
+    std::size_t children = 0;
+    for (pugi::xml_node n = parent.first_child(); n && children < cap; n = n.next_sibling())
+      ++children;
+    doc.items.reserve(doc.items.size() + children);
+  }
+
   void read_rss_channel(pugi::xml_node channel, feed_document& doc) {
     for (pugi::xml_node c = channel.first_child(); c; c = c.next_sibling()) {
       if (c.type() != pugi::node_element) continue;
@@ -718,6 +729,7 @@ class xml_reader {
   }
 
   void read_rss_items(pugi::xml_node parent, feed_document& doc) {
+    reserve_items(parent, doc);
     for (pugi::xml_node n = parent.first_child(); n; n = n.next_sibling()) {
       if (n.type() != pugi::node_element) continue;
       scope s(ctx_, n);
@@ -738,6 +750,7 @@ class xml_reader {
   }
 
   void read_atom(pugi::xml_node root, feed_document& doc) {
+    reserve_items(root, doc);
     std::vector<std::string> feed_authors;
     // Feed-level elements first: entries inherit the feed's authors (RFC 4287 4.2.1).
     for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
