@@ -835,7 +835,8 @@ class tokenizer {
       kind = classify_tag(name);
     }
     bool self_closing = false;
-    const std::size_t after = skip_attributes(s_, k, self_closing);
+    // Most tags have no attributes.
+    const std::size_t after = k < n && s_[k] == '>' ? k + 1 : skip_attributes(s_, k, self_closing);
     if (after == std::string_view::npos) return n;  // unterminated tag at EOF: dropped, as HTML5
     if (kind == tag_kind::block || kind == tag_kind::cell || kind == tag_kind::pre) {
       in_head_ = false;  // content elements end a <head> that was never closed
