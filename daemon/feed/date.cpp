@@ -372,12 +372,32 @@ bool parse_rfc1123(std::string_view s, std::optional<timestamp>& out) {
   return true;
 }
 
+// "2024-06-01T09:30:00Z" or "2024-06-01T09:30:00+01:00" exactly, as Atom feeds write it:
+// read by position. False for any other shape; otherwise `out` is what parse_iso gives.
+bool parse_rfc3339(std::string_view s, std::optional<timestamp>& out) {
+  if (s.size() != 20 && s.size() != 25) return false;
+  if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') return false;
+  const int y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2), h = digits(s, 11, 2),
+            mi = digits(s, 14, 2), sec = digits(s, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return false;
+  int offset = 0;
+  if (s.size() == 20) {
+    if (s[19] != 'Z') return false;
+  } else {
+    const auto o = numeric_offset(s.substr(19));
+    if (!o || s[22] != ':') return false;
+    offset = *o;
+  }
+  out = from_civil(y, mo, d, h, mi, sec, offset * 60);
+  return true;
+}
+
 }  // namespace
 
 std::optional<timestamp> parse_date(std::string_view s) {
   s = trim(s);
   if (s.empty() || s.size() > 100) return std::nullopt;
-  if (std::optional<timestamp> t; parse_rfc1123(s, t)) return t;
+  if (std::optional<timestamp> t; parse_rfc3339(s, t) || parse_rfc1123(s, t)) return t;
   bool all_digits = true;
   for (char c : s) all_digits = all_digits && is_digit(c);
   if (all_digits) {
