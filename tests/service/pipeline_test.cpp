@@ -44,7 +44,9 @@ class null_sink final : public sinks::sink {
  public:
   null_sink(std::string name, sinks::filter f, bool updates = false)
       : sink(std::move(name), std::move(f)), updates_(updates) {}
-  void deliver(const sinks::alert_view&, sinks::done_fn done) override { done(sinks::outcome::ok()); }
+  void deliver(const sinks::alert_view&, sinks::done_fn done) override {
+    done(sinks::outcome::ok());
+  }
   bool supports_updates() const override { return updates_; }
 
  private:
@@ -106,6 +108,28 @@ TEST_F(pipeline_test, new_items_alert_once_and_route_by_filter) {
   EXPECT_EQ(s.changed, 0);
   EXPECT_EQ(s.alerts, 0);
   EXPECT_EQ(db_.alerts(std::nullopt, "", 10).size(), 2u);
+}
+
+// A feed longer than one recording transaction (500 items): every item is recorded once, every
+// alert once, and a second reading finds nothing new.
+TEST_F(pipeline_test, long_feeds_are_recorded_across_transactions) {
+  auto all = std::make_shared<null_sink>("all", sinks::filter{});
+  pipeline p(db_, {all});
+  p.set_ruleset(rules_);
+  feed_document doc;
+  for (int i = 0; i < 1201; ++i)
+    doc.items.push_back(make_item(std::to_string(i),
+                                  i % 100 == 0 ? "Huawei story number " + std::to_string(i)
+                                               : "Weather report number " + std::to_string(i),
+                                  ""));
+  auto s = p.process({"f", "Feed", ""}, doc, t(100));
+  EXPECT_EQ(s.new_items, 1201);
+  EXPECT_EQ(s.alerts, 13);
+  EXPECT_EQ(db_.due(t(100), 100).size(), 13u);
+  s = p.process({"f", "Feed", ""}, doc, t(200));
+  EXPECT_EQ(s.new_items, 0);
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(db_.alerts(std::nullopt, "", 100).size(), 13u);
 }
 
 TEST_F(pipeline_test, updated_item_alerts_only_for_rules_that_did_not_fire) {
