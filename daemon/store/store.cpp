@@ -137,9 +137,12 @@ delivery_state parse_state(const std::string& s) {
 
 const char* to_string(delivery_state s) {
   switch (s) {
-    case delivery_state::pending: return "pending";
-    case delivery_state::delivered: return "delivered";
-    case delivery_state::dead: return "dead";
+    case delivery_state::pending:
+      return "pending";
+    case delivery_state::delivered:
+      return "delivered";
+    case delivery_state::dead:
+      return "dead";
   }
   return "pending";
 }
@@ -159,9 +162,13 @@ int store::version() {
   return static_cast<int>(st.integer(0));
 }
 
+// Transaction statements go through the statement cache like any other: a document's items
+// each open and release a savepoint or two, and compiling them every time showed in profiles.
 store::batch::batch(store& s) : s_(s), level_(s.depth_) {
-  s_.db_.exec(level_ == 0 ? std::string("BEGIN IMMEDIATE")
-                          : "SAVEPOINT b" + std::to_string(level_));
+  s_.db_
+      .prepare(level_ == 0 ? std::string("BEGIN IMMEDIATE")
+                           : "SAVEPOINT b" + std::to_string(level_))
+      .run();
   ++s_.depth_;
 }
 
@@ -175,7 +182,7 @@ store::batch::~batch() {
 }
 
 void store::batch::commit() {
-  s_.db_.exec(level_ == 0 ? std::string("COMMIT") : "RELEASE b" + std::to_string(level_));
+  s_.db_.prepare(level_ == 0 ? std::string("COMMIT") : "RELEASE b" + std::to_string(level_)).run();
   done_ = true;
   --s_.depth_;
 }
@@ -269,7 +276,10 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
       "VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT (feed_id, item_key) DO UPDATE SET "
       "content_hash = excluded.content_hash, last_seen = excluded.last_seen, "
       "story_id = COALESCE(NULLIF(excluded.story_id, ''), items.story_id)");
-  up.bind(1, item.feed_id).bind(2, item.item_key).bind(3, item.content_hash).bind(4, secs(item.seen_at));
+  up.bind(1, item.feed_id)
+      .bind(2, item.item_key)
+      .bind(3, item.content_hash)
+      .bind(4, secs(item.seen_at));
   up.bind(5, item.story_id);
   up.run();
   auto ins = db_.prepare(
