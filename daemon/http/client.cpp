@@ -168,6 +168,7 @@ class client::impl : public std::enable_shared_from_this<impl> {
   void start(request req, completion done);
   void cancel_all();
   std::size_t pending() const { return running_.size() + queued_; }
+  asio::io_context& context() const { return io_; }
 
  private:
   // One request across all its hops. Lives in a host queue or in running_.
@@ -698,6 +699,8 @@ void client::impl::cancel_all() {
 }
 
 // --- client ----------------------------------------------------------------------------
+
+asio::io_context& client::context() const { return impl_->context(); }
 
 client::client(asio::io_context& io, client_options options)
     : impl_(std::make_shared<impl>(io, std::move(options))) {

@@ -128,6 +128,9 @@ class client {
   /// Requests started and not yet completed (queued or in libcurl).
   std::size_t pending() const;
 
+  /// The io_context the client runs on (completions run there; so may the caller's own work).
+  asio::io_context& context() const;
+
  private:
   class impl;
   std::shared_ptr<impl> impl_;

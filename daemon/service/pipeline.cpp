@@ -97,20 +97,35 @@ store::story_record pipeline::assign_story(const std::string& feed_id, const ite
 
 pipeline_stats pipeline::process(const feed_identity& feed, const feed_document& doc,
                                  timestamp now) {
-  pipeline_stats stats;
-  stats.items = static_cast<int>(doc.items.size());
-  if (!rules_) return stats;
+  pipeline_progress p;
+  while (!p.done) process_some(feed, doc, now, p);
+  return p.stats;
+}
+
+void pipeline::process_some(const feed_identity& feed, const feed_document& doc, timestamp now,
+                            pipeline_progress& p) {
+  if (!p.started) {
+    p.started = true;
+    p.stats.items = static_cast<int>(doc.items.size());
+    p.rules = rules_;
+  }
+  if (!p.rules || p.next >= doc.items.size()) {
+    p.done = true;
+    return;
+  }
+  pipeline_stats& stats = p.stats;
+  const engine::ruleset& rules = *p.rules;
   static const engine::producer_info producer{"sanctwatch", version, engine::host_name()};
   const engine::feed_ref ref{feed.id, feed.title.empty() ? doc.feed.title : feed.title, feed.url};
 
-  // Items are recorded in transactions of up to `chunk_items` (each item a savepoint inside):
-  // a commit per item made a 20,000-item feed spend most of its time in file locks and WAL
-  // writes, while a bounded chunk keeps the write lock short for other readers and writers.
-  constexpr int chunk_items = 500;
+  // The step's items are recorded in one transaction (each item a savepoint inside): a commit
+  // per item made a 20,000-item feed spend most of its time in file locks and WAL writes, and
+  // a bounded step keeps the write lock short for other readers and writers.
   std::optional<store::store::batch> chunk;
-  int in_chunk = 0;
   std::vector<std::string> unchanged;
-  for (const auto& it : doc.items) {
+  const std::size_t end = std::min(doc.items.size(), p.next + pipeline_progress::step_items);
+  for (; p.next < end; ++p.next) {
+    const item& it = doc.items[p.next];
     const std::string key = item_key(it);
     const std::string hash = content_hash(it);
     const auto seen = db_.content_hash(feed.id, key);
@@ -121,7 +136,7 @@ pipeline_stats pipeline::process(const feed_identity& feed, const feed_document&
     (seen ? stats.changed : stats.new_items)++;
     const auto fired_before = seen ? db_.fired_rules(feed.id, key) : std::set<std::string>{};
     std::vector<engine::rule_match> fired;
-    for (auto& m : engine::match(*rules_, it))
+    for (auto& m : engine::match(rules, it))
       if (!fired_before.count(m.matched_rule->id)) fired.push_back(std::move(m));
 
     // The story lookup reads what the record writes: one transaction, so a crash between
@@ -159,7 +174,7 @@ pipeline_stats pipeline::process(const feed_identity& feed, const feed_document&
           updates.push_back(std::move(u));
           continue;
         }
-      nlohmann::json j = engine::make_alert(m, it, ref, rules_->hash, now, producer,
+      nlohmann::json j = engine::make_alert(m, it, ref, rules.hash, now, producer,
                                             {{feed.id, it.link, it.published}});
       // ALERTS.md: the id is hash(rule, story); a story is named by its first item, so an
       // alert on a story of one item keeps the id it always had.
@@ -184,15 +199,10 @@ pipeline_stats pipeline::process(const feed_identity& feed, const feed_document&
     db_.record({feed.id, key, hash, now, stories_.enabled ? story.id : std::string()}, alerts,
                updates);
     tx.commit();
-    if (++in_chunk == chunk_items) {
-      chunk->commit();
-      chunk.reset();
-      in_chunk = 0;
-    }
   }
   if (chunk) chunk->commit();
   db_.touch(feed.id, unchanged, now);
-  return stats;
+  p.done = p.next >= doc.items.size();
 }
 
 }  // namespace sanctwatch::service

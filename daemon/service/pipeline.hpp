@@ -35,6 +35,17 @@ struct pipeline_stats {
   std::vector<std::string> rules_fired;  ///< rule id of each recorded alert (metrics)
 };
 
+/// How far the processing of one document has come (pipeline::process_some).
+struct pipeline_progress {
+  /// Items per step: each step records its items in one transaction and commits.
+  static constexpr std::size_t step_items = 500;
+  bool started = false;
+  bool done = false;
+  std::size_t next = 0;  ///< the next item
+  pipeline_stats stats;
+  std::shared_ptr<const engine::ruleset> rules;  ///< the ruleset the document started with
+};
+
 struct feed_identity {
   std::string id;
   std::string title;
@@ -60,6 +71,11 @@ class pipeline {
 
   /// Matches the new and changed items of one fetched document and records them.
   pipeline_stats process(const feed_identity& feed, const feed_document& doc, timestamp now);
+  /// The same in steps of pipeline_progress::step_items items, each recorded and committed
+  /// before it returns, so that a loop can serve other work between steps; `p.done` when the
+  /// document is through. A reload between steps does not change the document's ruleset.
+  void process_some(const feed_identity& feed, const feed_document& doc, timestamp now,
+                    pipeline_progress& p);
 
  private:
   /// The story an item belongs to, found or founded (and recorded) in the current batch.

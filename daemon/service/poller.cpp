@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <memory>
+
 #include "core/log.hpp"
 #include "feed/parse.hpp"
 #include "http/retry.hpp"
@@ -36,12 +40,13 @@ std::chrono::seconds next_interval(std::chrono::seconds interval, std::optional<
                                    std::string_view cache_control, std::mt19937_64& rng) {
   auto base = interval;
   // A publisher's own hints only ever slow us down, never speed us up past the config.
-  if (ttl_minutes && *ttl_minutes > 0) base = std::max(base, std::chrono::seconds{*ttl_minutes * 60LL});
+  if (ttl_minutes && *ttl_minutes > 0)
+    base = std::max(base, std::chrono::seconds{*ttl_minutes * 60LL});
   if (auto age = max_age(cache_control)) base = std::max(base, std::chrono::seconds{*age});
   base = std::min(base, std::max(interval, day));
   std::uniform_real_distribution<double> jitter(0.9, 1.1);
-  return std::chrono::seconds{
-      std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(base.count()) * jitter(rng)))};
+  return std::chrono::seconds{std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(static_cast<double>(base.count()) * jitter(rng)))};
 }
 
 std::chrono::seconds adaptive_interval(std::chrono::seconds interval, int new_items) {
@@ -104,8 +109,19 @@ void poller::start(const feed_spec& f, store::feed_state st) {
   });
 }
 
+void poller::fail(const feed_spec& f, store::feed_state& st, poll_result& res, timestamp now,
+                  std::string why, std::optional<std::chrono::seconds> retry_after) {
+  ++st.error_streak;
+  st.last_error = why;
+  auto delay = http::next_backoff(static_cast<unsigned>(st.error_streak), rng_);
+  if (retry_after) delay = std::clamp(*retry_after, std::chrono::seconds{60}, day);
+  st.next_poll = now + delay;
+  res.error = std::move(why);
+  log::warning("feed " + f.id + ": " + res.error + " (attempt " + std::to_string(st.error_streak) +
+               ", next in " + std::to_string(delay.count()) + "s)");
+}
+
 void poller::finish(const feed_spec& f, store::feed_state st, http::response r) {
-  in_flight_.erase(f.id);
   const timestamp now = now_();
   poll_result res;
   res.feed_id = f.id;
@@ -114,56 +130,67 @@ void poller::finish(const feed_spec& f, store::feed_state st, http::response r) 
   st.last_poll = now;
   st.last_status = static_cast<int>(r.status);
 
-  auto fail = [&](std::string why, std::optional<std::chrono::seconds> retry_after = std::nullopt) {
-    ++st.error_streak;
-    st.last_error = why;
-    auto delay = http::next_backoff(static_cast<unsigned>(st.error_streak), rng_);
-    if (retry_after) delay = std::clamp(*retry_after, std::chrono::seconds{60}, day);
-    st.next_poll = now + delay;
-    res.error = std::move(why);
-    log::warning("feed " + f.id + ": " + res.error + " (attempt " + std::to_string(st.error_streak) +
-                 ", next in " + std::to_string(delay.count()) + "s)");
-  };
-
   if (!r.ok()) {
-    fail(r.error_message.empty() ? std::string(http::to_string(r.error)) : r.error_message);
+    fail(f, st, res, now,
+         r.error_message.empty() ? std::string(http::to_string(r.error)) : r.error_message);
   } else if (r.status == 410) {
     st.disabled = true;
     st.last_error = "HTTP 410 Gone: feed disabled until its URL changes";
     res.error = st.last_error;
     log::error("feed " + f.id + ": " + st.last_error);
   } else if (r.status == 429 || r.status == 503) {
-    fail("HTTP " + std::to_string(r.status), r.retry_after);
+    fail(f, st, res, now, "HTTP " + std::to_string(r.status), r.retry_after);
   } else if (r.not_modified || r.status == 304) {
     res.ok = res.not_modified = true;
     // A 304 may carry fresh validators; keep whatever the server last said, verbatim.
     if (auto e = r.header("etag"); !e.empty()) st.etag = e;
     if (auto m = r.header("last-modified"); !m.empty()) st.last_modified = m;
   } else if (r.status < 200 || r.status > 299) {
-    fail("HTTP " + std::to_string(r.status));
+    fail(f, st, res, now, "HTTP " + std::to_string(r.status));
   } else {
     feed::parse_options po;
     po.content_type = r.header("content-type");
     po.url = r.effective_url.empty() ? st.url : r.effective_url;
     auto doc = feed::parse(r.body, po);
     if (!doc) {
-      fail("not parsed: " + doc.err().message);
+      fail(f, st, res, now, "not parsed: " + doc.err().message);
     } else {
       for (const auto& w : doc->warnings) log::info("feed " + f.id + ": " + w);
-      res.stats = pipe_.process({f.id, f.title, st.url}, *doc, now);
-      res.ok = true;
-      st.items_total += res.stats.new_items;
-      st.etag = r.header("etag");
-      st.last_modified = r.header("last-modified");
-      if (!r.permanent_url.empty() && r.permanent_url != st.permanent_url) {
-        log::notice("feed " + f.id + ": moved permanently to " + r.permanent_url);
-        st.permanent_url = r.permanent_url;
-      }
-      const auto base = f.adaptive ? adaptive_interval(f.interval, res.stats.new_items) : f.interval;
-      st.next_poll = now + next_interval(base, doc->feed.ttl_minutes,
-                                         r.header("cache-control"), rng_);
+      r.body.clear();
+      r.body.shrink_to_fit();
+      auto job = std::make_shared<document_job>(
+          document_job{f, std::move(st), std::move(r), now, std::move(res), std::move(*doc), {}});
+      return step(std::move(job));
     }
   }
+  settle(f, std::move(st), r, now, std::move(res));
+}
+
+void poller::step(std::shared_ptr<document_job> job) {
+  pipe_.process_some({job->f.id, job->f.title, job->st.url}, job->doc, job->now, job->progress);
+  if (!job->progress.done) {
+    // A long document yields between steps: transfers, timers and deliveries run meanwhile.
+    asio::post(client_.context(), [this, job = std::move(job)]() mutable { step(std::move(job)); });
+    return;
+  }
+  auto& [f, st, r, now, res, doc, progress] = *job;
+  res.stats = std::move(progress.stats);
+  res.ok = true;
+  st.items_total += res.stats.new_items;
+  st.etag = r.header("etag");
+  st.last_modified = r.header("last-modified");
+  if (!r.permanent_url.empty() && r.permanent_url != st.permanent_url) {
+    log::notice("feed " + f.id + ": moved permanently to " + r.permanent_url);
+    st.permanent_url = r.permanent_url;
+  }
+  const auto base = f.adaptive ? adaptive_interval(f.interval, res.stats.new_items) : f.interval;
+  st.next_poll = now + next_interval(base, doc.feed.ttl_minutes, r.header("cache-control"), rng_);
+  settle(f, std::move(st), r, now, std::move(res));
+}
+
+void poller::settle(const feed_spec& f, store::feed_state st, const http::response& r,
+                    timestamp now, poll_result res) {
+  in_flight_.erase(f.id);
   if (res.ok) {
     st.error_streak = 0;
     st.last_error.clear();

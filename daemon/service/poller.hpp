@@ -3,11 +3,14 @@
 /// when each feed is due next. A feed that cannot be fetched or parsed is logged with its
 /// id and reason and retried later with exponential backoff; nothing else stops.
 ///
-/// Runs on the daemon's io_context thread (the thread of its http::client).
+/// Runs on the daemon's io_context thread (the thread of its http::client). A long document
+/// is processed in steps (pipeline::process_some) posted one after the other, so transfers,
+/// timers and deliveries keep running while a huge feed is matched and recorded.
 
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -81,8 +84,25 @@ class poller {
   std::size_t in_flight() const { return in_flight_.size(); }
 
  private:
+  /// A fetched document on its way through the pipeline.
+  struct document_job {
+    feed_spec f;
+    store::feed_state st;
+    http::response r;  ///< headers; the body is dropped once parsed
+    timestamp now;
+    poll_result res;
+    feed_document doc;
+    pipeline_progress progress;
+  };
+
   void start(const feed_spec& f, store::feed_state st);
   void finish(const feed_spec& f, store::feed_state st, http::response r);
+  void step(std::shared_ptr<document_job> job);
+  /// The end of every poll: the feed leaves in_flight, its state is saved, on_result runs.
+  void settle(const feed_spec& f, store::feed_state st, const http::response& r, timestamp now,
+              poll_result res);
+  void fail(const feed_spec& f, store::feed_state& st, poll_result& res, timestamp now,
+            std::string why, std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
   http::client& client_;
   store::store& db_;

@@ -72,7 +72,8 @@ class poller_test : public ::testing::Test {
   http::client client_{io_};
   store::store db_{dir_.file("state.db")};
   pipeline pipe_{db_, {}};
-  timestamp now_ = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  timestamp now_ =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   poll_settings settings_{};
   poller poll_{client_, db_, pipe_, settings_, [this] { return now_; }};
   std::vector<poll_result> results_;
@@ -85,8 +86,9 @@ TEST_F(poller_test, conditional_get_round_trips_validators_and_304_costs_no_pars
     if (r.header("if-none-match") == "W/\"v1\"" &&
         r.header("if-modified-since") == "Tue, 14 May 2024 15:12:00 GMT")
       return http_reply{.status = 304};
-    return http_reply{.headers = {{"ETag", "W/\"v1\""}, {"Last-Modified", "Tue, 14 May 2024 15:12:00 GMT"}},
-                      .body = rss({{"1", "New sanctions on X"}, {"2", "Weather"}})};
+    return http_reply{
+        .headers = {{"ETag", "W/\"v1\""}, {"Last-Modified", "Tue, 14 May 2024 15:12:00 GMT"}},
+        .body = rss({{"1", "New sanctions on X"}, {"2", "Weather"}})};
   });
   poll_.set_feeds({spec("f", "/f.xml")});
   poll();
@@ -111,7 +113,8 @@ TEST_F(poller_test, only_new_items_alert_when_the_feed_changes) {
   std::atomic<int> version{1};
   server_.route("/f.xml", [&](const http_request&) {
     if (version == 1) return http_reply{.body = rss({{"a", "Sanctions on A"}, {"b", "Weather"}})};
-    return http_reply{.body = rss({{"c", "Sanctions on C"}, {"a", "Sanctions on A"}, {"b", "Weather"}})};
+    return http_reply{
+        .body = rss({{"c", "Sanctions on C"}, {"a", "Sanctions on A"}, {"b", "Weather"}})};
   });
   poll_.set_feeds({spec("f", "/f.xml")});
   poll();
@@ -212,7 +215,8 @@ TEST_F(poller_test, a_bad_feed_never_stops_the_others) {
   poll_.set_feeds({spec("html", "/html"), spec("gone", "/missing"), spec("good", "/good")});
   poll();
   ASSERT_EQ(results_.size(), 3u);
-  EXPECT_NE(state("html").last_error.find("not parsed"), std::string::npos) << state("html").last_error;
+  EXPECT_NE(state("html").last_error.find("not parsed"), std::string::npos)
+      << state("html").last_error;
   EXPECT_EQ(state("gone").last_error, "HTTP 404");
   EXPECT_TRUE(state("good").last_success);
   EXPECT_EQ(db_.alerts(std::nullopt, "", 10).size(), 1u);
@@ -263,6 +267,35 @@ TEST_F(poller_test, ttl_slows_polling_and_only_due_feeds_are_polled) {
   EXPECT_EQ(poll_.poll_due(false), 0);  // not due yet
   now_ += 8000s;
   EXPECT_EQ(poll_.poll_due(false), 1);
+}
+
+// A huge document is matched and recorded in steps with the loop serving other work between
+// them: a small feed answering while it is processed is done first, and nothing of the big one
+// is lost (before, its processing held the loop and the small feed waited for all of it).
+TEST_F(poller_test, a_huge_feed_is_processed_in_steps_that_let_other_feeds_through) {
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 50000; ++i)
+    many.push_back({std::to_string(i), "Weather report " + std::to_string(i)});
+  many.push_back({"last", "Sanctions on the last bank"});
+  server_.route("/big", http_reply{.body = rss(many)});
+  server_.route("/small", http_reply{.body = rss({{"s1", "Sanctions on a bank"}}), .delay = 100ms});
+  std::vector<std::string> order;
+  poll_.on_result([&](const poll_result& r) {
+    EXPECT_TRUE(r.ok) << r.feed_id << ": " << r.error;
+    order.push_back(r.feed_id);
+  });
+  poll_.set_feeds({spec("big", "/big"), spec("small", "/small")});
+  poll_.poll_due(true);
+  const auto deadline = std::chrono::steady_clock::now() + 300s;
+  while (poll_.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    io_.restart();
+    io_.run_for(20ms);
+  }
+  ASSERT_EQ(order.size(), 2u);
+  EXPECT_EQ(order[0], "small");
+  EXPECT_EQ(order[1], "big");
+  EXPECT_EQ(state("big").items_total, 50001);
+  EXPECT_EQ(db_.alerts(std::nullopt, "", 10).size(), 2u);  // the last item's alert too
 }
 
 }  // namespace sanctwatch::service
