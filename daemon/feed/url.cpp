@@ -3,54 +3,12 @@
 #include <cctype>
 #include <optional>
 
+#include "core/uri.hpp"
+
 namespace sanctwatch::feed {
 namespace {
 
-struct uri_ref {
-  std::optional<std::string_view> scheme;
-  std::optional<std::string_view> authority;
-  std::string_view path;
-  std::optional<std::string_view> query;
-  std::optional<std::string_view> fragment;
-};
-
-bool is_scheme_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-}
-
-std::size_t scheme_length(std::string_view s) {
-  if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return 0;
-  for (std::size_t i = 1; i < s.size(); ++i) {
-    if (s[i] == ':') return i;
-    if (!is_scheme_char(s[i])) return 0;
-  }
-  return 0;
-}
-
-// Splits with the regular expression of RFC 3986 appendix B.
-uri_ref split(std::string_view s) {
-  uri_ref r;
-  if (const std::size_t n = scheme_length(s); n > 0) {
-    r.scheme = s.substr(0, n);
-    s.remove_prefix(n + 1);
-  }
-  if (const auto h = s.find('#'); h != std::string_view::npos) {
-    r.fragment = s.substr(h + 1);
-    s = s.substr(0, h);
-  }
-  if (const auto q = s.find('?'); q != std::string_view::npos) {
-    r.query = s.substr(q + 1);
-    s = s.substr(0, q);
-  }
-  if (s.starts_with("//")) {
-    s.remove_prefix(2);
-    const auto slash = s.find('/');
-    r.authority = s.substr(0, slash);
-    s = slash == std::string_view::npos ? std::string_view{} : s.substr(slash);
-  }
-  r.path = s;
-  return r;
-}
+using uri_ref = uri_parts;
 
 // RFC 3986 section 5.2.4.
 std::string remove_dot_segments(std::string_view in) {
@@ -91,12 +49,6 @@ std::string merge(const uri_ref& base, std::string_view ref_path) {
   return std::string(base.path.substr(0, slash + 1)) + std::string(ref_path);
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 // Whether remove_dot_segments would change the path: a segment that is "." or "..".
 bool has_dot_segment(std::string_view path) {
   for (std::size_t at = path.find('.'); at != std::string_view::npos; at = path.find('.', at + 1)) {
@@ -110,16 +62,16 @@ bool has_dot_segment(std::string_view path) {
 
 }  // namespace
 
-bool has_scheme(std::string_view ref) { return scheme_length(trim(ref)) > 0; }
+bool has_scheme(std::string_view ref) { return uri_scheme_length(trim_space(ref)) > 0; }
 
 std::string resolve_url(std::string_view base_text, std::string_view ref_text) {
-  ref_text = trim(ref_text);
-  const uri_ref ref = split(ref_text);
+  ref_text = trim_space(ref_text);
+  const uri_ref ref = split_uri(ref_text);
   // An absolute reference without dot segments (most links in feeds) is its own result:
   // split and put together again, it gives back the same text.
   if (ref.scheme && !has_dot_segment(ref.path)) return std::string(ref_text);
-  base_text = trim(base_text);
-  const uri_ref base = split(base_text);
+  base_text = trim_space(base_text);
+  const uri_ref base = split_uri(base_text);
   if (ref.scheme || !base.scheme) {
     if (!ref.scheme) return std::string(ref_text);
     // An absolute reference still gets its dot segments removed, as 5.2.2 says.

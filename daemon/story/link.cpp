@@ -5,6 +5,8 @@
 #include <cctype>
 #include <vector>
 
+#include "core/uri.hpp"
+
 namespace sanctwatch::story {
 namespace {
 
@@ -83,19 +85,12 @@ std::string canonical_query(std::string_view q) {
 }  // namespace
 
 std::string canonical_link(std::string_view url) {
-  while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front())))
-    url.remove_prefix(1);
-  while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.remove_suffix(1);
-  const auto colon = url.find("://");
-  if (colon == std::string_view::npos) return {};
-  const std::string scheme = lowered(url.substr(0, colon));
+  const uri_parts u = split_uri(trim_space(url));
+  if (!u.scheme || !u.authority) return {};
+  const std::string scheme = lowered(*u.scheme);
   if (scheme != "http" && scheme != "https") return {};
-  std::string_view rest = url.substr(colon + 3);
-  if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
 
-  const auto authority_end = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, authority_end);
-  rest = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  std::string_view authority = *u.authority;
   if (const auto at = authority.rfind('@'); at != std::string_view::npos)
     authority.remove_prefix(at + 1);
   std::string_view port;
@@ -115,11 +110,9 @@ std::string canonical_link(std::string_view url) {
   while (port.size() > 1 && port.front() == '0') port.remove_prefix(1);
   if (port == "80" || port == "443") port = {};
 
-  const auto qmark = rest.find('?');
-  std::string path = normalize_escapes(rest.substr(0, qmark));
+  std::string path = normalize_escapes(u.path);
   while (!path.empty() && path.back() == '/') path.pop_back();
-  const std::string query =
-      qmark == std::string_view::npos ? std::string() : canonical_query(rest.substr(qmark + 1));
+  const std::string query = u.query ? canonical_query(*u.query) : std::string();
 
   std::string out = "https://" + host;
   if (!port.empty()) out += ":" + std::string(port);
