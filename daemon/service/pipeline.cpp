@@ -1,7 +1,5 @@
 #include "service/pipeline.hpp"
 
-#include <optional>
-
 #include "core/hash.hpp"
 #include "core/time.hpp"
 #include "core/version.hpp"
@@ -118,10 +116,11 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
   static const engine::producer_info producer{"sanctwatch", version, engine::host_name()};
   const engine::feed_ref ref{feed.id, feed.title.empty() ? doc.feed.title : feed.title, feed.url};
 
-  // The step's items are recorded in one transaction (each item a savepoint inside): a commit
-  // per item made a 20,000-item feed spend most of its time in file locks and WAL writes, and
-  // a bounded step keeps the write lock short for other readers and writers.
-  std::optional<store::store::batch> chunk;
+  // The step is one transaction: a commit per item made a 20,000-item feed spend most of its
+  // time in file locks and WAL writes, and a bounded step keeps the write lock short for other
+  // readers and writers. Each item's story lookup reads what its record writes; a crash or an
+  // error anywhere in the step leaves none of it, and its items are simply new again.
+  store::store::batch tx(db_);
   std::vector<std::string> unchanged;
   const std::size_t end = std::min(doc.items.size(), p.next + pipeline_progress::step_items);
   for (; p.next < end; ++p.next) {
@@ -139,10 +138,6 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
     for (auto& m : engine::match(rules, it))
       if (!fired_before.count(m.matched_rule->id)) fired.push_back(std::move(m));
 
-    // The story lookup reads what the record writes: one transaction, so a crash between
-    // them leaves neither, and the item is simply processed again.
-    if (!chunk) chunk.emplace(db_);
-    store::store::batch tx(db_);
     // Only items that fire a rule join stories: a copy that fires none has nothing to add to
     // an alert, and the story tables stay as small as the alerts.
     store::story_record story;
@@ -198,10 +193,9 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
     stats.alerts += static_cast<int>(alerts.size());
     db_.record({feed.id, key, hash, now, stories_.enabled ? story.id : std::string()}, alerts,
                updates);
-    tx.commit();
   }
-  if (chunk) chunk->commit();
   db_.touch(feed.id, unchanged, now);
+  tx.commit();
   p.done = p.next >= doc.items.size();
 }
 
