@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <set>
 #include <string>
@@ -15,32 +14,6 @@
 #include "text/normalize.hpp"
 
 namespace sanctwatch::engine::detail {
-namespace {
-
-// Separator between phrase words: any run of non-word characters. The multi-byte alternatives
-// are the non-letter ranges is_word_cp() excludes (Latin-1 punctuation, U+2000-U+2BFF general
-// punctuation and symbols, CJK punctuation, U+FFFD). Phrases are found by the word index
-// (phrase_index.hpp); this expression is only the atom's identity (equal phrases share one).
-constexpr const char* sep =
-    "(?:[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]|\\xc2[\\xa0-\\xbf]|\\xc3[\\x97\\xb7]|"
-    "\\xe2[\\x80-\\xaf][\\x80-\\xbf]|\\xe3\\x80[\\x80-\\xbf]|\\xef\\xbf\\xbd)+";
-constexpr const char* word_tail = "(?:[a-z0-9]|[\\x80-\\xff])*";
-
-}  // namespace
-
-std::string escape_literal(std::string_view s) {
-  std::string out;
-  char buf[8];
-  for (unsigned char c : s) {
-    if (std::isalnum(c)) {
-      out += char(c);
-    } else {
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 bool is_word_cp(char32_t cp) {
   if (cp < 0x80) return std::isalnum(static_cast<int>(cp)) != 0;
@@ -99,12 +72,11 @@ std::string make_phrase_atom(std::string_view written, atom& out) {
   }
   if (out.tokens.empty())
     return "empty term (no letters or digits in '" + std::string(written) + "')";
+  // The identity: the words as the word index matches them (a word holds no space or '*').
   for (std::size_t t = 0; t < out.tokens.size(); ++t) {
-    if (t > 0) out.pattern += sep;
-    out.pattern += escape_literal(out.tokens[t]);
-    // A prefix in the middle must consume the rest of its word; at the end the matcher extends
-    // the hit to the word's end itself, which keeps the expression a plain literal.
-    if (out.prefix[t] && t + 1 < out.tokens.size()) out.pattern += word_tail;
+    if (t > 0) out.pattern += ' ';
+    out.pattern += out.tokens[t];
+    if (out.prefix[t]) out.pattern += '*';
   }
   return {};
 }

@@ -15,10 +15,6 @@ namespace sanctwatch::engine::detail {
 /// error message (empty on success).
 std::string make_phrase_atom(std::string_view written, atom& out);
 
-/// A Hyperscan expression matching `s` literally (non-alphanumerics as \xNN); a phrase atom's
-/// pattern (its identity) is built from these.
-std::string escape_literal(std::string_view s);
-
 /// Hyperscan flags for a user regex with the given /flags.
 unsigned regex_flags(std::string_view flags);
 
