@@ -643,9 +643,7 @@ std::string collapse(std::string_view s) {
 // regex hit can span a whole megabyte, the alert carries its offsets and a readable start.
 std::string clip(std::string s, std::size_t max) {
   if (s.size() <= max) return s;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
+  s.resize(utf8_cut(s, max));
   return s + "…";
 }
 
