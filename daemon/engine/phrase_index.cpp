@@ -380,7 +380,6 @@ void phrase_index::walk_prefixes(std::string_view text, const text_word* words, 
 
 void phrase_index::find(std::string_view text, phrase_scratch& scratch,
                         std::vector<phrase_hit>& out, std::size_t max_hits) const {
-  scratch.count = 0;
   if (empty() || text.empty()) return;
   // At most one word per two bytes. Growing only, so nothing is re-zeroed per call.
   const std::size_t max_words = text.size() / 2 + 1;
@@ -406,7 +405,6 @@ void phrase_index::find(std::string_view text, phrase_scratch& scratch,
   }
   if (carry != 0) bounds[nb++] = std::uint32_t(text.size());
   const std::size_t count = nb / 2;
-  scratch.count = count;
 
   // 2. Every word looked up. Whether it is known, starts a phrase or may start with a root
   // prefix is random from word to word, so nothing here branches on it: the words where a walk

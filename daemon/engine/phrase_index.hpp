@@ -41,12 +41,11 @@ struct word_key {
 };
 
 /// Per-thread working memory of find(), reused between calls. The buffers only grow, so their
-/// contents are not re-zeroed: find() writes [0, count) of each.
+/// contents are not re-zeroed: find() writes and reads only what it needs of each.
 struct phrase_scratch {
   std::vector<std::uint64_t> bits;    ///< one bit per byte of text: part of a word character
   std::vector<std::uint32_t> bounds;  ///< word starts and ends, alternating
   std::vector<text_word> words;
-  std::size_t count = 0;
   struct start {
     std::uint32_t word, node;
   };
