@@ -13,10 +13,7 @@
 #endif
 
 // An AVX2 version of the block scan, chosen at run time: the build targets baseline x86-64.
-#if defined(__x86_64__) && defined(__GNUC__)
-#define SANCTWATCH_PREPARE_AVX2 1
-#include <immintrin.h>
-#endif
+#include "core/cpu.hpp"
 
 #include "text/charset.hpp"
 #include "text/html.hpp"
@@ -156,11 +153,8 @@ std::size_t find_block(const unsigned char* p, std::size_t i, std::size_t n, std
   return i;
 }
 
-#if defined(SANCTWATCH_PREPARE_AVX2)
-const bool k_avx2 = [] {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0;
-}();
+#if defined(SANCTWATCH_AVX2_DISPATCH)
+const bool k_avx2 = cpu_has_avx2();
 
 // candidates64 for 32 bytes, with 32-byte vectors.
 template <bool cdata>
@@ -195,7 +189,7 @@ __attribute__((target("avx2"))) std::size_t find_block_avx2(const unsigned char*
 
 template <bool cdata>
 std::size_t next_block(const unsigned char* p, std::size_t i, std::size_t n, std::uint64_t& mask) {
-#if defined(SANCTWATCH_PREPARE_AVX2)
+#if defined(SANCTWATCH_AVX2_DISPATCH)
   if (k_avx2) return find_block_avx2<cdata>(p, i, n, mask);
 #endif
   return find_block<cdata>(p, i, n, mask);

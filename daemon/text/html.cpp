@@ -11,10 +11,7 @@
 #endif
 
 // AVX2 versions of the hottest scan, chosen at run time: the build targets baseline x86-64.
-#if defined(__x86_64__) && defined(__GNUC__)
-#define SANCTWATCH_HTML_AVX2 1
-#include <immintrin.h>
-#endif
+#include "core/cpu.hpp"
 
 namespace sanctwatch::text {
 namespace {
@@ -544,11 +541,8 @@ inline unsigned space_mask16(const unsigned char* p) {
 }
 #endif
 
-#if defined(SANCTWATCH_HTML_AVX2)
-const bool k_avx2 = [] {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0;
-}();
+#if defined(SANCTWATCH_AVX2_DISPATCH)
+const bool k_avx2 = cpu_has_avx2();
 
 // Clean bytes and spaces among 32, as bit masks.
 __attribute__((target("avx2"))) inline void clean_masks32(const unsigned char* p, std::uint64_t& ok,
@@ -587,7 +581,7 @@ __attribute__((target("avx2"))) const unsigned char* skip_clean_avx2(const unsig
 // From p (a clean byte) to the first byte that is neither clean nor a single space between
 // clean bytes. The byte before the result is clean.
 const unsigned char* skip_clean(const unsigned char* p, const unsigned char* end) {
-#if defined(SANCTWATCH_HTML_AVX2)
+#if defined(SANCTWATCH_AVX2_DISPATCH)
   if (k_avx2) {
     p = skip_clean_avx2(p, end);
     if (end - p > 64) return p;  // stopped at a byte that is not clean
