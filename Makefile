@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 CONFIG     ?= config/local.yaml
 
-.PHONY: all deps configure build run test test-asan bench fuzz fuzz-run clean format
+.PHONY: all deps configure build run test test-asan bench eval fuzz fuzz-run clean format
 
 all: build
 
@@ -37,6 +37,10 @@ test-asan: deps
 bench: build
 	@mkdir -p $(BUILD_DIR)/bench
 	@scripts/run-benchmarks.sh $(BUILD_DIR)
+
+# Alert quality of the default rules on the labelled news beside the checkout (skips without it).
+eval: build
+	@scripts/eval-news-dev.sh $(BUILD_DIR) $(EVAL_ARGS)
 
 # libFuzzer targets need clang: a separate build tree.
 fuzz: deps

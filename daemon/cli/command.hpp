@@ -65,6 +65,7 @@ std::optional<rules_args> rules_from(const args& a, const char* cmd);
 int run_parse(const args&);
 int run_match(const args&);
 int run_check(const args&);
+int run_eval(const args&);
 int run_daemon(const args&);
 int run_poll(const args&);
 int run_feeds(const args&);

@@ -233,16 +233,21 @@ class parser {
     return parse_postfix();
   }
 
-  field parse_field_name() {
+  // A field's bit, or `lead`: title, summary and the first sentences of content.
+  field_mask parse_field_name() {
     field f;
+    if (cur_.type == tok::ident && cur_.value == "lead") {
+      take();
+      return lead_fields;
+    }
     if (cur_.type != tok::ident || !parse_field(cur_.value, f))
       fail(cur_.offset,
            "expected a field name (title, summary, content, author, category, "
-           "link), got " +
+           "link, lead), got " +
                std::string(describe(cur_)) +
                (cur_.type == tok::ident ? " '" + cur_.value + "'" : ""));
     take();
-    return f;
+    return mask_of(f);
   }
 
   std::unique_ptr<expr> parse_postfix() {
@@ -252,15 +257,15 @@ class parser {
     take();
     if (cur_.type == tok::lparen) {
       take();
-      n->fields |= mask_of(parse_field_name());
+      n->fields |= parse_field_name();
       while (cur_.type == tok::comma) {
         take();
-        n->fields |= mask_of(parse_field_name());
+        n->fields |= parse_field_name();
       }
       if (cur_.type != tok::rparen) fail(cur_.offset, "expected ')' after the field names");
       take();
     } else {
-      n->fields = mask_of(parse_field_name());
+      n->fields = parse_field_name();
     }
     n->args.push_back(std::move(e));
     finish(*n);
@@ -358,9 +363,19 @@ class parser {
             fail(cur_.offset, "ordered= must be true or false");
           n->ordered = cur_.value == "true";
           take();
+        } else if (name.value == "unless") {
+          auto v = parse_or();
+          require_hits(*v, "near");
+          n->vetoes.push_back(std::move(v));
+          n->veto_within.push_back(-1);
+        } else if (name.value == "unless_within") {
+          if (n->vetoes.empty() || n->veto_within.back() != -1)
+            fail(name.offset, "unless_within= must follow the unless= it narrows");
+          n->veto_within.back() = parse_int(cur_, "unless_within=", 0, 1000);
+          take();
         } else {
-          fail(name.offset,
-               "unknown near() option '" + name.value + "' (known: within=, scope=, ordered=)");
+          fail(name.offset, "unknown near() option '" + name.value +
+                                "' (known: within=, scope=, ordered=, unless=, unless_within=)");
         }
       } else {
         if (named_seen)

@@ -772,6 +772,7 @@ class loader {
         break;
     }
     for (auto& a : e.args) resolve(*a, r, when_node);
+    for (auto& v : e.vetoes) resolve(*v, r, when_node);
   }
 
   void build_rule(pending_rule& p) {

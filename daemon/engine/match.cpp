@@ -449,7 +449,7 @@ class evaluator {
       case expr::op::regex: {
         auto [b, en] = si_.hits_of(e.own.atom);
         for (auto* h = b; h != en; ++h)
-          if ((mask & mask_of(field(h->f))) && (!e.own.exact_case || case_ok(*h, e.own)))
+          if (accept(*h, mask) && (!e.own.exact_case || case_ok(*h, e.own)))
             out.push_back({h, &e, &e.own});
         break;
       }
@@ -476,6 +476,15 @@ class evaluator {
               out.end());
   }
 
+  // Whether a hit lies in the fields of `mask`; with lead_only, content hits count only in the
+  // first lead_sentences sentences.
+  bool accept(const hit& h, field_mask mask) {
+    if (!(mask & mask_of(field(h.f)))) return false;
+    if (!(mask & lead_only) || field(h.f) != field::content) return true;
+    si_.position(mask_of(field::content));
+    return h.sentence < lead_sentences;
+  }
+
   bool case_ok(const hit& h, const term& t) {
     return exact_case_ok(si_, h, t.original, !t.original.empty() && t.original.back() == '*');
   }
@@ -486,7 +495,7 @@ class evaluator {
       const term& t = l.terms[term_index];
       auto [b, en] = si_.hits_of(atom);
       for (auto* h = b; h != en; ++h)
-        if ((mask & mask_of(field(h->f))) && (!t.exact_case || case_ok(*h, t)))
+        if (accept(*h, mask) && (!t.exact_case || case_ok(*h, t)))
           out.push_back({h, &e, &t});
     };
     // Join the list's atoms with the item's hit atoms from the smaller side, so a list of
@@ -529,7 +538,7 @@ class evaluator {
         const entity_alias& al = l.entities[it->entity].aliases[it->alias];
         auto [b, en] = si_.hits_of(atom);
         for (auto* h = b; h != en; ++h) {
-          if (!(mask & mask_of(field(h->f)))) continue;
+          if (!accept(*h, mask)) continue;
           if (al.needs_context) {
             if (!entity_case_ok(si_, *h, al.stripped) || !has_context(*h)) continue;
           }
@@ -537,6 +546,60 @@ class evaluator {
         }
       }
     }
+  }
+
+  // Whether a veto of near() falls on the chosen window: in its sentence (scope=sentence), or
+  // within `within` words (the veto's unless_within=, else near's within=) of one of its hits.
+  // Veto hits are sorted by (field, start), so by word and sentence within a field.
+  static bool vetoed(const expr& e, const std::vector<std::vector<leaf_hit>>& args,
+                     const std::vector<std::size_t>& chosen,
+                     const std::vector<std::vector<leaf_hit>>& vetoes,
+                     const std::vector<std::uint32_t>& longest_veto) {
+    if (vetoes.empty()) return false;
+    const hit& first = *args[0][chosen[0]].h;
+    std::uint32_t lo_w = first.w0, hi_w = first.w1;
+    for (std::size_t j = 1; j < chosen.size(); ++j) {
+      lo_w = std::min(lo_w, args[j][chosen[j]].h->w0);
+      hi_w = std::max(hi_w, args[j][chosen[j]].h->w1);
+    }
+    for (std::size_t v = 0; v < vetoes.size(); ++v) {
+      const auto& vh = vetoes[v];
+      const bool whole_sentence = e.veto_within[v] < 0 && e.sentence_scope;
+      const std::uint32_t within =
+          std::uint32_t(e.veto_within[v] < 0 ? e.within : e.veto_within[v]);
+      // Candidates: same field, and the window's sentence, or a start word in
+      // [lo_w - within - 1 - longest, hi_w + within + 1].
+      auto key = [](const leaf_hit& x) { return std::make_pair(std::uint32_t(x.h->f), x.h->w0); };
+      const std::uint32_t slack = within + 1 + longest_veto[v];
+      auto it = whole_sentence
+                    ? std::lower_bound(vh.begin(), vh.end(),
+                                       std::make_pair(std::uint32_t(first.f), first.sentence),
+                                       [](const leaf_hit& a, const auto& kv) {
+                                         return std::make_pair(std::uint32_t(a.h->f),
+                                                               a.h->sentence) < kv;
+                                       })
+                    : std::lower_bound(vh.begin(), vh.end(),
+                                       std::make_pair(std::uint32_t(first.f),
+                                                      lo_w > slack ? lo_w - slack : 0),
+                                       [&](const leaf_hit& a, const auto& kv) { return key(a) < kv; });
+      for (; it != vh.end() && it->h->f == first.f; ++it) {
+        const hit& h = *it->h;
+        if (whole_sentence) {
+          if (h.sentence < first.sentence) continue;
+          if (h.sentence > first.sentence) break;
+          return true;
+        }
+        if (h.w0 > hi_w + within + 1) break;
+        if (e.sentence_scope && h.sentence != first.sentence) continue;
+        for (std::size_t j = 0; j < chosen.size(); ++j) {
+          const hit& c = *args[j][chosen[j]].h;
+          const std::uint32_t gap =
+              h.w0 > c.w1 ? h.w0 - c.w1 - 1 : (c.w0 > h.w1 ? c.w0 - h.w1 - 1 : 0);
+          if (gap <= within) return true;
+        }
+      }
+    }
+    return false;
   }
 
   bool eval_near(const expr& e, field_mask mask, std::vector<leaf_hit>* ev, explain_node* x) {
@@ -550,9 +613,23 @@ class evaluator {
         c->value = !args[i].empty();
       }
     }
+    std::vector<std::vector<leaf_hit>> vetoes(e.vetoes.size());
+    for (std::size_t v = 0; v < e.vetoes.size(); ++v) {
+      gather(*e.vetoes[v], mask, vetoes[v]);
+      if (x) {
+        auto* c = child(x);
+        c->text = "unless " + e.vetoes[v]->text +
+                  (e.veto_within[v] >= 0 ? " within " + std::to_string(e.veto_within[v]) : "") +
+                  "  [" + std::to_string(vetoes[v].size()) + " hits]";
+        c->value = !vetoes[v].empty();
+      }
+    }
     for (const auto& a : args)
       if (a.empty()) return false;
     si_.position(mask);
+    std::vector<std::uint32_t> longest_veto(vetoes.size(), 0);
+    for (std::size_t v = 0; v < vetoes.size(); ++v)
+      for (const auto& lh : vetoes[v]) longest_veto[v] = std::max(longest_veto[v], lh.h->w1 - lh.h->w0);
     // The longest hit (in words) of each argument bounds how far before the first chosen hit
     // a partner may start; with it, partners are found by binary search instead of a full scan.
     std::vector<std::uint32_t> longest(k, 0);
@@ -568,6 +645,7 @@ class evaluator {
                    std::uint32_t max_start) -> void {
       if (budget == 0) return;
       if (i == k) {
+        if (vetoed(e, args, chosen, vetoes, longest_veto)) return;
         found = true;
         for (std::size_t j = 0; j < k; ++j) used.insert({j, chosen[j]});
         return;
@@ -792,6 +870,7 @@ void collect_atoms(const ruleset& rs, const expr& e, std::vector<std::uint32_t>&
       break;
   }
   for (const auto& a : e.args) collect_atoms(rs, *a, out);
+  for (const auto& v : e.vetoes) collect_atoms(rs, *v, out);
 }
 
 // Atoms of which at least one must be hit for the expression to be true; false when the
@@ -846,6 +925,7 @@ bool necessary_atoms(const ruleset& rs, const expr& e, const std::vector<std::ui
 field_mask fields_used(const expr& e) {
   field_mask m = e.kind == expr::op::in ? e.fields : 0;
   for (const auto& a : e.args) m |= fields_used(*a);
+  for (const auto& v : e.vetoes) m |= fields_used(*v);
   return m;
 }
 

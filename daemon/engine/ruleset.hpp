@@ -23,6 +23,11 @@ using field_mask = std::uint8_t;
 inline constexpr field_mask mask_of(field f) { return field_mask(1u << unsigned(f)); }
 /// title, summary, content: the default when a rule names no `fields:`.
 inline constexpr field_mask default_fields = 0x07;
+/// `in lead`: title, summary and the first `lead_sentences` sentences of content; this bit
+/// narrows the content field of a mask to those sentences.
+inline constexpr field_mask lead_only = 0x80;
+inline constexpr field_mask lead_fields = default_fields | lead_only;
+inline constexpr std::uint32_t lead_sentences = 3;
 const char* field_name(field f);
 
 /// A position in a rule or entity file, 1-based, for error messages.
@@ -105,6 +110,11 @@ struct expr {
   term own;                 ///< phrase / regex: the term
   int within = 10;          ///< near
   bool sentence_scope = false, ordered = false;  ///< near
+  /// near: `unless=X` — a window counts only when no hit of X is in its sentence (scope=sentence)
+  /// or within `within` words of it; `unless_within=N` after it narrows that veto to N words of
+  /// the window's hits.
+  std::vector<std::unique_ptr<expr>> vetoes;
+  std::vector<int> veto_within;  ///< per veto: -1 = the sentence or window
   cmp compare = cmp::ge;                         ///< count
   int count = 1;                                 ///< count
   field_mask fields = 0;                         ///< in

@@ -12,7 +12,7 @@ enum class cls : std::uint8_t {
   digit,
   space,      // ASCII whitespace other than line breaks
   newline,    // always ends a sentence
-  stop,       // `.` `!` `?` `;`: end a sentence when whitespace follows
+  stop,       // `.` `!` `?`: end a sentence when whitespace follows
   full_stop,  // 。 and friends: scripts without spaces end sentences on the mark alone
   joiner,     // `'` and `-`: inside a word when letters are on both sides
   closer,     // `"` `'` `)` `]` may sit between a stop and the whitespace after it
@@ -30,7 +30,7 @@ constexpr std::array<cls, 128> make_ascii() {
     }
   }
   t['\n'] = cls::newline;
-  t['.'] = t['!'] = t['?'] = t[';'] = cls::stop;
+  t['.'] = t['!'] = t['?'] = cls::stop;  // ';' joins clauses of one sentence
   t['\''] = t['-'] = cls::joiner;
   t['"'] = t[')'] = t[']'] = t['}'] = cls::closer;
   return t;

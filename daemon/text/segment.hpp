@@ -15,8 +15,8 @@ struct word {
 
 /// Words of normalized text: maximal runs of letters, digits and marks (any non-ASCII
 /// UTF-8 letter counts as a letter); an apostrophe or hyphen between two letters stays
-/// inside the word ("o'brien", "dual-use"). Sentences end at `.`, `!`, `?` or `;` followed by
-/// whitespace and at line breaks; a period after a single letter or a known abbreviation
+/// inside the word ("o'brien", "dual-use"). Sentences end at `.`, `!` or `?` followed by
+/// whitespace and at line breaks (a `;` joins two clauses of one sentence); a period after a single letter or a known abbreviation
 /// ("u.s.", "mr.", "co.", "inc.", "no.", "st.", "gen.") does not end a sentence.
 /// Clarifications: closing quotes and brackets may stand between the stop and the whitespace
 /// (`said." Next`); `。` and the Arabic/Devanagari full stops end a sentence without whitespace;

@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "core/version.hpp"
 #include "run_binary.hpp"
+#include "temp_dir.hpp"
 
 namespace sanctwatch {
 using testing::run_sanctwatch;
@@ -86,4 +90,74 @@ TEST(cli_parse, not_a_feed_is_a_clear_input_error) {
   EXPECT_NE(r.out.find("not a feed"), std::string::npos) << r.out;
 }
 
+}  // namespace sanctwatch
+
+namespace sanctwatch {
+namespace {
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// A labelled set of three articles and a one-rule ruleset, written into `d`.
+void labelled_set(const testing::temp_dir& d) {
+  std::filesystem::create_directories(d.file("articles"));
+  std::filesystem::create_directories(d.file("rules"));
+  write_file(d.file("rules/r.yaml"),
+             "rules:\n"
+             "  - id: s.any\n"
+             "    title: Sanctions mentioned\n"
+             "    tags: [sanctions]\n"
+             "    when: '\"sanction*\"'\n");
+  write_file(d.file("labels.tsv"), "id\tlabel\treason\nm1\tsanctions\tmeasure\nm2\tnone\tsport\n"
+                                   "m3\tsanctions\tmissed\n");
+  write_file(d.file("articles/m1.txt"), "Title: Ottawa acts\n\nOttawa imposed sanctions on a shipper.\n");
+  write_file(d.file("articles/m2.txt"), "Title: Cup final\n\nThe league sanctioned the club.\n");
+  write_file(d.file("articles/m3.txt"), "Title: Blacklist\n\nA shipper was blacklisted.\n");
+}
+
+TEST(cli_eval, prints_scores_and_confusions) {
+  testing::temp_dir d;
+  labelled_set(d);
+  auto r = testing::run_sanctwatch("eval --labels '" + d.file("labels.tsv") + "' --rules '" +
+                                   d.file("rules") + "' '" + d.file("articles") + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("3 labelled articles"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sanctions                         2     1     1     1      0.50   0.50  0.50"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("s.any"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("m2  Cup final"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\u00bbsanctioned\u00ab"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("m3  Blacklist"), std::string::npos) << r.out;
+
+  r = testing::run_sanctwatch("eval --format json --labels '" + d.file("labels.tsv") +
+                                  "' --rules '" + d.file("rules") + "' '" + d.file("articles") + "'",
+                              false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["tags"][0]["tag"], "sanctions");
+  EXPECT_EQ(j["tags"][0]["fp"], 1);
+  EXPECT_EQ(j["false_negatives"][0]["article"], "m3");
+}
+
+TEST(cli_eval, thresholds_and_input_errors) {
+  testing::temp_dir d;
+  labelled_set(d);
+  const std::string base = "eval --labels '" + d.file("labels.tsv") + "' --rules '" +
+                           d.file("rules") + "' ";
+  EXPECT_EQ(testing::run_sanctwatch(base + "--min-precision 0.9 '" + d.file("articles") + "'").exit_code, 1);
+  EXPECT_EQ(testing::run_sanctwatch(base + "--min-recall 0.5 '" + d.file("articles") + "'").exit_code, 0);
+  std::filesystem::remove(d.file("articles/m3.txt"));
+  auto r = testing::run_sanctwatch(base + "'" + d.file("articles") + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("labels.tsv:4:1: error: no article 'm3'"), std::string::npos) << r.out;
+  write_file(d.file("bad.tsv"), "m1\tsanctions\nm1\tnone\n");
+  r = testing::run_sanctwatch("eval --labels '" + d.file("bad.tsv") + "' '" + d.file("articles") + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("bad.tsv:2:1: error: article 'm1' is labelled twice"), std::string::npos) << r.out;
+  EXPECT_EQ(testing::run_sanctwatch("eval '" + d.file("articles") + "'").exit_code, 2);
+}
+
+}  // namespace
 }  // namespace sanctwatch

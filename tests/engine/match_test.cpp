@@ -323,3 +323,73 @@ TEST(engine_entities, shared_forms_are_ambiguous_with_all_candidates) {
 
 }  // namespace
 }  // namespace sanctwatch::engine::test
+
+namespace sanctwatch::engine::test {
+namespace {
+
+TEST(engine_match, unless_vetoes_only_the_sentence_of_the_window) {
+  auto rs = rule_when("near(@sanc, @china, within=10, scope=sentence, unless=@sport)",
+                      "  sport: [league, club, match]\n");
+  EXPECT_TRUE(fires(*rs, "Washington imposed sanctions on Chinese banks."));
+  EXPECT_FALSE(fires(*rs, "The league sanctioned the Chinese club."));
+  // A sports sentence elsewhere does not silence a measure in another sentence.
+  EXPECT_TRUE(fires(*rs, "The league sanctioned the club. Washington put sanctions on Chinese banks."));
+  // Another window of the same sentence pair still counts when its own sentence is clean.
+  EXPECT_TRUE(fires(*rs, "Beijing faces sanctions. Then the match was sanctioned by China's league."));
+}
+
+TEST(engine_match, unless_within_narrows_the_veto_to_nearby_words) {
+  auto rs = rule_when(
+      "near(@sanc, @china, within=12, scope=sentence, unless=@neg, unless_within=3)",
+      "  neg: [no plans, ruled out, not]\n");
+  EXPECT_FALSE(fires(*rs, "The bloc has no plans to impose sanctions on China."));
+  EXPECT_TRUE(fires(*rs, "Although it did not say so, the bloc imposed fresh sanctions on China."));
+  // Without a scope the veto counts within the near() window of words.
+  auto text = rule_when("near(@sanc, @china, within=5, unless=@neg)", "  neg: [not]\n");
+  EXPECT_FALSE(fires(*text, "sanctions were not aimed at China"));
+  EXPECT_TRUE(fires(*text, "not now. Then came words words words words words words sanctions on China"));
+}
+
+TEST(engine_match, unless_options_are_checked) {
+  auto l = load_yaml("rules:\n  - id: r\n    title: t\n    when: near(\"a\", \"b\", unless_within=3)\n");
+  EXPECT_FALSE(l.rules);
+  EXPECT_NE(errors_of(l).find("unless_within= must follow the unless="), std::string::npos)
+      << errors_of(l);
+  l = load_yaml("rules:\n  - id: r\n    title: t\n    when: near(\"a\", \"b\", unless=@nope)\n");
+  EXPECT_FALSE(l.rules);
+  EXPECT_NE(errors_of(l).find("unknown list '@nope'"), std::string::npos) << errors_of(l);
+}
+
+TEST(engine_match, unless_explained) {
+  auto rs = rule_when("near(@sanc, @china, within=10, scope=sentence, unless=@sport)",
+                      "  sport: [league]\n");
+  auto x = explain(*rs, content_item("The league sanctioned a Chinese player."));
+  ASSERT_EQ(x.size(), 1u);
+  EXPECT_FALSE(x[0].fired);
+  EXPECT_NE(format_explain(x[0].tree).find("unless @sport  [1 hits]"), std::string::npos)
+      << format_explain(x[0].tree);
+}
+
+TEST(engine_match, in_lead_is_title_summary_and_first_sentences) {
+  auto rs = rule_when("@sanc in lead");
+  EXPECT_TRUE(fires(*rs, "Nothing here.", "New sanctions on Iran"));
+  EXPECT_TRUE(fires(*rs, "One. Two. Then sanctions came."));
+  EXPECT_FALSE(fires(*rs, "One. Two. Three. Four mentions sanctions."));
+  item it = content_item("One. Two. Three. Four mentions sanctions.");
+  it.summary = "The EU adopted sanctions.";
+  EXPECT_FALSE(match(*rs, it).empty());
+  // near() inside `in lead` keeps both hits in the lead.
+  auto n = rule_when("near(@sanc, @china, within=5) in lead");
+  EXPECT_TRUE(fires(*n, "Sanctions on China. Two. Three."));
+  EXPECT_FALSE(fires(*n, "One. Two. Three. Sanctions on China."));
+}
+
+TEST(engine_match, semicolon_keeps_clauses_in_one_sentence) {
+  auto rs = rule_when("near(@sanc, @china, within=10, scope=sentence)");
+  EXPECT_TRUE(fires(*rs, "The measures are broad; sanctions now reach Chinese lenders."));
+  EXPECT_TRUE(fires(*rs, "China objected; the sanctions stand."));
+  EXPECT_FALSE(fires(*rs, "China objected. The sanctions stand."));
+}
+
+}  // namespace
+}  // namespace sanctwatch::engine::test

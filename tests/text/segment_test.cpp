@@ -68,7 +68,9 @@ TEST(Words, NonAsciiLettersAreLetters) {
 }
 
 TEST(Sentences, EndAtStopsFollowedBySpace) {
-  EXPECT_EQ(sentences("one two. three! four? five; six"), (indexes{0, 0, 1, 2, 3, 4}));
+  EXPECT_EQ(sentences("one two. three! four? five six"), (indexes{0, 0, 1, 2, 3, 3}));
+  // A semicolon joins two clauses of one sentence: a measure and its target stay together.
+  EXPECT_EQ(sentences("the eu acted; it froze assets. next"), (indexes{0, 0, 0, 0, 0, 0, 1}));
   EXPECT_EQ(sentences("end."), (indexes{0}));
   EXPECT_EQ(sentences("a.b c"), (indexes{0, 0, 0}));  // no space after the period
   EXPECT_EQ(sentences("v 3.5 ok"), (indexes{0, 0, 0, 0}));
