@@ -429,7 +429,10 @@ class evaluator {
             v = n < e.count;
             break;
         }
-        if (v && ev) ev->insert(ev->end(), hs.begin(), hs.end());
+        // A count qualifies how often terms occur: its hits are evidence only when nothing
+        // evaluated before it gave any (the near() windows of `near(..) and count(..) >= 3` are
+        // the evidence, not every mention in the article).
+        if (v && ev && ev->empty()) ev->insert(ev->end(), hs.begin(), hs.end());
         return v;
       }
       case expr::op::near:

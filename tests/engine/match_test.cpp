@@ -393,3 +393,22 @@ TEST(engine_match, semicolon_keeps_clauses_in_one_sentence) {
 
 }  // namespace
 }  // namespace sanctwatch::engine::test
+
+namespace sanctwatch::engine::test {
+namespace {
+
+TEST(engine_match, count_after_other_evidence_adds_none) {
+  // The window is the evidence; the count only qualifies the article.
+  auto rs = rule_when("near(@sanc, @china, within=3, scope=sentence) and count(@sanc) >= 2");
+  auto m = match(*rs, content_item("Sanctions on China. Sanctions again. More sanctions."));
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].evidence.size(), 2u);
+  // A count alone still shows its hits.
+  auto alone = rule_when("count(@sanc) >= 2");
+  m = match(*alone, content_item("Sanctions on China. Sanctions again."));
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].evidence.size(), 2u);
+}
+
+}  // namespace
+}  // namespace sanctwatch::engine::test
