@@ -14,5 +14,5 @@ if [ ! -f "$dev/labels.tsv" ]; then
   exit 0
 fi
 entities=()
-[ -f "$sdn" ] && entities=(--entities "ofac-sdn-csv:$sdn" --entity-labels "$dev/entities.tsv" --entity-list "OFAC SDN")
+[ -f "$sdn" ] && entities=(--entities "ofac-sdn-csv:$sdn" --entity-labels "$dev/entities.tsv" --entity-list "OFAC SDN" --entity-source sdn)
 exec "$build/sanctwatch" eval --labels "$dev/labels.tsv" --rules "$top/rules" "${entities[@]}" "$@" "$dev/articles"

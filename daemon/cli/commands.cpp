@@ -58,6 +58,7 @@ const std::vector<command>& commands() {
         {"--entity-labels", "FILE.tsv",
          "names each article mentions: id<TAB>name_in_text<TAB>listed_as<TAB>list"},
         {"--entity-list", "NAME", "score recall only on entity labels whose list is NAME"},
+        {"--entity-source", "LIST", "score only entities of this entity list (e.g. sdn)"},
         {"--format", "json|text", "output format (default text)"},
         {"--show", "N", "entries per confusion list (default 20; 0: none)"},
         {"--min-precision", "P", "exit 1 when a tag's precision is below P (0 to 1)"},

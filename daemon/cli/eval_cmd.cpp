@@ -149,12 +149,14 @@ int run_eval(const args& a) {
 
   std::map<std::string, bool> screened;
   for (const auto& l : rs.entity_lists)
-    for (const auto& e : l.entities)
-      if (auto uid = ev::list_uid(e.id); !uid.empty()) screened[uid] = true;
+    if (!a.has("--entity-source") || l.name == a.get("--entity-source"))
+      for (const auto& e : l.entities)
+        if (auto uid = ev::list_uid(e.id); !uid.empty()) screened[uid] = true;
   ev::options opt;
   if (score_entities) {
     opt.entity_labels = &entity_labels;
     opt.entity_list_filter = a.get("--entity-list");
+    opt.entity_source = a.get("--entity-source");
     opt.screened = &screened;
   }
   const auto rep = ev::score(rs, labels, results, opt);

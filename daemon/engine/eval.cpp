@@ -223,6 +223,7 @@ report score(const ruleset& rs, const std::vector<label>& labels,
   if (opt.entity_labels) {
     rep.entities.scored = true;
     rep.entities.list_filter = opt.entity_list_filter;
+    rep.entities.source = opt.entity_source;
     for (const auto& g : *opt.entity_labels) gold_of[g.article].push_back(&g);
   }
 
@@ -291,6 +292,7 @@ report score(const ruleset& rs, const std::vector<label>& labels,
     std::set<const entity_label*> found;
     for (const auto& m : a.matches) {
       for (const auto& e : m.entities) {
+        if (!opt.entity_source.empty() && e.list != opt.entity_source) continue;
         if (std::any_of(named.begin(), named.end(),
                         [&](const entity_match& x) { return x.entity_id == e.id; }))
           continue;
@@ -362,8 +364,9 @@ std::string format_text(const report& r, std::size_t list_limit) {
   const auto& e = r.entities;
   if (e.scored) {
     std::snprintf(buf, sizeof buf,
-                  "\nentities%s: %zu named, %zu right: precision %s; %zu labelled names, %zu "
+                  "\nentities%s%s: %zu named, %zu right: precision %s; %zu labelled names, %zu "
                   "found: recall %s (%zu more labelled names are not screened by these rules)\n",
+                  e.source.empty() ? "" : (" of @" + e.source).c_str(),
                   e.list_filter.empty() ? "" : (" (labels of '" + e.list_filter + "')").c_str(),
                   e.matches, e.right, fmt(e.precision()).c_str(), e.gold, e.found,
                   fmt(e.recall()).c_str(), e.not_screened);
@@ -459,7 +462,7 @@ nlohmann::json to_json(const report& r) {
                    {"rule", x.rule}});
     for (const auto& x : e.missed)
       m.push_back({{"article", x.article}, {"name_in_text", x.name_in_text}, {"listed_as", x.listed_as}});
-    j["entities"] = {{"list", e.list_filter},   {"named", e.matches},
+    j["entities"] = {{"list", e.list_filter},   {"source", e.source}, {"named", e.matches},
                      {"right", e.right},        {"precision", e.precision()},
                      {"labelled", e.gold},      {"found", e.found},
                      {"recall", e.recall()},    {"not_screened", e.not_screened},

@@ -95,6 +95,7 @@ struct entity_match {
 struct entity_report {
   bool scored = false;           ///< entity labels were given
   std::string list_filter;       ///< only gold rows of this list ("" = all)
+  std::string source;            ///< only entities of this ruleset list ("" = all)
   std::size_t matches = 0, right = 0;  ///< distinct (article, entity) pairs named by alerts
   std::size_t gold = 0, found = 0;     ///< gold rows (of screened entities) and those named
   std::size_t not_screened = 0;  ///< gold rows whose entity the rules cannot name (e.g. persons)
@@ -119,6 +120,7 @@ struct options {
   /// Gold entity rows; scored when non-empty.
   const std::vector<entity_label>* entity_labels = nullptr;
   std::string entity_list_filter;  ///< keep gold rows whose `list` equals this ("" = all)
+  std::string entity_source;       ///< score only entities of this ruleset list ("" = all)
   /// An entity id → whether the ruleset screens it (its list and type); unknown ids are not.
   const std::map<std::string, bool>* screened = nullptr;
 };

@@ -549,7 +549,15 @@ class loader {
       if (opts_.read) {
         alt_path = (dir / "alt.csv").string();
         add_path = (dir / "add.csv").string();
-        if (auto b = opts_.read(alt_path)) alt = std::move(*b);
+        if (auto b = opts_.read(alt_path))
+          alt = std::move(*b);
+        else
+          warnings_.push_back({{path, 0, 0},
+                               "entity list '" + name + "': no alt.csv beside " +
+                                   std::filesystem::path(path).filename().string() +
+                                   ": its aliases, among them the English trade names news "
+                                   "uses, will be missed",
+                               ""});
         if (auto b = opts_.read(add_path)) add = std::move(*b);
         hash_input_ += alt;
         hash_input_ += add;
@@ -616,7 +624,8 @@ class loader {
           al.name = a.text;
           al.stripped = v;
           al.weak = weak;
-          al.needs_context = weak || entities::needs_context(v);
+          al.gate = entities::gate_for(v, weak);
+          al.needs_context = al.gate != entities::name_gate::none;
           al.atom = intern(std::move(at));
           if (!atoms.insert(al.atom).second) {
             // The same form again (an alias repeating the name): keep the one that fires more

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 
@@ -513,14 +514,137 @@ class evaluator {
     }
   }
 
-  bool has_context(const hit& h) {
+  // A sanctions/export-control term (entity_context) in the hit's sentence, and when `within`
+  // is given, at most that many words away.
+  bool has_context(const hit& h, std::uint32_t within = ~0u) {
     si_.position(mask_of(field(h.f)));
     for (std::uint32_t a : rs_.context_atoms) {
       auto [b, en] = si_.hits_of(a);
-      for (auto* c = b; c != en; ++c)
-        if (c->f == h.f && c->sentence == h.sentence) return true;
+      for (auto* c = b; c != en; ++c) {
+        if (c->f != h.f || c->sentence != h.sentence) continue;
+        const std::uint32_t gap =
+            c->w0 > h.w1 ? c->w0 - h.w1 - 1 : (h.w0 > c->w1 ? h.w0 - c->w1 - 1 : 0);
+        if (gap <= within) return true;
+      }
     }
     return false;
+  }
+
+  // The word before the hit, normalized; empty at a sentence start.
+  std::string_view word_before(const hit& h) {
+    si_.position(mask_of(field(h.f)));
+    const auto& f = si_.fields[h.f];
+    if (h.w0 == 0 || h.w0 >= f.words.size() || opens_sentence(h)) return {};
+    const auto& w = f.words[h.w0 - 1];
+    return std::string_view(f.norm.text.data() + w.start, w.end - w.start);
+  }
+
+  // The entity's kind named next to its name: "the tanker Humanity", "Leverage SA", "the
+  // Wagner group" -- two words before or after, in the same sentence.
+  bool has_type_cue(const hit& h, const std::string& type) {
+    static constexpr std::string_view vessel[] = {
+        "barge", "boat", "bulker", "carrier", "freighter", "imo", "mv", "ship", "ships",
+        "tanker", "tankers", "vessel", "vessels", "yacht"};
+    static constexpr std::string_view org[] = {
+        "ag", "airline", "airlines", "bank", "brokerage", "co", "companies", "company", "corp",
+        "corporation", "enterprise", "exchange", "firm", "foundation", "fund", "gmbh", "group",
+        "holding", "holdings", "inc", "jsc", "llc", "ltd", "militia", "network", "ojsc",
+        "organisation", "organization", "pjsc", "plc", "sa", "trading"};
+    static constexpr std::string_view aircraft[] = {"aircraft", "airliner", "jet", "plane"};
+    static_assert(std::is_sorted(std::begin(vessel), std::end(vessel)) &&
+                  std::is_sorted(std::begin(org), std::end(org)) &&
+                  std::is_sorted(std::begin(aircraft), std::end(aircraft)));
+    std::span<const std::string_view> cues;
+    if (type == "vessel")
+      cues = vessel;
+    else if (type == "aircraft")
+      cues = aircraft;
+    else if (type == "organization" || type == "unknown")
+      cues = org;
+    else
+      return false;
+    si_.position(mask_of(field(h.f)));
+    const auto& f = si_.fields[h.f];
+    const auto& w = f.words;
+    if (w.empty()) return false;
+    const std::uint32_t from = h.w0 >= 2 ? h.w0 - 2 : 0;
+    const std::uint32_t to = std::min<std::uint32_t>(h.w1 + 2, std::uint32_t(w.size() - 1));
+    for (std::uint32_t i = from; i <= to; ++i) {
+      if ((i >= h.w0 && i <= h.w1) || w[i].sentence != h.sentence) continue;
+      const std::string_view word(f.norm.text.data() + w[i].start, w[i].end - w[i].start);
+      if (std::binary_search(cues.begin(), cues.end(), word)) return true;
+    }
+    return false;
+  }
+
+  // The hit's first word opens its sentence (where any word is capitalised).
+  bool opens_sentence(const hit& h) {
+    si_.position(mask_of(field(h.f)));
+    const auto& w = si_.fields[h.f].words;
+    return h.w0 == 0 || h.w0 >= w.size() || w[h.w0 - 1].sentence != w[h.w0].sentence;
+  }
+
+  // A capitalised word right before or after the hit in its sentence: the hit is part of a
+  // longer name ("Justice Department", "Daniel Kaniewski"), not the listed one.
+  bool inside_longer_name(const hit& h) {
+    si_.position(mask_of(field(h.f)));
+    const auto& f = si_.fields[h.f];
+    const auto& w = f.words;
+    auto capitalised = [&](std::uint32_t i) {
+      if (i >= w.size() || w[i].sentence != h.sentence) return false;
+      auto [os, oe] = to_original(f, w[i].start, w[i].end);
+      if (os >= oe || os >= f.original.size()) return false;
+      const auto c = static_cast<unsigned char>(f.original[os]);
+      return c >= 'A' && c <= 'Z';
+    };
+    // "Department of Justice": a connector between the hit and a capitalised word.
+    auto connector = [&](std::uint32_t i) {
+      if (i >= w.size() || w[i].sentence != h.sentence) return false;
+      const std::string_view x(f.norm.text.data() + w[i].start, w[i].end - w[i].start);
+      return x == "of" || x == "for" || x == "de" || x == "and";
+    };
+    // A possessive before the name is its owner, not part of it: "Russia's Wagner".
+    auto possessive = [&](std::uint32_t i) {
+      auto [os, oe] = to_original(f, w[i].start, w[i].end);
+      std::string_view x = std::string_view(f.original).substr(os, oe - os + 4);
+      return x.find("'s") != std::string_view::npos ||
+             x.find("\xE2\x80\x99s") != std::string_view::npos;
+    };
+    if (h.w0 > 0 && !opens_sentence(h) && capitalised(h.w0 - 1) && !possessive(h.w0 - 1))
+      return true;
+    if (capitalised(h.w1 + 1)) return true;
+    return h.w0 > 1 && connector(h.w0 - 1) && capitalised(h.w0 - 2);
+  }
+
+  // Whether the text shows what an alias's gate asks for (entities::name_gate).
+  bool gate_passes(const hit& h, const entity_alias& al, const entity& en) {
+    using entities::name_gate;
+    if (al.gate == name_gate::none) return true;
+    if (!entity_case_ok(si_, h, al.stripped)) return false;
+    switch (al.gate) {
+      case name_gate::proper_name:
+        return true;
+      case name_gate::proper_name_and_support: {
+        // One ordinary word ("Leverage", "Humanity", "September"): a proper name inside its
+        // sentence, named with its kind next to it, or a sanctions word a few words away --
+        // and not after a preposition of time ("in September", "since Monday").
+        if (field(h.f) == field::title || inside_longer_name(h)) return false;
+        if (has_type_cue(h, en.type)) return true;
+        if (opens_sentence(h)) return false;
+        static constexpr std::string_view time_words[] = {
+            "after", "before", "by", "during", "early", "from", "in", "last", "late", "mid",
+            "next", "on", "since", "this", "through", "until"};
+        static_assert(std::is_sorted(std::begin(time_words), std::end(time_words)));
+        if (std::binary_search(std::begin(time_words), std::end(time_words), word_before(h)))
+          return false;
+        return has_context(h, 5);
+      }
+      case name_gate::context:
+        return has_context(h) || has_type_cue(h, en.type);
+      case name_gate::none:
+        break;
+    }
+    return true;
   }
 
   void gather_entity(const expr& e, field_mask mask, std::vector<leaf_hit>& out) {
@@ -538,13 +662,12 @@ class evaluator {
           std::lower_bound(l.by_atom.begin(), l.by_atom.end(), atom,
                            [](const entity_list::ref& r, std::uint32_t a) { return r.atom < a; });
       for (; it != l.by_atom.end() && it->atom == atom; ++it) {
-        const entity_alias& al = l.entities[it->entity].aliases[it->alias];
+        const entity& ent = l.entities[it->entity];
+        const entity_alias& al = ent.aliases[it->alias];
         auto [b, en] = si_.hits_of(atom);
         for (auto* h = b; h != en; ++h) {
           if (!accept(*h, mask)) continue;
-          if (al.needs_context) {
-            if (!entity_case_ok(si_, *h, al.stripped) || !has_context(*h)) continue;
-          }
+          if (!gate_passes(*h, al, ent)) continue;
           out.push_back({h, &e, nullptr, &*it});
         }
       }

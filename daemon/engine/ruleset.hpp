@@ -13,6 +13,7 @@
 #include "core/severity.hpp"
 #include "engine/hs_handle.hpp"
 #include "engine/phrase_index.hpp"
+#include "entities/names.hpp"
 
 namespace sanctwatch::engine {
 
@@ -68,7 +69,8 @@ struct entity_alias {
   std::string name;      ///< the list's name or alias, as written
   std::string stripped;  ///< the matched variant (entities::match_variants), in list case
   bool weak = false;
-  bool needs_context = false;  ///< short, common, acronym or weak: exact case + context term
+  bool needs_context = false;  ///< gate != none: does not fire on its own
+  entities::name_gate gate = entities::name_gate::none;  ///< what the text must show
   bool ambiguous = false;      ///< the same matching form belongs to several entities
   std::uint32_t atom = 0;
 };

@@ -119,6 +119,14 @@ constexpr legal_form forms[] = {
     {"A/S", no, S},
     {"ApS", no, S},
     {"Oy", no, S},
+    // Central European
+    {"s.r.o.", no, S},
+    {"spol. s r.o.", no, S},
+    {"a.s.", no, S},
+    {"Sp. z o.o.", no, S},
+    {"d.o.o.", no, S},
+    {"Kft.", no, S},
+    {"Zrt.", no, S},
     // Romance languages, Latin America, Turkey
     {"S.A.", no, S},
     {"S.A. de C.V.", no, S},

@@ -164,6 +164,44 @@ constexpr std::string_view common_words[] = {
 };
 static_assert(std::is_sorted(std::begin(common_words), std::end(common_words)));
 
+// The English word list, one lower-case word per line, sorted (gen_dictionary.py).
+constexpr char dictionary_text[] =
+#include "dictionary.inc"
+    ;
+
+// Start offsets of the words of dictionary_text, built once.
+const std::vector<std::uint32_t>& dictionary_index() {
+  static const std::vector<std::uint32_t> index = [] {
+    std::vector<std::uint32_t> v;
+    v.reserve(80000);
+    const std::string_view t(dictionary_text, sizeof dictionary_text - 1);
+    for (std::size_t p = 0; p < t.size();) {
+      v.push_back(std::uint32_t(p));
+      const std::size_t nl = t.find('\n', p);
+      p = nl == std::string_view::npos ? t.size() : nl + 1;
+    }
+    return v;
+  }();
+  return index;
+}
+
+std::string_view dictionary_word(std::uint32_t at) {
+  const std::string_view t(dictionary_text + at, sizeof dictionary_text - 1 - at);
+  return t.substr(0, t.find('\n'));
+}
+
+// Words that name no one when they stand in front of or after a name: "SUEX OTC" is reported
+// as Suex, "PMC WAGNER" as Wagner.
+constexpr std::string_view descriptors[] = {"COMPANY", "CORPORATION", "GROUP", "HOLDING",
+                                            "HOLDINGS", "OTC", "PMC"};
+
+bool is_descriptor(std::string_view w) {
+  std::string up;
+  for (char c : w)
+    if (c != ',' && c != '.' && c != ';') up += (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
+  return std::find(std::begin(descriptors), std::end(descriptors), up) != std::end(descriptors);
+}
+
 constexpr std::size_t short_name_letters = 8;
 constexpr std::size_t acronym_letters = 5;
 
@@ -257,6 +295,13 @@ std::string hyphens_as_spaces(std::string_view s) {
 
 }  // namespace
 
+bool is_dictionary_word(std::string_view lower_word) {
+  const auto& index = dictionary_index();
+  auto it = std::lower_bound(index.begin(), index.end(), lower_word,
+                             [](std::uint32_t at, std::string_view w) { return dictionary_word(at) < w; });
+  return it != index.end() && dictionary_word(*it) == lower_word;
+}
+
 bool is_common_word(std::string_view word) {
   std::string w;
   for (const char c : word) {
@@ -269,24 +314,32 @@ bool is_common_word(std::string_view word) {
     else
       return false;
   }
-  return !w.empty() && std::binary_search(std::begin(common_words), std::end(common_words), w);
+  return !w.empty() && (std::binary_search(std::begin(common_words), std::end(common_words), w) ||
+                        is_dictionary_word(w));
 }
 
-bool needs_context(std::string_view name) {
+name_gate gate_for(std::string_view name, bool weak) {
   const std::vector<std::string_view> words = words_of(detail::trim(name));
-  if (words.empty()) return true;
+  if (words.empty()) return name_gate::context;
+  const bool ordinary = std::all_of(words.begin(), words.end(), [](std::string_view w) {
+    return is_common_word(w) || count_letters(w) == 0;
+  });
   if (words.size() == 1) {
     const std::string_view w = words.front();
-    return count_letters(w) < short_name_letters || is_acronym(w) || is_common_word(w);
+    if (is_acronym(w)) return name_gate::context;
+    if (ordinary) return name_gate::proper_name_and_support;
+    if (weak || count_letters(w) < short_name_letters) return name_gate::context;
+    return name_gate::none;
   }
   // A few letters in several words ("IS BANK", "AL RAED") read like prose as easily as one
   // short word does.
   std::size_t letters = 0;
   for (const auto w : words) letters += count_letters(w);
-  if (letters < short_name_letters) return true;
-  return std::all_of(words.begin(), words.end(),
-                     [](std::string_view w) { return is_common_word(w); });
+  if (weak || letters < short_name_letters) return name_gate::context;
+  return ordinary ? name_gate::proper_name : name_gate::none;
 }
+
+bool needs_context(std::string_view name) { return gate_for(name, false) != name_gate::none; }
 
 bool needs_context(const alias& a) { return a.strength == strength::weak || needs_context(a.text); }
 
@@ -298,8 +351,38 @@ std::vector<std::string> match_variants(std::string_view name, entity_type type)
     add_variant(out, detail::person_order(name));
   for (std::size_t i = 0, n = out.size(); i < n; ++i)
     add_variant(out, without_double_quotes(out[i]));
-  if (type != entity_type::person)
+  if (type != entity_type::person) {
     for (std::size_t i = 0, n = out.size(); i < n; ++i) add_variant(out, strip_legal_forms(out[i]));
+    // News names a firm by the name in quotes ("PRIVATE MILITARY COMPANY 'WAGNER'" is "Wagner"
+    // and "the Wagner Group") and drops a descriptor word around a distinctive name
+    // ("SUEX OTC" is "Suex").
+    for (std::size_t i = 0, n = out.size(); i < n; ++i) {
+      const std::string v = out[i];
+      const std::size_t q = v.find(" '");
+      const std::size_t e = q == std::string::npos ? q : v.find('\'', q + 2);
+      if (e != std::string::npos && e > q + 2) {
+        const std::string core = v.substr(q + 2, e - q - 2);
+        add_variant(out, core);
+        add_variant(out, core + " GROUP");
+      }
+      std::vector<std::string_view> ws = words_of(v);
+      while (ws.size() > 1 && is_descriptor(ws.back())) ws.pop_back();
+      while (ws.size() > 1 && is_descriptor(ws.front())) ws.erase(ws.begin());
+      if (ws.size() != words_of(v).size()) {
+        std::string rest;
+        for (auto w : ws) rest += (rest.empty() ? "" : " ") + std::string(w);
+        while (!rest.empty() && (rest.back() == ',' || rest.back() == ';')) rest.pop_back();
+        std::size_t letters = 0;
+        for (auto w : ws) letters += count_letters(w);
+        // Only where what is left is distinctive: "GLOBAL TRADING GROUP" does not become
+        // "GLOBAL TRADING".
+        const bool ordinary = std::all_of(ws.begin(), ws.end(), [](std::string_view w) {
+          return is_common_word(w) || count_letters(w) == 0;
+        });
+        if (letters >= 4 && !ordinary) add_variant(out, rest);
+      }
+    }
+  }
   for (std::size_t i = 0, n = out.size(); i < n; ++i)
     if (out[i].find('-') != std::string::npos) add_variant(out, hyphens_as_spaces(out[i]));
   return out;

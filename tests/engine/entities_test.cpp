@@ -36,7 +36,13 @@ const char* sdn_csv =
     "206,\"KARAT LIMITED\",-0- ,SYRIA,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
     "207,\"SEA BREEZE\",vessel,IRAN,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
     "208,\"ROSOBORONEXPORT JSC\",-0- ,RUSSIA-EO14024,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
-    "209,\"IS BANK, AO\",-0- ,RUSSIA-EO14024,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n";
+    "209,\"IS BANK, AO\",-0- ,RUSSIA-EO14024,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "210,\"LEVERAGE, S.A.\",-0- ,CUBA,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "211,\"HUMANITY\",vessel,IRAN,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "212,\"KOVRA OTC, S.R.O.\",-0- ,CYBER2,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+    "213,\"PRIVATE MILITARY COMPANY 'ZORYAN'\",-0- ,RUSSIA-EO14024,-0- ,-0- ,-0- ,-0- ,-0- ,"
+    "-0- ,-0- ,-0- \n"
+    "214,\"SEPTEMBER\",-0- ,SDGT,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n";
 const char* alt_csv =
     "200,1,aka,\"EXAMPLE MINING-TRANS\",-0- \n"
     "208,2,aka,\"ROSOBORON-EXPORT\",-0- \n";
@@ -117,7 +123,8 @@ TEST(engine_entity_lists, short_and_common_names_need_proper_case_and_context) {
   EXPECT_FALSE(fires(*rs, "Rosneft raised its dividend. Sanctions were not mentioned."));
   // GOLDEN STAR: all common words; Title Case is a proper noun, lower case is prose.
   EXPECT_FALSE(fires(*rs, "The golden star of the show was sanctioned by the league."));
-  EXPECT_FALSE(fires(*rs, "Golden Star won the race."));
+  // Several ordinary words capitalised as a name are a proper name: a mention without support.
+  EXPECT_TRUE(fires(*rs, "Golden Star won the race."));
   EXPECT_TRUE(fires(*rs, "Golden Star was designated for sanctions evasion."));
   EXPECT_FALSE(fires(*rs, "Golden star was designated for sanctions evasion."));
   // Fewer than 8 letters over several words.
@@ -315,6 +322,58 @@ TEST(engine_entity_lists, real_sdn_is_quiet_on_ordinary_news) {
     ss << in.rdbuf();
     EXPECT_TRUE(match(*rs, content_item(ss.str())).empty()) << e.path();
   }
+}
+
+
+TEST(engine_entity_lists, ordinary_words_need_a_proper_name_and_support) {
+  auto rs = sdn_rules();
+  // Words of the English word list never match as prose.
+  EXPECT_FALSE(fires(*rs, "The talks gave Kyiv leverage over the negotiations."));
+  EXPECT_FALSE(fires(*rs, "Crimes against humanity were alleged, and sanctions followed."));
+  EXPECT_FALSE(fires(*rs, "Sanctions were announced in September."));
+  // Capitalised at a sentence start or in a title proves nothing.
+  EXPECT_FALSE(fires(*rs, "Leverage is what sanctions are for."));
+  item titled = content_item("Nothing else here.");
+  titled.title = "Sanctions Leverage Grows";
+  EXPECT_TRUE(match(*rs, titled).empty());
+  // Capitalised inside a sentence, with support: a sanctions word or the entity's kind.
+  EXPECT_TRUE(fires(*rs, "OFAC said Leverage had been designated for sanctions evasion."));
+  EXPECT_TRUE(fires(*rs, "Shares of the Panama firm Leverage fell."));
+  EXPECT_TRUE(fires(*rs, "Coast guards boarded the tanker Humanity off Oman."));
+  EXPECT_FALSE(fires(*rs, "Coast guards praised Humanity First volunteers off Oman."));
+  // Without support a capitalised ordinary word is still prose.
+  EXPECT_FALSE(fires(*rs, "Officials said Humanity would prevail."));
+  // Part of a longer name: "the Department of Humanity", "Humanity Watch".
+  EXPECT_FALSE(fires(*rs, "The Department of Humanity imposed sanctions."));
+  EXPECT_FALSE(fires(*rs, "Investigators at Humanity Watch cited sanctions."));
+}
+
+TEST(engine_entity_lists, news_forms_of_listed_names) {
+  auto rs = sdn_rules();
+  // A descriptor dropped around a distinctive name: "KOVRA OTC, S.R.O." is "Kovra".
+  auto e = entities_in(*rs, "Treasury sanctioned the exchange Kovra on Tuesday.");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].id, "ofac-sdn:212");
+  EXPECT_EQ(e[0].matched, "Kovra");
+  // The quoted name inside a listed one, and "the X Group".
+  e = entities_in(*rs, "Fighters of the Zoryan Group crossed the border.");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].id, "ofac-sdn:213");
+  EXPECT_EQ(e[0].matched, "Zoryan Group");
+  EXPECT_EQ(e[0].type, "organization");
+  EXPECT_EQ(e[0].programs, std::vector<std::string>{"RUSSIA-EO14024"});
+}
+
+TEST(engine_entity_lists, sdn_csv_without_alt_csv_warns) {
+  auto l = load_yaml("entity_lists:\n  sdn:\n    source: ofac/sdn.csv\n    format: ofac-sdn-csv\n"
+                     "rules:\n  - id: x\n    title: X\n    when: entity(@sdn)\n",
+                     {{"rules/ofac/sdn.csv", sdn_csv}});
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  bool warned = false;
+  for (const auto& w : l.warnings)
+    warned |= w.message.find("no alt.csv beside sdn.csv") != std::string::npos &&
+              w.message.find("English trade names") != std::string::npos;
+  EXPECT_TRUE(warned);
 }
 
 }  // namespace

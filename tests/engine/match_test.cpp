@@ -307,7 +307,9 @@ TEST(engine_entities, short_names_need_case_and_context) {
   EXPECT_FALSE(fires(*rs, "Huawei launched a phone. Sanctions were not discussed."));  // sentence
   EXPECT_TRUE(fires(*rs, "SMIC was added to the Entity List."));
   EXPECT_FALSE(fires(*rs, "The smic protocol was added to the entity list."));
-  EXPECT_TRUE(fires(*rs, "Wagner fighters face new sanctions."));  // weak alias with context
+  // Weak alias, an ordinary word: capitalised inside its sentence, with support.
+  EXPECT_TRUE(fires(*rs, "Russia's Wagner fighters face new sanctions."));
+  EXPECT_FALSE(fires(*rs, "Wagner fighters face new sanctions."));  // a sentence start proves nothing
   EXPECT_FALSE(fires(*rs, "wagner fighters face new sanctions."));
   EXPECT_FALSE(fires(*rs, "Richard Wagner wrote operas."));
 }

@@ -190,7 +190,7 @@ INSTANTIATE_TEST_SUITE_P(
         context_case{"I.R.G.C.", true},                                      // dotted acronym
         context_case{"U.S.", true}, context_case{"INTERNATIONAL", true},     // common word, long
         context_case{"Petroleum", true}, context_case{"GOLDEN STAR", true},  // all common words
-        context_case{"GLOBAL TRADING GROUP", true}, context_case{"NATIONAL BANK OF CUBA", false},
+        context_case{"GLOBAL TRADING GROUP", true}, context_case{"NATIONAL BANK OF CUBA", true},  // ordinary words: a proper name
         context_case{"BANCO NACIONAL DE CUBA", false}, context_case{"Abu ABBAS", false},
         context_case{"SBERBANK", false},  // 8 letters, not a word
         context_case{"\xD0\x93\xD0\x90\xD0\x97\xD0\x9F\xD0\xA0\xD0\x9E\xD0\x9C",
@@ -202,8 +202,39 @@ INSTANTIATE_TEST_SUITE_P(
         context_case{"", true}));
 
 TEST(entities_needs_context, weak_aliases_always) {
-  EXPECT_TRUE(needs_context(alias{"AHMED THE TANZANIAN", strength::weak, alias_kind::weak_aka}));
-  EXPECT_FALSE(needs_context(alias{"AHMED THE TANZANIAN", strength::strong, alias_kind::aka}));
+  EXPECT_TRUE(needs_context(alias{"KHALFAN AL-QAWASMI", strength::weak, alias_kind::weak_aka}));
+  EXPECT_FALSE(needs_context(alias{"KHALFAN AL-QAWASMI", strength::strong, alias_kind::aka}));
+}
+
+TEST(entities_common_words, english_word_list) {
+  // The compiled-in word list: ordinary words and proper nouns alike, any case.
+  for (const char* w : {"leverage", "Humanity", "SEPTEMBER", "Wagner", "explorer"})
+    EXPECT_TRUE(is_common_word(w)) << w;
+  for (const char* w : {"sberbank", "rosoboronexport", "huawei", "suex"})
+    EXPECT_FALSE(is_common_word(w)) << w;
+  EXPECT_TRUE(is_dictionary_word("argument"));
+  EXPECT_FALSE(is_dictionary_word("Argument"));  // the table is lower case
+}
+
+TEST(entities_gates, by_name_shape) {
+  EXPECT_EQ(gate_for("LEVERAGE", false), name_gate::proper_name_and_support);
+  EXPECT_EQ(gate_for("EVIL CORP", false), name_gate::proper_name);
+  EXPECT_EQ(gate_for("SMIC", false), name_gate::context);
+  EXPECT_EQ(gate_for("SUEX", false), name_gate::context);
+  EXPECT_EQ(gate_for("ROSOBORONEXPORT", false), name_gate::none);
+  EXPECT_EQ(gate_for("ROSOBORONEXPORT", true), name_gate::context);
+  EXPECT_EQ(gate_for("BANCO NACIONAL DE CUBA", false), name_gate::none);
+}
+
+TEST(entities_variants, news_forms) {
+  auto v = match_variants("SUEX OTC, S.R.O.", entity_type::organization);
+  EXPECT_NE(std::find(v.begin(), v.end(), "SUEX"), v.end());
+  v = match_variants("PRIVATE MILITARY COMPANY 'WAGNER'", entity_type::organization);
+  EXPECT_NE(std::find(v.begin(), v.end(), "WAGNER"), v.end());
+  EXPECT_NE(std::find(v.begin(), v.end(), "WAGNER GROUP"), v.end());
+  // Nothing distinctive left: no variant.
+  v = match_variants("GLOBAL TRADING GROUP", entity_type::organization);
+  EXPECT_EQ(std::find(v.begin(), v.end(), "GLOBAL TRADING"), v.end());
 }
 
 TEST(entities_common_words, lookup) {
