@@ -65,7 +65,7 @@ int run_match(const args& a) {
     return usage_error;
   }
   const auto& rs = *loaded.rules;
-  // RULES.md: a failing inline test fails the load.
+  // docs/rules.md: a failing inline test fails the load.
   auto tests = engine::run_tests(rs);
   if (!tests.failures.empty()) {
     for (const auto& f : tests.failures)

@@ -1,5 +1,5 @@
 #pragma once
-/// The `when:` expression language of RULES.md: a recursive-descent parser producing an
+/// The `when:` expression language of docs/rules.md: a recursive-descent parser producing an
 /// unresolved tree (list names as written); the loader resolves names and builds atoms.
 
 #include <cstdint>

@@ -222,7 +222,7 @@ struct pending_rule {
 // Entity types as a bit set, for `types:` filters.
 using type_set = unsigned;
 constexpr type_set type_bit(entities::entity_type t) { return 1u << unsigned(t); }
-// RULES.md: persons are screened only when a list asks for them (`types: [person]`): a person's
+// docs/entities.md: persons are screened only when a list asks for them (`types: [person]`): a person's
 // name in the news is far more often someone else's.
 constexpr type_set default_types() {
   return type_bit(entities::entity_type::organization) | type_bit(entities::entity_type::vessel) |

@@ -186,7 +186,7 @@ std::string alnum_key(std::string_view s) {
   return k;
 }
 
-// RULES.md, "Entities": a name that cannot stand alone must be written as a proper noun.
+// docs/entities.md: a name that cannot stand alone must be written as a proper noun.
 // Against a list that spells the name in mixed case ("Huawei") the prose must match it letter
 // for letter. Lists in ALL CAPS (OFAC) say nothing about case, so there "exact case" means: an
 // acronym-like name (dotted, at most 3 letters, or no vowel: "I.R.G.C.", "ZTE", "SMBC") appears

@@ -10,7 +10,7 @@
 ///
 /// Words are maximal runs of is_word_cp() code points; a phrase matches consecutive words, with
 /// any run of non-word characters between them; a token written `x*` matches any word starting
-/// with x (RULES.md, "Matching semantics"). Immutable after build(); find() is thread-safe.
+/// with x (docs/rules.md, "Matching semantics"). Immutable after build(); find() is thread-safe.
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 /// Company legal forms ("Co., Ltd.", "PJSC", "OOO", "GmbH", ...) and their removal, so that
 /// "EXAMPLE TRADING CO., LIMITED" in a list matches "Example Trading" in a news story
-/// (RULES.md, "Entities": names match after removing legal forms on both sides).
+/// (docs/entities.md: names match after removing legal forms on both sides).
 
 #include <span>
 #include <string>

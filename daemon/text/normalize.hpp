@@ -1,6 +1,6 @@
 #pragma once
 /// Matching-form text: the one normalization shared by rule terms and item text
-/// (RULES.md, "Matching semantics").
+/// (docs/rules.md, "Matching semantics").
 
 #include <cstdint>
 #include <string>
