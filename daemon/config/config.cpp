@@ -216,7 +216,8 @@ void reader::read_feed(const YAML::Node& n, config& c) {
     return;
   }
   if (!mapping(n, "a feed",
-               {"id", "url", "interval", "headers", "tags", "user_agent", "enabled", "adaptive"}))
+               {"id", "url", "interval", "headers", "tags", "user_agent", "enabled", "adaptive",
+                "max_new_items"}))
     return;
   feed f;
   f.line = n.Mark().line + 1;
@@ -242,6 +243,9 @@ void reader::read_feed(const YAML::Node& n, config& c) {
   if (n["enabled"])
     if (auto b = boolean(n["enabled"], "enabled")) f.enabled = *b;
   if (n["adaptive"]) f.adaptive = boolean(n["adaptive"], "adaptive");
+  if (n["max_new_items"])
+    if (auto v = integer(n["max_new_items"], "max_new_items", 1, 1000000))
+      f.max_new_items = static_cast<int>(*v);
   c.feeds.push_back(std::move(f));
 }
 
@@ -399,11 +403,14 @@ void reader::read(const YAML::Node& root, config& c) {
     }
   }
   if (const auto& n = root["defaults"]) {
-    if (mapping(n, "defaults", {"interval", "adaptive"})) {
+    if (mapping(n, "defaults", {"interval", "adaptive", "max_new_items"})) {
       if (n["interval"])
         if (auto d = duration(n["interval"], "defaults.interval", seconds{60})) c.defaults.interval = *d;
       if (n["adaptive"])
         if (auto b = boolean(n["adaptive"], "defaults.adaptive")) c.defaults.adaptive = *b;
+      if (n["max_new_items"])
+        if (auto v = integer(n["max_new_items"], "defaults.max_new_items", 1, 1000000))
+          c.defaults.max_new_items = static_cast<int>(*v);
     }
   }
   if (const auto& n = root["stories"]) {

@@ -29,6 +29,7 @@ struct feed {
   std::string user_agent;  ///< empty: network.user_agent
   bool enabled = true;
   std::optional<bool> adaptive;  ///< empty: defaults.adaptive
+  std::optional<int> max_new_items;  ///< empty: defaults.max_new_items
   int line = 0;  ///< where it was declared, for messages
 };
 
@@ -85,6 +86,9 @@ struct defaults_settings {
   /// Poll busy feeds more often: after a poll that brought new items the next one comes
   /// sooner (down to a quarter of the interval, never under a minute).
   bool adaptive = false;
+  /// New or changed items taken from one feed per poll; the rest wait for the next poll (a
+  /// feed flooding thousands of items cannot hold the daemon for minutes).
+  int max_new_items = 1000;
 };
 
 struct state_settings {

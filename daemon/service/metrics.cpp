@@ -62,6 +62,11 @@ std::string metrics::render() const {
   header(out, "sanctwatch_items_total", "counter", "New items seen per feed.");
   for (const auto& [k, v] : items_)
     out += "sanctwatch_items_total{feed=\"" + label_escape(k) + "\"} " + std::to_string(v) + "\n";
+  header(out, "sanctwatch_items_deferred_total", "counter",
+         "New items over a feed's max_new_items, left for its next poll.");
+  for (const auto& [k, v] : deferred_)
+    out += "sanctwatch_items_deferred_total{feed=\"" + label_escape(k) + "\"} " +
+           std::to_string(v) + "\n";
   header(out, "sanctwatch_last_success_timestamp_seconds", "gauge",
          "Unix time of each feed's last successful poll.");
   for (const auto& [k, v] : last_success_)

@@ -23,6 +23,8 @@ class metrics {
   void poll(const std::string& feed, const std::string& result, double seconds, int new_items,
             std::int64_t now_unix);
   void alert(const std::string& rule);
+  /// New items of a feed left for its next poll (over max_new_items).
+  void deferred(const std::string& feed, std::size_t n) { deferred_[feed] += n; }
   /// One delivery outcome: "delivered", "retry" or "dead".
   void delivery(const std::string& sink, const std::string& result);
   void set_outbox_pending(std::int64_t n) { outbox_pending_ = n; }
@@ -37,6 +39,7 @@ class metrics {
  private:
   std::map<std::pair<std::string, std::string>, std::uint64_t> polls_;       // feed, result
   std::map<std::string, std::uint64_t> items_;                                // feed
+  std::map<std::string, std::uint64_t> deferred_;                             // feed
   std::map<std::string, std::int64_t> last_success_;                         // feed
   std::map<std::string, std::uint64_t> alerts_;                              // rule
   std::map<std::pair<std::string, std::string>, std::uint64_t> deliveries_;  // sink, result

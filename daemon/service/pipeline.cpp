@@ -100,6 +100,34 @@ pipeline_stats pipeline::process(const feed_identity& feed, const feed_document&
   return p.stats;
 }
 
+void pipeline::announce(pipeline_progress& p, timestamp now) {
+  for (auto& [key, pr] : p.pending) {
+    if (!pr.changed) continue;
+    auto& j = pr.document;
+    j["type"] = "alert.updated";
+    j["revision"] = pr.revision;
+    j["updated_at"] = format_rfc3339(now);
+    j["sources_total"] = db_.source_count(pr.alert_id);
+    store::alert_update u{pr.alert_id, pr.revision, dump(j), now, {}};
+    if (auto view = sinks::view_of(u.document))
+      for (const auto& s : sinks_)
+        if (s->supports_updates() && s->accepts(*view)) u.sinks.push_back(s->name());
+    db_.add_revision(u);
+    ++p.stats.updates;
+    pr.changed = false;
+    ++pr.revision;
+  }
+}
+
+void pipeline::finish_early(pipeline_progress& p, timestamp now) {
+  if (!p.pending.empty()) {
+    store::store::batch tx(db_);
+    announce(p, now);
+    tx.commit();
+  }
+  p.done = true;
+}
+
 void pipeline::process_some(const feed_identity& feed, const feed_document& doc, timestamp now,
                             pipeline_progress& p) {
   if (!p.started) {
@@ -123,6 +151,8 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
   store::store::batch tx(db_);
   std::vector<std::string> unchanged;
   const std::size_t end = std::min(doc.items.size(), p.next + pipeline_progress::step_items);
+  const auto deadline = std::chrono::steady_clock::now() + pipeline_progress::step_time;
+  std::size_t worked = 0;  // items matched in this step; at least one per step
   for (; p.next < end; ++p.next) {
     const item& it = doc.items[p.next];
     const std::string key = item_key(it);
@@ -132,6 +162,13 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
       unchanged.push_back(key);
       continue;
     }
+    if (p.max_new && std::size_t(stats.new_items + stats.changed) >= p.max_new) {
+      // Over the feed's cap for one poll: left unseen, so the next poll takes it.
+      ++p.deferred;
+      continue;
+    }
+    if (worked > 0 && std::chrono::steady_clock::now() >= deadline) break;  // next step
+    ++worked;
     (seen ? stats.changed : stats.new_items)++;
     const auto fired_before = seen ? db_.fired_rules(feed.id, key) : std::set<std::string>{};
     std::vector<engine::rule_match> fired;
@@ -147,35 +184,42 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
     std::vector<store::alert_update> updates;
     for (const auto& m : fired) {
       const auto& r = *m.matched_rule;
-      if (stories_.enabled)
-        if (const auto existing = db_.alert_for_story(story.id, r.id)) {
-          // A later copy of a story this rule already alerted on: one more source.
-          store::alert_update u{existing->alert_id, existing->revision + 1, {}, now, {}};
-          auto j = nlohmann::json::parse(existing->document, nullptr, false);
-          if (j.is_object() && !(j.contains("sources") && j["sources"].is_array() &&
-                                 listed(j["sources"], feed.id, it))) {
+      if (stories_.enabled) {
+        // A later copy of a story this rule already alerted on: one more source, announced
+        // with the story's other new copies as one revision when the document is through.
+        // The alert's document is read once per document, not once per copy.
+        auto pit = p.pending.find({story.id, r.id});
+        if (pit == p.pending.end())
+          if (const auto existing = db_.alert_for_story(story.id, r.id)) {
+            auto j = nlohmann::json::parse(existing->document, nullptr, false);
+            if (!j.is_object()) j = nlohmann::json::object();
             if (!j.contains("sources") || !j["sources"].is_array())
               j["sources"] = nlohmann::json::array();
-            j["sources"].push_back(source_entry(feed.id, it));
-            j["type"] = "alert.updated";
-            j["revision"] = u.revision;
-            j["updated_at"] = format_rfc3339(now);
-            u.document = dump(j);
-            if (auto view = sinks::view_of(u.document))
-              for (const auto& s : sinks_)
-                if (s->supports_updates() && s->accepts(*view)) u.sinks.push_back(s->name());
-            ++stats.updates;
+            pit = p.pending
+                      .emplace(std::make_pair(story.id, r.id),
+                               pending_revision{existing->alert_id, existing->revision + 1,
+                                                std::move(j), false})
+                      .first;
           }
-          updates.push_back(std::move(u));
+        if (pit != p.pending.end()) {
+          auto& pr = pit->second;
+          auto& sources = pr.document["sources"];
+          if (!listed(sources, feed.id, it)) {
+            if (sources.size() < max_listed_sources) sources.push_back(source_entry(feed.id, it));
+            pr.changed = true;
+          }
+          updates.push_back({pr.alert_id, 0, {}, now, {}});  // the source, announced later
           continue;
         }
+      }
       nlohmann::json j = engine::make_alert(m, it, ref, rules.hash, now, producer,
                                             {{feed.id, it.link, it.published}});
-      // ALERTS.md: the id is hash(rule, story); a story is named by its first item, so an
-      // alert on a story of one item keeps the id it always had.
+      // The id is hash(rule, story); a story is named by its first item, so an alert on a
+      // story of one item keeps the id it always had.
       j["id"] = engine::alert_id(r.id, story.item_id, story.feed_id);
       j["type"] = "alert.created";
       j["revision"] = 0;
+      j["sources_total"] = 1;
       const std::string document = dump(j);
       auto view = sinks::view_of(document);
       store::alert_record a;
@@ -195,8 +239,9 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
                updates);
   }
   db_.touch(feed.id, unchanged, now);
-  tx.commit();
   p.done = p.next >= doc.items.size();
+  if (p.done) announce(p, now);
+  tx.commit();
 }
 
 }  // namespace sanctwatch::service

@@ -15,9 +15,12 @@
 /// Runs on the daemon's io_context thread; the ruleset may be swapped between calls (reload).
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/item.hpp"
 #include "engine/ruleset.hpp"
@@ -35,15 +38,32 @@ struct pipeline_stats {
   std::vector<std::string> rules_fired;  ///< rule id of each recorded alert (metrics)
 };
 
+/// A story's alert that later copies reached during one document: announced once, as one
+/// revision, when the document is through (or stopped), however many copies it had.
+struct pending_revision {
+  std::string alert_id;
+  int revision = 0;          ///< the revision the announcement will be
+  nlohmann::json document;   ///< the alert with the copies added so far
+  bool changed = false;      ///< a copy added a source since the last announcement
+};
+
 /// How far the processing of one document has come (pipeline::process_some).
 struct pipeline_progress {
-  /// Items per step: each step records its items in one transaction and commits.
+  /// At most this many items per step, and at most step_time of work: each step records its
+  /// items in one transaction and commits, so a stop or other work waits for one step only.
   static constexpr std::size_t step_items = 500;
+  static constexpr std::chrono::milliseconds step_time{250};
   bool started = false;
   bool done = false;
   std::size_t next = 0;  ///< the next item
+  /// New or changed items to process from this document at most (0: all); the rest are left
+  /// unseen for the next poll and counted in `deferred`.
+  std::size_t max_new = 0;
+  std::size_t deferred = 0;
   pipeline_stats stats;
   std::shared_ptr<const engine::ruleset> rules;  ///< the ruleset the document started with
+  /// By story id and rule id: the alerts later copies reached.
+  std::map<std::pair<std::string, std::string>, pending_revision> pending;
 };
 
 struct feed_identity {
@@ -76,11 +96,19 @@ class pipeline {
   /// document is through. A reload between steps does not change the document's ruleset.
   void process_some(const feed_identity& feed, const feed_document& doc, timestamp now,
                     pipeline_progress& p);
+  /// Ends a document early (the daemon is stopping): what was processed stays recorded, the
+  /// revisions it gathered are announced, the remaining items stay unseen. Sets `p.done`.
+  void finish_early(pipeline_progress& p, timestamp now);
+
+  /// Sources an alert document lists; `sources_total` counts them all.
+  static constexpr std::size_t max_listed_sources = 100;
 
  private:
   /// The story an item belongs to, found or founded (and recorded) in the current batch.
   store::story_record assign_story(const std::string& feed_id, const item& it,
                                    const std::string& key, bool seen, timestamp now);
+  /// Records one revision for every pending alert a copy changed (inside the caller's batch).
+  void announce(pipeline_progress& p, timestamp now);
 
   store::store& db_;
   std::vector<std::shared_ptr<sinks::sink>> sinks_;

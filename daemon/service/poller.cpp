@@ -167,6 +167,23 @@ void poller::finish(const feed_spec& f, store::feed_state st, http::response r) 
 }
 
 void poller::step(std::shared_ptr<document_job> job) {
+  if (!job->progress.started) job->progress.max_new = job->f.max_new_items;
+  if (stopping_) {
+    // Stopping: what the steps so far recorded stays, with the revisions they gathered; the
+    // feed keeps its old validators and is due at once, so the next start takes the rest.
+    pipe_.finish_early(job->progress, job->now);
+    auto& [f, st, r, now, res, doc, progress] = *job;
+    res.stats = std::move(progress.stats);
+    res.interrupted = true;
+    res.error = "interrupted: the daemon stopped after " + std::to_string(progress.next) +
+                " of " + std::to_string(doc.items.size()) + " items";
+    st.items_total += res.stats.new_items;
+    st.next_poll = now;
+    in_flight_.erase(f.id);
+    db_.save_feed(st);
+    if (on_result_) on_result_(res);
+    return;
+  }
   pipe_.process_some({job->f.id, job->f.title, job->st.url}, job->doc, job->now, job->progress);
   if (!job->progress.done) {
     // A long document yields between steps: transfers, timers and deliveries run meanwhile.
@@ -175,16 +192,25 @@ void poller::step(std::shared_ptr<document_job> job) {
   }
   auto& [f, st, r, now, res, doc, progress] = *job;
   res.stats = std::move(progress.stats);
+  res.deferred = progress.deferred;
   res.ok = true;
   st.items_total += res.stats.new_items;
-  st.etag = r.header("etag");
-  st.last_modified = r.header("last-modified");
+  // Items left over the feed's cap must come back: without validators the next poll gets the
+  // whole document again instead of a 304.
+  st.etag = res.deferred ? std::string() : r.header("etag");
+  st.last_modified = res.deferred ? std::string() : r.header("last-modified");
   if (!r.permanent_url.empty() && r.permanent_url != st.permanent_url) {
     log::notice("feed " + f.id + ": moved permanently to " + r.permanent_url);
     st.permanent_url = r.permanent_url;
   }
   const auto base = f.adaptive ? adaptive_interval(f.interval, res.stats.new_items) : f.interval;
   st.next_poll = now + next_interval(base, doc.feed.ttl_minutes, r.header("cache-control"), rng_);
+  if (res.deferred) {
+    log::warning("feed " + f.id + ": " + std::to_string(res.deferred) +
+                 " new items over max_new_items (" + std::to_string(f.max_new_items) +
+                 ") left for the next poll");
+    st.next_poll = std::min(*st.next_poll, now + std::chrono::seconds(60));
+  }
   settle(f, std::move(st), r, now, std::move(res));
 }
 

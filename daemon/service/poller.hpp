@@ -32,6 +32,7 @@ struct feed_spec {
   std::string user_agent;
   bool enabled = true;
   bool adaptive = false;  ///< poll sooner after polls that brought new items
+  std::size_t max_new_items = 1000;  ///< per poll; the rest next poll (0: no cap)
 };
 
 struct poll_settings {
@@ -49,6 +50,8 @@ struct poll_result {
   int status = 0;
   std::string error;
   pipeline_stats stats;
+  std::size_t deferred = 0;  ///< new items left for the next poll (feed's max_new_items)
+  bool interrupted = false;  ///< the daemon stopped before the document was through
   std::chrono::steady_clock::duration elapsed{};
 };
 
@@ -82,6 +85,9 @@ class poller {
   /// When the next feed is due; empty when no feed is enabled.
   std::optional<timestamp> next_due();
   std::size_t in_flight() const { return in_flight_.size(); }
+  /// The daemon is stopping: a document being processed ends after its current step, its
+  /// remaining items unseen and its validators kept, so the next start fetches it again.
+  void stop() { stopping_ = true; }
 
  private:
   /// A fetched document on its way through the pipeline.
@@ -113,6 +119,7 @@ class poller {
   std::map<std::string, bool> in_flight_;
   std::function<void(const poll_result&)> on_result_;
   std::mt19937_64 rng_{std::random_device{}()};
+  bool stopping_ = false;
 };
 
 }  // namespace sanctwatch::service

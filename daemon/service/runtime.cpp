@@ -116,7 +116,8 @@ result<loaded_config> load_config(const std::string& path) {
 
   for (const auto& f : c.feeds) {
     feed_spec spec{f.id, config::resolve_url(c, f.url), "", f.interval.value_or(c.defaults.interval),
-                   {}, f.user_agent, f.enabled, f.adaptive.value_or(c.defaults.adaptive)};
+                   {}, f.user_agent, f.enabled, f.adaptive.value_or(c.defaults.adaptive),
+                   static_cast<std::size_t>(f.max_new_items.value_or(c.defaults.max_new_items))};
     for (const auto& [k, v] : f.headers) spec.headers.emplace_back(k, v);
     if (spec.user_agent.empty()) spec.user_agent = c.network.user_agent;
     out.feeds.push_back(std::move(spec));
@@ -292,6 +293,7 @@ class instance {
     metrics_.poll(r.feed_id, !r.ok ? "error" : r.not_modified ? "not_modified" : "ok",
                   std::chrono::duration<double>(r.elapsed).count(), r.stats.new_items,
                   now_seconds().time_since_epoch().count());
+    if (r.deferred) metrics_.deferred(r.feed_id, r.deferred);
     for (const auto& rule : r.stats.rules_fired) metrics_.alert(rule);
     ++polled_;
     if (!r.ok) ++failed_;
@@ -424,6 +426,7 @@ class instance {
     metrics_server_.reset();
     signals_.cancel();
     client_.cancel_all();
+    poller_.stop();
     // Completions of cancelled transfers are posted; let them run (they record nothing
     // for aborted fetches beyond the feed's state), then the loop runs dry.
   }

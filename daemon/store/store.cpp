@@ -300,29 +300,41 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
   }
   auto source = db_.prepare(
       "INSERT OR IGNORE INTO alert_sources (alert_id, feed_id, item_key) VALUES (?, ?, ?)");
+  for (const auto& u : updates) {
+    source.bind(1, u.alert_id).bind(2, item.feed_id).bind(3, item.item_key);
+    source.run();
+    add_revision(u);
+  }
+  tx.commit();
+}
+
+void store::add_revision(const alert_update& u) {
+  if (u.document.empty()) return;
   auto revision = db_.prepare(
       "INSERT OR IGNORE INTO alert_updates (alert_id, revision, created_at, document) "
       "VALUES (?, ?, ?, ?)");
   auto route_update = db_.prepare(
       "INSERT OR IGNORE INTO outbox (alert_id, sink, revision, state, next_attempt, updated_at) "
       "VALUES (?, ?, ?, 'pending', ?, ?)");
-  for (const auto& u : updates) {
-    source.bind(1, u.alert_id).bind(2, item.feed_id).bind(3, item.item_key);
-    source.run();
-    if (u.document.empty()) continue;
+  {
     revision.bind(1, u.alert_id)
         .bind(2, u.revision)
         .bind(3, secs(u.created_at))
         .bind(4, u.document);
     revision.run();
-    if (db_.changes() == 0) continue;  // already recorded, with its outbox rows
+    if (db_.changes() == 0) return;  // already recorded, with its outbox rows
     for (const auto& s : u.sinks) {
       route_update.bind(1, u.alert_id).bind(2, s).bind(3, u.revision);
       route_update.bind(4, secs(u.created_at)).bind(5, secs(u.created_at));
       route_update.run();
     }
   }
-  tx.commit();
+}
+
+std::int64_t store::source_count(const std::string& alert_id) {
+  auto st = db_.prepare("SELECT COUNT(*) FROM alert_sources WHERE alert_id = ?");
+  st.bind(1, alert_id);
+  return st.step() ? 1 + st.integer(0) : 1;
 }
 
 std::optional<std::string> store::item_story(const std::string& feed_id,

@@ -151,6 +151,11 @@ class store {
   /// skipped (idempotent re-processing).
   void record(const item_record& item, const std::vector<alert_record>& alerts,
               const std::vector<alert_update>& updates = {});
+  /// Records revision `u.revision` of an alert with its outbox rows (nothing when its document
+  /// is empty or the revision exists).
+  void add_revision(const alert_update& u);
+  /// How many items an alert stands for: the one it was created on and its later sources.
+  std::int64_t source_count(const std::string& alert_id);
   /// The story an item was put in, or empty when never seen or seen ungrouped.
   std::optional<std::string> item_story(const std::string& feed_id, const std::string& item_key);
 

@@ -228,6 +228,45 @@ TEST_F(pipeline_test, story_grouping_three_edited_copies_make_one_alert_with_thr
   EXPECT_EQ(routed, (std::vector<std::string>{"chat/0", "jsonl/0", "jsonl/1", "jsonl/2"}));
 }
 
+// A feed carrying one story 10,000 times (distinct guids and links): one alert, and the copies
+// of this poll announced as one revision whose document lists the first sources and counts
+// them all -- work and output linear in the copies, not quadratic.
+TEST_F(pipeline_test, ten_thousand_copies_of_one_story_make_one_alert_and_one_revision) {
+  auto jsonl = std::make_shared<null_sink>("jsonl", sinks::filter{}, /*updates=*/true);
+  pipeline p(db_, {jsonl});
+  p.set_ruleset(rules_);
+  feed_document doc;
+  for (int i = 0; i < 10000; ++i)
+    doc.items.push_back(wire_item("c-" + std::to_string(i),
+                                  "https://copies.example/a/" + std::to_string(i), wire::title,
+                                  wire::body));
+  auto s = p.process({"copies", "", ""}, doc, t(1000));
+  EXPECT_EQ(s.new_items, 10000);
+  EXPECT_EQ(s.alerts, 1);
+  EXPECT_EQ(s.updates, 1);
+  auto list = db_.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(list.size(), 1u);
+  const auto j = nlohmann::json::parse(list[0].document);
+  EXPECT_EQ(j["revision"], 1);
+  EXPECT_EQ(j["sources_total"], 10000);
+  EXPECT_EQ(j["sources"].size(), pipeline::max_listed_sources);
+  EXPECT_EQ(db_.source_count(list[0].id), 10000);
+  // The alert and one update: two deliveries, not 10,000.
+  EXPECT_EQ(db_.due(t(1000), 100).size(), 2u);
+
+  // The next poll's new copies: one more revision, the count goes on.
+  feed_document more;
+  for (int i = 10000; i < 10010; ++i)
+    more.items.push_back(wire_item("c-" + std::to_string(i),
+                                   "https://copies.example/a/" + std::to_string(i), wire::title,
+                                   wire::body));
+  s = p.process({"copies", "", ""}, more, t(2000));
+  EXPECT_EQ(s.updates, 1);
+  const auto j2 = nlohmann::json::parse(db_.alerts(std::nullopt, "", 10)[0].document);
+  EXPECT_EQ(j2["revision"], 2);
+  EXPECT_EQ(j2["sources_total"], 10010);
+}
+
 TEST_F(pipeline_test, story_grouping_two_stories_on_the_same_topic_make_two_alerts) {
   pipeline p(db_, {});
   p.set_ruleset(rules_);

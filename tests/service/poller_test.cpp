@@ -284,7 +284,9 @@ TEST_F(poller_test, a_huge_feed_is_processed_in_steps_that_let_other_feeds_throu
     EXPECT_TRUE(r.ok) << r.feed_id << ": " << r.error;
     order.push_back(r.feed_id);
   });
-  poll_.set_feeds({spec("big", "/big"), spec("small", "/small")});
+  auto big = spec("big", "/big");
+  big.max_new_items = 0;  // all of it in this poll
+  poll_.set_feeds({big, spec("small", "/small")});
   poll_.poll_due(true);
   const auto deadline = std::chrono::steady_clock::now() + 300s;
   while (poll_.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -296,6 +298,78 @@ TEST_F(poller_test, a_huge_feed_is_processed_in_steps_that_let_other_feeds_throu
   EXPECT_EQ(order[1], "big");
   EXPECT_EQ(state("big").items_total, 50001);
   EXPECT_EQ(db_.alerts(std::nullopt, "", 10).size(), 2u);  // the last item's alert too
+}// A feed over its max_new_items: the first items now, the rest at the next polls, none lost;
+// without validators kept, so a 304 cannot hide what was left.
+TEST_F(poller_test, new_items_over_the_feed_cap_wait_for_the_next_poll) {
+  std::vector<std::pair<std::string, std::string>> items;
+  for (int i = 0; i < 25; ++i) items.push_back({std::to_string(i), "Sanctions item " + std::to_string(i)});
+  server_.route("/flood", http_reply{.headers = {{"ETag", "\"v1\""}}, .body = rss(items)});
+  auto f = spec("flood", "/flood");
+  f.max_new_items = 10;
+  poll_.set_feeds({f});
+  poll();
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_TRUE(results_[0].ok);
+  EXPECT_EQ(results_[0].stats.new_items, 10);
+  EXPECT_EQ(results_[0].deferred, 15u);
+  EXPECT_EQ(state("flood").etag, "");
+  EXPECT_LE(*state("flood").next_poll, now_ + 60s);
+  poll();
+  EXPECT_EQ(results_[0].stats.new_items, 10);
+  EXPECT_EQ(results_[0].deferred, 5u);
+  poll();
+  EXPECT_EQ(results_[0].stats.new_items, 5);
+  EXPECT_EQ(results_[0].deferred, 0u);
+  EXPECT_EQ(state("flood").etag, "\"v1\"");
+  EXPECT_EQ(state("flood").items_total, 25);
+}
+
+// Stopping during a long document ends it after the current step: what was recorded stays,
+// the feed is due again with its old validators, and the next poll takes the rest.
+TEST_F(poller_test, a_stop_mid_document_keeps_what_was_recorded_and_resumes) {
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 20000; ++i)
+    many.push_back({std::to_string(i), "Sanctions report " + std::to_string(i)});
+  server_.route("/big", http_reply{.body = rss(many)});
+  auto f = spec("big", "/big");
+  f.max_new_items = 0;
+  poll_.set_feeds({f});
+  poll_.poll_due(true);
+  // Run until the document is being processed (some items recorded), then stop.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (poll_.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    io_.restart();
+    io_.run_one_for(50ms);
+    if (db_.load_feed("big") && db_.alerts(std::nullopt, "", 1).size() == 1) break;
+    if (!db_.alerts(std::nullopt, "", 1).empty()) break;
+  }
+  poll_.stop();
+  while (poll_.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    io_.restart();
+    io_.run_for(20ms);
+  }
+  ASSERT_EQ(poll_.in_flight(), 0u);
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_TRUE(results_[0].interrupted);
+  EXPECT_FALSE(results_[0].ok);
+  const int first = results_[0].stats.new_items;
+  EXPECT_GT(first, 0);
+  EXPECT_LT(first, 20000);
+  EXPECT_EQ(*state("big").next_poll, now_);
+  // A new poller (the next start) takes the rest; nothing is recorded twice.
+  poller next{client_, db_, pipe_, settings_, [this] { return now_; }};
+  std::vector<poll_result> after;
+  next.on_result([&](const poll_result& r) { after.push_back(r); });
+  next.set_feeds({f});
+  next.poll_due(false);
+  while (next.in_flight() > 0 && std::chrono::steady_clock::now() < deadline + 60s) {
+    io_.restart();
+    io_.run_for(20ms);
+  }
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_TRUE(after[0].ok);
+  EXPECT_EQ(first + after[0].stats.new_items, 20000);
+  EXPECT_EQ(state("big").items_total, 20000);
 }
 
 }  // namespace sanctwatch::service
