@@ -179,6 +179,7 @@ void poller::step(std::shared_ptr<document_job> job) {
                 " of " + std::to_string(doc.items.size()) + " items";
     st.items_total += res.stats.new_items;
     st.next_poll = now;
+    log::notice("feed " + f.id + ": " + res.error);
     in_flight_.erase(f.id);
     db_.save_feed(st);
     if (on_result_) on_result_(res);
