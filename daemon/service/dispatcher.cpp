@@ -25,6 +25,13 @@ void dispatcher::set_sinks(std::vector<std::shared_ptr<sinks::sink>> s) {
   for (auto& k : s) sinks_[k->name()] = std::move(k);
 }
 
+std::optional<timestamp> dispatcher::next_due() {
+  if (in_flight_.empty()) return db_.next_due();
+  for (const auto& p : db_.next_pending(static_cast<int>(in_flight_.size()) + 1))
+    if (!in_flight_.count({p.alert_id, p.sink, p.revision})) return p.next_attempt;
+  return std::nullopt;
+}
+
 void dispatcher::run_due() {
   // Sinks may complete synchronously, and their completion may ask for another run (poll
   // mode draining the outbox): such calls wait until this pass is over instead of

@@ -51,8 +51,10 @@ class dispatcher {
 
   /// Starts every due delivery that is not already in flight.
   void run_due();
-  /// When the next pending delivery is due (for the daemon's timer).
-  std::optional<timestamp> next_due() { return db_.next_due(); }
+  /// When the next pending delivery that is not in flight is due (for the daemon's timer): a
+  /// delivery waiting on a slow receiver is not due again, or the timer would fire at once,
+  /// over and over, until it completes.
+  std::optional<timestamp> next_due();
   std::size_t in_flight() const { return in_flight_.size(); }
   const dispatch_stats& stats() const { return stats_; }
 

@@ -219,7 +219,12 @@ class instance {
     pipe_.set_ruleset(cfg_.rules);
     poller_.set_feeds(cfg_.feeds);
     poller_.on_result([this](const poll_result& r) { on_polled(r); });
-    dispatch_.on_settled([this] { maybe_finish(); });
+    dispatch_.on_settled([this] {
+      maybe_finish();
+      // A completed delivery may make another one due before the timer: re-arm it then.
+      if (opts_.mode == run_mode::daemon && !stopping_)
+        if (auto d = dispatch_.next_due(); d && (!timer_due_ || *d < *timer_due_)) schedule();
+    });
     dispatch_.on_outcome([this](const store::delivery& d, const sinks::outcome& o) {
       metrics_.delivery(d.sink, o.result == sinks::outcome::kind::delivered ? "delivered"
                                 : o.result == sinks::outcome::kind::retry   ? "retry"
@@ -333,6 +338,7 @@ class instance {
     if (auto d = dispatch_.next_due(); d && (!next || *d < *next)) next = d;
     const auto wait = next ? std::max(*next - now_seconds(), std::chrono::seconds{0})
                            : std::chrono::seconds{3600};
+    timer_due_ = now_seconds() + wait;
     timer_.expires_after(wait);
     timer_.async_wait([this](std::error_code ec) {
       if (ec == asio::error::operation_aborted) return;
@@ -448,6 +454,7 @@ class instance {
   std::unique_ptr<metrics_server> metrics_server_;
   std::chrono::microseconds watchdog_interval_{0};
   bool stopping_ = false;
+  std::optional<timestamp> timer_due_;  ///< when the timer fires next
   int polled_ = 0, failed_ = 0, alerts_ = 0;
 };
 

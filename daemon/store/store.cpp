@@ -483,6 +483,17 @@ std::optional<timestamp> store::next_due() {
   return at(st.optional_integer(0));
 }
 
+std::vector<store::pending_slot> store::next_pending(int limit) {
+  auto st = db_.prepare(
+      "SELECT alert_id, sink, revision, next_attempt FROM outbox WHERE state = 'pending' "
+      "ORDER BY next_attempt LIMIT ?");
+  st.bind(1, limit);
+  std::vector<pending_slot> out;
+  while (st.step())
+    out.push_back({st.text(0), st.text(1), static_cast<int>(st.integer(2)), at(st.integer(3))});
+  return out;
+}
+
 void store::mark_delivered(const std::string& alert_id, const std::string& sink, timestamp now,
                            int status, int revision) {
   auto st = db_.prepare(

@@ -186,6 +186,13 @@ class store {
   std::int64_t pending_count();
   /// The earliest next attempt among pending deliveries.
   std::optional<timestamp> next_due();
+  /// The `limit` earliest pending deliveries: alert id, sink, revision and next attempt.
+  struct pending_slot {
+    std::string alert_id, sink;
+    int revision = 0;
+    timestamp next_attempt;
+  };
+  std::vector<pending_slot> next_pending(int limit);
   /// Outcomes of one delivery (alert id, sink and revision: 0 the alert, n its n-th update).
   void mark_delivered(const std::string& alert_id, const std::string& sink, timestamp now,
                       int status, int revision = 0);

@@ -1,10 +1,13 @@
-// The real binary against a feed that floods one story: 10,000 and 20,000 copies of one
-// article (distinct guids and links). One alert whose sources count every copy, at most one
-// revision per poll, and SIGTERM honoured mid-document with the rest taken by the next run.
+// The real binary under load. A feed that floods one story (10,000 and 20,000 copies of one
+// article, distinct guids and links): one alert whose sources count every copy, at most one
+// revision per poll, SIGTERM honoured mid-document with the rest taken by the next run. A slow
+// webhook receiver: waiting for it costs no CPU.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -59,7 +62,7 @@ std::vector<nlohmann::json> alert_lines(const std::string& path) {
   return out;
 }
 
-class flood_e2e : public ::testing::Test {
+class load_e2e : public ::testing::Test {
  protected:
   void write_config(int max_new_items) {
     std::ofstream out(config_);
@@ -79,7 +82,7 @@ class flood_e2e : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(flood_e2e, ten_thousand_copies_make_one_alert_counting_every_source) {
+TEST_F(load_e2e, ten_thousand_copies_make_one_alert_counting_every_source) {
   server_.route("/flood", sanctwatch::test::http_reply{.body = copies(10000)});
   write_config(10000);
   auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
@@ -97,7 +100,7 @@ TEST_F(flood_e2e, ten_thousand_copies_make_one_alert_counting_every_source) {
   EXPECT_EQ(items_recorded(db_), 10000);
 }
 
-TEST_F(flood_e2e, sigterm_mid_document_stops_within_seconds_and_the_next_run_resumes) {
+TEST_F(load_e2e, sigterm_mid_document_stops_within_seconds_and_the_next_run_resumes) {
   server_.route("/flood", sanctwatch::test::http_reply{.body = copies(20000)});
   write_config(20000);
   const std::string log = dir_.file("daemon.log");
@@ -133,6 +136,41 @@ TEST_F(flood_e2e, sigterm_mid_document_stops_within_seconds_and_the_next_run_res
     EXPECT_EQ(j["alert"]["sources_total"], 20000) << line.substr(0, 300);
   }
   EXPECT_GE(alerts, 1);
+}
+
+// Waiting costs nothing: while a slow receiver holds deliveries the daemon does not spin, and
+// with nothing due it sleeps. CPU time comes from /proc/PID/stat; nothing here times speed.
+TEST_F(load_e2e, waiting_for_slow_deliveries_and_idling_cost_no_cpu) {
+  server_.route("/flood", sanctwatch::test::http_reply{.body = copies(1)});
+  std::atomic<int> hooks{0};
+  server_.route("/hook", [&](const sanctwatch::test::http_request&) {
+    ++hooks;
+    return sanctwatch::test::http_reply{.status = 204, .delay = 5000ms};
+  });
+  write_config(10);
+  std::ofstream(config_, std::ios::app)
+      << "  - {type: webhook, url: \"" << server_.url("/hook") << "\", secret: whsec_dGVzdA==}\n";
+  const std::string log = dir_.file("daemon.log");
+  const pid_t pid = testing::spawn_sanctwatch({"run", "-c", config_}, log);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(testing::eventually([&] { return hooks.load() >= 1; }, 30s)) << testing::slurp(log);
+  const long ticks_per_second = sysconf(_SC_CLK_TCK);
+  // Deliveries in flight for the next 3 s: at most a tenth of that in CPU (a spin is all of it).
+  long before = testing::cpu_ticks(pid);
+  std::this_thread::sleep_for(3s);
+  long used = testing::cpu_ticks(pid) - before;
+  EXPECT_LE(used, 3 * ticks_per_second / 10) << "ticks while deliveries were in flight";
+  // Every delivery done, nothing due for a minute: under 0.1% of 10 s (one tick).
+  ASSERT_TRUE(testing::eventually(
+      [&] { return testing::slurp(log).find("delivered") != std::string::npos || hooks >= 2; },
+      30s));
+  std::this_thread::sleep_for(6s);  // the slow replies come back
+  before = testing::cpu_ticks(pid);
+  std::this_thread::sleep_for(10s);
+  used = testing::cpu_ticks(pid) - before;
+  EXPECT_LE(used, 1) << "ticks while idle";
+  kill(pid, SIGTERM);
+  EXPECT_NE(testing::wait_exit(pid, 10s), -1);
 }
 
 }  // namespace sanctwatch
