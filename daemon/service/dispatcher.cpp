@@ -37,6 +37,14 @@ void dispatcher::run_due() {
   // mode draining the outbox): such calls wait until this pass is over instead of
   // re-entering it with a stale list of due rows.
   if (running_) return;
+  // Outcomes the disk refused first: until they are recorded nothing new is sent (their rows
+  // still look pending and would go out again). A disk error here propagates to the caller.
+  while (!unrecorded_.empty()) {
+    const auto& [d, o] = unrecorded_.front();
+    record(d, o);
+    in_flight_.erase({d.alert_id, d.sink, d.revision});
+    unrecorded_.erase(unrecorded_.begin());
+  }
   running_ = true;
   constexpr int batch = 256;
   const timestamp now = now_();
@@ -70,8 +78,20 @@ void dispatcher::run_due() {
 }
 
 void dispatcher::settle(const store::delivery& d, const sinks::outcome& o) {
-  in_flight_.erase({d.alert_id, d.sink, d.revision});
   if (outcome_) outcome_(d, o);
+  try {
+    record(d, o);
+    in_flight_.erase({d.alert_id, d.sink, d.revision});
+  } catch (const store::sqlite_error& e) {
+    if (!e.disk()) throw;
+    // Stays in flight (not sent again) until run_due() records it.
+    unrecorded_.emplace_back(d, o);
+  }
+  if (running_) settled_pending_ = true;
+  else if (settled_) settled_();
+}
+
+void dispatcher::record(const store::delivery& d, const sinks::outcome& o) {
   const timestamp now = now_();
   switch (o.result) {
     case sinks::outcome::kind::delivered:
@@ -96,8 +116,6 @@ void dispatcher::settle(const store::delivery& d, const sinks::outcome& o) {
       ++stats_.dead;
       break;
   }
-  if (running_) settled_pending_ = true;
-  else if (settled_) settled_();
 }
 
 }  // namespace sanctwatch::service

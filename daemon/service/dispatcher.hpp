@@ -56,15 +56,20 @@ class dispatcher {
   /// over and over, until it completes.
   std::optional<timestamp> next_due();
   std::size_t in_flight() const { return in_flight_.size(); }
+  /// Outcomes the state file refused to record (a full disk): kept, and recorded by the next
+  /// run_due() before anything new is sent, so no delivery is sent twice for want of its mark.
+  std::size_t unrecorded() const { return unrecorded_.size(); }
   const dispatch_stats& stats() const { return stats_; }
 
  private:
   void settle(const store::delivery& d, const sinks::outcome& o);
+  void record(const store::delivery& d, const sinks::outcome& o);
 
   store::store& db_;
   std::map<std::string, std::shared_ptr<sinks::sink>> sinks_;
   clock_fn now_;
   std::set<std::tuple<std::string, std::string, int>> in_flight_;  ///< alert, sink, revision
+  std::vector<std::pair<store::delivery, sinks::outcome>> unrecorded_;
   std::function<void()> settled_;
   std::function<void(const store::delivery&, const sinks::outcome&)> outcome_;
   bool running_ = false;        ///< inside run_due(): completions must not re-enter it

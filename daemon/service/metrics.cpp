@@ -62,6 +62,9 @@ std::string metrics::render() const {
   header(out, "sanctwatch_items_total", "counter", "New items seen per feed.");
   for (const auto& [k, v] : items_)
     out += "sanctwatch_items_total{feed=\"" + label_escape(k) + "\"} " + std::to_string(v) + "\n";
+  header(out, "sanctwatch_degraded", "gauge",
+         "1 while the daemon is degraded (the state file refuses writes); /healthz says why.");
+  out += "sanctwatch_degraded " + std::string(degraded_.empty() ? "0" : "1") + "\n";
   header(out, "sanctwatch_items_deferred_total", "counter",
          "New items over a feed's max_new_items, left for its next poll.");
   for (const auto& [k, v] : deferred_)
@@ -122,13 +125,20 @@ class connection : public std::enable_shared_from_this<connection> {
       if (method != "GET" && method != "HEAD") return respond(405, "only GET\n", "text/plain");
       if (target == "/metrics")
         return respond(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
-      if (target == "/healthz") return respond(200, "ok\n", "text/plain");
+      if (target == "/healthz")
+        return metrics_.degraded().empty()
+                   ? respond(200, "ok\n", "text/plain")
+                   : respond(503, "degraded: " + metrics_.degraded() + "\n", "text/plain");
       respond(404, "not found: try /metrics or /healthz\n", "text/plain");
     });
   }
 
   void respond(int status, const std::string& body, const char* type) {
-    const char* reason = status == 200 ? "OK" : status == 404 ? "Not Found" : status == 405 ? "Method Not Allowed" : "Request Header Fields Too Large";
+    const char* reason = status == 200   ? "OK"
+                         : status == 404 ? "Not Found"
+                         : status == 405 ? "Method Not Allowed"
+                         : status == 503 ? "Service Unavailable"
+                                         : "Request Header Fields Too Large";
     out_ = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: " + type +
            "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     auto self = shared_from_this();

@@ -30,6 +30,9 @@ class metrics {
   void set_outbox_pending(std::int64_t n) { outbox_pending_ = n; }
   void set_feeds(std::int64_t n) { feeds_ = n; }
   void reloaded(bool ok) { ++reloads_[ok ? "ok" : "error"]; }
+  /// Why the daemon is degraded (e.g. the state file refuses writes); empty: healthy.
+  void set_degraded(std::string why) { degraded_ = std::move(why); }
+  const std::string& degraded() const { return degraded_; }
 
   /// The whole exposition, "# HELP"/"# TYPE" lines included.
   std::string render() const;
@@ -49,6 +52,7 @@ class metrics {
   double latency_sum_ = 0;
   std::int64_t outbox_pending_ = 0;
   std::int64_t feeds_ = 0;
+  std::string degraded_;
 };
 
 /// Serves GET /metrics and GET /healthz on one address. Connections are short: one request,

@@ -171,7 +171,12 @@ void poller::step(std::shared_ptr<document_job> job) {
   if (stopping_) {
     // Stopping: what the steps so far recorded stays, with the revisions they gathered; the
     // feed keeps its old validators and is due at once, so the next start takes the rest.
-    pipe_.finish_early(job->progress, job->now);
+    try {
+      pipe_.finish_early(job->progress, job->now);
+    } catch (const store::sqlite_error& e) {
+      if (!e.disk()) throw;
+      return abandon(job->f, std::move(job->res), e);
+    }
     auto& [f, st, r, now, res, doc, progress] = *job;
     res.stats = std::move(progress.stats);
     res.interrupted = true;
@@ -180,12 +185,14 @@ void poller::step(std::shared_ptr<document_job> job) {
     st.items_total += res.stats.new_items;
     st.next_poll = now;
     log::notice("feed " + f.id + ": " + res.error);
-    in_flight_.erase(f.id);
-    db_.save_feed(st);
-    if (on_result_) on_result_(res);
-    return;
+    return settle_state(f, std::move(st), std::move(res));
   }
-  pipe_.process_some({job->f.id, job->f.title, job->st.url}, job->doc, job->now, job->progress);
+  try {
+    pipe_.process_some({job->f.id, job->f.title, job->st.url}, job->doc, job->now, job->progress);
+  } catch (const store::sqlite_error& e) {
+    if (!e.disk()) throw;
+    return abandon(job->f, std::move(job->res), e);
+  }
   if (!job->progress.done) {
     // A long document yields between steps: transfers, timers and deliveries run meanwhile.
     asio::post(client_.context(), [this, job = std::move(job)]() mutable { step(std::move(job)); });
@@ -215,9 +222,16 @@ void poller::step(std::shared_ptr<document_job> job) {
   settle(f, std::move(st), r, now, std::move(res));
 }
 
+void poller::abandon(const feed_spec& f, poll_result res, const store::sqlite_error& e) {
+  in_flight_.erase(f.id);
+  res.ok = false;
+  res.disk_error = true;
+  res.error = std::string("state not written: ") + e.what();
+  if (on_result_) on_result_(res);
+}
+
 void poller::settle(const feed_spec& f, store::feed_state st, const http::response& r,
                     timestamp now, poll_result res) {
-  in_flight_.erase(f.id);
   if (res.ok) {
     st.error_streak = 0;
     st.last_error.clear();
@@ -225,7 +239,17 @@ void poller::settle(const feed_spec& f, store::feed_state st, const http::respon
     if (res.not_modified)
       st.next_poll = now + next_interval(f.interval, std::nullopt, r.header("cache-control"), rng_);
   }
-  db_.save_feed(st);
+  settle_state(f, std::move(st), std::move(res));
+}
+
+void poller::settle_state(const feed_spec& f, const store::feed_state& st, poll_result res) {
+  try {
+    db_.save_feed(st);
+  } catch (const store::sqlite_error& e) {
+    if (!e.disk()) throw;
+    return abandon(f, std::move(res), e);
+  }
+  in_flight_.erase(f.id);
   if (on_result_) on_result_(res);
 }
 

@@ -52,6 +52,7 @@ struct poll_result {
   pipeline_stats stats;
   std::size_t deferred = 0;  ///< new items left for the next poll (feed's max_new_items)
   bool interrupted = false;  ///< the daemon stopped before the document was through
+  bool disk_error = false;   ///< the state file refused a write: nothing of this poll was kept
   std::chrono::steady_clock::duration elapsed{};
 };
 
@@ -107,6 +108,11 @@ class poller {
   /// The end of every poll: the feed leaves in_flight, its state is saved, on_result runs.
   void settle(const feed_spec& f, store::feed_state st, const http::response& r, timestamp now,
               poll_result res);
+  /// Saves the feed's state and reports the poll.
+  void settle_state(const feed_spec& f, const store::feed_state& st, poll_result res);
+  /// A write to the state file failed: the poll is dropped whole (its step rolled back, the
+  /// feed state not saved), so the next poll after the disk recovers does it again.
+  void abandon(const feed_spec& f, poll_result res, const store::sqlite_error& e);
   void fail(const feed_spec& f, store::feed_state& st, poll_result& res, timestamp now,
             std::string why, std::optional<std::chrono::seconds> retry_after = std::nullopt);
 

@@ -3,6 +3,7 @@
 #include <asio.hpp>
 #include <systemd/sd-daemon.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -222,7 +223,7 @@ class instance {
     dispatch_.on_settled([this] {
       maybe_finish();
       // A completed delivery may make another one due before the timer: re-arm it then.
-      if (opts_.mode == run_mode::daemon && !stopping_)
+      if (opts_.mode == run_mode::daemon && !stopping_ && !degraded_)
         if (auto d = dispatch_.next_due(); d && (!timer_due_ || *d < *timer_due_)) schedule();
     });
     dispatch_.on_outcome([this](const store::delivery& d, const sinks::outcome& o) {
@@ -300,6 +301,7 @@ class instance {
                   now_seconds().time_since_epoch().count());
     if (r.deferred) metrics_.deferred(r.feed_id, r.deferred);
     for (const auto& rule : r.stats.rules_fired) metrics_.alert(rule);
+    if (r.disk_error) degrade(r.error);
     ++polled_;
     if (!r.ok) ++failed_;
     alerts_ += r.stats.alerts;
@@ -308,7 +310,7 @@ class instance {
                 std::to_string(r.stats.new_items) + " new, " + std::to_string(r.stats.changed) +
                 " changed, " + std::to_string(r.stats.alerts) + " alerts" +
                 (r.stats.updates > 0 ? ", " + std::to_string(r.stats.updates) + " updated" : ""));
-    if (r.stats.alerts > 0 || r.stats.updates > 0) dispatch_.run_due();
+    if ((r.stats.alerts > 0 || r.stats.updates > 0) && !degraded_) guarded([&] { dispatch_.run_due(); });
     if (opts_.mode == run_mode::daemon) {
       notify("STATUS=" + status());
       schedule();
@@ -336,16 +338,63 @@ class instance {
     metrics_.set_outbox_pending(db_.pending_count());
     auto next = poller_.next_due();
     if (auto d = dispatch_.next_due(); d && (!next || *d < *next)) next = d;
-    const auto wait = next ? std::max(*next - now_seconds(), std::chrono::seconds{0})
-                           : std::chrono::seconds{3600};
+    auto wait = next ? std::max(*next - now_seconds(), std::chrono::seconds{0})
+                     : std::chrono::seconds{3600};
+    if (degraded_) wait = std::chrono::seconds{10};  // the next probe
     timer_due_ = now_seconds() + wait;
     timer_.expires_after(wait);
     timer_.async_wait([this](std::error_code ec) {
       if (ec == asio::error::operation_aborted) return;
-      poller_.poll_due(false);
-      dispatch_.run_due();
+      if (!degraded_ || recover()) guarded([&] {
+        poller_.poll_due(false);
+        dispatch_.run_due();
+      });
       schedule();
     });
+  }
+
+  // A full disk (or quota, or I/O error) on the state file. The daemon keeps running and says
+  // so (/healthz, sanctwatch_degraded, STATUS, a log line a minute), takes no new work that
+  // writes (no polls, no deliveries: their outcomes could not be recorded), and probes every
+  // 10 s; what failed was rolled back or is held in memory, so nothing is lost or sent twice.
+  void degrade(const std::string& why) {
+    const auto now = now_seconds();
+    if (!degraded_ || now - degraded_logged_ >= std::chrono::minutes{1}) {
+      log::error("state file not writable, polls and deliveries paused until it is: " + why);
+      degraded_logged_ = now;
+    }
+    degraded_ = true;
+    metrics_.set_degraded("state file not writable: " + why);
+    notify("STATUS=degraded: state file not writable");
+  }
+
+  // Runs `f`; a disk error on the state file degrades the daemon instead of ending it.
+  template <class F>
+  void guarded(F&& f) {
+    try {
+      f();
+    } catch (const store::sqlite_error& e) {
+      if (!e.disk()) throw;
+      degrade(e.what());
+    }
+  }
+
+  // Whether the state file takes writes again (then the outcomes held in memory are recorded
+  // first); logs the way back.
+  bool recover() {
+    try {
+      db_.write_probe();
+      dispatch_.run_due();
+    } catch (const store::sqlite_error& e) {
+      if (!e.disk()) throw;
+      degrade(e.what());
+      return false;
+    }
+    degraded_ = false;
+    metrics_.set_degraded("");
+    log::notice("state file writable again: polls and deliveries resume");
+    notify("STATUS=" + status());
+    return true;
   }
 
   // Retention, once at start and then daily: forget items no feed has published for
@@ -455,6 +504,8 @@ class instance {
   std::chrono::microseconds watchdog_interval_{0};
   bool stopping_ = false;
   std::optional<timestamp> timer_due_;  ///< when the timer fires next
+  bool degraded_ = false;               ///< the state file refuses writes
+  timestamp degraded_logged_{};
   int polled_ = 0, failed_ = 0, alerts_ = 0;
 };
 
@@ -469,6 +520,9 @@ int run(const run_options& options) {
   std::error_code ec;
   const auto parent = std::filesystem::path(cfg->state_path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  // A file size limit (RLIMIT_FSIZE) must fail a write, not kill the daemon: the write
+  // errors are handled like a full disk.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     instance inst(std::move(*cfg), options);
     return inst.run();

@@ -20,6 +20,12 @@ class sqlite_error : public std::runtime_error {
  public:
   sqlite_error(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
   int code() const { return code_; }
+  /// The disk refused the write (full, quota, file size limit, I/O error): worth waiting out
+  /// and retrying, unlike a schema or usage error.
+  bool disk() const {
+    const int primary = code_ & 0xff;
+    return primary == SQLITE_FULL || primary == SQLITE_IOERR;
+  }
 
  private:
   int code_;

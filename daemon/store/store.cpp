@@ -156,6 +156,12 @@ store::store(const std::string& path) : db_(path) {
   migrate();
 }
 
+void store::write_probe() {
+  batch tx(*this);
+  db_.exec("PRAGMA user_version = " + std::to_string(schema_version));
+  tx.commit();
+}
+
 int store::version() {
   auto st = db_.prepare("PRAGMA user_version");
   st.step();

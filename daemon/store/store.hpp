@@ -118,6 +118,9 @@ class store {
 
   static constexpr int schema_version = 2;
   int version();
+  /// One small write transaction (the schema version rewritten): throws sqlite_error when
+  /// the disk still refuses writes.
+  void write_probe();
 
   /// One transaction around several store calls (BEGIN IMMEDIATE; a savepoint when nested,
   /// so the store's own methods can run inside); rolled back unless committed.

@@ -4,14 +4,17 @@
 // webhook receiver: waiting for it costs no CPU.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <fstream>
+#include <set>
 #include <thread>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "http/fetch.hpp"
 #include "http/test_server.hpp"
 #include "process.hpp"
 #include "run_binary.hpp"
@@ -171,6 +174,62 @@ TEST_F(load_e2e, waiting_for_slow_deliveries_and_idling_cost_no_cpu) {
   EXPECT_LE(used, 1) << "ticks while idle";
   kill(pid, SIGTERM);
   EXPECT_NE(testing::wait_exit(pid, 10s), -1);
+}
+
+// A full disk: the state file refuses writes (here a file size limit set on the running
+// daemon: a write past 4 KiB of any file fails, which is what a full filesystem looks like to
+// it). The daemon keeps running and says so, and once writes work again it resumes by itself:
+// every alert delivered, none twice.
+TEST_F(load_e2e, a_full_disk_degrades_the_daemon_until_writes_work_again) {
+  // The feed answers late, so that the limit is in place before the poll's writes.
+  server_.route("/flood", sanctwatch::test::http_reply{.body = copies(1), .delay = 3000ms});
+  write_config(10);
+  std::ofstream(config_, std::ios::app) << "metrics: {listen: \"127.0.0.1:0\"}\n";
+  const std::string log = dir_.file("daemon.log");
+  const pid_t pid = testing::spawn_sanctwatch({"run", "-c", config_}, log);
+  ASSERT_GT(pid, 0);
+  std::string metrics_url;
+  ASSERT_TRUE(testing::eventually([&] {
+    const auto logged = testing::slurp(log);
+    const auto at = logged.find("metrics on ");
+    if (at == std::string::npos) return false;
+    metrics_url = logged.substr(at + 11, logged.find('\n', at) - at - 11);
+    return true;
+  }, 30s)) << testing::slurp(log);
+  rlimit small{4096, RLIM_INFINITY};
+  ASSERT_EQ(prlimit(pid, RLIMIT_FSIZE, &small, nullptr), 0);
+  auto scrape = [&] {
+    auto r = http::fetch(metrics_url);
+    return r ? r->body : std::string();
+  };
+  auto healthz = [&] {
+    auto r = http::fetch(metrics_url.substr(0, metrics_url.rfind('/')) + "/healthz");
+    return r ? std::string("200") : r.err().message;
+  };
+  // Degraded, and still running.
+  ASSERT_TRUE(testing::eventually(
+      [&] { return scrape().find("\nsanctwatch_degraded 1\n") != std::string::npos; }, 30s))
+      << scrape();
+  EXPECT_NE(healthz().find("503"), std::string::npos) << healthz();
+  EXPECT_EQ(kill(pid, 0), 0);
+  EXPECT_EQ(testing::slurp(alerts_), "");
+
+  // Space again: the daemon finds out by itself, polls, records and delivers once.
+  rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+  ASSERT_EQ(prlimit(pid, RLIMIT_FSIZE, &unlimited, nullptr), 0);
+  ASSERT_TRUE(testing::eventually(
+      [&] { return scrape().find("\nsanctwatch_degraded 0\n") != std::string::npos; }, 60s));
+  EXPECT_EQ(healthz(), "200");
+  ASSERT_TRUE(testing::eventually([&] { return !alert_lines(alerts_).empty(); }, 60s))
+      << testing::slurp(log);
+  std::this_thread::sleep_for(2s);
+  std::set<std::string> ids;
+  for (const auto& j : alert_lines(alerts_))
+    EXPECT_TRUE(ids.insert(j["id"].get<std::string>() + "/" + std::to_string(j["revision"].get<int>())).second)
+        << "delivered twice: " << j["id"];
+  kill(pid, SIGTERM);
+  const int status = testing::wait_exit(pid, 10s);
+  EXPECT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 }  // namespace sanctwatch
