@@ -4,6 +4,7 @@
 // of the child process.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -108,8 +109,68 @@ void BM_poll_2000_feeds_all_304(benchmark::State& state) {
   for (auto _ : state) report(state, run_poll(fx.config(), fx.log()), 0);
 }
 
+// One feed of 10,000 items: copies of one story (distinct guids and links, same text), or
+// 10,000 distinct stories that each fire a rule. The copies must cost no more than the
+// distinct items (work linear in the items, one revision per story and poll).
+std::string one_feed(bool copies) {
+  static const char* syllables[] = {"ka", "lo", "mi", "ren", "to", "sha", "vel", "dor",
+                                    "an", "pe", "qui", "zu", "bra", "nix", "ol", "tev"};
+  std::uint64_t x = 0x9e3779b97f4a7c15ull;
+  auto word = [&] {
+    std::string w;
+    for (int k = 0; k < 3; ++k) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      w += syllables[(x >> 33) % 16];
+    }
+    return w;
+  };
+  auto words = [&](int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += (i ? " " : "") + word();
+    return out;
+  };
+  std::string out = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>F</title>";
+  for (int i = 0; i < 10000; ++i) {
+    // Distinct stories share the sanctions phrase a rule needs and little else, as different
+    // stories on one topic do; copies share everything but guid and link.
+    const std::string name = copies ? "Kalomi" : word();
+    const std::string before = copies ? "Officials said" : words(20);
+    const std::string after = copies ? "the talks continue" : words(25);
+    out += "<item><guid>g-" + std::to_string(i) + "</guid><link>https://flood.example/a/" +
+           std::to_string(i) + "</link><title>" + (copies ? "Talks" : words(4)) + " " + name +
+           "</title><description>" + before + ". The US threatened sanctions on " + name +
+           " banks. " + after + ".</description></item>";
+  }
+  return out + "</channel></rss>";
+}
+
+void BM_poll_one_feed_10000_items(benchmark::State& state) {
+  const bool copies = state.range(0) == 1;
+  const fs::path dir = fs::temp_directory_path() / "sanctwatch-bench-flood";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  sanctwatch::test::test_server server;
+  const std::string body = one_feed(copies);
+  server.route("/f", sanctwatch::test::http_reply{.body = body});
+  const std::string config = (dir / "sanctwatch.yaml").string();
+  std::ofstream(config) << "state: {path: " << (dir / "state.db").string() << "}\n"
+                        << "rules: [" << SANCTWATCH_SOURCE_DIR << "/rules]\n"
+                        << "feeds:\n  - {id: f, url: \"" << server.url("/f")
+                        << "\", max_new_items: 10000}\n"
+                        << "sinks:\n  - {type: jsonl, path: " << (dir / "alerts.jsonl").string()
+                        << "}\n";
+  for (auto _ : state) {
+    for (const char* f : {"state.db", "state.db-wal", "state.db-shm", "alerts.jsonl"})
+      fs::remove(dir / f);
+    report(state, run_poll(config, (dir / "poll.log").string()), static_cast<double>(body.size()));
+  }
+  state.SetLabel(copies ? "10,000 copies of one story" : "10,000 distinct stories");
+  fs::remove_all(dir);
+}
+
 }  // namespace
 
 BENCHMARK(BM_poll_2000_feeds_cold)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_poll_one_feed_10000_items)->Arg(1)->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_poll_2000_feeds_all_304)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_MAIN();
