@@ -132,6 +132,8 @@ class hostile_feeds : public ::testing::Test {
                            "xxe", "badutf8", "htmlpage", "good"})
       out << "  - {id: " << id << ", url: \"" << server_.url(std::string("/") + id)
           << "\", interval: 1m}\n";
+    // The 100k-item feed whole in one poll (the default max_new_items takes 1000 a poll).
+    out << "defaults: {max_new_items: 100000}\n";
     out << "sinks:\n  - {type: jsonl, path: " << alerts_ << "}\n";
     // Feeds are processed on the I/O thread: under a sanitizer the 100k-item feed takes long
     // enough to eat the default 30 s of transfers running beside it.
