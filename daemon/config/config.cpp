@@ -368,8 +368,9 @@ void reader::read(const YAML::Node& root, config& c) {
     else for (const auto& s : n) read_sink(s, c);
   }
   if (const auto& n = root["network"]) {
-    if (mapping(n, "network", {"per_host", "max_parallel", "timeout", "low_speed_time", "max_body",
-                               "max_redirects", "user_agent", "ca_file"})) {
+    if (mapping(n, "network",
+                {"per_host", "max_parallel", "timeout", "low_speed_time", "max_body",
+                 "max_redirects", "user_agent", "ca_file", "allow_private", "proxy"})) {
       if (n["per_host"])
         if (auto v = integer(n["per_host"], "network.per_host", 1, 64)) c.network.per_host = static_cast<int>(*v);
       if (n["max_parallel"])
@@ -395,6 +396,25 @@ void reader::read(const YAML::Node& root, config& c) {
           c.network.ca_file = resolve_path(c, *v);
           if (!std::filesystem::is_regular_file(c.network.ca_file))
             error(n["ca_file"], "network.ca_file: no such file: " + c.network.ca_file);
+        }
+      if (const auto& a = n["allow_private"]) {
+        if (!a.IsSequence())
+          error(a, "network.allow_private must be a list of networks, such as [10.0.0.0/8]");
+        else
+          for (const auto& e : a)
+            if (auto text = string(e, "network.allow_private entries")) {
+              std::string why;
+              if (auto net = parse_ip_network(*text, why))
+                c.network.allow_private.push_back(*net);
+              else
+                error(e, "network.allow_private: " + why);
+            }
+      }
+      if (n["proxy"])
+        if (auto v = string(n["proxy"], "network.proxy")) {
+          c.network.proxy = *v;
+          if (!is_url(*v, false))
+            error(n["proxy"], "network.proxy must start with http:// or https://");
         }
     }
   }

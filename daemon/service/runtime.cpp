@@ -272,6 +272,8 @@ class instance {
     o.max_in_flight = static_cast<std::size_t>(c.network.max_parallel);
     o.user_agent = c.network.user_agent;
     o.ca_file = c.network.ca_file;
+    o.allow_private = c.network.allow_private;
+    o.proxy = c.network.proxy;
     return o;
   }
   static story_settings stories(const config::config& c) {
@@ -403,6 +405,7 @@ class instance {
       dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));
+      client_.set_allow_private(cfg_.cfg.network.allow_private);
       metrics_.reloaded(true);
       metrics_.set_feeds(static_cast<std::int64_t>(cfg_.feeds.size()));
       log::notice("reloaded: " + std::to_string(cfg_.feeds.size()) + " feeds, " +
