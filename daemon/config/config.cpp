@@ -435,13 +435,21 @@ void reader::read(const YAML::Node& root, config& c) {
     }
   }
   if (const auto& n = root["metrics"]) {
-    if (mapping(n, "metrics", {"listen"}) && n["listen"])
-      if (auto v = string(n["listen"], "metrics.listen")) {
-        c.metrics.listen = *v;
-        const auto colon = v->rfind(':');
-        if (colon == std::string::npos || colon + 1 == v->size())
-          error(n["listen"], "metrics.listen must be HOST:PORT, such as 127.0.0.1:9464");
-      }
+    if (mapping(n, "metrics", {"listen", "request_timeout", "max_connections"})) {
+      if (n["listen"])
+        if (auto v = string(n["listen"], "metrics.listen")) {
+          c.metrics.listen = *v;
+          const auto colon = v->rfind(':');
+          if (colon == std::string::npos || colon + 1 == v->size())
+            error(n["listen"], "metrics.listen must be HOST:PORT, such as 127.0.0.1:9464");
+        }
+      if (n["request_timeout"])
+        if (auto d = duration(n["request_timeout"], "metrics.request_timeout", seconds{1}))
+          c.metrics.request_timeout = *d;
+      if (n["max_connections"])
+        if (auto v = integer(n["max_connections"], "metrics.max_connections", 1, 1024))
+          c.metrics.max_connections = static_cast<int>(*v);
+    }
   }
 }
 

@@ -108,6 +108,10 @@ struct stories_settings {
 
 struct metrics_settings {
   std::string listen;  ///< "127.0.0.1:9464"; empty: off
+  /// A connection must have sent its request and read the answer within this time.
+  seconds request_timeout{10};
+  /// Connections served at once; more are answered 503 and closed at once.
+  int max_connections = 64;
 };
 
 struct config {

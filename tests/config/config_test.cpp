@@ -254,6 +254,24 @@ TEST(config, allow_private_networks_and_their_errors) {
       << all_errors(r);
 }
 
+TEST(config, metrics_limits_and_their_errors) {
+  auto r = load("metrics: {listen: \"127.0.0.1:0\"}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.metrics.request_timeout, seconds{10});
+  EXPECT_EQ(r.value.metrics.max_connections, 64);
+  r = load("metrics: {listen: \"127.0.0.1:0\", request_timeout: 2s, max_connections: 8}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.metrics.request_timeout, seconds{2});
+  EXPECT_EQ(r.value.metrics.max_connections, 8);
+  r = load("metrics: {request_timeout: 0s, max_connections: 0}\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("1:28: error: metrics.request_timeout must be at least 1s"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("1:49: error: metrics.max_connections must be a whole number from 1 to 1024"),
+            std::string::npos)
+      << e;
+}
+
 TEST(config, durations_and_sizes) {
   EXPECT_EQ(parse_duration("90"), seconds{90});
   EXPECT_EQ(parse_duration("90s"), seconds{90});
