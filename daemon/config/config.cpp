@@ -372,8 +372,9 @@ void reader::read(const YAML::Node& root, config& c) {
     else for (const auto& s : n) read_sink(s, c);
   }
   if (const auto& n = root["network"]) {
-    if (mapping(n, "network", {"per_host", "max_parallel", "timeout", "low_speed_time", "max_body",
-                               "max_redirects", "user_agent", "ca_file"})) {
+    if (mapping(n, "network",
+                {"per_host", "max_parallel", "timeout", "low_speed_time", "max_body",
+                 "max_redirects", "user_agent", "ca_file", "allow_private", "proxy"})) {
       if (n["per_host"])
         if (auto v = integer(n["per_host"], "network.per_host", 1, 64)) c.network.per_host = static_cast<int>(*v);
       if (n["max_parallel"])
@@ -400,6 +401,25 @@ void reader::read(const YAML::Node& root, config& c) {
           if (!std::filesystem::is_regular_file(c.network.ca_file))
             error(n["ca_file"], "network.ca_file: no such file: " + c.network.ca_file);
         }
+      if (const auto& a = n["allow_private"]) {
+        if (!a.IsSequence())
+          error(a, "network.allow_private must be a list of networks, such as [10.0.0.0/8]");
+        else
+          for (const auto& e : a)
+            if (auto text = string(e, "network.allow_private entries")) {
+              std::string why;
+              if (auto net = parse_ip_network(*text, why))
+                c.network.allow_private.push_back(*net);
+              else
+                error(e, "network.allow_private: " + why);
+            }
+      }
+      if (n["proxy"])
+        if (auto v = string(n["proxy"], "network.proxy")) {
+          c.network.proxy = *v;
+          if (!is_url(*v, false))
+            error(n["proxy"], "network.proxy must start with http:// or https://");
+        }
     }
   }
   if (const auto& n = root["defaults"]) {
@@ -422,13 +442,21 @@ void reader::read(const YAML::Node& root, config& c) {
     }
   }
   if (const auto& n = root["metrics"]) {
-    if (mapping(n, "metrics", {"listen"}) && n["listen"])
-      if (auto v = string(n["listen"], "metrics.listen")) {
-        c.metrics.listen = *v;
-        const auto colon = v->rfind(':');
-        if (colon == std::string::npos || colon + 1 == v->size())
-          error(n["listen"], "metrics.listen must be HOST:PORT, such as 127.0.0.1:9464");
-      }
+    if (mapping(n, "metrics", {"listen", "request_timeout", "max_connections"})) {
+      if (n["listen"])
+        if (auto v = string(n["listen"], "metrics.listen")) {
+          c.metrics.listen = *v;
+          const auto colon = v->rfind(':');
+          if (colon == std::string::npos || colon + 1 == v->size())
+            error(n["listen"], "metrics.listen must be HOST:PORT, such as 127.0.0.1:9464");
+        }
+      if (n["request_timeout"])
+        if (auto d = duration(n["request_timeout"], "metrics.request_timeout", seconds{1}))
+          c.metrics.request_timeout = *d;
+      if (n["max_connections"])
+        if (auto v = integer(n["max_connections"], "metrics.max_connections", 1, 1024))
+          c.metrics.max_connections = static_cast<int>(*v);
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/diagnostic.hpp"
+#include "core/ip.hpp"
 #include "core/severity.hpp"
 
 namespace sanctwatch::config {
@@ -79,6 +80,13 @@ struct network_settings {
   /// PEM bundle of CAs to trust instead of the system store, resolved against the config
   /// file's directory; empty: the system store. TLS verification is never off.
   std::string ca_file;
+  /// Special-purpose ranges (loopback, private, link-local, ...) that redirects and URLs
+  /// taken from feed content may reach all the same; empty: none. A feed URL written in the
+  /// config may point anywhere whatever this says.
+  std::vector<ip_network> allow_private;
+  /// "http://proxy:3128": every request goes through this proxy; empty: none. Proxy
+  /// environment variables (http_proxy, ...) are not read.
+  std::string proxy;
 };
 
 struct defaults_settings {
@@ -104,6 +112,10 @@ struct stories_settings {
 
 struct metrics_settings {
   std::string listen;  ///< "127.0.0.1:9464"; empty: off
+  /// A connection must have sent its request and read the answer within this time.
+  seconds request_timeout{10};
+  /// Connections served at once; more are answered 503 and closed at once.
+  int max_connections = 64;
 };
 
 struct config {

@@ -1,8 +1,11 @@
 #include "http/client.hpp"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <asio/error.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
@@ -66,6 +69,64 @@ url_parts split_url(const std::string& url) {
     parts.host = lower(h.get());
   }
   return parts;
+}
+
+// Where a hop checked through a proxy goes: the host as DNS knows it (IDN in punycode,
+// IPv6 without brackets) and the port, default ones included.
+std::pair<std::string, std::string> host_and_port(const std::string& url) {
+  std::pair<std::string, std::string> out;
+  url_handle u{curl_url()};
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return out;
+  char* raw = nullptr;
+  if (curl_url_get(u.get(), CURLUPART_HOST, &raw, CURLU_PUNYCODE) == CURLUE_OK ||
+      curl_url_get(u.get(), CURLUPART_HOST, &raw, 0) == CURLUE_OK) {
+    curl_string h{raw};
+    out.first = h.get();
+    if (out.first.size() >= 2 && out.first.front() == '[')
+      out.first = out.first.substr(1, out.first.size() - 2);
+  }
+  raw = nullptr;
+  if (curl_url_get(u.get(), CURLUPART_PORT, &raw, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    curl_string p{raw};
+    out.second = p.get();
+  }
+  return out;
+}
+
+ip_address from_bytes(const unsigned char* v4, const unsigned char* v6) {
+  ip_address a;
+  if (v4) {
+    a.bytes[10] = a.bytes[11] = 0xff;
+    std::copy(v4, v4 + 4, a.bytes.begin() + 12);
+  } else {
+    std::copy(v6, v6 + 16, a.bytes.begin());
+  }
+  return a;
+}
+
+std::optional<ip_address> from_sockaddr(const sockaddr* sa) {
+  if (sa->sa_family == AF_INET)
+    return from_bytes(
+        reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr),
+        nullptr);
+  if (sa->sa_family == AF_INET6)
+    return from_bytes(nullptr, reinterpret_cast<const unsigned char*>(
+                                   &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr));
+  return std::nullopt;
+}
+
+ip_address from_asio(const asio::ip::address& a) {
+  if (a.is_v4()) return from_bytes(a.to_v4().to_bytes().data(), nullptr);
+  return from_bytes(nullptr, a.to_v6().to_bytes().data());
+}
+
+// Why a checked hop may not reach `a` ("127.0.0.1 (loopback)"); empty when it may.
+std::string refusal(const ip_address& a, const std::vector<ip_network>& allowed) {
+  const auto range = special_range(a);
+  if (!range) return {};
+  for (const auto& n : allowed)
+    if (n.contains(a)) return {};
+  return to_string(a) + " (" + std::string(*range) + ")";
 }
 
 // The per-host limit is keyed by host name alone (not port): politeness is about the
@@ -143,6 +204,8 @@ std::string_view to_string(error_kind kind) {
       return "protocol";
     case error_kind::aborted:
       return "aborted";
+    case error_kind::refused:
+      return "refused";
   }
   return "unknown";
 }
@@ -167,7 +230,10 @@ class client::impl : public std::enable_shared_from_this<impl> {
   void init();
   void start(request req, completion done);
   void cancel_all();
-  std::size_t pending() const { return running_.size() + queued_; }
+  void set_allow_private(std::vector<ip_network> allowed) {
+    options_.allow_private = std::move(allowed);
+  }
+  std::size_t pending() const { return running_.size() + looking_up_.size() + queued_; }
   asio::io_context& context() const { return io_; }
 
  private:
@@ -190,6 +256,12 @@ class client::impl : public std::enable_shared_from_this<impl> {
     bool method_changed = false;
     bool too_large = false;
     std::array<char, CURL_ERROR_SIZE> errbuf{};
+    // The ranges a checked hop may reach after all; null on a hop that may go anywhere.
+    const std::vector<ip_network>* allowed = nullptr;
+    std::string refused;  // the address this hop was refused, "127.0.0.1 (loopback)"
+
+    // The operator chose the first hop of a trusted URL; nobody else's choice goes unchecked.
+    bool checked() const { return req.untrusted_url || resp.redirects > 0; }
   };
 
   // One socket libcurl asked us to watch. The descriptor is released, never closed:
@@ -216,6 +288,9 @@ class client::impl : public std::enable_shared_from_this<impl> {
   static int on_timer(CURLM* multi, long timeout_ms, void* userp);
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* userp);
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* userp);
+  static curl_socket_t on_open_socket(void* clientp, curlsocktype purpose, curl_sockaddr* address);
+  static int on_prereq(void* clientp, char* primary_ip, char* local_ip, int primary_port,
+                       int local_port);
 
   void arm(const std::shared_ptr<watch>& w);
   void do_wait(const std::shared_ptr<watch>& w, bool read);
@@ -227,12 +302,17 @@ class client::impl : public std::enable_shared_from_this<impl> {
   void enqueue(std::unique_ptr<transfer> t, bool continuation);
   void pump();
   void launch(std::unique_ptr<transfer> t);
+  void look_up(std::unique_ptr<transfer> t);
+  void looked_up(transfer* key, const std::error_code& ec,
+                 const asio::ip::tcp::resolver::results_type& found);
+  void hand_over(std::unique_ptr<transfer> t);
   bool configure(transfer& t, std::string& why);
   void finish_hop(CURL* easy, CURLcode rc);
   void settle_hop(CURL* easy, CURLcode rc);  // finish_hop without starting the next
   void release_host(const std::string& key);
   void update_ready(host_iter it);
   void complete(std::unique_ptr<transfer> t);
+  static std::string refusal_message(const transfer& t);
   void fail(std::unique_ptr<transfer> t, error_kind kind, const std::string& why);
 
   asio::io_context& io_;
@@ -243,14 +323,16 @@ class client::impl : public std::enable_shared_from_this<impl> {
   std::map<std::string, host_state> hosts_;
   std::set<std::pair<std::uint64_t, std::string>> ready_;  // hosts that may start one more
   std::unordered_map<CURL*, std::unique_ptr<transfer>> running_;
+  std::unordered_map<transfer*, std::unique_ptr<transfer>> looking_up_;  // checks via a proxy
   std::unordered_map<curl_socket_t, std::shared_ptr<watch>> watches_;
   asio::steady_timer timer_;
+  asio::ip::tcp::resolver resolver_;
   // Declared last so it is destroyed first: curl_multi_cleanup still calls on_socket.
   multi_handle multi_;
 };
 
 client::impl::impl(asio::io_context& io, client_options options)
-    : io_(io), options_(std::move(options)), timer_(io) {
+    : io_(io), options_(std::move(options)), timer_(io), resolver_(io) {
   global_init();
   options_.max_in_flight = std::max<std::size_t>(1, options_.max_in_flight);
   options_.per_host = std::max<std::size_t>(1, options_.per_host);
@@ -345,6 +427,32 @@ std::size_t client::impl::on_header(char* data, std::size_t size, std::size_t n,
   t->last_header = headers.emplace(lower(trim(line.substr(0, colon))),
                                    std::string(trim(line.substr(colon + 1))));
   return len;
+}
+
+curl_socket_t client::impl::on_open_socket(void* clientp, curlsocktype purpose,
+                                           curl_sockaddr* address) {
+  auto* t = static_cast<transfer*>(clientp);
+  if (purpose == CURLSOCKTYPE_IPCXN)
+    if (const auto a = from_sockaddr(&address->addr))
+      if (auto why = refusal(*a, *t->allowed); !why.empty()) {
+        if (t->refused.empty()) t->refused = std::move(why);
+        return CURL_SOCKET_BAD;  // libcurl goes on with the host's next address, if any
+      }
+  return ::socket(address->family, address->socktype, address->protocol);  // as libcurl would
+}
+
+int client::impl::on_prereq(void* clientp, char* primary_ip, char*, int, int) {
+  // Runs on every hop, a connection taken from the cache included: that one never went
+  // through on_open_socket (a configured feed on 10.0.0.5 redirecting to itself).
+  auto* t = static_cast<transfer*>(clientp);
+  const auto a = parse_ip_address(primary_ip);
+  std::string why = a ? refusal(*a, *t->allowed) : std::string(primary_ip) + " (unreadable)";
+  if (!why.empty()) {
+    t->refused = std::move(why);
+    return CURL_PREREQFUNC_ABORT;
+  }
+  t->refused.clear();  // on an allowed address: other addresses of the host refused do not matter
+  return CURL_PREREQFUNC_OK;
 }
 
 // --- the Asio side --------------------------------------------------------------------
@@ -470,7 +578,7 @@ void client::impl::release_host(const std::string& key) {
 // Starts the oldest waiting request among hosts under their limit, until the global
 // limit is reached.
 void client::impl::pump() {
-  while (running_.size() < options_.max_in_flight && !ready_.empty()) {
+  while (running_.size() + looking_up_.size() < options_.max_in_flight && !ready_.empty()) {
     const auto it = hosts_.find(ready_.begin()->second);
     auto t = std::move(it->second.queue.front());
     it->second.queue.pop_front();
@@ -482,6 +590,45 @@ void client::impl::pump() {
 }
 
 void client::impl::launch(std::unique_ptr<transfer> t) {
+  // Through a proxy the socket callbacks would see the proxy: check the hop's host first.
+  if (!options_.proxy.empty() && t->checked()) return look_up(std::move(t));
+  hand_over(std::move(t));
+}
+
+void client::impl::look_up(std::unique_ptr<transfer> t) {
+  const auto [host, port] = host_and_port(t->url);
+  transfer* key = t.get();
+  looking_up_.emplace(key, std::move(t));
+  resolver_.async_resolve(
+      host, port,
+      [self = weak_from_this(), key](const std::error_code& ec,
+                                     const asio::ip::tcp::resolver::results_type& found) {
+        if (const auto s = self.lock()) s->looked_up(key, ec, found);
+      });
+}
+
+void client::impl::looked_up(transfer* key, const std::error_code& ec,
+                             const asio::ip::tcp::resolver::results_type& found) {
+  const auto pos = looking_up_.find(key);
+  if (pos == looking_up_.end()) return;  // cancelled meanwhile
+  auto t = std::move(pos->second);
+  looking_up_.erase(pos);
+  // A name this host cannot resolve is refused too: the proxy may resolve it to an
+  // internal address (split-horizon DNS).
+  if (ec) t->refused = "a host that did not resolve here (" + ec.message() + ")";
+  for (auto it = found.begin(); it != found.end() && t->refused.empty(); ++it)
+    t->refused = refusal(from_asio(it->endpoint().address()), options_.allow_private);
+  if (!t->refused.empty()) {
+    release_host(t->host);
+    const std::string why = refusal_message(*t);
+    fail(std::move(t), error_kind::refused, why);
+  } else {
+    hand_over(std::move(t));
+  }
+  pump();
+}
+
+void client::impl::hand_over(std::unique_ptr<transfer> t) {
   std::string why;
   if (!configure(*t, why)) {
     release_host(t->host);
@@ -538,6 +685,8 @@ bool client::impl::configure(transfer& t, std::string& why) {
   t.header_list = std::move(list);
   t.errbuf[0] = '\0';
   t.too_large = false;
+  t.refused.clear();
+  t.allowed = t.checked() ? &options_.allow_private : nullptr;
   t.resp.body.clear();
   t.resp.headers.clear();
   t.last_header = t.resp.headers.end();
@@ -547,9 +696,18 @@ bool client::impl::configure(transfer& t, std::string& why) {
   curl_easy_setopt(h, CURLOPT_PRIVATE, &t);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t.errbuf.data());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  // file:// only as the URL asked for, never as a redirect target.
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
-                   t.resp.redirects == 0 ? "http,https,file" : "http,https");
+  // file:// only as a URL the operator gave, never as a redirect target or a feed's link.
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, t.checked() ? "http,https" : "http,https,file");
+  // "" also keeps libcurl from taking a proxy from the environment, which the address check
+  // would not know about; a configured one takes every request (no_proxy is not read).
+  curl_easy_setopt(h, CURLOPT_PROXY, options_.proxy.c_str());
+  if (!options_.proxy.empty()) curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+  if (t.allowed && options_.proxy.empty()) {
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &impl::on_open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &impl::on_prereq);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, &t);
+  }
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // hops are followed in finish_hop()
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, t.req.accept_encoding.c_str());
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
@@ -559,7 +717,10 @@ bool client::impl::configure(transfer& t, std::string& why) {
   curl_easy_setopt(h, CURLOPT_PIPEWAIT, split_url(t.url).scheme == "https" ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.ca_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+    curl_easy_setopt(h, CURLOPT_PROXY_CAINFO, options_.ca_file.c_str());
+  }
   curl_easy_setopt(h, CURLOPT_USERAGENT,
                    t.req.user_agent.empty() ? user_agent_.c_str() : t.req.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining));
@@ -615,6 +776,12 @@ void client::impl::settle_hop(CURL* easy, CURLcode rc) {
       t->resp.http_version != 0;
 
   if (rc != CURLE_OK) {
+    // A refused address fails the hop with one of these; a hop that failed otherwise after
+    // another address of the host was tried reports that failure.
+    if (!t->refused.empty() && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_ABORTED_BY_CALLBACK)) {
+      const std::string why = refusal_message(*t);
+      return fail(std::move(t), error_kind::refused, why);
+    }
     if (t->too_large)
       return fail(std::move(t), error_kind::too_large,
                   "body larger than " + std::to_string(t->req.max_body) + " bytes (decoded)");
@@ -664,6 +831,15 @@ void client::impl::settle_hop(CURL* easy, CURLcode rc) {
   complete(std::move(t));
 }
 
+std::string client::impl::refusal_message(const transfer& t) {
+  return t.resp.redirects > 0
+             ? "refused: redirect to " + t.refused +
+                   " is not allowed; network.allow_private opens it"
+             : "refused: " + t.refused +
+                   " is not allowed for a URL from outside the config; network.allow_private "
+                   "opens it";
+}
+
 void client::impl::complete(std::unique_ptr<transfer> t) {
   t->resp.elapsed = steady::now() - t->created;
   // Posted, so user code never runs inside libcurl or in the middle of our bookkeeping.
@@ -688,6 +864,9 @@ void client::impl::cancel_all() {
     curl_multi_remove_handle(multi_.get(), easy);
     victims.push_back(std::move(t));
   }
+  for (auto& [key, t] : looking_up_) victims.push_back(std::move(t));
+  looking_up_.clear();
+  resolver_.cancel();
   for (auto& [key, h] : hosts_)
     for (auto& t : h.queue) victims.push_back(std::move(t));
   hosts_.clear();
@@ -714,6 +893,10 @@ client& client::operator=(client&&) noexcept = default;
 void client::start(request req, completion done) { impl_->start(std::move(req), std::move(done)); }
 
 void client::cancel_all() { impl_->cancel_all(); }
+
+void client::set_allow_private(std::vector<ip_network> allowed) {
+  impl_->set_allow_private(std::move(allowed));
+}
 
 std::size_t client::pending() const { return impl_->pending(); }
 

@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/ip.hpp"
+
 namespace asio {
 class io_context;
 }
@@ -40,6 +42,7 @@ enum class error_kind {
   too_many_redirects,  ///< more than request::max_redirects hops, or a redirect loop
   protocol,            ///< anything else: bad response, bad URL, read error, bad redirect
   aborted,             ///< cancel_all() or client destruction
+  refused,             ///< a redirect or untrusted URL would reach a private address
 };
 
 /// Stable lower-case name of an error kind ("too_large", ...), for logs and metrics.
@@ -64,6 +67,9 @@ struct request {
   /// Accept-Encoding; empty means every encoding this libcurl decodes (gzip, deflate,
   /// br, zstd); "identity" asks for none.
   std::string accept_encoding;
+  /// The URL is not the operator's choice (a link in a feed, a stored redirect target), so
+  /// its first hop may not reach private addresses either. Redirect hops never may.
+  bool untrusted_url = false;
 };
 
 /// The outcome of one request, final hop only.
@@ -98,6 +104,16 @@ struct client_options {
   /// PEM bundle of the certificate authorities to trust instead of the system store (a
   /// company's TLS-inspecting proxy, a private feed server). Verification stays on.
   std::string ca_file;
+  /// Special-purpose ranges that redirects and untrusted URLs may reach all the same. Every
+  /// other loopback, private (RFC 1918, fc00::/7), link-local, CGNAT, multicast or
+  /// unspecified address is refused for them (error_kind::refused), checked on the address
+  /// connected to, so DNS rebinding does not get around it.
+  std::vector<ip_network> allow_private;
+  /// "http://proxy:3128": every request goes through it; empty: none. Proxy environment
+  /// variables are never read. Through a proxy the connection is to the proxy, so the host
+  /// of a hop to be checked is resolved and checked before the request instead; the proxy
+  /// resolves it again on its own, which is why it should enforce egress rules too.
+  std::string proxy;
 };
 
 /// The default User-Agent: "sanctwatch/<version> (+https://github.com/sanctwatch)".
@@ -106,7 +122,8 @@ std::string default_user_agent();
 /// Runs many requests concurrently on one io_context with one libcurl multi handle
 /// (connection reuse, HTTP/2 multiplexing over TLS). Redirects are followed one hop at a
 /// time by the client itself so that each hop's status is known (see
-/// response::permanent_url) and each hop is subject to the per-host limit.
+/// response::permanent_url), each hop is subject to the per-host limit, and each is checked
+/// against private addresses (see client_options::allow_private).
 /// Move-only; not thread-safe (see the file comment).
 class client {
  public:
@@ -124,6 +141,9 @@ class client {
 
   /// Completes every queued and running request with error_kind::aborted (posted).
   void cancel_all();
+
+  /// Replaces client_options::allow_private (a reload); hops that start later use it.
+  void set_allow_private(std::vector<ip_network> allowed);
 
   /// Requests started and not yet completed (queued or in libcurl).
   std::size_t pending() const;

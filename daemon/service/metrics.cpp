@@ -2,8 +2,12 @@
 
 #include <asio.hpp>
 
+#include <cctype>
 #include <cstdio>
+#include <functional>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_map>
 
 namespace sanctwatch::service {
 
@@ -102,78 +106,183 @@ std::string metrics::render() const {
 // in miniature; requests are tiny, so a bounded buffer and one read loop suffice.
 namespace {
 
+using namespace std::chrono_literals;
+
+const char* reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+  }
+  return "Error";
+}
+
+std::string response_head(int status, const char* type, std::size_t length) {
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\nContent-Type: " + type +
+         "\r\nContent-Length: " + std::to_string(length) + "\r\nConnection: close\r\n" +
+         (status == 405 ? "Allow: GET, HEAD\r\n" : "") + "\r\n";
+}
+
+// HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 section 2.3).
+bool version_syntax(std::string_view v) {
+  return v.size() == 8 && v.substr(0, 5) == "HTTP/" &&
+         std::isdigit(static_cast<unsigned char>(v[5])) && v[6] == '.' &&
+         std::isdigit(static_cast<unsigned char>(v[7]));
+}
+
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(asio::ip::tcp::socket s, const metrics& m) : socket_(std::move(s)), metrics_(m) {}
-  void start() { do_read(); }
+  using closed_fn = std::function<void(connection*)>;
+
+  connection(asio::ip::tcp::socket s, const metrics& m, closed_fn on_closed)
+      : socket_(std::move(s)),
+        deadline_(socket_.get_executor()),
+        metrics_(m),
+        on_closed_(std::move(on_closed)) {}
+
+  void start(std::chrono::milliseconds timeout) {
+    // One deadline for the whole exchange: a client that never finishes its request, or
+    // never reads the answer, holds its descriptor this long and no longer.
+    deadline_.expires_after(timeout);
+    deadline_.async_wait([self = shared_from_this()](std::error_code ec) {
+      if (!ec) self->close();
+    });
+    do_read();
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    deadline_.cancel();
+    std::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    on_closed_(this);
+  }
 
  private:
   void do_read() {
-    auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buf_), [this, self](std::error_code ec, std::size_t n) {
-      if (ec) return;
-      request_.append(buf_.data(), n);
-      if (request_.find("\r\n\r\n") == std::string::npos && request_.find("\n\n") == std::string::npos) {
-        if (request_.size() > 8192) return respond(431, "request too large\n", "text/plain");
-        return do_read();
-      }
-      const auto sp1 = request_.find(' ');
-      const auto sp2 = request_.find(' ', sp1 + 1);
-      const std::string method = request_.substr(0, sp1);
-      std::string target = sp1 == std::string::npos ? "" : request_.substr(sp1 + 1, sp2 - sp1 - 1);
-      if (auto q = target.find('?'); q != std::string::npos) target.resize(q);
-      if (method != "GET" && method != "HEAD") return respond(405, "only GET\n", "text/plain");
-      if (target == "/metrics")
-        return respond(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
-      if (target == "/healthz")
-        return metrics_.degraded().empty()
-                   ? respond(200, "ok\n", "text/plain")
-                   : respond(503, "degraded: " + metrics_.degraded() + "\n", "text/plain");
-      respond(404, "not found: try /metrics or /healthz\n", "text/plain");
-    });
+    socket_.async_read_some(asio::buffer(buf_),
+                            [self = shared_from_this()](std::error_code ec, std::size_t n) {
+                              if (ec) return self->close();
+                              self->request_.append(self->buf_.data(), n);
+                              self->on_data();
+                            });
   }
 
-  void respond(int status, const std::string& body, const char* type) {
-    const char* reason = status == 200   ? "OK"
-                         : status == 404 ? "Not Found"
-                         : status == 405 ? "Method Not Allowed"
-                         : status == 503 ? "Service Unavailable"
-                                         : "Request Header Fields Too Large";
-    out_ = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: " + type +
-           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-    auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(out_), [this, self](std::error_code, std::size_t) {
-      std::error_code ignored;
-      socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    });
+  void on_data() {
+    if (request_.find("\r\n\r\n") == std::string::npos &&
+        request_.find("\n\n") == std::string::npos) {
+      if (request_.size() > 8192) return respond(431, "request too large\n");
+      return do_read();
+    }
+    // request-line = method SP request-target SP HTTP-version
+    std::string_view line(request_.data(), request_.find('\n'));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const auto sp1 = line.find(' ');
+    const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp1 == 0 || sp2 == std::string_view::npos || sp2 == sp1 + 1 ||
+        !version_syntax(line.substr(sp2 + 1)))
+      return respond(400, "bad request line\n");
+    const std::string_view method = line.substr(0, sp1), version = line.substr(sp2 + 1);
+    std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    if (version != "HTTP/1.1" && version != "HTTP/1.0")
+      return respond(505, "only HTTP/1.0 and HTTP/1.1\n");
+    head_only_ = method == "HEAD";
+    if (method != "GET" && !head_only_) return respond(405, "only GET\n");
+    target = target.substr(0, target.find('?'));
+    if (target == "/metrics")
+      return respond(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
+    if (target == "/healthz")
+      return metrics_.degraded().empty() ? respond(200, "ok\n")
+                                         : respond(503, "degraded: " + metrics_.degraded() + "\n");
+    respond(404, "not found: try /metrics or /healthz\n");
+  }
+
+  void respond(int status, const std::string& body, const char* type = "text/plain") {
+    out_ = response_head(status, type, body.size());
+    if (!head_only_) out_ += body;
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](std::error_code, std::size_t) { self->close(); });
   }
 
   asio::ip::tcp::socket socket_;
+  asio::steady_timer deadline_;
   const metrics& metrics_;
+  closed_fn on_closed_;
   std::array<char, 2048> buf_{};
   std::string request_;
   std::string out_;
+  bool head_only_ = false;
+  bool closed_ = false;
 };
+
+// Over the cap: answered and closed at once, never queued behind the connections served.
+// A fresh socket's send buffer takes the few bytes without blocking; if not, the client
+// sees the close alone.
+void turn_away(asio::ip::tcp::socket s) {
+  static const std::string busy = response_head(503, "text/plain", 5) + "busy\n";
+  std::error_code ignored;
+  s.non_blocking(true, ignored);
+  s.write_some(asio::buffer(busy), ignored);
+  s.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  s.close(ignored);
+}
 
 }  // namespace
 
 struct metrics_server::impl : std::enable_shared_from_this<impl> {
-  impl(asio::io_context& io, const metrics& m) : acceptor(io), reg(m) {}
+  impl(asio::io_context& io, const metrics& m, metrics_limits l)
+      : acceptor(io), pause(io), reg(m), limits(l) {}
+
   void do_accept() {
     std::weak_ptr<impl> weak = shared_from_this();
     acceptor.async_accept([weak](std::error_code ec, asio::ip::tcp::socket s) {
       auto self = weak.lock();
       if (!self || ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<connection>(std::move(s), self->reg)->start();
+      if (ec) {
+        // Out of descriptors (EMFILE) or the like: the connection stays in the backlog, so
+        // accepting again at once would fail again at once, and spin.
+        self->pause.expires_after(100ms);
+        self->pause.async_wait([weak](std::error_code wait_ec) {
+          if (auto again = weak.lock(); again && !wait_ec) again->do_accept();
+        });
+        return;
+      }
+      if (self->open.size() >= self->limits.max_connections) {
+        turn_away(std::move(s));
+      } else {
+        auto c = std::make_shared<connection>(std::move(s), self->reg, [weak](connection* done) {
+          if (auto server = weak.lock()) server->open.erase(done);
+        });
+        self->open.emplace(c.get(), c);
+        c->start(self->limits.request_timeout);
+      }
       self->do_accept();
     });
   }
+
   asio::ip::tcp::acceptor acceptor;
+  asio::steady_timer pause;
   const metrics& reg;
+  metrics_limits limits;
+  std::unordered_map<connection*, std::shared_ptr<connection>> open;
 };
 
-metrics_server::metrics_server(asio::io_context& io, const std::string& listen, const metrics& m)
-    : impl_(std::make_shared<impl>(io, m)) {
+metrics_server::metrics_server(asio::io_context& io, const std::string& listen, const metrics& m,
+                               metrics_limits limits)
+    : impl_(std::make_shared<impl>(io, m, limits)) {
   const auto colon = listen.rfind(':');
   std::string host = listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
@@ -199,6 +308,11 @@ metrics_server::metrics_server(asio::io_context& io, const std::string& listen, 
 metrics_server::~metrics_server() {
   std::error_code ignored;
   impl_->acceptor.close(ignored);
+  impl_->pause.cancel();
+  // Idle clients must not keep the loop (and a stopping daemon) running.
+  const auto open = std::move(impl_->open);
+  impl_->open.clear();
+  for (const auto& [raw, c] : open) c->close();
 }
 
 std::string metrics_server::address() const {

@@ -55,13 +55,24 @@ class metrics {
   std::string degraded_;
 };
 
-/// Serves GET /metrics and GET /healthz on one address. Connections are short: one request,
-/// one response, close.
+/// Bounds on metrics clients, so that idle or slow ones cannot take the descriptors and the
+/// loop that the feeds and the state database need.
+struct metrics_limits {
+  /// From accept to the end of the answer; then the connection is closed, finished or not.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds{10}};
+  /// Connections served at once; one more is answered 503 and closed at once.
+  std::size_t max_connections = 64;
+};
+
+/// Serves GET /metrics and GET /healthz (and HEAD) over HTTP/1.0 and 1.1 on one address.
+/// Connections are short: one request, one response, close.
 class metrics_server {
  public:
   /// Binds `listen` ("127.0.0.1:9464", "[::1]:9464", port 0 picks one); throws
   /// std::runtime_error naming the address when it cannot bind.
-  metrics_server(asio::io_context& io, const std::string& listen, const metrics& m);
+  metrics_server(asio::io_context& io, const std::string& listen, const metrics& m,
+                 metrics_limits limits = {});
+  /// Closes the listening socket and every open connection.
   ~metrics_server();
   metrics_server(const metrics_server&) = delete;
   metrics_server& operator=(const metrics_server&) = delete;

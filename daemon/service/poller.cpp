@@ -96,6 +96,9 @@ void poller::start(const feed_spec& f, store::feed_state st) {
   in_flight_[f.id] = true;
   http::request req;
   req.url = st.permanent_url.empty() ? st.url : st.permanent_url;
+  // A permanent redirect's target was the server's choice: it stays checked like a redirect
+  // (allow_private may have been narrowed since it was stored).
+  req.untrusted_url = !st.permanent_url.empty();
   req.headers = f.headers;
   req.etag = st.etag;
   req.last_modified = st.last_modified;

@@ -1,8 +1,10 @@
 #include "service/runtime.hpp"
 
 #include <asio.hpp>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -39,6 +41,22 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
 
 timestamp now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+// Sockets, the state database and its journal share one descriptor limit, whose soft value
+// is usually 1024 for the sake of select(), which nothing here uses; the hard limit is what
+// the administrator granted. Returns the limit in force.
+std::uint64_t raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    const auto before = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) return before;
+    log::info("file descriptor limit raised from " + std::to_string(before) + " to " +
+              std::to_string(rl.rlim_cur));
+  }
+  return rl.rlim_cur;
 }
 
 }  // namespace
@@ -93,6 +111,13 @@ result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config
     }
   }
   return out;
+}
+
+std::size_t metrics_connection_cap(int configured, std::uint64_t fd_limit, int max_parallel) {
+  const std::uint64_t reserve = 2 * static_cast<std::uint64_t>(max_parallel) + 64;
+  const std::uint64_t spare = fd_limit > reserve ? fd_limit - reserve : 0;
+  return static_cast<std::size_t>(std::max<std::uint64_t>(
+      1, std::min<std::uint64_t>(static_cast<std::uint64_t>(configured), spare)));
 }
 
 std::string state_path_for(const config::config& c) {
@@ -204,7 +229,7 @@ void notify(const std::string& what) { sd_notify(0, what.c_str()); }
 // One running instance: owns the loop and everything on it.
 class instance {
  public:
-  instance(loaded_config cfg, run_options opts)
+  instance(loaded_config cfg, run_options opts, std::uint64_t fd_limit)
       : cfg_(std::move(cfg)),
         opts_(opts),
         client_(io_, client_options(cfg_.cfg)),
@@ -234,8 +259,18 @@ class instance {
         log::warning("delivery of " + d.alert_id + " to " + d.sink + " failed: " + o.error);
     });
     metrics_.set_feeds(static_cast<std::int64_t>(cfg_.feeds.size()));
-    if (opts_.mode == run_mode::daemon && !cfg_.cfg.metrics.listen.empty())
-      metrics_server_ = std::make_unique<metrics_server>(io_, cfg_.cfg.metrics.listen, metrics_);
+    if (opts_.mode == run_mode::daemon && !cfg_.cfg.metrics.listen.empty()) {
+      const auto& mc = cfg_.cfg.metrics;
+      const std::size_t cap =
+          metrics_connection_cap(mc.max_connections, fd_limit, cfg_.cfg.network.max_parallel);
+      if (cap < static_cast<std::size_t>(mc.max_connections))
+        log::warning("metrics.max_connections lowered to " + std::to_string(cap) +
+                     ": the descriptor limit is " + std::to_string(fd_limit));
+      metrics_server_ = std::make_unique<metrics_server>(
+          io_, mc.listen, metrics_,
+          metrics_limits{std::chrono::duration_cast<std::chrono::milliseconds>(mc.request_timeout),
+                         cap});
+    }
     if (opts_.mode == run_mode::daemon) signals_.add(SIGHUP);
   }
 
@@ -279,6 +314,8 @@ class instance {
     o.max_in_flight = static_cast<std::size_t>(c.network.max_parallel);
     o.user_agent = c.network.user_agent;
     o.ca_file = c.network.ca_file;
+    o.allow_private = c.network.allow_private;
+    o.proxy = c.network.proxy;
     return o;
   }
   static story_settings stories(const config::config& c) {
@@ -460,6 +497,7 @@ class instance {
       dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));
+      client_.set_allow_private(cfg_.cfg.network.allow_private);
       metrics_.reloaded(true);
       metrics_.set_feeds(static_cast<std::int64_t>(cfg_.feeds.size()));
       log::notice("reloaded: " + std::to_string(cfg_.feeds.size()) + " feeds, " +
@@ -523,8 +561,9 @@ int run(const run_options& options) {
   // A file size limit (RLIMIT_FSIZE) must fail a write, not kill the daemon: the write
   // errors are handled like a full disk.
   std::signal(SIGXFSZ, SIG_IGN);
+  const std::uint64_t fd_limit = raise_fd_limit();
   try {
-    instance inst(std::move(*cfg), options);
+    instance inst(std::move(*cfg), options, fd_limit);
     return inst.run();
   } catch (const store::sqlite_error& e) {
     log::error(std::string("state database: ") + e.what());

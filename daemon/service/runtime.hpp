@@ -3,6 +3,8 @@
 /// the io_context with the poller and the delivery dispatcher, signals, systemd
 /// notification. `sanctwatch run` and `sanctwatch poll` are thin wrappers around this.
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +43,11 @@ result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config
 
 /// "${NAME}" parts replaced from the environment; an unset variable is an error naming it.
 result<std::string> expand_env(const std::string& s);
+
+/// How many metrics clients may be served at once: `configured`, lowered so that
+/// 2 × network.max_parallel + 64 descriptors (transfers, the state database and its
+/// journal, sinks, logs) stay free under `fd_limit` whatever the clients do; at least 1.
+std::size_t metrics_connection_cap(int configured, std::uint64_t fd_limit, int max_parallel);
 
 /// The state database path: config `state.path`, else $STATE_DIRECTORY/state.db (systemd),
 /// else ./var/state.db.

@@ -207,6 +207,71 @@ TEST(config, ca_file_resolves_against_the_config_and_must_exist) {
   }
 }
 
+TEST(config, allow_private_networks_and_their_errors) {
+  auto r = load("rules: [r]\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.value.network.allow_private.empty());  // nothing private by default
+  EXPECT_EQ(r.value.network.proxy, "");
+  r = load(
+      "network:\n"
+      "  allow_private: [10.0.0.0/8, \"::1/128\", 127.0.0.1, \"fd00::/8\"]\n"
+      "  proxy: \"http://proxy.example:3128\"\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const auto& allowed = r.value.network.allow_private;
+  ASSERT_EQ(allowed.size(), 4u);
+  EXPECT_EQ(to_string(allowed[0]), "10.0.0.0/8");
+  EXPECT_EQ(to_string(allowed[1]), "::1/128");
+  EXPECT_EQ(to_string(allowed[2]), "127.0.0.1/32");
+  EXPECT_EQ(to_string(allowed[3]), "fd00::/8");
+  EXPECT_EQ(r.value.network.proxy, "http://proxy.example:3128");
+  r = load(
+      "network:\n"
+      "  allow_private:\n"
+      "    - 10.0.0.1/8\n"
+      "    - 192.168.0.0/33\n"
+      "    - intranet.example\n"
+      "  proxy: \"socks://x\"\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("conf/test.yaml:3:7: error: network.allow_private: '10.0.0.1/8' has bits set "
+                   "after the prefix; the network is 10.0.0.0/8"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:4:7: error: network.allow_private: the prefix length after '/' "
+                   "must be a number from 0 to 32"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:5:7: error: network.allow_private: 'intranet.example' is not an "
+                   "IPv4 or IPv6 address"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:6:10: error: network.proxy must start with http:// or https://"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(r.errors.size(), 4u) << e;
+  r = load("network: {allow_private: 10.0.0.0/8}\n");
+  EXPECT_NE(all_errors(r).find("1:26: error: network.allow_private must be a list"),
+            std::string::npos)
+      << all_errors(r);
+}
+
+TEST(config, metrics_limits_and_their_errors) {
+  auto r = load("metrics: {listen: \"127.0.0.1:0\"}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.metrics.request_timeout, seconds{10});
+  EXPECT_EQ(r.value.metrics.max_connections, 64);
+  r = load("metrics: {listen: \"127.0.0.1:0\", request_timeout: 2s, max_connections: 8}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.metrics.request_timeout, seconds{2});
+  EXPECT_EQ(r.value.metrics.max_connections, 8);
+  r = load("metrics: {request_timeout: 0s, max_connections: 0}\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("1:28: error: metrics.request_timeout must be at least 1s"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("1:49: error: metrics.max_connections must be a whole number from 1 to 1024"),
+            std::string::npos)
+      << e;
+}
+
 TEST(config, durations_and_sizes) {
   EXPECT_EQ(parse_duration("90"), seconds{90});
   EXPECT_EQ(parse_duration("90s"), seconds{90});

@@ -58,9 +58,17 @@ class http_client : public ::testing::Test {
     return r;
   }
 
+  static std::vector<ip_network> networks(std::initializer_list<const char*> texts) {
+    std::vector<ip_network> out;
+    std::string why;
+    for (const char* t : texts) out.push_back(*parse_ip_network(t, why));
+    return out;
+  }
+
   asio::io_context io_;  // declared first: outlives every client
   test_server server_;
-  client client_{io_};
+  // The test server is on loopback: redirects between its paths must be allowed there.
+  client client_{io_, {.allow_private = networks({"127.0.0.0/8", "::1/128"})}};
 };
 
 TEST_F(http_client, conditional_get_round_trip_keeps_validators_byte_exact) {
@@ -242,6 +250,138 @@ TEST_F(http_client, credentials_do_not_follow_a_redirect_to_another_host) {
   EXPECT_EQ(log[0].header("authorization"), "Bearer secret");
   EXPECT_FALSE(log[1].has_header("authorization"));
   EXPECT_EQ(log[1].header("x-keep"), "1");
+}
+
+// Redirects and URLs from feed content may not reach the private network by default; the
+// feed URL itself (the operator's choice) may.
+TEST_F(http_client, redirect_to_loopback_is_refused_by_default) {
+  server_.route("/a", http_reply::redirect(302, server_.url("/secret")));
+  server_.route("/secret", http_reply{.body = "internal"});
+  client c(io_);
+  const response resp = fetch(c, get(server_.url("/a")));
+  EXPECT_EQ(resp.error, error_kind::refused) << resp.error_message;
+  // The same host and port as the first hop: refused on the cached connection.
+  EXPECT_EQ(resp.error_message, server_.url("/secret") +
+                                    ": refused: redirect to 127.0.0.1 (loopback) is not allowed; "
+                                    "network.allow_private opens it");
+  EXPECT_TRUE(resp.body.empty());
+  EXPECT_EQ(server_.count("/secret"), 0u);
+}
+
+TEST_F(http_client, redirect_to_another_loopback_port_is_refused_before_connecting) {
+  test_server inner;
+  inner.route("/admin", http_reply{.body = "internal"});
+  server_.route("/a", http_reply::redirect(301, inner.url("/admin")));
+  client c(io_);
+  const response resp = fetch(c, get(server_.url("/a")));
+  EXPECT_EQ(resp.error, error_kind::refused) << resp.error_message;
+  EXPECT_NE(resp.error_message.find("redirect to 127.0.0.1 (loopback) is not allowed"),
+            std::string::npos)
+      << resp.error_message;
+  EXPECT_EQ(inner.connections_accepted(), 0u);  // not even a TCP handshake
+  EXPECT_TRUE(resp.permanent_url.empty());
+}
+
+TEST_F(http_client, redirect_to_a_name_that_resolves_to_loopback_is_refused) {
+  test_server inner;
+  inner.route("/admin", http_reply{.body = "internal"});
+  server_.route("/a", http_reply::redirect(302, inner.url("/admin", "localhost")));
+  client c(io_);
+  const response resp = fetch(c, get(server_.url("/a")));
+  EXPECT_EQ(resp.error, error_kind::refused) << resp.error_message;
+  EXPECT_NE(resp.error_message.find("(loopback) is not allowed"), std::string::npos)
+      << resp.error_message;
+  EXPECT_EQ(inner.connections_accepted(), 0u);
+}
+
+TEST_F(http_client, configured_loopback_url_is_fetched_by_default) {
+  server_.route("/feed", http_reply{.body = "<rss/>"});
+  client c(io_);
+  const response resp = fetch(c, get(server_.url("/feed")));
+  ASSERT_TRUE(resp.ok()) << resp.error_message;
+  EXPECT_EQ(resp.body, "<rss/>");
+}
+
+TEST_F(http_client, allow_private_opens_exactly_its_ranges) {
+  test_server inner;
+  inner.route("/admin", http_reply{.body = "internal"});
+  server_.route("/ip", http_reply::redirect(302, inner.url("/admin")));
+  server_.route("/name", http_reply::redirect(302, inner.url("/admin", "localhost")));
+  // 127/8 only: "localhost" may resolve to ::1 first, which stays refused, then 127.0.0.1.
+  client open(io_, {.allow_private = networks({"127.0.0.0/8"})});
+  for (const char* path : {"/ip", "/name"}) {
+    const response resp = fetch(open, get(server_.url(path)));
+    ASSERT_TRUE(resp.ok()) << path << ": " << resp.error_message;
+    EXPECT_EQ(resp.body, "internal") << path;
+  }
+  // Another private range opens nothing here.
+  client other(io_, {.allow_private = networks({"10.0.0.0/8", "fc00::/7"})});
+  EXPECT_EQ(fetch(other, get(server_.url("/ip"))).error, error_kind::refused);
+  // The list is replaced on reload.
+  open.set_allow_private({});
+  EXPECT_EQ(fetch(open, get(server_.url("/ip"))).error, error_kind::refused);
+}
+
+TEST_F(http_client, untrusted_url_is_checked_from_its_first_hop) {
+  server_.route("/article", http_reply{.body = "internal"});
+  client c(io_);
+  request r = get(server_.url("/article"));
+  r.untrusted_url = true;
+  const response resp = fetch(c, r);
+  EXPECT_EQ(resp.error, error_kind::refused) << resp.error_message;
+  EXPECT_NE(resp.error_message.find("refused: 127.0.0.1 (loopback) is not allowed for a URL from "
+                                    "outside the config; network.allow_private opens it"),
+            std::string::npos)
+      << resp.error_message;
+  EXPECT_EQ(server_.count("/article"), 0u);
+  // Nor may it read files.
+  r.url = "file:///etc/hostname";
+  EXPECT_EQ(fetch(c, r).error, error_kind::protocol);
+  // Allowed ranges apply to it as to redirects.
+  r.url = server_.url("/article");
+  EXPECT_EQ(fetch(r).body, "internal");
+}
+
+// Through a proxy the connection is to the proxy, so a checked hop's host is resolved and
+// checked before the request. The test server plays the proxy: it sees absolute URLs.
+TEST_F(http_client, through_a_proxy_redirect_targets_are_resolved_and_checked_first) {
+  const std::string port = std::to_string(server_.port());
+  server_.route("http://feeds.example/ip", http_reply::redirect(302, "http://127.0.0.1:9/secret"));
+  server_.route("http://feeds.example/name",
+                http_reply::redirect(302, "http://localhost:9/secret"));
+  server_.route("http://feeds.example/meta",
+                http_reply::redirect(302, "http://169.254.169.254/latest/meta-data/"));
+  server_.route("http://feeds.example/public", http_reply::redirect(302, "http://192.0.2.1/feed"));
+  server_.route("http://192.0.2.1/feed", http_reply{.body = "public"});
+  server_.route("http://127.0.0.1:9/secret", http_reply{.body = "internal"});
+  client c(io_, {.proxy = server_.url("")});
+  // The first hop is the operator's: the proxy gets it whatever the host.
+  for (const char* path : {"/ip", "/name", "/meta"}) {
+    const response resp = fetch(c, get(std::string("http://feeds.example") + path));
+    EXPECT_EQ(resp.error, error_kind::refused) << path << ": " << resp.error_message;
+    EXPECT_NE(resp.error_message.find("is not allowed"), std::string::npos) << resp.error_message;
+  }
+  EXPECT_EQ(server_.count("http://127.0.0.1:9/secret"), 0u);
+  EXPECT_EQ(server_.count("http://169.254.169.254/latest/meta-data/"), 0u);
+  const response pub = fetch(c, get("http://feeds.example/public"));
+  ASSERT_TRUE(pub.ok()) << pub.error_message;
+  EXPECT_EQ(pub.body, "public");
+  client open(io_, {.allow_private = networks({"127.0.0.0/8"}), .proxy = server_.url("")});
+  const response allowed = fetch(open, get("http://feeds.example/ip"));
+  ASSERT_TRUE(allowed.ok()) << allowed.error_message;
+  EXPECT_EQ(allowed.body, "internal");
+}
+
+TEST_F(http_client, proxy_environment_variables_are_not_read) {
+  server_.route("/direct", http_reply{.body = "direct"});
+  // A proxy the client did not know about would make the connect-time check see the proxy.
+  setenv("http_proxy", "http://127.0.0.1:9", 1);
+  setenv("ALL_PROXY", "http://127.0.0.1:9", 1);
+  const response resp = fetch(get(server_.url("/direct")));
+  unsetenv("http_proxy");
+  unsetenv("ALL_PROXY");
+  ASSERT_TRUE(resp.ok()) << resp.error_message;
+  EXPECT_EQ(resp.body, "direct");
 }
 
 TEST_F(http_client, error_statuses_are_values_not_errors) {

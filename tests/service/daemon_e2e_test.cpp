@@ -6,7 +6,10 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -19,6 +22,7 @@
 #include "http/fetch.hpp"
 #include "http/test_server.hpp"
 #include "run_binary.hpp"
+#include "service/raw_connection.hpp"
 #include "sinks/signing.hpp"
 #include "story/wire_texts.hpp"
 #include "temp_dir.hpp"
@@ -69,6 +73,66 @@ bool eventually(F pred, std::chrono::milliseconds limit = 15000ms) {
   return pred();
 }
 
+// utime + stime of a process in seconds: fields 14 and 15 of /proc/PID/stat, counted after
+// the command name, which may hold spaces.
+double cpu_seconds(pid_t pid) {
+  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream in(stat.substr(stat.rfind(')') + 2));
+  std::vector<std::string> fields;  // fields[0] is field 3
+  for (std::string f; in >> f;) fields.push_back(f);
+  if (fields.size() < 13) return -1;
+  return static_cast<double>(std::stoull(fields[11]) + std::stoull(fields[12])) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// "Max open files  SOFT  HARD  files" of /proc/PID/limits.
+std::pair<std::string, std::string> fd_limits(pid_t pid) {
+  std::istringstream in(slurp("/proc/" + std::to_string(pid) + "/limits"));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("Max open files", 0) == 0) {
+      std::istringstream words(line.substr(14));
+      std::string soft, hard;
+      words >> soft >> hard;
+      return {soft, hard};
+    }
+  return {};
+}
+
+std::size_t open_fds(pid_t pid) {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end;
+       !ec && it != end; it.increment(ec))
+    ++n;
+  return n;
+}
+
+// Kills and reaps a daemon a test started, however the test ends; pid 0 once it was reaped.
+struct daemon_reaper {
+  pid_t pid;
+  ~daemon_reaper() {
+    if (pid <= 0) return;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+};
+
+// `sanctwatch run -c CONFIG` through sh after `shell_setup` (ulimit ...), output to `log`.
+pid_t spawn_daemon(const std::string& config, const std::string& log,
+                   const std::string& shell_setup = "") {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::string script = shell_setup + "exec '" + SANCTWATCH_BINARY + "' run -c '" + config + "'";
+  std::vector<char*> argv = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"), script.data(),
+                             nullptr};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, "/bin/sh", &fa, nullptr, argv.data(), environ) != 0) pid = 0;
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
 const char* threat = "US threatens sanctions on Chinese banks that help Russia evade sanctions";
 const char* designation = "Treasury imposed sanctions on three Hong Kong firms over Russia";
 
@@ -82,6 +146,19 @@ class daemon_e2e : public ::testing::Test {
     for (const auto& p : feed_paths)
       out << "  - {id: " << p.substr(1) << ", url: \"" << server_.url(p) << "\", interval: 1m}\n";
     out << "sinks:\n  - {type: jsonl, path: " << alerts_ << "}\n" << extra;
+  }
+
+  // The metrics address the daemon logged ("127.0.0.1:PORT"; port 0 in the config).
+  static std::string metrics_address(const std::string& log) {
+    std::string address;
+    eventually([&] {
+      const std::string text = slurp(log);
+      const auto at = text.find("metrics on http://");
+      if (at == std::string::npos) return false;
+      address = text.substr(at + 18, text.find("/metrics", at) - at - 18);
+      return true;
+    });
+    return address;
   }
 
   sanctwatch::test::test_server server_;
@@ -459,6 +536,116 @@ TEST_F(daemon_e2e, run_reloads_on_sighup_and_stops_on_sigterm) {
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(log);
   EXPECT_NE(slurp(log).find("received SIGTERM, stopping"), std::string::npos);
+}
+
+// Idle metrics clients: the server caps them (the excess is turned away at once, not
+// queued), closes the idle ones after request_timeout, spends no CPU on them meanwhile, and
+// answers a new client afterwards. The descriptor soft limit is raised to the hard one.
+TEST_F(daemon_e2e, idle_metrics_clients_are_capped_closed_and_cost_no_cpu) {
+  server_.route("/a", http_reply{.body = rss({{"1", threat}})});
+  write_config({"/a"},
+               "metrics: {listen: \"127.0.0.1:0\", request_timeout: 2s, max_connections: 8}\n");
+  const std::string log = dir_.file("daemon.log");
+  const pid_t pid = spawn_daemon(config_, log, "ulimit -Sn 256 && ");
+  ASSERT_GT(pid, 0);
+  daemon_reaper reap{pid};
+  const std::string address = metrics_address(log);
+  ASSERT_FALSE(address.empty()) << slurp(log);
+  ASSERT_TRUE(eventually([&] { return count_lines(alerts_) >= 1; })) << slurp(log);
+  const auto [soft, hard] = fd_limits(pid);
+  EXPECT_EQ(soft, hard) << "the soft descriptor limit was not raised";
+
+  // 8 are served (and say nothing), 100 more are over the cap.
+  std::vector<std::unique_ptr<sanctwatch::testing::raw_connection>> clients;
+  for (int i = 0; i < 108; ++i) {
+    clients.push_back(std::make_unique<sanctwatch::testing::raw_connection>(address));
+    ASSERT_TRUE(clients.back()->ok()) << i;
+  }
+  const double cpu_before = cpu_seconds(pid);
+  const auto t0 = std::chrono::steady_clock::now();
+  int turned_away = 0;
+  for (std::size_t i = 8; i < clients.size(); ++i) {
+    bool closed = false;
+    const std::string answer = clients[i]->read_until_closed(5000ms, &closed);
+    turned_away += closed && (answer.empty() || answer.rfind("HTTP/1.1 503 ", 0) == 0);
+  }
+  EXPECT_EQ(turned_away, 100);
+  std::this_thread::sleep_for(1000ms);  // the 8 stay open and idle (timeout 2 s)
+  const double cpu = cpu_seconds(pid) - cpu_before;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(cpu, 0.2 * wall) << "daemon CPU " << cpu << " s in " << wall << " s";
+
+  // The idle ones are closed by the server (a read returns 0), well within a generous bound.
+  for (int i = 0; i < 8; ++i) {
+    bool closed = false;
+    EXPECT_EQ(clients[i]->read_until_closed(20000ms, &closed), "") << i;
+    EXPECT_TRUE(closed) << i;
+  }
+  sanctwatch::testing::raw_connection fresh(address);
+  const std::string health = fresh.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(health.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << health;
+  EXPECT_EQ(health.substr(health.size() - 3), "ok\n") << health;
+  sanctwatch::testing::raw_connection future(address);
+  const std::string v99 = future.exchange("GET /healthz HTTP/9.9\r\n\r\n");
+  EXPECT_EQ(v99.rfind("HTTP/1.1 505 HTTP Version Not Supported\r\n", 0), 0u) << v99;
+
+  // An idle client does not hold up SIGTERM.
+  sanctwatch::testing::raw_connection idle(address);
+  ASSERT_TRUE(idle.ok());
+  kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_TRUE(eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 10000ms))
+      << slurp(log);
+  reap.pid = 0;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(log);
+}
+
+// At a low descriptor limit more metrics clients than descriptors cannot take the ones the
+// feeds and the state database need: the cap is lowered to keep a reserve, and a feed added
+// while they hang on is polled, recorded and delivered.
+TEST_F(daemon_e2e, metrics_clients_cannot_take_the_descriptors_of_feeds_and_state) {
+  server_.route("/a", http_reply{.body = rss({{"1", threat}})});
+  server_.route("/b", http_reply{.body = rss({{"2", designation}})});
+  const std::string metrics =
+      "metrics: {listen: \"127.0.0.1:0\", request_timeout: 60s, max_connections: 200}\n";
+  write_config({"/a"}, metrics);
+  const std::string log = dir_.file("daemon.log");
+  const pid_t pid = spawn_daemon(config_, log, "ulimit -n 256 && ");
+  ASSERT_GT(pid, 0);
+  daemon_reaper reap{pid};
+  const std::string address = metrics_address(log);
+  ASSERT_FALSE(address.empty()) << slurp(log);
+  ASSERT_TRUE(eventually([&] { return count_lines(alerts_) >= 1; })) << slurp(log);
+  // 256 descriptors, 2 x 64 transfers + 64 kept: 64 for metrics clients.
+  EXPECT_NE(slurp(log).find("metrics.max_connections lowered to 64"), std::string::npos)
+      << slurp(log);
+
+  std::vector<std::unique_ptr<sanctwatch::testing::raw_connection>> clients;
+  for (int i = 0; i < 400; ++i) {
+    clients.push_back(std::make_unique<sanctwatch::testing::raw_connection>(address));
+    ASSERT_TRUE(clients.back()->ok()) << i;
+  }
+  // Every client over the cap is closed at once.
+  for (std::size_t i = 64; i < clients.size(); ++i) {
+    bool closed = false;
+    clients[i]->read_until_closed(5000ms, &closed);
+    EXPECT_TRUE(closed) << i;
+  }
+  EXPECT_LT(open_fds(pid), 64u + 40u);
+  const double cpu_before = cpu_seconds(pid);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(1000ms);
+  const double cpu = cpu_seconds(pid) - cpu_before;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(cpu, 0.2 * wall) << "daemon CPU " << cpu << " s in " << wall << " s";
+
+  const int before = count_lines(alerts_);
+  write_config({"/a", "/b"}, metrics);
+  kill(pid, SIGHUP);
+  EXPECT_TRUE(eventually([&] { return server_.count("/b") >= 1 && count_lines(alerts_) > before; }))
+      << slurp(log);
+  EXPECT_EQ(slurp(log).find("unable to open"), std::string::npos) << slurp(log);
+  EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "the daemon died\n" << slurp(log);
 }
 
 }  // namespace sanctwatch::service

@@ -195,4 +195,52 @@ TEST_F(hostile_feeds, each_gets_a_clear_bounded_outcome_and_the_others_are_serve
     EXPECT_NE(feed_row(r.out, id).find(" ok "), std::string::npos) << id << "\n" << r.out;
 }
 
+// A feed that redirects into the private network (another port on loopback, or a name that
+// resolves there) is refused by default with the reason in its status; the configured
+// loopback feed beside it is fetched and alerts. allow_private opens the range.
+TEST_F(hostile_feeds, redirects_into_the_private_network_are_refused_unless_allowed) {
+  sanctwatch::test::test_server inner;
+  inner.route("/admin", http_reply{.body = channel(item("i1", designation))});
+  server_.route("/to_ip", http_reply::redirect(302, inner.url("/admin")));
+  server_.route("/to_name", http_reply::redirect(301, inner.url("/admin", "localhost")));
+  auto write = [&](const std::string& network) {
+    std::ofstream out(config_);
+    out << "state: {path: " << dir_.file("state.db") << "}\n"
+        << "rules: [" << SANCTWATCH_SOURCE_DIR << "/rules]\n"
+        << "feeds:\n";
+    for (const char* id : {"to_ip", "to_name", "good"})
+      out << "  - {id: " << id << ", url: \"" << server_.url(std::string("/") + id)
+          << "\", interval: 1m}\n";
+    out << "sinks:\n  - {type: jsonl, path: " << alerts_ << "}\n" << network;
+  };
+  write("");
+  auto r = testing::run_sanctwatch("poll --all -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(line_of(r.out, "to_ip")
+                .find("/admin: refused: redirect to 127.0.0.1 (loopback) is "
+                      "not allowed; network.allow_private opens it"),
+            std::string::npos)
+      << r.out;
+  // localhost may be tried as ::1 first: either address names the range.
+  EXPECT_NE(line_of(r.out, "to_name").find("(loopback) is not allowed"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(inner.connections_accepted(), 0u);
+  EXPECT_GE(alerts_with(slurp(alerts_), "\"id\":\"g1\""), 1) << r.out;
+  EXPECT_EQ(alerts_with(slurp(alerts_), "\"id\":\"i1\""), 0);
+  r = testing::run_sanctwatch("feeds -c '" + config_ + "'");
+  for (const char* id : {"to_ip", "to_name"}) {
+    EXPECT_NE(feed_row(r.out, id).find("failing"), std::string::npos) << id << "\n" << r.out;
+    EXPECT_NE(feed_row(r.out, id).find("(loopback) is not allowed"), std::string::npos)
+        << id << "\n"
+        << r.out;
+  }
+  EXPECT_NE(feed_row(r.out, "good").find(" ok "), std::string::npos) << r.out;
+
+  write("network: {allow_private: [127.0.0.0/8, \"::1/128\"]}\n");
+  r = testing::run_sanctwatch("poll --all -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_GE(inner.count("/admin"), 2u);
+  EXPECT_GE(alerts_with(slurp(alerts_), "\"id\":\"i1\""), 1) << r.out;
+}
+
 }  // namespace sanctwatch::service

@@ -35,6 +35,11 @@ std::string rss(const std::vector<std::pair<std::string, std::string>>& items, i
   return out + "</channel></rss>";
 }
 
+ip_network loopback() {
+  std::string why;
+  return *parse_ip_network("127.0.0.0/8", why);
+}
+
 class poller_test : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -69,7 +74,8 @@ class poller_test : public ::testing::Test {
   sanctwatch::test::test_server server_;
   sanctwatch::testing::temp_dir dir_;
   asio::io_context io_;
-  http::client client_{io_};
+  // The test server is on loopback: redirects between its paths must be allowed there.
+  http::client client_{io_, {.allow_private = {loopback()}}};
   store::store db_{dir_.file("state.db")};
   pipeline pipe_{db_, {}};
   timestamp now_ =
@@ -147,6 +153,24 @@ TEST_F(poller_test, permanent_redirects_move_the_feed_temporary_ones_do_not) {
   poll();
   EXPECT_EQ(server_.count("/old.xml"), 0u);  // goes straight to the new address
   EXPECT_EQ(server_.count("/tmp.xml"), 1u);
+}
+
+TEST_F(poller_test, a_stored_redirect_target_stays_checked_like_a_redirect) {
+  server_.route("/old.xml", http_reply::redirect(301, "/new.xml"));
+  server_.route("/new.xml", http_reply{.body = rss({{"1", "x"}})});
+  poll_.set_feeds({spec("moved", "/old.xml")});
+  poll();
+  ASSERT_EQ(state("moved").permanent_url, server_.url("/new.xml"));
+  // allow_private narrowed since (a reload): the stored target is not the operator's URL.
+  client_.set_allow_private({});
+  server_.clear_log();
+  poll();
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_FALSE(results_[0].ok);
+  EXPECT_NE(results_[0].error.find("refused: 127.0.0.1 (loopback) is not allowed"),
+            std::string::npos)
+      << results_[0].error;
+  EXPECT_EQ(server_.count("/new.xml"), 0u);
 }
 
 TEST_F(poller_test, redirect_loop_is_an_error_with_backoff) {
