@@ -179,6 +179,44 @@ class reader {
     return out;
   }
 
+  /// yaml-cpp keeps every entry of a repeated key and answers lookups with the first, so a
+  /// second `state:` would be silently ignored: each repeat is an error at its own mark.
+  void repeated_keys(const YAML::Node& root) {
+    struct repeat {
+      YAML::Mark at;
+      std::string key;
+      int first_line;
+    };
+    std::vector<repeat> repeats;
+    // Containers are told apart by where they start: an alias is the node it names, so a
+    // self-referencing anchor is walked once.
+    std::set<int> walked;
+    std::vector<YAML::Node> todo{root};
+    while (!todo.empty()) {
+      const YAML::Node n = todo.back();
+      todo.pop_back();
+      if (!(n.IsMap() || n.IsSequence()) || !walked.insert(n.Mark().pos).second) continue;
+      if (n.IsSequence()) {
+        for (const auto& e : n) todo.push_back(e);
+        continue;
+      }
+      std::map<std::string, int> first_line;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (it->first.IsScalar()) {
+          const auto [at, fresh] =
+              first_line.emplace(it->first.Scalar(), it->first.Mark().line + 1);
+          if (!fresh) repeats.push_back({it->first.Mark(), at->first, at->second});
+        }
+        todo.push_back(it->second);
+      }
+    }
+    std::sort(repeats.begin(), repeats.end(),
+              [](const repeat& a, const repeat& b) { return a.at.pos < b.at.pos; });
+    for (const auto& r : repeats)
+      error(r.at, "duplicate key '" + r.key + "' (first on line " +
+                      std::to_string(r.first_line) + ")");
+  }
+
   std::map<std::string, std::string> string_map(const YAML::Node& n, std::string_view what) {
     std::map<std::string, std::string> out;
     if (!n.IsMap()) {
@@ -343,6 +381,7 @@ void reader::read(const YAML::Node& root, config& c) {
   if (!mapping(root, "the config", {"state", "rules", "feeds", "entity_lists", "sinks", "network",
                                     "defaults", "stories", "metrics"}))
     return;
+  repeated_keys(root);
   if (const auto& n = root["state"]) {
     if (mapping(n, "state", {"path", "retention", "delivered_retention"})) {
       if (n["path"])

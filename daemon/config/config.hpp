@@ -122,8 +122,9 @@ struct load_result {
   bool ok() const { return errors.empty(); }
 };
 
-/// Parses and validates a config document. Unknown keys, wrong types, bad durations, sizes,
-/// severities, URLs, duplicate feed ids or sink names are errors with file:line:col.
+/// Parses and validates a config document. Unknown keys, repeated keys, wrong types, bad
+/// durations, sizes, severities, URLs, duplicate feed ids or sink names are errors with
+/// file:line:col.
 load_result parse(std::string_view yaml, std::string_view file_name);
 
 /// "90s", "15m", "1h30m", "2d", "1w" or a bare number of seconds.

@@ -207,6 +207,36 @@ TEST(config, ca_file_resolves_against_the_config_and_must_exist) {
   }
 }
 
+TEST(config, repeated_keys_are_errors_at_the_repeat) {
+  auto r = load(
+      "state: {path: /a/state.db}\n"
+      "rules: [r]\n"
+      "state: {path: /b/state.db}\n"
+      "feeds:\n"
+      "  - {id: a, url: \"http://x\", interval: 5m, interval: 1h}\n"
+      "  - id: b\n"
+      "    url: \"http://y\"\n"
+      "    headers: {X-Key: a, X-Key: b}\n"
+      "    id: c\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("conf/test.yaml:3:1: error: duplicate key 'state' (first on line 1)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:5:44: error: duplicate key 'interval' (first on line 5)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:8:25: error: duplicate key 'X-Key' (first on line 8)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:9:5: error: duplicate key 'id' (first on line 6)"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(r.errors.size(), 4u) << e;
+  // An anchor that refers to itself is walked once, not forever.
+  r = load("rules: [r]\nfeeds: &loop [*loop]\n");
+  EXPECT_FALSE(r.ok());
+}
+
 TEST(config, durations_and_sizes) {
   EXPECT_EQ(parse_duration("90"), seconds{90});
   EXPECT_EQ(parse_duration("90s"), seconds{90});

@@ -1,0 +1,106 @@
+// The real binary at start: configs that could only fail later are refused at load (exit 2).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "http/test_server.hpp"
+#include "run_binary.hpp"
+#include "temp_dir.hpp"
+
+extern char** environ;
+
+namespace sanctwatch::service::startup {
+namespace {
+
+using namespace std::chrono_literals;
+using sanctwatch::test::http_reply;
+using sanctwatch::testing::slurp;
+
+template <class F>
+bool eventually(F pred, std::chrono::milliseconds limit = 15000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return pred();
+}
+
+// `sanctwatch ARGS...` in the background, stdout and stderr to `log`.
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::string bin = SANCTWATCH_BINARY;
+  std::vector<std::string> all = {bin};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+// The exit code of `pid`, or -1 when it is still running after `limit` (it is killed then).
+int exit_code(pid_t pid, std::chrono::milliseconds limit = 15000ms) {
+  int status = 0;
+  if (!eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }, limit)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class startup : public ::testing::Test {
+ protected:
+  // A config with the default rules, the given feed lines and a jsonl sink; `extra` last.
+  void write_config(const std::string& feeds, const std::string& extra = "") {
+    std::ofstream(config_) << "state: {path: " << state_ << "}\n"
+                           << "rules: [" << SANCTWATCH_SOURCE_DIR << "/rules]\n"
+                           << "feeds:\n"
+                           << feeds << "sinks:\n  - {type: jsonl, path: " << alerts_ << "}\n"
+                           << extra;
+  }
+
+  // `run` on the config, which must exit at once: its exit code and what it printed.
+  std::pair<int, std::string> run_refused() {
+    const std::string log = dir_.file("run-" + std::to_string(++runs_) + ".log");
+    const pid_t pid = spawn({"run", "-c", config_}, log);
+    const int code = pid > 0 ? exit_code(pid) : -1;
+    return {code, slurp(log)};
+  }
+
+  sanctwatch::test::test_server server_;
+  sanctwatch::testing::temp_dir dir_;
+  std::string config_ = dir_.file("sanctwatch.yaml");
+  std::string state_ = dir_.file("state.db");
+  std::string alerts_ = dir_.file("alerts.jsonl");
+  int runs_ = 0;
+};
+
+}  // namespace
+
+TEST_F(startup, a_repeated_key_is_a_located_error) {
+  write_config("  - {id: a, url: \"" + server_.url("/a") + "\"}\n",
+               "state: {path: " + dir_.file("other.db") + "}\n");
+  auto [code, out] = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(config_ + ":7:1: error: duplicate key 'state' (first on line 1)"),
+            std::string::npos)
+      << out;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("other.db")));
+  EXPECT_FALSE(std::filesystem::exists(state_));
+}
+
+}  // namespace sanctwatch::service::startup
