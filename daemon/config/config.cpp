@@ -1,10 +1,12 @@
 #include "config/config.hpp"
 
+#include <curl/curl.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <memory>
 #include <set>
 
 namespace sanctwatch::config {
@@ -85,10 +87,51 @@ std::string resolve_url(const config& c, const std::string& url) {
 
 namespace {
 
+struct url_deleter {
+  void operator()(CURLU* u) const noexcept { curl_url_cleanup(u); }
+};
+struct curl_free_deleter {
+  void operator()(char* p) const noexcept { curl_free(p); }
+};
+
+// A part of a parsed URL, decoded; empty when absent.
+std::string url_part(CURLU* u, CURLUPart part) {
+  char* raw = nullptr;
+  if (curl_url_get(u, part, &raw, CURLU_URLDECODE) != CURLUE_OK || !raw) return {};
+  const std::unique_ptr<char, curl_free_deleter> owned(raw);
+  return raw;
+}
+
+}  // namespace
+
+result<url_parts> parse_url(const std::string& url,
+                            std::initializer_list<std::string_view> schemes) {
+  const std::unique_ptr<CURLU, url_deleter> u(curl_url());
+  if (!u) return error{"bad_url", "URL parser unavailable"};
+  // libcurl refuses an http(s) URL without a host ("http://", "http://user@") by itself.
+  if (const CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0); rc != CURLUE_OK)
+    return error{"bad_url", std::string("is not a valid URL (") + curl_url_strerror(rc) + ")"};
+  url_parts p{url_part(u.get(), CURLUPART_SCHEME), url_part(u.get(), CURLUPART_USER),
+              url_part(u.get(), CURLUPART_PASSWORD)};
+  std::transform(p.scheme.begin(), p.scheme.end(), p.scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (std::find(schemes.begin(), schemes.end(), p.scheme) == schemes.end()) {
+    std::string list;
+    for (auto s : schemes) list += (list.empty() ? "" : " or ") + std::string(s) + "://";
+    return error{"bad_url", "must start with " + list};
+  }
+  return p;
+}
+
+namespace {
+
 bool is_url(std::string_view u, bool allow_file) {
   return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0 ||
          (allow_file && u.rfind("file:", 0) == 0);
 }
+
+// ${ENV} parts are expanded when the config is loaded (service/), and the URL checked then.
+bool has_env(std::string_view s) { return s.find("${") != std::string_view::npos; }
 
 // Reads one document, collecting every error with its position.
 class reader {
@@ -177,6 +220,12 @@ class reader {
       error(n, std::string(what) + " must be a string or a list of strings");
     }
     return out;
+  }
+
+  /// An http(s) URL as libcurl reads it; one with ${ENV} parts waits until they are expanded.
+  void check_web_url(const YAML::Node& n, const std::string& url) {
+    if (has_env(url)) return;
+    if (auto u = parse_url(url, {"http", "https"}); !u) error(n, "url " + u.err().message);
   }
 
   /// yaml-cpp keeps every entry of a repeated key and answers lookups with the first, so a
@@ -269,8 +318,10 @@ void reader::read_feed(const YAML::Node& n, config& c) {
   if (n["url"])
     if (auto u = string(n["url"], "url")) {
       f.url = *u;
-      if (!is_url(f.url, true))
+      if (!is_url(f.url, true) && !has_env(f.url))
         error(n["url"], "url must start with http://, https://, file:// or file: (a path relative to this file)");
+      else if (f.url.rfind("file:", 0) != 0)
+        check_web_url(n["url"], f.url);
     }
   if (n["interval"]) f.interval = duration(n["interval"], "interval", seconds{60});
   if (n["headers"]) f.headers = string_map(n["headers"], "headers");
@@ -329,7 +380,10 @@ void reader::read_sink(const YAML::Node& n, config& c) {
     if (!n["url"]) error(n, "a " + s.type + " sink needs a url");
     else if (auto v = string(n["url"], "url")) {
       s.url = *v;
-      if (!is_url(s.url, false)) error(n["url"], "url must start with http:// or https://");
+      if (!is_url(s.url, false) && !has_env(s.url))
+        error(n["url"], "url must start with http:// or https://");
+      else
+        check_web_url(n["url"], s.url);
     }
     if (n["timeout"])
       if (auto d = duration(n["timeout"], "timeout", seconds{1})) s.timeout = *d;

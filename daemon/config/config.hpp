@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/diagnostic.hpp"
+#include "core/result.hpp"
 #include "core/severity.hpp"
 
 namespace sanctwatch::config {
@@ -22,7 +24,9 @@ using sanctwatch::severity;
 
 struct feed {
   std::string id;
-  std::string url;  ///< http(s)://, file:///abs/path, or file:rel/path (relative to the config)
+  /// http(s)://, file:///abs/path, or file:rel/path (relative to the config). May carry
+  /// ${ENV} parts, expanded one layer up.
+  std::string url;
   std::optional<seconds> interval;  ///< empty: defaults.interval
   std::map<std::string, std::string> headers;
   std::vector<std::string> tags;
@@ -123,9 +127,21 @@ struct load_result {
 };
 
 /// Parses and validates a config document. Unknown keys, repeated keys, wrong types, bad
-/// durations, sizes, severities, URLs, duplicate feed ids or sink names are errors with
-/// file:line:col.
+/// durations, sizes, severities, URLs (those without ${ENV} parts; the rest are checked once
+/// expanded), duplicate feed ids or sink names are errors with file:line:col.
 load_result parse(std::string_view yaml, std::string_view file_name);
+
+/// A URL as libcurl's URL API reads it: the parser of what fetches and delivers it.
+struct url_parts {
+  std::string scheme;    ///< lower case
+  std::string user;      ///< percent-decoded; empty when none
+  std::string password;  ///< percent-decoded; empty when none
+};
+
+/// `url` read by libcurl: an absolute URL with a host and one of `schemes`, or why not. The
+/// message never repeats the URL, which may hold a password.
+result<url_parts> parse_url(const std::string& url,
+                            std::initializer_list<std::string_view> schemes);
 
 /// "90s", "15m", "1h30m", "2d", "1w" or a bare number of seconds.
 std::optional<seconds> parse_duration(std::string_view s);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/log.hpp"
+#include "core/uri.hpp"
 #include "engine/load.hpp"
 #include "service/dispatcher.hpp"
 #include "service/metrics.hpp"
@@ -115,7 +116,18 @@ result<loaded_config> load_config(const std::string& path) {
   std::string problems;
 
   for (const auto& f : c.feeds) {
-    feed_spec spec{f.id, config::resolve_url(c, f.url), "", f.interval.value_or(c.defaults.interval),
+    const std::string where = c.file + ":" + std::to_string(f.line) + ": feed '" + f.id + "': ";
+    auto url = expand_env(f.url);
+    if (!url) {
+      problems += where + "url: " + url.err().message + "\n";
+      continue;
+    }
+    if (url->rfind("file:", 0) != 0)
+      if (auto parts = config::parse_url(*url, {"http", "https"}); !parts) {
+        problems += where + "url " + redact_url(*url) + " " + parts.err().message + "\n";
+        continue;
+      }
+    feed_spec spec{f.id, config::resolve_url(c, *url), "", f.interval.value_or(c.defaults.interval),
                    {}, f.user_agent, f.enabled, f.adaptive.value_or(c.defaults.adaptive)};
     for (const auto& [k, v] : f.headers) spec.headers.emplace_back(k, v);
     if (spec.user_agent.empty()) spec.user_agent = c.network.user_agent;
@@ -137,6 +149,11 @@ result<loaded_config> load_config(const std::string& path) {
       bool clash = false;
       for (const auto& e : out.feeds) clash = clash || e.id == f.id;
       if (clash) f.id = slug(o.path) + "-" + f.id;
+      // No ${ENV} here: a list from elsewhere must not send our environment to its servers.
+      if (f.url.rfind("file:", 0) != 0)
+        if (auto parts = config::parse_url(f.url, {"http", "https"}); !parts)
+          problems += p + ": feed '" + f.id + "': url " + redact_url(f.url) + " " +
+                      parts.err().message + "\n";
       out.feeds.push_back({f.id, f.url, f.title, o.interval.value_or(c.defaults.interval), {},
                            c.network.user_agent, true, c.defaults.adaptive});
     }
@@ -163,6 +180,14 @@ result<loaded_config> load_config(const std::string& path) {
   for (const auto& s : c.sinks) {
     sink_spec spec{s, {}};
     const std::string where = c.file + ":" + std::to_string(s.line) + ": sink '" + s.name + "': ";
+    if (!s.url.empty()) {
+      // The URL itself is never shown: a webhook's path is often its secret.
+      auto url = expand_env(s.url);
+      if (!url) problems += where + "url: " + url.err().message + "\n";
+      else if (auto parts = config::parse_url(*url, {"http", "https"}); !parts)
+        problems += where + "url " + parts.err().message + "\n";
+      else spec.cfg.url = std::move(*url);
+    }
     std::vector<std::string> written = s.secrets;
     if (!s.secret_file.empty()) {
       std::string text;

@@ -207,6 +207,62 @@ TEST(config, ca_file_resolves_against_the_config_and_must_exist) {
   }
 }
 
+TEST(config, urls_are_read_by_libcurl_and_need_a_host) {
+  auto r = load(
+      "feeds:\n"
+      "  - {id: a, url: \"http://\"}\n"
+      "  - {id: b, url: \"https://ho st/feed\"}\n"
+      "  - {id: c, url: \"https://news.example/feed\"}\n"
+      "sinks:\n"
+      "  - {type: webhook, url: \"https://\"}\n"
+      "  - {type: slack, url: \"http://a b@hooks.example/x\"}\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("conf/test.yaml:2:18: error: url is not a valid URL (No host part in the URL)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:3:18: error: url is not a valid URL (Bad hostname)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:6:26: error: url is not a valid URL (No host part in the URL)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:7:24: error: url is not a valid URL (Bad user)"), std::string::npos)
+      << e;
+  EXPECT_EQ(r.errors.size(), 4u) << e;
+  // Messages name no URL: the caret line shows where it is.
+  EXPECT_EQ(e.find("error: url http"), std::string::npos) << e;
+}
+
+TEST(config, urls_with_env_parts_are_checked_once_expanded) {
+  auto r = load(
+      "feeds:\n"
+      "  - {id: a, url: \"https://reader:${FEED_PASSWORD}@news.example/feed\"}\n"
+      "  - {id: b, url: \"${FEED_URL}\"}\n"
+      "sinks:\n"
+      "  - {type: slack, url: \"${SLACK_WEBHOOK_URL}\"}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.feeds[0].url, "https://reader:${FEED_PASSWORD}@news.example/feed");
+  EXPECT_EQ(r.value.sinks[0].url, "${SLACK_WEBHOOK_URL}");
+}
+
+TEST(config, parse_url_gives_scheme_user_and_password_decoded) {
+  auto u = parse_url("HTTPS://re%40der:p%3Ass@news.example:8443/feed?q=1", {"http", "https"});
+  ASSERT_TRUE(u) << u.err().message;
+  EXPECT_EQ(u->scheme, "https");
+  EXPECT_EQ(u->user, "re@der");
+  EXPECT_EQ(u->password, "p:ss");
+  u = parse_url("http://news.example/feed", {"http", "https"});
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->user, "");
+  EXPECT_EQ(u->password, "");
+  EXPECT_EQ(parse_url("ftp://x/", {"http", "https"}).err().message,
+            "must start with http:// or https://");
+  EXPECT_TRUE(parse_url("smtp://mail.example", {"smtp", "smtps"}));
+  EXPECT_EQ(parse_url("http://", {"http"}).err().message, "is not a valid URL (No host part in the URL)");
+  EXPECT_FALSE(parse_url("", {"http"}));
+  EXPECT_FALSE(parse_url("news.example/feed", {"http"}));
+}
+
 TEST(config, repeated_keys_are_errors_at_the_repeat) {
   auto r = load(
       "state: {path: /a/state.db}\n"

@@ -91,6 +91,42 @@ class startup : public ::testing::Test {
 
 }  // namespace
 
+TEST_F(startup, a_url_without_a_host_is_a_located_error) {
+  write_config("  - {id: nohost, url: \"http://\"}\n");
+  auto [code, out] = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(config_ + ":4:23: error: url is not a valid URL (No host part in the URL)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("sanctwatch started"), std::string::npos) << out;
+
+  // From the environment it is checked once expanded, and named redacted.
+  setenv("SANCTWATCH_TEST_FEED_URL", "https://reader:pw-from-env@", 1);
+  write_config("  - {id: fromenv, url: \"${SANCTWATCH_TEST_FEED_URL}\"}\n");
+  std::tie(code, out) = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(config_ + ":4: feed 'fromenv': url https://***@ is not a valid URL"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("pw-from-env"), std::string::npos) << out;
+  unsetenv("SANCTWATCH_TEST_FEED_URL");
+  std::tie(code, out) = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("feed 'fromenv': url: environment variable SANCTWATCH_TEST_FEED_URL is not set"),
+            std::string::npos)
+      << out;
+
+  // The feeds of an OPML list too.
+  std::ofstream(dir_.file("news.opml"))
+      << "<opml version=\"2.0\"><body><outline text=\"Broken\" xmlUrl=\"https://\"/></body></opml>\n";
+  write_config("  - opml: news.opml\n");
+  std::tie(code, out) = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(dir_.file("news.opml") + ": feed 'broken': url https:// is not a valid URL"),
+            std::string::npos)
+      << out;
+}
+
 TEST_F(startup, a_repeated_key_is_a_located_error) {
   write_config("  - {id: a, url: \"" + server_.url("/a") + "\"}\n",
                "state: {path: " + dir_.file("other.db") + "}\n");
