@@ -432,8 +432,8 @@ void reader::read(const YAML::Node& root, config& c) {
     errors_.push_back({file_, 0, 0, "the config is empty", ""});
     return;
   }
-  if (!mapping(root, "the config", {"state", "rules", "feeds", "entity_lists", "sinks", "network",
-                                    "defaults", "stories", "metrics"}))
+  if (!mapping(root, "the config", {"state", "rules", "rules_allow_empty", "feeds", "entity_lists",
+                                    "sinks", "network", "defaults", "stories", "metrics"}))
     return;
   repeated_keys(root);
   if (const auto& n = root["state"]) {
@@ -448,6 +448,8 @@ void reader::read(const YAML::Node& root, config& c) {
     }
   }
   if (const auto& n = root["rules"]) c.rules = strings(n, "rules");
+  if (const auto& n = root["rules_allow_empty"])
+    if (auto b = boolean(n, "rules_allow_empty")) c.rules_allow_empty = *b;
   if (const auto& n = root["feeds"]) {
     if (!n.IsSequence()) error(n, "feeds must be a list");
     else for (const auto& f : n) read_feed(f, c);

@@ -110,6 +110,7 @@ struct config {
   std::string file;  ///< the file it was read from; relative paths are relative to its folder
   state_settings state;
   std::vector<std::string> rules;  ///< rule directories
+  bool rules_allow_empty = false;  ///< start even when the directories hold no rule
   std::vector<feed> feeds;
   std::vector<opml_source> opml;
   std::vector<entity_source> entity_lists;

@@ -175,6 +175,13 @@ result<loaded_config> load_config(const std::string& path) {
     auto rules = engine::load_rule_dirs(dirs, extra);
     for (const auto& e : rules.errors) problems += engine::format_error(e);
     out.rules = rules.rules;
+    // An empty or mistyped directory would start a daemon that can never alert.
+    if (out.rules && out.rules->rules.empty() && !c.rules_allow_empty) {
+      std::string list;
+      for (const auto& d : dirs) list += (list.empty() ? "" : ", ") + d;
+      problems += c.file + ": no rules in " + list +
+                  " (rules_allow_empty: true starts without any)\n";
+    }
   }
 
   for (const auto& s : c.sinks) {

@@ -293,6 +293,19 @@ TEST(config, repeated_keys_are_errors_at_the_repeat) {
   EXPECT_FALSE(r.ok());
 }
 
+TEST(config, rules_allow_empty) {
+  auto r = load("rules: [r]\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r.value.rules_allow_empty);
+  r = load("rules: [r]\nrules_allow_empty: true\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_TRUE(r.value.rules_allow_empty);
+  r = load("rules_allow_empty: sometimes\n");
+  EXPECT_NE(all_errors(r).find("conf/test.yaml:1:20: error: rules_allow_empty must be true or false"),
+            std::string::npos)
+      << all_errors(r);
+}
+
 TEST(config, durations_and_sizes) {
   EXPECT_EQ(parse_duration("90"), seconds{90});
   EXPECT_EQ(parse_duration("90s"), seconds{90});

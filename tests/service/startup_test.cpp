@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -22,6 +24,14 @@ namespace {
 using namespace std::chrono_literals;
 using sanctwatch::test::http_reply;
 using sanctwatch::testing::slurp;
+
+const char* threat = "US threatens sanctions on Chinese banks that help Russia evade sanctions";
+
+std::string rss(const std::string& guid, const std::string& title) {
+  return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title><item><guid>" +
+         guid + "</guid><title>" + title + "</title><description>" + title +
+         "</description></item></channel></rss>";
+}
 
 template <class F>
 bool eventually(F pred, std::chrono::milliseconds limit = 15000ms) {
@@ -137,6 +147,49 @@ TEST_F(startup, a_repeated_key_is_a_located_error) {
       << out;
   EXPECT_FALSE(std::filesystem::exists(dir_.file("other.db")));
   EXPECT_FALSE(std::filesystem::exists(state_));
+}
+
+TEST_F(startup, rule_directories_without_rules_are_errors_unless_allowed) {
+  server_.route("/wire", http_reply{.body = rss("1", threat)});
+  const std::string feed = "  - {id: wire, url: \"" + server_.url("/wire") + "\"}\n";
+  const std::string empty = dir_.file("empty-rules");
+  std::filesystem::create_directories(empty);
+  const auto with_rules = [&](const std::string& dirs, const std::string& extra = "") {
+    std::ofstream(config_) << "state: {path: " << state_ << "}\nrules: [" << dirs << "]\nfeeds:\n"
+                           << feed << "sinks:\n  - {type: jsonl, path: " << alerts_ << "}\n"
+                           << extra;
+  };
+
+  with_rules(empty);
+  auto [code, out] = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(config_ + ": no rules in " + empty + " (rules_allow_empty: true starts without any)"),
+            std::string::npos)
+      << out;
+
+  with_rules(dir_.file("no-such-rules"));
+  std::tie(code, out) = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(dir_.file("no-such-rules") + ": error: not a rules directory"), std::string::npos)
+      << out;
+
+  // Permissions bind only without root, so only then can this part run.
+  if (geteuid() != 0) {
+    const std::string locked = dir_.file("locked-rules");
+    std::filesystem::create_directories(locked);
+    chmod(locked.c_str(), 0);
+    with_rules(locked);
+    std::tie(code, out) = run_refused();
+    chmod(locked.c_str(), 0700);
+    EXPECT_EQ(code, 2) << out;
+    EXPECT_NE(out.find(locked + ": error: cannot read: Permission denied"), std::string::npos) << out;
+  }
+
+  // Said explicitly, a daemon without rules is fine.
+  with_rules(empty, "rules_allow_empty: true\n");
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(slurp(alerts_), "");
 }
 
 }  // namespace sanctwatch::service::startup
