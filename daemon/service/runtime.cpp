@@ -3,9 +3,14 @@
 #include <asio.hpp>
 #include <systemd/sd-daemon.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/log.hpp"
@@ -35,6 +40,30 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
   ss << in.rdbuf();
   out = std::move(ss).str();
   return true;
+}
+
+// Why a jsonl sink cannot append to `path`, found at load: a missing or read-only directory
+// would start a daemon whose every delivery fails. The state directory counts as there when
+// it is missing, since `run` creates it before the sinks open.
+std::optional<std::string> unwritable(const std::string& path, const std::string& state_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path file(path);
+  const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  if (fs::is_directory(file, ec)) return path + " is a directory";
+  if (fs::exists(file, ec)) {
+    if (::access(path.c_str(), W_OK) == 0) return std::nullopt;
+    return path + ": " + std::strerror(errno);
+  }
+  if (!fs::is_directory(dir, ec)) {
+    const auto same = [&](const fs::path& a, const fs::path& b) {
+      return fs::absolute(a, ec).lexically_normal() == fs::absolute(b, ec).lexically_normal();
+    };
+    if (!state_dir.empty() && same(dir, state_dir)) return std::nullopt;
+    return path + ": directory " + dir.string() + " does not exist";
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) == 0) return std::nullopt;
+  return path + ": directory " + dir.string() + ": " + std::strerror(errno);
 }
 
 timestamp now_seconds() {
@@ -184,9 +213,13 @@ result<loaded_config> load_config(const std::string& path) {
     }
   }
 
+  const std::string state_dir = std::filesystem::path(state_path_for(c)).parent_path().string();
   for (const auto& s : c.sinks) {
     sink_spec spec{s, {}};
     const std::string where = c.file + ":" + std::to_string(s.line) + ": sink '" + s.name + "': ";
+    if (s.type == "jsonl")
+      if (auto problem = unwritable(config::resolve_path(c, s.path), state_dir))
+        problems += where + "path " + *problem + "\n";
     if (!s.url.empty()) {
       // The URL itself is never shown: a webhook's path is often its secret.
       auto url = expand_env(s.url);

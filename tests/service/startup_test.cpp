@@ -192,4 +192,33 @@ TEST_F(startup, rule_directories_without_rules_are_errors_unless_allowed) {
   EXPECT_EQ(slurp(alerts_), "");
 }
 
+TEST_F(startup, a_jsonl_sink_in_a_missing_directory_is_an_error) {
+  const std::string feed = "  - {id: a, url: \"" + server_.url("/a") + "\"}\n";
+  const std::string lost = dir_.file("no-such-dir") + "/alerts.jsonl";
+  write_config(feed, "  - {type: jsonl, name: lost, path: " + lost + "}\n");
+  auto [code, out] = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(config_ + ":7: sink 'lost': path " + lost + ": directory " +
+                     dir_.file("no-such-dir") + " does not exist"),
+            std::string::npos)
+      << out;
+
+  write_config(feed, "  - {type: jsonl, name: dir, path: " + dir_.path().string() + "}\n");
+  std::tie(code, out) = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("sink 'dir': path " + dir_.path().string() + " is a directory"),
+            std::string::npos)
+      << out;
+
+  // Beside a state directory that `run` creates is fine.
+  const std::string fresh = dir_.file("var");
+  std::ofstream(config_) << "state: {path: " << fresh << "/state.db}\nrules: [" << SANCTWATCH_SOURCE_DIR
+                         << "/rules]\nfeeds:\n"
+                         << feed << "sinks:\n  - {type: jsonl, path: " << fresh << "/alerts.jsonl}\n";
+  server_.route("/a", http_reply{.body = rss("1", threat)});
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(slurp(fresh + "/alerts.jsonl").find("sanctions"), std::string::npos) << r.out;
+}
+
 }  // namespace sanctwatch::service::startup
