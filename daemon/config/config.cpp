@@ -302,8 +302,8 @@ void reader::read_feed(const YAML::Node& n, config& c) {
     c.opml.push_back(std::move(o));
     return;
   }
-  if (!mapping(n, "a feed",
-               {"id", "url", "interval", "headers", "tags", "user_agent", "enabled", "adaptive"}))
+  if (!mapping(n, "a feed", {"id", "url", "password_file", "interval", "headers", "tags",
+                             "user_agent", "enabled", "adaptive"}))
     return;
   feed f;
   f.line = n.Mark().line + 1;
@@ -322,6 +322,12 @@ void reader::read_feed(const YAML::Node& n, config& c) {
         error(n["url"], "url must start with http://, https://, file:// or file: (a path relative to this file)");
       else if (f.url.rfind("file:", 0) != 0)
         check_web_url(n["url"], f.url);
+    }
+  if (n["password_file"])
+    if (auto v = string(n["password_file"], "password_file")) {
+      f.password_file = *v;
+      if (f.url.rfind("file:", 0) == 0)
+        error(n["password_file"], "password_file needs an http(s) url");
     }
   if (n["interval"]) f.interval = duration(n["interval"], "interval", seconds{60});
   if (n["headers"]) f.headers = string_map(n["headers"], "headers");

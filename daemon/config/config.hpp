@@ -25,8 +25,9 @@ using sanctwatch::severity;
 struct feed {
   std::string id;
   /// http(s)://, file:///abs/path, or file:rel/path (relative to the config). May carry
-  /// ${ENV} parts, expanded one layer up.
+  /// `user:password@` (percent-encoded) and ${ENV} parts, expanded one layer up.
   std::string url;
+  std::string password_file;  ///< a file holding the password for the URL's user, as it is
   std::optional<seconds> interval;  ///< empty: defaults.interval
   std::map<std::string, std::string> headers;
   std::vector<std::string> tags;

@@ -32,6 +32,10 @@ struct feed_spec {
   std::string user_agent;
   bool enabled = true;
   bool adaptive = false;  ///< poll sooner after polls that brought new items
+  /// HTTP authentication, taken out of the configured URL (which `url` no longer carries, so
+  /// it can be stored, logged and shown) or from a password file; sent only to `url`'s host.
+  std::string user{};
+  std::string password{};
 };
 
 struct poll_settings {

@@ -42,6 +42,18 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
   return true;
 }
 
+// An http(s) feed URL for the poller: read by libcurl's URL API, its user and password moved
+// into `spec` (libcurl gets them apart), so that the URL the poller stores, logs and puts in
+// alerts carries none. Returns what is wrong with it, if anything, showing the URL redacted.
+std::optional<std::string> take_url(const std::string& url, feed_spec& spec) {
+  auto parts = config::parse_url(url, {"http", "https"});
+  if (!parts) return "url " + redact_url(url) + " " + parts.err().message;
+  spec.url = strip_userinfo(url);
+  spec.user = std::move(parts->user);
+  spec.password = std::move(parts->password);
+  return std::nullopt;
+}
+
 // Why a jsonl sink cannot append to `path`, found at load: a missing or read-only directory
 // would start a daemon whose every delivery fails. The state directory counts as there when
 // it is missing, since `run` creates it before the sinks open.
@@ -146,20 +158,38 @@ result<loaded_config> load_config(const std::string& path) {
 
   for (const auto& f : c.feeds) {
     const std::string where = c.file + ":" + std::to_string(f.line) + ": feed '" + f.id + "': ";
+    feed_spec spec;
+    spec.id = f.id;
+    spec.interval = f.interval.value_or(c.defaults.interval);
+    for (const auto& [k, v] : f.headers) spec.headers.emplace_back(k, v);
+    spec.user_agent = f.user_agent.empty() ? c.network.user_agent : f.user_agent;
+    spec.enabled = f.enabled;
+    spec.adaptive = f.adaptive.value_or(c.defaults.adaptive);
     auto url = expand_env(f.url);
     if (!url) {
       problems += where + "url: " + url.err().message + "\n";
       continue;
     }
-    if (url->rfind("file:", 0) != 0)
-      if (auto parts = config::parse_url(*url, {"http", "https"}); !parts) {
-        problems += where + "url " + redact_url(*url) + " " + parts.err().message + "\n";
-        continue;
+    if (url->rfind("file:", 0) == 0) {
+      spec.url = config::resolve_url(c, *url);
+    } else if (auto problem = take_url(*url, spec)) {
+      problems += where + *problem + "\n";
+      continue;
+    }
+    if (!f.password_file.empty()) {
+      const std::string p = config::resolve_path(c, f.password_file);
+      std::string text;
+      if (!spec.password.empty()) {
+        problems += where + "give the password in url or password_file, not both\n";
+      } else if (!read_file(p, text, why)) {
+        problems += where + "password_file " + why + "\n";
+      } else {
+        // One password, as it is; editors end the file with a line break.
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+        if (text.empty()) problems += where + "password_file " + p + " holds no password\n";
+        spec.password = std::move(text);
       }
-    feed_spec spec{f.id, config::resolve_url(c, *url), "", f.interval.value_or(c.defaults.interval),
-                   {}, f.user_agent, f.enabled, f.adaptive.value_or(c.defaults.adaptive)};
-    for (const auto& [k, v] : f.headers) spec.headers.emplace_back(k, v);
-    if (spec.user_agent.empty()) spec.user_agent = c.network.user_agent;
+    }
     out.feeds.push_back(std::move(spec));
   }
   for (const auto& o : c.opml) {
@@ -178,13 +208,17 @@ result<loaded_config> load_config(const std::string& path) {
       bool clash = false;
       for (const auto& e : out.feeds) clash = clash || e.id == f.id;
       if (clash) f.id = slug(o.path) + "-" + f.id;
+      feed_spec spec;
+      spec.id = f.id;
+      spec.title = f.title;
+      spec.interval = o.interval.value_or(c.defaults.interval);
+      spec.user_agent = c.network.user_agent;
+      spec.adaptive = c.defaults.adaptive;
       // No ${ENV} here: a list from elsewhere must not send our environment to its servers.
-      if (f.url.rfind("file:", 0) != 0)
-        if (auto parts = config::parse_url(f.url, {"http", "https"}); !parts)
-          problems += p + ": feed '" + f.id + "': url " + redact_url(f.url) + " " +
-                      parts.err().message + "\n";
-      out.feeds.push_back({f.id, f.url, f.title, o.interval.value_or(c.defaults.interval), {},
-                           c.network.user_agent, true, c.defaults.adaptive});
+      if (f.url.rfind("file:", 0) == 0) spec.url = f.url;
+      else if (auto problem = take_url(f.url, spec))
+        problems += p + ": feed '" + f.id + "': " + *problem + "\n";
+      out.feeds.push_back(std::move(spec));
     }
   }
 

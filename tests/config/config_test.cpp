@@ -238,11 +238,17 @@ TEST(config, urls_with_env_parts_are_checked_once_expanded) {
       "feeds:\n"
       "  - {id: a, url: \"https://reader:${FEED_PASSWORD}@news.example/feed\"}\n"
       "  - {id: b, url: \"${FEED_URL}\"}\n"
+      "  - {id: c, url: \"https://reader@news.example/feed\", password_file: pw.txt}\n"
       "sinks:\n"
       "  - {type: slack, url: \"${SLACK_WEBHOOK_URL}\"}\n");
   ASSERT_TRUE(r.ok()) << all_errors(r);
   EXPECT_EQ(r.value.feeds[0].url, "https://reader:${FEED_PASSWORD}@news.example/feed");
+  EXPECT_EQ(r.value.feeds[2].password_file, "pw.txt");
   EXPECT_EQ(r.value.sinks[0].url, "${SLACK_WEBHOOK_URL}");
+  r = load("feeds:\n  - {id: a, url: \"file:x.xml\", password_file: pw.txt}\n");
+  EXPECT_NE(all_errors(r).find("conf/test.yaml:2:47: error: password_file needs an http(s) url"),
+            std::string::npos)
+      << all_errors(r);
 }
 
 TEST(config, parse_url_gives_scheme_user_and_password_decoded) {

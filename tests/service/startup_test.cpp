@@ -1,4 +1,5 @@
-// The real binary at start: configs that could only fail later are refused at load (exit 2).
+// The real binary at start: configs that could only fail later refused at load (exit 2),
+// and credentials in feed URLs used but never shown.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -11,6 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 
 #include "http/test_server.hpp"
 #include "run_binary.hpp"
@@ -70,6 +74,13 @@ int exit_code(pid_t pid, std::chrono::milliseconds limit = 15000ms) {
     return -1;
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A loopback port nothing listens on.
+std::uint16_t closed_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
 }
 
 class startup : public ::testing::Test {
@@ -219,6 +230,76 @@ TEST_F(startup, a_jsonl_sink_in_a_missing_directory_is_an_error) {
   auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(slurp(fresh + "/alerts.jsonl").find("sanctions"), std::string::npos) << r.out;
+}
+
+TEST_F(startup, feed_credentials_are_sent_and_never_shown) {
+  const std::string password = "s3cret-feed-pw";
+  const std::string basic = "Basic cmVhZGVyOnMzY3JldC1mZWVkLXB3";  // reader:s3cret-feed-pw
+  for (const char* path : {"/inline", "/env", "/file"})
+    server_.route(path, [&, path](const sanctwatch::test::http_request& r) {
+      if (r.header("authorization") != basic) return http_reply{.status = 401};
+      return http_reply{.body = rss(std::string("id") + path, threat)};
+    });
+  setenv("SANCTWATCH_TEST_FEED_PASSWORD", password.c_str(), 1);
+  std::ofstream(dir_.file("feed-password")) << password << "\n";
+  const auto with_user = [&](std::string url, const std::string& userinfo) {
+    return url.insert(url.find("://") + 3, userinfo + "@");
+  };
+  const std::string down = "http://127.0.0.1:" + std::to_string(closed_port()) + "/feed";
+  write_config(
+      "  - {id: inline, url: \"" + with_user(server_.url("/inline"), "reader:" + password) + "\"}\n" +
+      "  - {id: env, url: \"" + with_user(server_.url("/env"), "reader:${SANCTWATCH_TEST_FEED_PASSWORD}") +
+      "\"}\n" + "  - {id: file, url: \"" + with_user(server_.url("/file"), "reader") +
+      "\", password_file: feed-password}\n" + "  - {id: down, url: \"" +
+      with_user(down, "reader:" + password) + "\"}\n",
+      "stories: {enabled: false}\n");  // an alert per feed, each naming its feed's URL
+
+  auto r = testing::run_sanctwatch("poll -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;  // `down` failed
+  for (const char* path : {"/inline", "/env", "/file"}) EXPECT_EQ(server_.count(path), 1u) << path;
+  for (const auto& req : server_.requests()) EXPECT_EQ(req.header("authorization"), basic);
+  EXPECT_NE(r.out.find("feed down: " + down + ": "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(password), std::string::npos) << r.out;
+
+  const std::string alerts = slurp(alerts_);
+  EXPECT_NE(alerts.find("\"url\":\"" + server_.url("/inline") + "\""), std::string::npos) << alerts;
+  EXPECT_EQ(alerts.find(password), std::string::npos) << alerts;
+  EXPECT_EQ(alerts.find("reader"), std::string::npos) << alerts;
+
+  r = testing::run_sanctwatch("feeds -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find(down), std::string::npos) << r.out;  // the last error names the URL
+  EXPECT_EQ(r.out.find(password), std::string::npos) << r.out;
+  r = testing::run_sanctwatch("alerts --format json -c '" + config_ + "'");
+  EXPECT_EQ(r.out.find(password), std::string::npos) << r.out;
+
+  for (const auto& f : std::filesystem::directory_iterator(dir_.path())) {
+    if (f.path().filename().string().rfind("state.db", 0) != 0) continue;
+    const std::string bytes = slurp(f.path().string());
+    EXPECT_EQ(bytes.find(password), std::string::npos) << f.path();
+    EXPECT_EQ(bytes.find("reader"), std::string::npos) << f.path();
+  }
+  unsetenv("SANCTWATCH_TEST_FEED_PASSWORD");
+}
+
+TEST_F(startup, a_password_twice_or_nowhere_is_an_error) {
+  std::ofstream(dir_.file("empty-password")) << "\n";
+  write_config("  - {id: both, url: \"http://reader:pw@127.0.0.1:1/f\", password_file: pw}\n"
+               "  - {id: none, url: \"http://reader@127.0.0.1:1/f\", password_file: empty-password}\n"
+               "  - {id: lost, url: \"http://reader@127.0.0.1:1/f\", password_file: no-such-file}\n");
+  auto [code, out] = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(config_ + ":4: feed 'both': give the password in url or password_file, not both"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(config_ + ":5: feed 'none': password_file " + dir_.file("empty-password") +
+                     " holds no password"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(config_ + ":6: feed 'lost': password_file " + dir_.file("no-such-file") +
+                     ": cannot open"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace sanctwatch::service::startup
