@@ -20,6 +20,7 @@
 #include "service/metrics.hpp"
 #include "service/opml.hpp"
 #include "service/pipeline.hpp"
+#include "service/state_lock.hpp"
 #include "sinks/chat_sink.hpp"
 #include "sinks/file_sink.hpp"
 #include "sinks/signing.hpp"
@@ -558,6 +559,14 @@ int run(const run_options& options) {
   std::error_code ec;
   const auto parent = std::filesystem::path(cfg->state_path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  // Held until the process ends: a second daemon (or a poll) on this state would deliver
+  // every alert again.
+  const auto lock = state_lock::acquire(cfg->state_path);
+  if (!lock) {
+    log::error(std::string("sanctwatch ") + (options.mode == run_mode::daemon ? "run" : "poll") +
+               ": " + lock.err().message);
+    return 2;
+  }
   try {
     instance inst(std::move(*cfg), options);
     return inst.run();

@@ -1,5 +1,5 @@
-// The real binary at start: configs that could only fail later refused at load (exit 2),
-// and credentials in feed URLs used but never shown.
+// The real binary at start: one daemon per state file, configs that could only fail later
+// refused at load (exit 2), and credentials in feed URLs used but never shown.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -111,6 +111,42 @@ class startup : public ::testing::Test {
 };
 
 }  // namespace
+
+TEST_F(startup, a_second_daemon_on_one_state_is_refused_until_the_first_is_gone) {
+  server_.route("/wire", http_reply{.body = rss("1", threat)});
+  write_config("  - {id: wire, url: \"" + server_.url("/wire") + "\", interval: 1m}\n");
+  const std::string log = dir_.file("first.log");
+  const pid_t first = spawn({"run", "-c", config_}, log);
+  ASSERT_GT(first, 0);
+  ASSERT_TRUE(eventually([&] { return !slurp(alerts_).empty(); })) << slurp(log);
+
+  const std::string in_use = "state " + state_ + " is in use by another sanctwatch (pid " +
+                             std::to_string(first) + "); stop it first";
+  auto [code, out] = run_refused();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("sanctwatch run: " + in_use), std::string::npos) << out;
+  // A one-shot poll beside the daemon would deliver the same alerts: refused the same way.
+  auto r = testing::run_sanctwatch("poll --all -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("sanctwatch poll: " + in_use), std::string::npos) << r.out;
+  // Reading the state is fine meanwhile.
+  r = testing::run_sanctwatch("feeds -c '" + config_ + "'");
+  EXPECT_NE(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("wire"), std::string::npos) << r.out;
+
+  // A crash leaves no lock behind: the next daemon starts at once.
+  kill(first, SIGKILL);
+  waitpid(first, nullptr, 0);
+  const std::string log3 = dir_.file("third.log");
+  const pid_t third = spawn({"run", "-c", config_}, log3);
+  ASSERT_GT(third, 0);
+  const bool started =
+      eventually([&] { return slurp(log3).find("sanctwatch started") != std::string::npos; });
+  kill(third, SIGTERM);
+  EXPECT_EQ(exit_code(third), 0) << slurp(log3);
+  EXPECT_TRUE(started) << slurp(log3);
+  EXPECT_EQ(slurp(log3).find("in use"), std::string::npos) << slurp(log3);
+}
 
 TEST_F(startup, a_url_without_a_host_is_a_located_error) {
   write_config("  - {id: nohost, url: \"http://\"}\n");
