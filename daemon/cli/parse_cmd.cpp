@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "core/time.hpp"
+#include "core/uri.hpp"
 #include "feed/parse.hpp"
 #include "http/fetch.hpp"
 
@@ -93,7 +94,8 @@ int run_parse(const args& a) {
     }
     bytes = std::move(r->body);
     opts.content_type = r->content_type;
-    opts.url = r->effective_url.empty() ? input : r->effective_url;
+    // The base of relative item links, which must not inherit the feed's credentials.
+    opts.url = strip_userinfo(r->effective_url.empty() ? input : r->effective_url);
   } else {
     std::string why;
     if (!read_input(input, bytes, why)) {
@@ -103,7 +105,8 @@ int run_parse(const args& a) {
   }
   auto doc = feed::parse(bytes, opts);
   if (!doc) {
-    std::fprintf(stderr, "sanctwatch parse: %s: %s\n", input.c_str(), doc.err().message.c_str());
+    std::fprintf(stderr, "sanctwatch parse: %s: %s\n", redact_url(input).c_str(),
+                 doc.err().message.c_str());
     return usage_error;
   }
   if (format == "json")

@@ -1,10 +1,12 @@
 #include "config/config.hpp"
 
+#include <curl/curl.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <memory>
 #include <set>
 
 namespace sanctwatch::config {
@@ -85,10 +87,51 @@ std::string resolve_url(const config& c, const std::string& url) {
 
 namespace {
 
+struct url_deleter {
+  void operator()(CURLU* u) const noexcept { curl_url_cleanup(u); }
+};
+struct curl_free_deleter {
+  void operator()(char* p) const noexcept { curl_free(p); }
+};
+
+// A part of a parsed URL, decoded; empty when absent.
+std::string url_part(CURLU* u, CURLUPart part) {
+  char* raw = nullptr;
+  if (curl_url_get(u, part, &raw, CURLU_URLDECODE) != CURLUE_OK || !raw) return {};
+  const std::unique_ptr<char, curl_free_deleter> owned(raw);
+  return raw;
+}
+
+}  // namespace
+
+result<url_parts> parse_url(const std::string& url,
+                            std::initializer_list<std::string_view> schemes) {
+  const std::unique_ptr<CURLU, url_deleter> u(curl_url());
+  if (!u) return error{"bad_url", "URL parser unavailable"};
+  // libcurl refuses an http(s) URL without a host ("http://", "http://user@") by itself.
+  if (const CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0); rc != CURLUE_OK)
+    return error{"bad_url", std::string("is not a valid URL (") + curl_url_strerror(rc) + ")"};
+  url_parts p{url_part(u.get(), CURLUPART_SCHEME), url_part(u.get(), CURLUPART_USER),
+              url_part(u.get(), CURLUPART_PASSWORD)};
+  std::transform(p.scheme.begin(), p.scheme.end(), p.scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (std::find(schemes.begin(), schemes.end(), p.scheme) == schemes.end()) {
+    std::string list;
+    for (auto s : schemes) list += (list.empty() ? "" : " or ") + std::string(s) + "://";
+    return error{"bad_url", "must start with " + list};
+  }
+  return p;
+}
+
+namespace {
+
 bool is_url(std::string_view u, bool allow_file) {
   return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0 ||
          (allow_file && u.rfind("file:", 0) == 0);
 }
+
+// ${ENV} parts are expanded when the config is loaded (service/), and the URL checked then.
+bool has_env(std::string_view s) { return s.find("${") != std::string_view::npos; }
 
 // Reads one document, collecting every error with its position.
 class reader {
@@ -179,6 +222,50 @@ class reader {
     return out;
   }
 
+  /// An http(s) URL as libcurl reads it; one with ${ENV} parts waits until they are expanded.
+  void check_web_url(const YAML::Node& n, const std::string& url) {
+    if (has_env(url)) return;
+    if (auto u = parse_url(url, {"http", "https"}); !u) error(n, "url " + u.err().message);
+  }
+
+  /// yaml-cpp keeps every entry of a repeated key and answers lookups with the first, so a
+  /// second `state:` would be silently ignored: each repeat is an error at its own mark.
+  void repeated_keys(const YAML::Node& root) {
+    struct repeat {
+      YAML::Mark at;
+      std::string key;
+      int first_line;
+    };
+    std::vector<repeat> repeats;
+    // Containers are told apart by where they start: an alias is the node it names, so a
+    // self-referencing anchor is walked once.
+    std::set<int> walked;
+    std::vector<YAML::Node> todo{root};
+    while (!todo.empty()) {
+      const YAML::Node n = todo.back();
+      todo.pop_back();
+      if (!(n.IsMap() || n.IsSequence()) || !walked.insert(n.Mark().pos).second) continue;
+      if (n.IsSequence()) {
+        for (const auto& e : n) todo.push_back(e);
+        continue;
+      }
+      std::map<std::string, int> first_line;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (it->first.IsScalar()) {
+          const auto [at, fresh] =
+              first_line.emplace(it->first.Scalar(), it->first.Mark().line + 1);
+          if (!fresh) repeats.push_back({it->first.Mark(), at->first, at->second});
+        }
+        todo.push_back(it->second);
+      }
+    }
+    std::sort(repeats.begin(), repeats.end(),
+              [](const repeat& a, const repeat& b) { return a.at.pos < b.at.pos; });
+    for (const auto& r : repeats)
+      error(r.at, "duplicate key '" + r.key + "' (first on line " +
+                      std::to_string(r.first_line) + ")");
+  }
+
   std::map<std::string, std::string> string_map(const YAML::Node& n, std::string_view what) {
     std::map<std::string, std::string> out;
     if (!n.IsMap()) {
@@ -215,9 +302,8 @@ void reader::read_feed(const YAML::Node& n, config& c) {
     c.opml.push_back(std::move(o));
     return;
   }
-  if (!mapping(n, "a feed",
-               {"id", "url", "interval", "headers", "tags", "user_agent", "enabled", "adaptive",
-                "max_new_items"}))
+  if (!mapping(n, "a feed", {"id", "url", "password_file", "interval", "headers", "tags",
+                             "user_agent", "enabled", "adaptive", "max_new_items"}))
     return;
   feed f;
   f.line = n.Mark().line + 1;
@@ -232,8 +318,16 @@ void reader::read_feed(const YAML::Node& n, config& c) {
   if (n["url"])
     if (auto u = string(n["url"], "url")) {
       f.url = *u;
-      if (!is_url(f.url, true))
+      if (!is_url(f.url, true) && !has_env(f.url))
         error(n["url"], "url must start with http://, https://, file:// or file: (a path relative to this file)");
+      else if (f.url.rfind("file:", 0) != 0)
+        check_web_url(n["url"], f.url);
+    }
+  if (n["password_file"])
+    if (auto v = string(n["password_file"], "password_file")) {
+      f.password_file = *v;
+      if (f.url.rfind("file:", 0) == 0)
+        error(n["password_file"], "password_file needs an http(s) url");
     }
   if (n["interval"]) f.interval = duration(n["interval"], "interval", seconds{60});
   if (n["headers"]) f.headers = string_map(n["headers"], "headers");
@@ -295,7 +389,10 @@ void reader::read_sink(const YAML::Node& n, config& c) {
     if (!n["url"]) error(n, "a " + s.type + " sink needs a url");
     else if (auto v = string(n["url"], "url")) {
       s.url = *v;
-      if (!is_url(s.url, false)) error(n["url"], "url must start with http:// or https://");
+      if (!is_url(s.url, false) && !has_env(s.url))
+        error(n["url"], "url must start with http:// or https://");
+      else
+        check_web_url(n["url"], s.url);
     }
     if (n["timeout"])
       if (auto d = duration(n["timeout"], "timeout", seconds{1})) s.timeout = *d;
@@ -344,9 +441,10 @@ void reader::read(const YAML::Node& root, config& c) {
     errors_.push_back({file_, 0, 0, "the config is empty", ""});
     return;
   }
-  if (!mapping(root, "the config", {"state", "rules", "feeds", "entity_lists", "sinks", "network",
-                                    "defaults", "stories", "metrics"}))
+  if (!mapping(root, "the config", {"state", "rules", "rules_allow_empty", "feeds", "entity_lists",
+                                    "sinks", "network", "defaults", "stories", "metrics"}))
     return;
+  repeated_keys(root);
   if (const auto& n = root["state"]) {
     if (mapping(n, "state", {"path", "retention", "delivered_retention"})) {
       if (n["path"])
@@ -359,6 +457,8 @@ void reader::read(const YAML::Node& root, config& c) {
     }
   }
   if (const auto& n = root["rules"]) c.rules = strings(n, "rules");
+  if (const auto& n = root["rules_allow_empty"])
+    if (auto b = boolean(n, "rules_allow_empty")) c.rules_allow_empty = *b;
   if (const auto& n = root["feeds"]) {
     if (!n.IsSequence()) error(n, "feeds must be a list");
     else for (const auto& f : n) read_feed(f, c);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "core/diagnostic.hpp"
 #include "core/ip.hpp"
+#include "core/result.hpp"
 #include "core/severity.hpp"
 
 namespace sanctwatch::config {
@@ -23,7 +25,10 @@ using sanctwatch::severity;
 
 struct feed {
   std::string id;
-  std::string url;  ///< http(s)://, file:///abs/path, or file:rel/path (relative to the config)
+  /// http(s)://, file:///abs/path, or file:rel/path (relative to the config). May carry
+  /// `user:password@` (percent-encoded) and ${ENV} parts, expanded one layer up.
+  std::string url;
+  std::string password_file;  ///< a file holding the password for the URL's user, as it is
   std::optional<seconds> interval;  ///< empty: defaults.interval
   std::map<std::string, std::string> headers;
   std::vector<std::string> tags;
@@ -122,6 +127,7 @@ struct config {
   std::string file;  ///< the file it was read from; relative paths are relative to its folder
   state_settings state;
   std::vector<std::string> rules;  ///< rule directories
+  bool rules_allow_empty = false;  ///< start even when the directories hold no rule
   std::vector<feed> feeds;
   std::vector<opml_source> opml;
   std::vector<entity_source> entity_lists;
@@ -138,9 +144,22 @@ struct load_result {
   bool ok() const { return errors.empty(); }
 };
 
-/// Parses and validates a config document. Unknown keys, wrong types, bad durations, sizes,
-/// severities, URLs, duplicate feed ids or sink names are errors with file:line:col.
+/// Parses and validates a config document. Unknown keys, repeated keys, wrong types, bad
+/// durations, sizes, severities, URLs (those without ${ENV} parts; the rest are checked once
+/// expanded), duplicate feed ids or sink names are errors with file:line:col.
 load_result parse(std::string_view yaml, std::string_view file_name);
+
+/// A URL as libcurl's URL API reads it: the parser of what fetches and delivers it.
+struct url_parts {
+  std::string scheme;    ///< lower case
+  std::string user;      ///< percent-decoded; empty when none
+  std::string password;  ///< percent-decoded; empty when none
+};
+
+/// `url` read by libcurl: an absolute URL with a host and one of `schemes`, or why not. The
+/// message never repeats the URL, which may hold a password.
+result<url_parts> parse_url(const std::string& url,
+                            std::initializer_list<std::string_view> schemes);
 
 /// "90s", "15m", "1h30m", "2d", "1w" or a bare number of seconds.
 std::optional<seconds> parse_duration(std::string_view s);

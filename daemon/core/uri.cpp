@@ -1,6 +1,7 @@
 #include "core/uri.hpp"
 
 #include <cctype>
+#include <utility>
 
 namespace sanctwatch {
 
@@ -36,6 +37,30 @@ uri_parts split_uri(std::string_view s) {
   }
   r.path = s;
   return r;
+}
+
+namespace {
+
+// Offset and length of `url`'s userinfo with its '@'; length 0 when there is none.
+std::pair<std::size_t, std::size_t> userinfo(std::string_view url) {
+  const auto authority = split_uri(url).authority;
+  if (!authority) return {0, 0};
+  const auto at = authority->rfind('@');
+  if (at == std::string_view::npos) return {0, 0};
+  return {static_cast<std::size_t>(authority->data() - url.data()), at + 1};
+}
+
+}  // namespace
+
+std::string redact_url(std::string_view url) {
+  const auto [pos, n] = userinfo(url);
+  std::string out(url);
+  return n == 0 ? out : out.replace(pos, n - 1, "***");
+}
+
+std::string strip_userinfo(std::string_view url) {
+  const auto [pos, n] = userinfo(url);
+  return std::string(url).erase(pos, n);
 }
 
 std::string_view trim_space(std::string_view s) {

@@ -42,6 +42,11 @@ load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
       if (it->path().extension() != ".yaml") continue;
       paths.push_back(it->path().string());
     }
+    // An unreadable directory (or folder under it) must not pass for one without rules.
+    if (ec) {
+      out.errors.push_back({{d, 0, 0}, "cannot read: " + ec.message(), {}});
+      continue;
+    }
     std::sort(paths.begin(), paths.end());
     for (const auto& p : paths) {
       auto bytes = read_file(p);

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/uri.hpp"
 #include "core/version.hpp"
 #include "http/curl_handles.hpp"
 #include "http/retry.hpp"
@@ -735,6 +736,10 @@ bool client::impl::configure(transfer& t, std::string& why) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &impl::on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, t.header_list.get());
+  if (same_host && (!t.req.username.empty() || !t.req.password.empty())) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, t.req.username.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, t.req.password.c_str());
+  }
   if (t.req.method == method::post) {
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, t.req.body.data());
@@ -800,10 +805,12 @@ void client::impl::settle_hop(CURL* easy, CURLcode rc) {
       return fail(std::move(t), error_kind::too_many_redirects,
                   "more than " + std::to_string(t->req.max_redirects) + " redirects");
     if (std::find(t->visited.begin(), t->visited.end(), target) != t->visited.end())
-      return fail(std::move(t), error_kind::too_many_redirects, "redirect loop at " + target);
+      return fail(std::move(t), error_kind::too_many_redirects,
+                  "redirect loop at " + redact_url(target));
     const std::string scheme = split_url(target).scheme;
     if (scheme != "http" && scheme != "https")
-      return fail(std::move(t), error_kind::protocol, "redirect to unsupported URL " + target);
+      return fail(std::move(t), error_kind::protocol,
+                  "redirect to unsupported URL " + redact_url(target));
     t->visited.push_back(target);
     if (status != 301 && status != 308) t->all_permanent = false;
     // What browsers and libcurl do: 303 always, and 301/302 after POST, continue as GET.
@@ -850,7 +857,7 @@ void client::impl::complete(std::unique_ptr<transfer> t) {
 
 void client::impl::fail(std::unique_ptr<transfer> t, error_kind kind, const std::string& why) {
   t->resp.error = kind;
-  t->resp.error_message = t->url + ": " + why;
+  t->resp.error_message = redact_url(t->url) + ": " + why;
   t->resp.body.clear();
   t->resp.permanent_url.clear();
   complete(std::move(t));

@@ -56,6 +56,10 @@ struct request {
   std::string etag;           ///< sent verbatim as If-None-Match when not empty
   std::string last_modified;  ///< sent verbatim as If-Modified-Since when not empty
   std::string user_agent;     ///< empty: client_options::user_agent
+  /// HTTP authentication (libcurl's default, Basic), sent to the host of `url` only, never to
+  /// a redirect target elsewhere; kept out of `url` so that messages naming it hold none.
+  std::string username;
+  std::string password;
   /// Whole-request limit, redirects included, counted from when the first hop starts
   /// (time spent queued behind the per-host limit does not count).
   std::chrono::milliseconds timeout{std::chrono::seconds{30}};

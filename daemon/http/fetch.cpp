@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/uri.hpp"
 #include "core/version.hpp"
 
 namespace sanctwatch::http {
@@ -59,11 +60,12 @@ result<fetch_response> fetch(const std::string& url, const fetch_options& option
   curl_easy_setopt(h.get(), CURLOPT_ERRORBUFFER, errbuf);
 
   const CURLcode rc = curl_easy_perform(h.get());
+  const std::string shown = redact_url(url);
   if (s.truncated)
-    return error{"too_large", url + ": body larger than " + std::to_string(options.max_body_bytes) +
+    return error{"too_large", shown + ": body larger than " + std::to_string(options.max_body_bytes) +
                                   " bytes"};
   if (rc != CURLE_OK)
-    return error{"transport", url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc))};
+    return error{"transport", shown + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc))};
 
   curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &r.status);
   if (const char* ct = nullptr; curl_easy_getinfo(h.get(), CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
@@ -72,7 +74,7 @@ result<fetch_response> fetch(const std::string& url, const fetch_options& option
     r.effective_url = eu;
   const bool is_file = url.rfind("file:", 0) == 0;
   if (!is_file && (r.status < 200 || r.status > 299))
-    return error{"http_status", url + ": HTTP " + std::to_string(r.status)};
+    return error{"http_status", shown + ": HTTP " + std::to_string(r.status)};
   return r;
 }
 

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <set>
 
+#include "core/uri.hpp"
+
 namespace sanctwatch::service {
 
 std::string slug(std::string_view s) {
@@ -32,7 +34,7 @@ result<std::vector<opml_feed>> parse_opml(std::string_view bytes) {
     f.url = n.attribute("xmlUrl").value();
     f.title = n.attribute("title").value();
     if (f.title.empty()) f.title = n.attribute("text").value();
-    std::string base = slug(f.title.empty() ? f.url : f.title);
+    std::string base = slug(f.title.empty() ? strip_userinfo(f.url) : f.title);
     if (base.empty()) base = "feed";
     f.id = base;
     for (int i = 2; !ids.insert(f.id).second; ++i) f.id = base + "-" + std::to_string(i);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/log.hpp"
+#include "core/uri.hpp"
 #include "feed/parse.hpp"
 #include "http/retry.hpp"
 
@@ -103,6 +104,11 @@ void poller::start(const feed_spec& f, store::feed_state st) {
   req.etag = st.etag;
   req.last_modified = st.last_modified;
   req.user_agent = f.user_agent;
+  // The credentials are for the configured host: a feed that moved elsewhere does not get them.
+  if (split_uri(req.url).authority == split_uri(f.url).authority) {
+    req.username = f.user;
+    req.password = f.password;
+  }
   req.timeout = settings_.timeout;
   req.low_speed_time = settings_.low_speed_time;
   req.max_body = settings_.max_body;
@@ -211,7 +217,7 @@ void poller::step(std::shared_ptr<document_job> job) {
   st.etag = res.deferred ? std::string() : r.header("etag");
   st.last_modified = res.deferred ? std::string() : r.header("last-modified");
   if (!r.permanent_url.empty() && r.permanent_url != st.permanent_url) {
-    log::notice("feed " + f.id + ": moved permanently to " + r.permanent_url);
+    log::notice("feed " + f.id + ": moved permanently to " + redact_url(r.permanent_url));
     st.permanent_url = r.permanent_url;
   }
   const auto base = f.adaptive ? adaptive_interval(f.interval, res.stats.new_items) : f.interval;

@@ -33,6 +33,10 @@ struct feed_spec {
   bool enabled = true;
   bool adaptive = false;  ///< poll sooner after polls that brought new items
   std::size_t max_new_items = 1000;  ///< per poll; the rest next poll (0: no cap)
+  /// HTTP authentication, taken out of the configured URL (which `url` no longer carries, so
+  /// it can be stored, logged and shown) or from a password file; sent only to `url`'s host.
+  std::string user{};
+  std::string password{};
 };
 
 struct poll_settings {

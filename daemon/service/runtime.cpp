@@ -3,20 +3,26 @@
 #include <asio.hpp>
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/log.hpp"
+#include "core/uri.hpp"
 #include "engine/load.hpp"
 #include "service/dispatcher.hpp"
 #include "service/metrics.hpp"
 #include "service/opml.hpp"
 #include "service/pipeline.hpp"
+#include "service/state_lock.hpp"
 #include "sinks/chat_sink.hpp"
 #include "sinks/file_sink.hpp"
 #include "sinks/signing.hpp"
@@ -37,6 +43,42 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
   ss << in.rdbuf();
   out = std::move(ss).str();
   return true;
+}
+
+// An http(s) feed URL for the poller: read by libcurl's URL API, its user and password moved
+// into `spec` (libcurl gets them apart), so that the URL the poller stores, logs and puts in
+// alerts carries none. Returns what is wrong with it, if anything, showing the URL redacted.
+std::optional<std::string> take_url(const std::string& url, feed_spec& spec) {
+  auto parts = config::parse_url(url, {"http", "https"});
+  if (!parts) return "url " + redact_url(url) + " " + parts.err().message;
+  spec.url = strip_userinfo(url);
+  spec.user = std::move(parts->user);
+  spec.password = std::move(parts->password);
+  return std::nullopt;
+}
+
+// Why a jsonl sink cannot append to `path`, found at load: a missing or read-only directory
+// would start a daemon whose every delivery fails. The state directory counts as there when
+// it is missing, since `run` creates it before the sinks open.
+std::optional<std::string> unwritable(const std::string& path, const std::string& state_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path file(path);
+  const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  if (fs::is_directory(file, ec)) return path + " is a directory";
+  if (fs::exists(file, ec)) {
+    if (::access(path.c_str(), W_OK) == 0) return std::nullopt;
+    return path + ": " + std::strerror(errno);
+  }
+  if (!fs::is_directory(dir, ec)) {
+    const auto same = [&](const fs::path& a, const fs::path& b) {
+      return fs::absolute(a, ec).lexically_normal() == fs::absolute(b, ec).lexically_normal();
+    };
+    if (!state_dir.empty() && same(dir, state_dir)) return std::nullopt;
+    return path + ": directory " + dir.string() + " does not exist";
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) == 0) return std::nullopt;
+  return path + ": directory " + dir.string() + ": " + std::strerror(errno);
 }
 
 timestamp now_seconds() {
@@ -141,11 +183,41 @@ result<loaded_config> load_config(const std::string& path) {
   std::string problems;
 
   for (const auto& f : c.feeds) {
-    feed_spec spec{f.id, config::resolve_url(c, f.url), "", f.interval.value_or(c.defaults.interval),
-                   {}, f.user_agent, f.enabled, f.adaptive.value_or(c.defaults.adaptive),
-                   static_cast<std::size_t>(f.max_new_items.value_or(c.defaults.max_new_items))};
+    const std::string where = c.file + ":" + std::to_string(f.line) + ": feed '" + f.id + "': ";
+    feed_spec spec;
+    spec.id = f.id;
+    spec.interval = f.interval.value_or(c.defaults.interval);
+    spec.max_new_items =
+        static_cast<std::size_t>(f.max_new_items.value_or(c.defaults.max_new_items));
     for (const auto& [k, v] : f.headers) spec.headers.emplace_back(k, v);
-    if (spec.user_agent.empty()) spec.user_agent = c.network.user_agent;
+    spec.user_agent = f.user_agent.empty() ? c.network.user_agent : f.user_agent;
+    spec.enabled = f.enabled;
+    spec.adaptive = f.adaptive.value_or(c.defaults.adaptive);
+    auto url = expand_env(f.url);
+    if (!url) {
+      problems += where + "url: " + url.err().message + "\n";
+      continue;
+    }
+    if (url->rfind("file:", 0) == 0) {
+      spec.url = config::resolve_url(c, *url);
+    } else if (auto problem = take_url(*url, spec)) {
+      problems += where + *problem + "\n";
+      continue;
+    }
+    if (!f.password_file.empty()) {
+      const std::string p = config::resolve_path(c, f.password_file);
+      std::string text;
+      if (!spec.password.empty()) {
+        problems += where + "give the password in url or password_file, not both\n";
+      } else if (!read_file(p, text, why)) {
+        problems += where + "password_file " + why + "\n";
+      } else {
+        // One password, as it is; editors end the file with a line break.
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+        if (text.empty()) problems += where + "password_file " + p + " holds no password\n";
+        spec.password = std::move(text);
+      }
+    }
     out.feeds.push_back(std::move(spec));
   }
   for (const auto& o : c.opml) {
@@ -164,8 +236,17 @@ result<loaded_config> load_config(const std::string& path) {
       bool clash = false;
       for (const auto& e : out.feeds) clash = clash || e.id == f.id;
       if (clash) f.id = slug(o.path) + "-" + f.id;
-      out.feeds.push_back({f.id, f.url, f.title, o.interval.value_or(c.defaults.interval), {},
-                           c.network.user_agent, true, c.defaults.adaptive});
+      feed_spec spec;
+      spec.id = f.id;
+      spec.title = f.title;
+      spec.interval = o.interval.value_or(c.defaults.interval);
+      spec.user_agent = c.network.user_agent;
+      spec.adaptive = c.defaults.adaptive;
+      // No ${ENV} here: a list from elsewhere must not send our environment to its servers.
+      if (f.url.rfind("file:", 0) == 0) spec.url = f.url;
+      else if (auto problem = take_url(f.url, spec))
+        problems += p + ": feed '" + f.id + "': " + *problem + "\n";
+      out.feeds.push_back(std::move(spec));
     }
   }
 
@@ -185,11 +266,30 @@ result<loaded_config> load_config(const std::string& path) {
     auto rules = engine::load_rule_dirs(dirs, extra);
     for (const auto& e : rules.errors) problems += engine::format_error(e);
     out.rules = rules.rules;
+    // An empty or mistyped directory would start a daemon that can never alert.
+    if (out.rules && out.rules->rules.empty() && !c.rules_allow_empty) {
+      std::string list;
+      for (const auto& d : dirs) list += (list.empty() ? "" : ", ") + d;
+      problems += c.file + ": no rules in " + list +
+                  " (rules_allow_empty: true starts without any)\n";
+    }
   }
 
+  const std::string state_dir = std::filesystem::path(state_path_for(c)).parent_path().string();
   for (const auto& s : c.sinks) {
     sink_spec spec{s, {}};
     const std::string where = c.file + ":" + std::to_string(s.line) + ": sink '" + s.name + "': ";
+    if (s.type == "jsonl")
+      if (auto problem = unwritable(config::resolve_path(c, s.path), state_dir))
+        problems += where + "path " + *problem + "\n";
+    if (!s.url.empty()) {
+      // The URL itself is never shown: a webhook's path is often its secret.
+      auto url = expand_env(s.url);
+      if (!url) problems += where + "url: " + url.err().message + "\n";
+      else if (auto parts = config::parse_url(*url, {"http", "https"}); !parts)
+        problems += where + "url " + parts.err().message + "\n";
+      else spec.cfg.url = std::move(*url);
+    }
     std::vector<std::string> written = s.secrets;
     if (!s.secret_file.empty()) {
       std::string text;
@@ -558,6 +658,14 @@ int run(const run_options& options) {
   std::error_code ec;
   const auto parent = std::filesystem::path(cfg->state_path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  // Held until the process ends: a second daemon (or a poll) on this state would deliver
+  // every alert again.
+  const auto lock = state_lock::acquire(cfg->state_path);
+  if (!lock) {
+    log::error(std::string("sanctwatch ") + (options.mode == run_mode::daemon ? "run" : "poll") +
+               ": " + lock.err().message);
+    return 2;
+  }
   // A file size limit (RLIMIT_FSIZE) must fail a write, not kill the daemon: the write
   // errors are handled like a full disk.
   std::signal(SIGXFSZ, SIG_IGN);

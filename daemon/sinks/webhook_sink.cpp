@@ -3,6 +3,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "core/uri.hpp"
 #include "sinks/signing.hpp"
 
 namespace sanctwatch::sinks {
@@ -57,6 +58,7 @@ outcome http_outcome(const http::response& r, std::string_view url,
                      const std::vector<std::string>& hide) {
   const auto scrub = [&](std::string s) {
     replace_all(s, url, redacted_url(url));
+    replace_all(s, redact_url(url), redacted_url(url));  // as http/ shows one with user:password
     for (const auto& h : hide) replace_all(s, h, "[redacted]");
     return s;
   };

@@ -207,6 +207,143 @@ TEST(config, ca_file_resolves_against_the_config_and_must_exist) {
   }
 }
 
+TEST(config, urls_are_read_by_libcurl_and_need_a_host) {
+  auto r = load(
+      "feeds:\n"
+      "  - {id: a, url: \"http://\"}\n"
+      "  - {id: b, url: \"https://ho st/feed\"}\n"
+      "  - {id: c, url: \"https://news.example/feed\"}\n"
+      "sinks:\n"
+      "  - {type: webhook, url: \"https://\"}\n"
+      "  - {type: slack, url: \"http://a b@hooks.example/x\"}\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("conf/test.yaml:2:18: error: url is not a valid URL (No host part in the URL)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:3:18: error: url is not a valid URL (Bad hostname)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:6:26: error: url is not a valid URL (No host part in the URL)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:7:24: error: url is not a valid URL (Bad user)"), std::string::npos)
+      << e;
+  EXPECT_EQ(r.errors.size(), 4u) << e;
+  // Messages name no URL: the caret line shows where it is.
+  EXPECT_EQ(e.find("error: url http"), std::string::npos) << e;
+}
+
+TEST(config, urls_with_env_parts_are_checked_once_expanded) {
+  auto r = load(
+      "feeds:\n"
+      "  - {id: a, url: \"https://reader:${FEED_PASSWORD}@news.example/feed\"}\n"
+      "  - {id: b, url: \"${FEED_URL}\"}\n"
+      "  - {id: c, url: \"https://reader@news.example/feed\", password_file: pw.txt}\n"
+      "sinks:\n"
+      "  - {type: slack, url: \"${SLACK_WEBHOOK_URL}\"}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.feeds[0].url, "https://reader:${FEED_PASSWORD}@news.example/feed");
+  EXPECT_EQ(r.value.feeds[2].password_file, "pw.txt");
+  EXPECT_EQ(r.value.sinks[0].url, "${SLACK_WEBHOOK_URL}");
+  r = load("feeds:\n  - {id: a, url: \"file:x.xml\", password_file: pw.txt}\n");
+  EXPECT_NE(all_errors(r).find("conf/test.yaml:2:47: error: password_file needs an http(s) url"),
+            std::string::npos)
+      << all_errors(r);
+}
+
+TEST(config, parse_url_gives_scheme_user_and_password_decoded) {
+  auto u = parse_url("HTTPS://re%40der:p%3Ass@news.example:8443/feed?q=1", {"http", "https"});
+  ASSERT_TRUE(u) << u.err().message;
+  EXPECT_EQ(u->scheme, "https");
+  EXPECT_EQ(u->user, "re@der");
+  EXPECT_EQ(u->password, "p:ss");
+  u = parse_url("http://news.example/feed", {"http", "https"});
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->user, "");
+  EXPECT_EQ(u->password, "");
+  EXPECT_EQ(parse_url("ftp://x/", {"http", "https"}).err().message,
+            "must start with http:// or https://");
+  EXPECT_TRUE(parse_url("smtp://mail.example", {"smtp", "smtps"}));
+  EXPECT_EQ(parse_url("http://", {"http"}).err().message, "is not a valid URL (No host part in the URL)");
+  EXPECT_FALSE(parse_url("", {"http"}));
+  EXPECT_FALSE(parse_url("news.example/feed", {"http"}));
+}
+
+TEST(config, repeated_keys_are_errors_at_the_repeat) {
+  auto r = load(
+      "state: {path: /a/state.db}\n"
+      "rules: [r]\n"
+      "state: {path: /b/state.db}\n"
+      "feeds:\n"
+      "  - {id: a, url: \"http://x\", interval: 5m, interval: 1h}\n"
+      "  - id: b\n"
+      "    url: \"http://y\"\n"
+      "    headers: {X-Key: a, X-Key: b}\n"
+      "    id: c\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("conf/test.yaml:3:1: error: duplicate key 'state' (first on line 1)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:5:44: error: duplicate key 'interval' (first on line 5)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:8:25: error: duplicate key 'X-Key' (first on line 8)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:9:5: error: duplicate key 'id' (first on line 6)"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(r.errors.size(), 4u) << e;
+  // An anchor that refers to itself is walked once, not forever.
+  r = load("rules: [r]\nfeeds: &loop [*loop]\n");
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(config, rules_allow_empty) {
+  auto r = load("rules: [r]\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r.value.rules_allow_empty);
+  r = load("rules: [r]\nrules_allow_empty: true\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_TRUE(r.value.rules_allow_empty);
+  r = load("rules_allow_empty: sometimes\n");
+  EXPECT_NE(all_errors(r).find("conf/test.yaml:1:20: error: rules_allow_empty must be true or false"),
+            std::string::npos)
+      << all_errors(r);
+}
+
+TEST(config, durations_and_sizes) {
+  EXPECT_EQ(parse_duration("90"), seconds{90});
+  EXPECT_EQ(parse_duration("90s"), seconds{90});
+  EXPECT_EQ(parse_duration("15m"), seconds{900});
+  EXPECT_EQ(parse_duration("1h30m"), seconds{5400});
+  EXPECT_EQ(parse_duration("2d"), seconds{172800});
+  EXPECT_EQ(parse_duration("1w"), seconds{604800});
+  EXPECT_FALSE(parse_duration(""));
+  EXPECT_FALSE(parse_duration("m"));
+  EXPECT_FALSE(parse_duration("5 m"));
+  EXPECT_FALSE(parse_duration("5y"));
+  EXPECT_FALSE(parse_duration("99999999999999999999"));
+  EXPECT_EQ(parse_size("16MiB"), 16u << 20);
+  EXPECT_EQ(parse_size("512kib"), 512u << 10);
+  EXPECT_EQ(parse_size("1GB"), 1000000000u);
+  EXPECT_EQ(parse_size("100"), 100u);
+  EXPECT_FALSE(parse_size("1MiB2KiB"));
+  EXPECT_FALSE(parse_size("lots"));
+}
+
+TEST(config, shipped_configs_are_valid) {
+  for (const char* name : {"/config/local.yaml", "/config/sanctwatch.yaml"}) {
+    std::ifstream in(std::string(SANCTWATCH_SOURCE_DIR) + name);
+    if (!in) continue;  // shipped once the daemon lands
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto r = parse(ss.str(), name);
+    EXPECT_TRUE(r.ok()) << all_errors(r);
+  }
+}
+
+
 TEST(config, allow_private_networks_and_their_errors) {
   auto r = load("rules: [r]\n");
   ASSERT_TRUE(r.ok());
@@ -270,37 +407,6 @@ TEST(config, metrics_limits_and_their_errors) {
   EXPECT_NE(e.find("1:49: error: metrics.max_connections must be a whole number from 1 to 1024"),
             std::string::npos)
       << e;
-}
-
-TEST(config, durations_and_sizes) {
-  EXPECT_EQ(parse_duration("90"), seconds{90});
-  EXPECT_EQ(parse_duration("90s"), seconds{90});
-  EXPECT_EQ(parse_duration("15m"), seconds{900});
-  EXPECT_EQ(parse_duration("1h30m"), seconds{5400});
-  EXPECT_EQ(parse_duration("2d"), seconds{172800});
-  EXPECT_EQ(parse_duration("1w"), seconds{604800});
-  EXPECT_FALSE(parse_duration(""));
-  EXPECT_FALSE(parse_duration("m"));
-  EXPECT_FALSE(parse_duration("5 m"));
-  EXPECT_FALSE(parse_duration("5y"));
-  EXPECT_FALSE(parse_duration("99999999999999999999"));
-  EXPECT_EQ(parse_size("16MiB"), 16u << 20);
-  EXPECT_EQ(parse_size("512kib"), 512u << 10);
-  EXPECT_EQ(parse_size("1GB"), 1000000000u);
-  EXPECT_EQ(parse_size("100"), 100u);
-  EXPECT_FALSE(parse_size("1MiB2KiB"));
-  EXPECT_FALSE(parse_size("lots"));
-}
-
-TEST(config, shipped_configs_are_valid) {
-  for (const char* name : {"/config/local.yaml", "/config/sanctwatch.yaml"}) {
-    std::ifstream in(std::string(SANCTWATCH_SOURCE_DIR) + name);
-    if (!in) continue;  // shipped once the daemon lands
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto r = parse(ss.str(), name);
-    EXPECT_TRUE(r.ok()) << all_errors(r);
-  }
 }
 
 }  // namespace sanctwatch::config

@@ -39,6 +39,25 @@ TEST(split_uri, a_scheme_is_letters_then_letters_digits_plus_minus_dot) {
   EXPECT_FALSE(split_uri("foo?u=http://x").scheme);  // a ':' after '?' starts no scheme
 }
 
+TEST(redact_url, user_and_password_become_stars) {
+  EXPECT_EQ(redact_url("http://user:secret@host/feed"), "http://***@host/feed");
+  EXPECT_EQ(redact_url("https://token@host:8443/f?q=a@b#x@y"), "https://***@host:8443/f?q=a@b#x@y");
+  EXPECT_EQ(redact_url("http://a@b:c@host/"), "http://***@host/");  // up to the last '@'
+  EXPECT_EQ(redact_url("http://:pw@host"), "http://***@host");
+  // Nothing to hide: unchanged, '@' outside the authority included.
+  EXPECT_EQ(redact_url("http://host/p@x?u=a@b"), "http://host/p@x?u=a@b");
+  EXPECT_EQ(redact_url("file:///srv/feeds/a@b.xml"), "file:///srv/feeds/a@b.xml");
+  EXPECT_EQ(redact_url("mailto:a@example.com"), "mailto:a@example.com");
+  EXPECT_EQ(redact_url(""), "");
+}
+
+TEST(strip_userinfo, the_url_without_credentials) {
+  EXPECT_EQ(strip_userinfo("http://user:secret@host/feed"), "http://host/feed");
+  EXPECT_EQ(strip_userinfo("https://token@host:8443/f?q=a@b"), "https://host:8443/f?q=a@b");
+  EXPECT_EQ(strip_userinfo("http://host/p@x"), "http://host/p@x");
+  EXPECT_EQ(strip_userinfo("file:rel/a@b.xml"), "file:rel/a@b.xml");
+}
+
 TEST(trim_space, both_ends) {
   EXPECT_EQ(trim_space(" \t\n https://x \r\n"), "https://x");
   EXPECT_EQ(trim_space("   "), "");

@@ -384,6 +384,33 @@ TEST_F(http_client, proxy_environment_variables_are_not_read) {
   EXPECT_EQ(resp.body, "direct");
 }
 
+TEST_F(http_client, username_and_password_go_to_the_first_host_only) {
+  server_.route("/a", http_reply::redirect(302, server_.url("/b")));
+  server_.route("/b", http_reply::redirect(302, server_.url("/c", "localhost")));
+  server_.route("/c", http_reply{.body = "x"});
+  request r = get(server_.url("/a"));
+  r.username = "reader";
+  r.password = "s3cr:t";
+  const response resp = fetch(r);
+  ASSERT_TRUE(resp.ok()) << resp.error_message;
+  const auto log = server_.requests();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].header("authorization"), "Basic cmVhZGVyOnMzY3I6dA==");  // reader:s3cr:t
+  EXPECT_EQ(log[1].header("authorization"), "Basic cmVhZGVyOnMzY3I6dA==");  // same host
+  EXPECT_FALSE(log[2].has_header("authorization"));
+}
+
+TEST_F(http_client, error_messages_show_a_url_without_its_password) {
+  server_.route("/drop", http_reply{.drop = true});
+  std::string url = server_.url("/drop");
+  url.replace(url.find("://") + 3, 0, "reader:s3cret@");
+  const response resp = fetch(get(url));
+  EXPECT_FALSE(resp.ok());
+  EXPECT_EQ(resp.error_message.find("s3cret"), std::string::npos) << resp.error_message;
+  EXPECT_EQ(resp.error_message.find("reader"), std::string::npos) << resp.error_message;
+  EXPECT_NE(resp.error_message.find("http://***@127.0.0.1:"), std::string::npos) << resp.error_message;
+}
+
 TEST_F(http_client, error_statuses_are_values_not_errors) {
   server_.route("/gone", http_reply{.status = 410, .body = "gone"});
   server_.route("/boom", http_reply{.status = 500, .body = "oops"});

@@ -173,6 +173,26 @@ TEST_F(poller_test, a_stored_redirect_target_stays_checked_like_a_redirect) {
   EXPECT_EQ(server_.count("/new.xml"), 0u);
 }
 
+TEST_F(poller_test, credentials_go_to_the_configured_host_not_where_the_feed_moved) {
+  server_.route("/old.xml", http_reply::redirect(301, server_.url("/new.xml", "localhost")));
+  server_.route("/new.xml", http_reply{.body = rss({{"1", "x"}})});
+  server_.route("/here.xml", http_reply{.body = rss({{"1", "x"}})});
+  auto moved = spec("moved", "/old.xml");
+  auto here = spec("here", "/here.xml");
+  for (auto* f : {&moved, &here}) {
+    f->user = "reader";
+    f->password = "pw";
+  }
+  poll_.set_feeds({moved, here});
+  poll();
+  ASSERT_EQ(state("moved").permanent_url, server_.url("/new.xml", "localhost"));
+  server_.clear_log();
+  poll();
+  ASSERT_EQ(server_.requests().size(), 2u);
+  for (const auto& r : server_.requests())
+    EXPECT_EQ(r.has_header("authorization"), r.path == "/here.xml") << r.path;
+}
+
 TEST_F(poller_test, redirect_loop_is_an_error_with_backoff) {
   server_.route("/a", http_reply::redirect(302, "/b"));
   server_.route("/b", http_reply::redirect(302, "/a"));
