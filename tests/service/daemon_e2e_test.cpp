@@ -21,6 +21,7 @@
 
 #include "http/fetch.hpp"
 #include "http/test_server.hpp"
+#include "process.hpp"
 #include "run_binary.hpp"
 #include "service/raw_connection.hpp"
 #include "sinks/signing.hpp"
@@ -31,6 +32,9 @@ extern char** environ;
 
 namespace sanctwatch::service {
 namespace {
+
+using testing::eventually;
+constexpr auto spawn = testing::spawn_sanctwatch;
 
 using namespace std::chrono_literals;
 using sanctwatch::test::http_reply;
@@ -60,17 +64,6 @@ using sanctwatch::testing::slurp;
 int count_lines(const std::string& p) {
   const auto s = slurp(p);
   return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
-}
-
-// Waits (bounded) until `pred` holds.
-template <class F>
-bool eventually(F pred, std::chrono::milliseconds limit = 15000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
 }
 
 // utime + stime of a process in seconds: fields 14 and 15 of /proc/PID/stat, counted after
@@ -389,24 +382,6 @@ TEST_F(daemon_e2e, bad_stories_config_is_a_located_error) {
       << r.out;
   EXPECT_NE(r.out.find(config_ + ":7:43: error: unknown key 'windw' in stories"), std::string::npos)
       << r.out;
-}
-
-// Spawns `sanctwatch ARGS...` with stdout and stderr to `log`.
-pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  std::string bin = SANCTWATCH_BINARY;
-  std::vector<std::string> all = {bin};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
 }
 
 TEST_F(daemon_e2e, kill_9_during_deliveries_loses_no_alert) {

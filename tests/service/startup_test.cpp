@@ -17,6 +17,7 @@
 #include <asio/ip/tcp.hpp>
 
 #include "http/test_server.hpp"
+#include "process.hpp"
 #include "run_binary.hpp"
 #include "temp_dir.hpp"
 
@@ -24,6 +25,9 @@ extern char** environ;
 
 namespace sanctwatch::service::startup {
 namespace {
+
+using testing::eventually;
+constexpr auto spawn = testing::spawn_sanctwatch;
 
 using namespace std::chrono_literals;
 using sanctwatch::test::http_reply;
@@ -35,34 +39,6 @@ std::string rss(const std::string& guid, const std::string& title) {
   return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title><item><guid>" +
          guid + "</guid><title>" + title + "</title><description>" + title +
          "</description></item></channel></rss>";
-}
-
-template <class F>
-bool eventually(F pred, std::chrono::milliseconds limit = 15000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
-
-// `sanctwatch ARGS...` in the background, stdout and stderr to `log`.
-pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  std::string bin = SANCTWATCH_BINARY;
-  std::vector<std::string> all = {bin};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
 }
 
 // The exit code of `pid`, or -1 when it is still running after `limit` (it is killed then).
