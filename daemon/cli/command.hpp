@@ -8,8 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include <memory>
+
 namespace sanctwatch::engine {
 struct extra_entity_list;  // engine/load.hpp
+struct ruleset;            // engine/ruleset.hpp
 }
 
 namespace sanctwatch::cli {
@@ -60,6 +63,10 @@ struct rules_args {
   std::vector<engine::extra_entity_list> extra;
 };
 std::optional<rules_args> rules_from(const args& a, const char* cmd);
+
+/// The ruleset of --rules and --entities, loaded, compiled and its inline tests passed (a
+/// failing test fails the load, as in the daemon); null after printing every error.
+std::shared_ptr<const engine::ruleset> tested_rules(const args& a, const char* cmd);
 
 // The subcommands.
 int run_parse(const args&);

@@ -13,6 +13,7 @@
 #include "cli/command.hpp"
 #include "core/version.hpp"
 #include "engine/load.hpp"
+#include "engine/match.hpp"
 
 namespace sanctwatch::cli {
 
@@ -120,6 +121,24 @@ std::optional<rules_args> rules_from(const args& a, const char* cmd) {
     r.extra.push_back(std::move(*x));
   }
   return r;
+}
+
+std::shared_ptr<const engine::ruleset> tested_rules(const args& a, const char* cmd) {
+  const auto rules = rules_from(a, cmd);
+  if (!rules) return nullptr;
+  auto loaded = engine::load_rule_dirs(rules->dirs, rules->extra);
+  if (!loaded.rules) {
+    for (const auto& e : loaded.errors) std::fputs(engine::format_error(e).c_str(), stderr);
+    return nullptr;
+  }
+  // docs/rules.md: a failing inline test fails the load.
+  const auto tests = engine::run_tests(*loaded.rules);
+  for (const auto& f : tests.failures)
+    std::fprintf(stderr,
+                 "%s:%d:%d: error: rule '%s' fails its test \"%s\" (run 'sanctwatch check')\n",
+                 f.test->where.file.c_str(), f.test->where.line, f.test->where.column,
+                 f.failed_rule->id.c_str(), f.test->label.c_str());
+  return tests.failures.empty() ? loaded.rules : nullptr;
 }
 
 bool read_input(const std::string& path, std::string& out, std::string& why) {

@@ -102,14 +102,9 @@ int run_eval(const args& a) {
     return usage_error;
   }
 
-  const auto rules = rules_from(a, "eval");
-  if (!rules) return usage_error;
-  auto loaded = engine::load_rule_dirs(rules->dirs, rules->extra);
-  if (!loaded.rules) {
-    for (const auto& e : loaded.errors) std::fputs(engine::format_error(e).c_str(), stderr);
-    return usage_error;
-  }
-  const auto& rs = *loaded.rules;
+  const auto loaded = tested_rules(a, "eval");
+  if (!loaded) return usage_error;
+  const auto& rs = *loaded;
 
   std::vector<ev::article_result> results;
   int rc = ok;

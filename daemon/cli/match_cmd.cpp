@@ -57,24 +57,9 @@ int run_match(const args& a) {
         stderr, "sanctwatch match: give at least one INPUT (feed file, .txt/.html article or -)\n");
     return usage_error;
   }
-  const auto rules = rules_from(a, "match");
-  if (!rules) return usage_error;
-  auto loaded = engine::load_rule_dirs(rules->dirs, rules->extra);
-  if (!loaded.rules) {
-    for (const auto& e : loaded.errors) std::fputs(engine::format_error(e).c_str(), stderr);
-    return usage_error;
-  }
-  const auto& rs = *loaded.rules;
-  // docs/rules.md: a failing inline test fails the load.
-  auto tests = engine::run_tests(rs);
-  if (!tests.failures.empty()) {
-    for (const auto& f : tests.failures)
-      std::fprintf(stderr,
-                   "%s:%d:%d: error: rule '%s' fails its test \"%s\" (run 'sanctwatch check')\n",
-                   f.test->where.file.c_str(), f.test->where.line, f.test->where.column,
-                   f.failed_rule->id.c_str(), f.test->label.c_str());
-    return usage_error;
-  }
+  const auto loaded = tested_rules(a, "match");
+  if (!loaded) return usage_error;
+  const auto& rs = *loaded;
   const engine::producer_info producer{"sanctwatch", version, engine::host_name()};
   const auto now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());

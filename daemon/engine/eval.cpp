@@ -14,7 +14,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// The cells of each non-empty line, with the line number and each cell's column.
+// The cells of each non-empty, non-comment line but a header, with the line number and each
+// cell's column.
 struct row {
   int line = 0;
   std::vector<std::string_view> cells;
@@ -44,6 +45,8 @@ std::vector<row> rows_of(std::string_view bytes) {
     }
     out.push_back(std::move(r));
   }
+  // A first row naming its columns ("id<TAB>label…") is a header.
+  if (!out.empty() && out.front().cells[0] == "id") out.erase(out.begin());
   return out;
 }
 
@@ -134,13 +137,7 @@ std::vector<label> parse_labels(std::string_view bytes, const std::string& file,
                                 std::vector<diagnostic>& errors) {
   std::vector<label> out;
   std::set<std::string> seen;
-  bool first = true;
   for (const row& r : rows_of(bytes)) {
-    if (first && r.cells[0] == "id") {
-      first = false;
-      continue;
-    }
-    first = false;
     if (r.cells.size() < 2 || r.cells[0].empty() || r.cells[1].empty()) {
       add_error(errors, file, bytes, r.line, 1,
                 "a label row is 'id<TAB>tags' (tags comma-separated, or 'none')");
@@ -175,13 +172,7 @@ std::vector<label> parse_labels(std::string_view bytes, const std::string& file,
 std::vector<entity_label> parse_entity_labels(std::string_view bytes, const std::string& file,
                                               std::vector<diagnostic>& errors) {
   std::vector<entity_label> out;
-  bool first = true;
   for (const row& r : rows_of(bytes)) {
-    if (first && r.cells[0] == "id") {
-      first = false;
-      continue;
-    }
-    first = false;
     if (r.cells.size() < 3 || r.cells[0].empty() || r.cells[1].empty()) {
       add_error(errors, file, bytes, r.line, 1,
                 "an entity label row is 'id<TAB>name_in_text<TAB>listed_as[<TAB>list]'");
