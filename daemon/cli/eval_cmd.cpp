@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <set>
 
 #include "cli/command.hpp"
@@ -142,11 +141,11 @@ int run_eval(const args& a) {
   }
   if (rc != ok) return rc;
 
-  std::map<std::string, bool> screened;
+  std::set<std::string> screened;
   for (const auto& l : rs.entity_lists)
     if (!a.has("--entity-source") || l.name == a.get("--entity-source"))
       for (const auto& e : l.entities)
-        if (auto uid = ev::list_uid(e.id); !uid.empty()) screened[uid] = true;
+        if (auto uid = ev::list_uid(e.id); !uid.empty()) screened.insert(std::move(uid));
   ev::options opt;
   if (score_entities) {
     opt.entity_labels = &entity_labels;

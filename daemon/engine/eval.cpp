@@ -305,8 +305,7 @@ report score(const ruleset& rs, const std::vector<label>& labels,
       if (!opt.entity_list_filter.empty() && g->list != opt.entity_list_filter) continue;
       const std::string uid = list_uid(g->listed_as);
       if (!found.count(g) && !uid.empty() && opt.screened) {
-        auto s = opt.screened->find(uid);
-        if (s == opt.screened->end() || !s->second) {
+        if (!opt.screened->count(uid)) {
           ++rep.entities.not_screened;
           continue;
         }

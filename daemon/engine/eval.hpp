@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -121,8 +122,8 @@ struct options {
   const std::vector<entity_label>* entity_labels = nullptr;
   std::string entity_list_filter;  ///< keep gold rows whose `list` equals this ("" = all)
   std::string entity_source;       ///< score only entities of this ruleset list ("" = all)
-  /// An entity id → whether the ruleset screens it (its list and type); unknown ids are not.
-  const std::map<std::string, bool>* screened = nullptr;
+  /// The list ids ("33151") of the entities the ruleset screens (their list and type).
+  const std::set<std::string>* screened = nullptr;
 };
 
 /// Scores `results` (one per labelled article, same order or not) against `labels` for every

@@ -339,6 +339,16 @@ struct leaf_hit {
   const entity_list::ref* e = nullptr;  // entity alias
 };
 
+// Words strictly between two positioned hits of one field; 0 when they touch or overlap.
+std::uint32_t word_gap(const hit& a, const hit& b) {
+  return a.w0 > b.w1 ? a.w0 - b.w1 - 1 : (b.w0 > a.w1 ? b.w0 - a.w1 - 1 : 0);
+}
+
+// A word of a positioned field, normalized.
+std::string_view word_text(const prepared_field& f, const text::word& w) {
+  return std::string_view(f.norm.text.data() + w.start, w.end - w.start);
+}
+
 bool same_span(const leaf_hit& a, const leaf_hit& b) {
   return a.h->f == b.h->f && a.h->start == b.h->start && a.h->end == b.h->end;
 }
@@ -521,10 +531,7 @@ class evaluator {
     for (std::uint32_t a : rs_.context_atoms) {
       auto [b, en] = si_.hits_of(a);
       for (auto* c = b; c != en; ++c) {
-        if (c->f != h.f || c->sentence != h.sentence) continue;
-        const std::uint32_t gap =
-            c->w0 > h.w1 ? c->w0 - h.w1 - 1 : (h.w0 > c->w1 ? h.w0 - c->w1 - 1 : 0);
-        if (gap <= within) return true;
+        if (c->f == h.f && c->sentence == h.sentence && word_gap(*c, h) <= within) return true;
       }
     }
     return false;
@@ -535,8 +542,7 @@ class evaluator {
     si_.position(mask_of(field(h.f)));
     const auto& f = si_.fields[h.f];
     if (h.w0 == 0 || h.w0 >= f.words.size() || opens_sentence(h)) return {};
-    const auto& w = f.words[h.w0 - 1];
-    return std::string_view(f.norm.text.data() + w.start, w.end - w.start);
+    return word_text(f, f.words[h.w0 - 1]);
   }
 
   // The entity's kind named next to its name: "the tanker Humanity", "Leverage SA", "the
@@ -571,8 +577,7 @@ class evaluator {
     const std::uint32_t to = std::min<std::uint32_t>(h.w1 + 2, std::uint32_t(w.size() - 1));
     for (std::uint32_t i = from; i <= to; ++i) {
       if ((i >= h.w0 && i <= h.w1) || w[i].sentence != h.sentence) continue;
-      const std::string_view word(f.norm.text.data() + w[i].start, w[i].end - w[i].start);
-      if (std::binary_search(cues.begin(), cues.end(), word)) return true;
+      if (std::binary_search(cues.begin(), cues.end(), word_text(f, w[i]))) return true;
     }
     return false;
   }
@@ -600,7 +605,7 @@ class evaluator {
     // "Department of Justice": a connector between the hit and a capitalised word.
     auto connector = [&](std::uint32_t i) {
       if (i >= w.size() || w[i].sentence != h.sentence) return false;
-      const std::string_view x(f.norm.text.data() + w[i].start, w[i].end - w[i].start);
+      const std::string_view x = word_text(f, w[i]);
       return x == "of" || x == "for" || x == "de" || x == "and";
     };
     // A possessive before the name is its owner, not part of it: "Russia's Wagner".
@@ -717,12 +722,8 @@ class evaluator {
         }
         if (h.w0 > hi_w + within + 1) break;
         if (e.sentence_scope && h.sentence != first.sentence) continue;
-        for (std::size_t j = 0; j < chosen.size(); ++j) {
-          const hit& c = *args[j][chosen[j]].h;
-          const std::uint32_t gap =
-              h.w0 > c.w1 ? h.w0 - c.w1 - 1 : (c.w0 > h.w1 ? c.w0 - h.w1 - 1 : 0);
-          if (gap <= within) return true;
-        }
+        for (std::size_t j = 0; j < chosen.size(); ++j)
+          if (word_gap(h, *args[j][chosen[j]].h) <= within) return true;
       }
     }
     return false;

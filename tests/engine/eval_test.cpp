@@ -154,7 +154,7 @@ TEST(engine_eval, entities_scored_by_list_id_or_name) {
       run(*rs, "a", "Acme Drilling signed a deal with Borealis Shipping."),
       run(*rs, "b", "Nothing about firms."),
   };
-  std::map<std::string, bool> screened = {{"101", true}, {"102", true}};
+  std::set<std::string> screened = {"101", "102"};
   ev::options opt;
   opt.entity_labels = &gold;
   opt.screened = &screened;
