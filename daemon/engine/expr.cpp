@@ -11,7 +11,7 @@ struct syntax_error {
   std::string message;
 };
 
-enum class tok { end, at_name, string, regex, ident, number, lparen, rparen, comma, assign, cmp };
+enum class tok { end, at_name, macro_name, string, regex, ident, number, lparen, rparen, comma, assign, cmp };
 
 struct token {
   tok type = tok::end;
@@ -31,6 +31,8 @@ const char* describe(const token& t) {
       return "end of expression";
     case tok::at_name:
       return "a list name";
+    case tok::macro_name:
+      return "a macro name";
     case tok::string:
       return "a string";
     case tok::regex:
@@ -55,7 +57,7 @@ const char* describe(const token& t) {
 
 class parser {
  public:
-  explicit parser(std::string_view s) : s_(s) { advance(); }
+  parser(std::string_view s, const macro_lookup* macros) : s_(s), macros_(macros) { advance(); }
 
   std::unique_ptr<expr> parse() {
     auto e = parse_or();
@@ -93,6 +95,13 @@ class parser {
           while (pos_ < s_.size() && is_ident_char(s_[pos_])) ++pos_;
         if (b == pos_) fail(t.offset, "'@' must be followed by a list name");
         t.type = tok::at_name;
+        t.value = std::string(s_.substr(b, pos_ - b));
+      } else if (c == '$') {
+        ++pos_;
+        std::size_t b = pos_;
+        while (pos_ < s_.size() && is_ident_char(s_[pos_])) ++pos_;
+        if (b == pos_) fail(t.offset, "'$' must be followed by a macro name");
+        t.type = tok::macro_name;
         t.value = std::string(s_.substr(b, pos_ - b));
       } else if (c == '"' || c == '\'') {
         ++pos_;
@@ -301,6 +310,18 @@ class parser {
         finish(*n);
         return n;
       }
+      case tok::macro_name: {
+        if (!macros_) fail(t.offset, "macros ($" + t.value + ") cannot be used here");
+        std::string why;
+        const expr* m = (*macros_)(t.value, &why);
+        if (!m) fail(t.offset, why);
+        auto n = clone_expr(*m);
+        n->offset = t.offset;
+        n->resolved = true;
+        take();
+        n->text = "$" + t.value;
+        return n;
+      }
       case tok::string: {
         auto n = node(expr::op::phrase, t.offset);
         n->own.original = t.value;
@@ -450,6 +471,7 @@ class parser {
   }
 
   std::string_view s_;
+  const macro_lookup* macros_ = nullptr;
   std::size_t pos_ = 0;
   token cur_;
   std::uint32_t last_end_ = 0;
@@ -466,6 +488,28 @@ bool parse_field(std::string_view name, field& out) {
       return true;
     }
   return false;
+}
+
+std::unique_ptr<expr> clone_expr(const expr& e) {
+  auto c = std::make_unique<expr>();
+  c->kind = e.kind;
+  c->text = e.text;
+  c->offset = e.offset;
+  for (const auto& a : e.args) c->args.push_back(clone_expr(*a));
+  c->name = e.name;
+  c->list = e.list;
+  c->regex_flags = e.regex_flags;
+  c->own = e.own;
+  c->within = e.within;
+  c->sentence_scope = e.sentence_scope;
+  c->ordered = e.ordered;
+  for (const auto& v : e.vetoes) c->vetoes.push_back(clone_expr(*v));
+  c->veto_within = e.veto_within;
+  c->compare = e.compare;
+  c->count = e.count;
+  c->fields = e.fields;
+  c->resolved = e.resolved;
+  return c;
 }
 
 bool yields_hits(const expr& e) {
@@ -485,10 +529,10 @@ bool yields_hits(const expr& e) {
   }
 }
 
-parsed_expr parse_expr(std::string_view text) {
+parsed_expr parse_expr(std::string_view text, const macro_lookup* macros) {
   parsed_expr out;
   try {
-    parser p(text);
+    parser p(text, macros);
     out.root = p.parse();
   } catch (const syntax_error& e) {
     out.root.reset();

@@ -3,6 +3,7 @@
 /// unresolved tree (list names as written); the loader resolves names and builds atoms.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,8 +23,15 @@ struct parsed_expr {
   expr_error error;
 };
 
+/// Looks up a `$name` macro: its resolved tree, or null with the reason in *why.
+using macro_lookup = std::function<const expr*(const std::string& name, std::string* why)>;
+
 /// Parses an expression. Precedence: not > and > or; `A in FIELD` binds to its primary.
-parsed_expr parse_expr(std::string_view text);
+/// `$name` is replaced by a copy of the macro's tree from `macros` (an error without it).
+parsed_expr parse_expr(std::string_view text, const macro_lookup* macros = nullptr);
+
+/// A deep copy of a tree.
+std::unique_ptr<expr> clone_expr(const expr& e);
 
 /// True when a node yields hit positions (a list, phrase, regex, entity(), or an `or`/`in` of
 /// those), as near() and count() need.

@@ -214,6 +214,13 @@ struct pending_entity_list {
   const file_ctx* file;
 };
 
+struct pending_macro {
+  std::string name;
+  YAML::Node node;
+  YAML::Node key;
+  const file_ctx* file;
+};
+
 struct pending_rule {
   YAML::Node node;
   const file_ctx* file;
@@ -260,6 +267,7 @@ class loader {
     build_entity_lists();
     build_extra_entities();
     if (!rs_->entity_lists.empty()) build_context();
+    build_macros();
     for (auto& p : pending_rules_) build_rule(p);
     if (errs_.empty()) {
       std::string e = detail::compile_database(*rs_);
@@ -298,8 +306,13 @@ class loader {
     reader r(f, errs_);
     if (!r.is_map(root, "a rule file")) return;
     // An entity data file living under the rules folder: read through entity_lists.source.
-    if (root["entities"] && !root["rules"] && !root["lists"]) return;
-    r.check_keys(root, {"lists", "entity_lists", "rules"}, "a rule file");
+    if (root["entities"] && !root["rules"] && !root["lists"] && !root["macros"]) return;
+    r.check_keys(root, {"lists", "macros", "entity_lists", "rules"}, "a rule file");
+    if (auto m = root["macros"]) {
+      if (r.is_map(m, "macros"))
+        for (auto it = m.begin(); it != m.end(); ++it)
+          pending_macros_.push_back({it->first.Scalar(), it->second, it->first, &f});
+    }
     if (auto l = root["lists"]) {
       if (r.is_map(l, "lists"))
         for (auto it = l.begin(); it != l.end(); ++it)
@@ -700,8 +713,93 @@ class loader {
     return v;
   }
 
+  // Macros (`macros: {name: EXPR}` in any rule file, `$name` in `when:` and other macros): each
+  // is parsed and resolved once, where it is defined, so its errors are located there; a use
+  // copies the resolved tree. Built in definition order, and on first use by an earlier macro.
+  enum class macro_state { unbuilt, building, built, failed };
+  struct macro_slot {
+    std::size_t pending = 0;
+    macro_state state = macro_state::unbuilt;
+    std::unique_ptr<expr> root;
+    location where;
+  };
+
+  void build_macros() {
+    for (std::size_t i = 0; i < pending_macros_.size(); ++i) {
+      auto& p = pending_macros_[i];
+      reader r(*p.file, errs_);
+      if (!valid_name(p.name)) {
+        r.error(p.key, "bad macro name '" + p.name + "' (letters, digits, '_', '-', '.')");
+        continue;
+      }
+      if (auto s = macros_.find(p.name); s != macros_.end()) {
+        r.error(p.key, "duplicate macro '$" + p.name + "' (first defined at " +
+                           loc_str(s->second.where) + ")");
+        continue;
+      }
+      macro_slot slot;
+      slot.pending = i;
+      slot.where = r.loc(p.key);
+      macros_.emplace(p.name, std::move(slot));
+    }
+    std::string why;
+    for (auto& p : pending_macros_)
+      if (auto it = macros_.find(p.name); it != macros_.end() && it->second.pending ==
+                                                   std::size_t(&p - pending_macros_.data()))
+        macro(p.name, &why);
+  }
+
+  const expr* macro(const std::string& name, std::string* why) {
+    auto it = macros_.find(name);
+    if (it == macros_.end()) {
+      std::vector<std::string> names;
+      for (const auto& [n, _] : macros_) names.push_back(n);
+      *why = "unknown macro '$" + name + "'" + suggest(name, names, "$");
+      return nullptr;
+    }
+    macro_slot& m = it->second;
+    switch (m.state) {
+      case macro_state::built:
+        return m.root.get();
+      case macro_state::failed:
+        *why = "macro '$" + name + "' has errors (defined at " + loc_str(m.where) + ")";
+        return nullptr;
+      case macro_state::building:
+        *why = "macro '$" + name + "' refers to itself";
+        return nullptr;
+      case macro_state::unbuilt:
+        break;
+    }
+    m.state = macro_state::building;
+    const pending_macro& p = pending_macros_[m.pending];
+    reader r(*p.file, errs_);
+    const std::size_t errs_before = errs_.size();
+    if (auto text = r.str(p.node, "macro")) {
+      const macro_lookup lookup = [this](const std::string& n, std::string* w) {
+        return macro(n, w);
+      };
+      auto parsed = parse_expr(*text, &lookup);
+      if (!parsed.root) {
+        auto [ln, col] = r.file().offset_in_scalar(p.node.Mark(), parsed.error.offset);
+        r.error_at(ln, col, parsed.error.message);
+      } else {
+        resolve(*parsed.root, r, p.node);
+        if (errs_.size() == errs_before) {
+          m.root = std::move(parsed.root);
+          m.root->resolved = true;
+          m.state = macro_state::built;
+          return m.root.get();
+        }
+      }
+    }
+    m.state = macro_state::failed;
+    *why = "macro '$" + name + "' has errors (defined at " + loc_str(m.where) + ")";
+    return nullptr;
+  }
+
   // Resolves names and builds atoms in an expression tree; errors located in `when`.
   void resolve(expr& e, reader& r, const YAML::Node& when_node) {
+    if (e.resolved) return;  // a macro's copy: resolved where the macro is defined
     auto err = [&](std::uint32_t offset, const std::string& msg) {
       auto [ln, col] = r.file().offset_in_scalar(when_node.Mark(), offset);
       r.error_at(ln, col, msg);
@@ -850,7 +948,10 @@ class loader {
       r.error(n, "rule '" + ru.id + "' needs 'when:'");
     } else if (auto w = r.str(n["when"], "when")) {
       ru.when = *w;
-      auto parsed = parse_expr(ru.when);
+      const macro_lookup lookup = [this](const std::string& name, std::string* why) {
+        return macro(name, why);
+      };
+      auto parsed = parse_expr(ru.when, &lookup);
       if (!parsed.root) {
         auto [ln, col] = r.file().offset_in_scalar(n["when"].Mark(), parsed.error.offset);
         r.error_at(ln, col, parsed.error.message);
@@ -914,6 +1015,8 @@ class loader {
   std::vector<pending_list> pending_lists_;
   std::vector<pending_entity_list> pending_entities_;
   std::vector<pending_rule> pending_rules_;
+  std::vector<pending_macro> pending_macros_;
+  std::map<std::string, macro_slot> macros_;
   std::map<std::string, std::uint32_t> atom_index_;
   std::uint64_t regex_weight_ = 0;  // Unicode classes repeated, over every regex (compile time)
   std::map<std::string, location> rule_ids_;

@@ -120,6 +120,9 @@ struct expr {
   cmp compare = cmp::ge;                         ///< count
   int count = 1;                                 ///< count
   field_mask fields = 0;                         ///< in
+  /// A `$macro` reference: the macro's tree, already resolved where the macro is defined (so
+  /// the rule's resolve step leaves it alone and its errors stay located in the macro).
+  bool resolved = false;
 };
 
 struct rule_test {

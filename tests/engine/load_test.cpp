@@ -34,7 +34,7 @@ rules:
 TEST(engine_load, unknown_top_level_key) {
   EXPECT_EQ(only_error("lists: {}\nrule:\n  - id: x\n"),
             "2:1: unknown key 'rule' in a rule file (did you mean 'rules'?); known keys: lists, "
-            "entity_lists, rules");
+            "macros, entity_lists, rules");
 }
 
 TEST(engine_load, unknown_rule_key) {
@@ -238,6 +238,65 @@ TEST(engine_load, hash_changes_with_bytes) {
   ASSERT_TRUE(a.rules && b.rules);
   EXPECT_NE(a.rules->hash, b.rules->hash);
   EXPECT_EQ(a.rules->hash, load_yaml("lists:\n  a: [x]\nrules: []\n").rules->hash);
+}
+
+// --- macros ----------------------------------------------------------------------------------
+
+TEST(engine_load, macros_are_shared_by_rules_and_other_macros) {
+  auto l = load_yaml(R"(
+lists:
+  a: [alpha]
+  b: [beta]
+macros:
+  both: near(@a, @b, within=3)
+  strong: $both and count(@a) >= 2
+rules:
+  - id: x
+    title: X
+    when: $strong or ($both in title)
+    tests:
+      match: ["alpha beta and alpha again", {title: "alpha beta", content: ""}]
+      no_match: ["alpha beta once"]
+)");
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  EXPECT_EQ(l.rules->rules.size(), 1u);
+}
+
+TEST(engine_load, macro_errors_are_located_in_the_macro) {
+  // The unknown list is reported once, where the macro is written (line 4, inside the
+  // macro's string), and the rule that uses it says which macro is broken.
+  auto l = load_yaml("lists:\n  a: [x]\nmacros:\n  m: '@a or @zz'\nrules:\n  - id: x\n"
+                     "    title: X\n    when: $m and @a\n");
+  ASSERT_FALSE(l.rules);
+  ASSERT_EQ(l.errors.size(), 2u) << errors_of(l);
+  EXPECT_EQ(l.errors[0].where.line, 4u);
+  EXPECT_EQ(l.errors[0].where.column, 13u);
+  EXPECT_EQ(l.errors[0].message, "unknown list '@zz'");
+  EXPECT_EQ(l.errors[1].where.line, 8u);
+  EXPECT_EQ(l.errors[1].where.column, 11u);
+  EXPECT_EQ(l.errors[1].message, "macro '$m' has errors (defined at rules/test.yaml:4:3)");
+}
+
+TEST(engine_load, unknown_macro_suggests_nearest) {
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nmacros:\n  lead_story: '@a'\nrules:\n  - id: x\n"
+                       "    title: X\n    when: '@a and $lead_stroy'\n"),
+            "8:19: unknown macro '$lead_stroy' (did you mean '$lead_story'?)");
+}
+
+TEST(engine_load, macro_cycles_and_duplicates_are_errors) {
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nmacros:\n  m: '@a and $m'\nrules: []\n"),
+            "4:14: macro '$m' refers to itself");
+  auto l = load_yaml("lists:\n  a: [x]\nmacros:\n  p: '$q'\n  q: '$p or @a'\nrules: []\n");
+  ASSERT_FALSE(l.rules);
+  EXPECT_NE(errors_of(l).find("refers to itself"), std::string::npos) << errors_of(l);
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nmacros:\n  m: '@a'\n  m: '@a'\nrules: []\n"),
+            "5:3: duplicate macro '$m' (first defined at rules/test.yaml:4:3)");
+}
+
+TEST(engine_load, macro_in_near_must_yield_hits) {
+  EXPECT_EQ(only_error("lists:\n  a: [x]\nmacros:\n  m: '@a and @a'\nrules:\n  - id: x\n"
+                       "    title: X\n    when: 'near($m, @a)'\n"),
+            "8:17: near() arguments must be lists, phrases, regexes or entity(), not '$m'");
 }
 
 }  // namespace

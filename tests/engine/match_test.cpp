@@ -251,6 +251,31 @@ TEST(engine_match, explain_shows_each_subexpression) {
   EXPECT_NE(t.find("    true   @sanc"), std::string::npos) << t;
 }
 
+TEST(engine_match, macro_is_explained_by_name_and_used_with_in) {
+  auto l = load_yaml(R"(
+lists:
+  sanc: [sanction*]
+  china: [China]
+macros:
+  measure: near(@sanc, @china, within=3)
+rules:
+  - id: r
+    title: t
+    when: $measure and ($measure in lead or count(@sanc) >= 3)
+)");
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  const auto& rs = *l.rules;
+  // In the lead: fires. Below the lead, once: does not; three times: fires.
+  EXPECT_TRUE(fires(rs, "China sanctions banks."));
+  EXPECT_FALSE(fires(rs, "One. Two. Three. China sanctions banks."));
+  EXPECT_TRUE(fires(rs, "One. Two. Three. China sanctions banks, more sanctions, sanctions."));
+  auto x = explain(rs, content_item("China sanctions banks."));
+  ASSERT_EQ(x.size(), 1u);
+  const std::string t = format_explain(x[0].tree);
+  EXPECT_NE(t.find("true   $measure"), std::string::npos) << t;
+  EXPECT_NE(t.find("true   @china"), std::string::npos) << t;
+}
+
 const char* entities_yaml = R"(namespace: w
 entities:
   - id: huawei
