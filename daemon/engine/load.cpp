@@ -226,6 +226,14 @@ struct pending_rule {
   const file_ctx* file;
 };
 
+// One entry of a rule's `suppresses:`, resolved once every rule is built.
+struct pending_suppression {
+  std::size_t rule;  // index into ruleset::rules
+  std::string id;
+  YAML::Node node;
+  const file_ctx* file;
+};
+
 // Entity types as a bit set, for `types:` filters.
 using type_set = unsigned;
 constexpr type_set type_bit(entities::entity_type t) { return 1u << unsigned(t); }
@@ -269,6 +277,7 @@ class loader {
     if (!rs_->entity_lists.empty()) build_context();
     build_macros();
     for (auto& p : pending_rules_) build_rule(p);
+    resolve_suppressions();
     if (errs_.empty()) {
       std::string e = detail::compile_database(*rs_);
       if (!e.empty()) errs_.push_back({{}, e, {}});
@@ -887,7 +896,9 @@ class loader {
     const std::size_t errs_before = errs_.size();
     const YAML::Node& n = p.node;
     if (!r.is_map(n, "a rule")) return;
-    r.check_keys(n, {"id", "title", "description", "severity", "tags", "fields", "when", "tests"},
+    r.check_keys(n,
+                 {"id", "title", "description", "severity", "tags", "fields", "when",
+                  "suppresses", "tests"},
                  "a rule");
     rule ru;
     ru.where = r.loc(n);
@@ -961,7 +972,70 @@ class loader {
       }
     }
     if (auto t = n["tests"]) build_tests(r, t, ru);
-    if (errs_.size() == errs_before) rs_->rules.push_back(std::move(ru));
+    std::vector<pending_suppression> sup;
+    if (auto s = n["suppresses"]) {
+      if (!s.IsSequence()) {
+        r.error(s, "suppresses must be a list of rule ids");
+      } else {
+        for (const auto& e : s)
+          if (auto id = r.str(e, "a rule id")) sup.push_back({0, *id, e, p.file});
+      }
+    }
+    if (errs_.size() == errs_before) {
+      for (auto& x : sup) {
+        x.rule = rs_->rules.size();
+        pending_suppressions_.push_back(std::move(x));
+      }
+      rs_->rules.push_back(std::move(ru));
+    }
+  }
+
+  // `suppresses:` names rules of the ruleset (any file), never the rule itself, and never
+  // closes a loop (a rule suppressed through a chain that comes back to it could never be
+  // decided).
+  void resolve_suppressions() {
+    std::map<std::string, std::uint32_t> index;
+    std::vector<std::string> ids;
+    for (std::uint32_t i = 0; i < rs_->rules.size(); ++i) {
+      index.emplace(rs_->rules[i].id, i);
+      ids.push_back(rs_->rules[i].id);
+    }
+    for (const auto& x : pending_suppressions_) {
+      reader r(*x.file, errs_);
+      rule& ru = rs_->rules[x.rule];
+      auto it = index.find(x.id);
+      if (it == index.end()) {
+        if (rule_ids_.count(x.id)) continue;  // defined, but failed to load: reported there
+        r.error(x.node, "rule '" + ru.id + "' suppresses unknown rule '" + x.id + "'" +
+                            suggest(x.id, ids));
+        continue;
+      }
+      if (it->second == x.rule) {
+        r.error(x.node, "rule '" + ru.id + "' cannot suppress itself");
+        continue;
+      }
+      if (std::find(ru.suppresses.begin(), ru.suppresses.end(), it->second) !=
+          ru.suppresses.end())
+        continue;
+      // A path back from the suppressed rule to this one would close a loop.
+      std::vector<std::uint32_t> todo{it->second};
+      std::set<std::uint32_t> seen;
+      bool loop = false;
+      while (!todo.empty() && !loop) {
+        const auto k = todo.back();
+        todo.pop_back();
+        if (k == x.rule) loop = true;
+        if (!seen.insert(k).second) continue;
+        for (auto n : rs_->rules[k].suppresses) todo.push_back(n);
+      }
+      if (loop) {
+        r.error(x.node, "rule '" + ru.id + "' cannot suppress '" + x.id + "': '" + x.id +
+                            "' already suppresses it (directly or through other rules)");
+        continue;
+      }
+      ru.suppresses.push_back(it->second);
+      rs_->rules[it->second].suppressed_by.push_back(x.rule);
+    }
   }
 
   void build_tests(reader& r, const YAML::Node& t, rule& ru) {
@@ -1016,6 +1090,7 @@ class loader {
   std::vector<pending_entity_list> pending_entities_;
   std::vector<pending_rule> pending_rules_;
   std::vector<pending_macro> pending_macros_;
+  std::vector<pending_suppression> pending_suppressions_;
   std::map<std::string, macro_slot> macros_;
   std::map<std::string, std::uint32_t> atom_index_;
   std::uint64_t regex_weight_ = 0;  // Unicode classes repeated, over every regex (compile time)

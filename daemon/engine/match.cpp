@@ -1143,6 +1143,14 @@ std::vector<rule_match> match(const ruleset& rs, const item& it) {
     std::vector<leaf_hit> hits;
     if (ev.eval(*r.root, r.fields, &hits, nullptr)) out.push_back(build_match(rs, si, r, hits));
   }
+  // A rule that restates another's finding does not fire beside it (`suppresses:`).
+  std::vector<bool> fired(rs.rules.size(), false);
+  for (const auto& m : out) fired[std::size_t(m.matched_rule - rs.rules.data())] = true;
+  std::erase_if(out, [&](const rule_match& m) {
+    for (auto by : m.matched_rule->suppressed_by)
+      if (fired[by]) return true;
+    return false;
+  });
   return out;
 }
 
@@ -1153,6 +1161,23 @@ bool match_rule(const ruleset& rs, std::size_t rule_index, const item& it, expla
   const rule& r = rs.rules[rule_index];
   return ev.eval(*r.root, r.fields, nullptr, trace);
 }
+
+namespace {
+
+// A rule that fired but is suppressed by another that fired: no longer fired, with the reason
+// as the last line of its trace.
+void apply_suppression(const ruleset& rs, std::size_t i, const std::vector<bool>& fired,
+                       bool& value, explain_node& trace) {
+  if (!value) return;
+  for (auto by : rs.rules[i].suppressed_by)
+    if (fired[by]) {
+      value = false;
+      trace.children.push_back({"suppressed by '" + rs.rules[by].id + "', which fired", true, {}});
+      return;
+    }
+}
+
+}  // namespace
 
 std::vector<rule_explanation> explain(const ruleset& rs, const item& it) {
   scanned_item si(rs);
@@ -1165,6 +1190,10 @@ std::vector<rule_explanation> explain(const ruleset& rs, const item& it) {
     x.fired = ev.eval(*r.root, r.fields, nullptr, &x.tree);
     out.push_back(std::move(x));
   }
+  std::vector<bool> fired(rs.rules.size());
+  for (std::size_t i = 0; i < out.size(); ++i) fired[i] = out[i].fired;
+  for (std::size_t i = 0; i < out.size(); ++i)
+    apply_suppression(rs, i, fired, out[i].fired, out[i].tree);
   return out;
 }
 
@@ -1195,7 +1224,14 @@ test_report run_tests(const ruleset& rs) {
     for (const auto& t : rs.rules[i].tests) {
       ++rep.tests;
       explain_node trace;
-      bool got = match_rule(rs, i, item_for_test(t), &trace);
+      const item it = item_for_test(t);
+      bool got = match_rule(rs, i, it, &trace);
+      // A test speaks of what the item's alerts would be: a suppressed rule does not match.
+      if (got && !rs.rules[i].suppressed_by.empty()) {
+        std::vector<bool> fired(rs.rules.size(), false);
+        for (auto by : rs.rules[i].suppressed_by) fired[by] = match_rule(rs, by, it);
+        apply_suppression(rs, i, fired, got, trace);
+      }
       if (got != t.expect_match) rep.failures.push_back({&rs.rules[i], &t, std::move(trace)});
     }
   }

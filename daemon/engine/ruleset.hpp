@@ -142,6 +142,10 @@ struct rule {
   std::vector<rule_test> tests;
   location where;
   bool fires_without_hits = false;  ///< e.g. `not @x`: evaluated on every item
+  /// `suppresses: [ids]`: rules that restate this one's finding; when this rule fires on an
+  /// item, they do not (indexes into ruleset::rules).
+  std::vector<std::uint32_t> suppresses;
+  std::vector<std::uint32_t> suppressed_by;  ///< the inverse, for matching and tests
 };
 
 struct ruleset {

@@ -299,5 +299,25 @@ TEST(engine_load, macro_in_near_must_yield_hits) {
             "8:17: near() arguments must be lists, phrases, regexes or entity(), not '$m'");
 }
 
+// --- suppresses ------------------------------------------------------------------------------
+
+TEST(engine_load, suppresses_names_known_rules_and_never_loops) {
+  const std::string head = "lists:\n  a: [x]\nrules:\n";
+  EXPECT_EQ(only_error(head + "  - id: alpha\n    title: A\n    when: '@a'\n"
+                              "    suppresses: [alpah-x]\n"
+                              "  - id: alpha-x\n    title: B\n    when: '@a'\n"),
+            "7:18: rule 'alpha' suppresses unknown rule 'alpah-x' (did you mean 'alpha-x'?)");
+  EXPECT_EQ(only_error(head + "  - id: alpha\n    title: A\n    when: '@a'\n"
+                              "    suppresses: [alpha]\n"),
+            "7:18: rule 'alpha' cannot suppress itself");
+  EXPECT_EQ(only_error(head + "  - id: p\n    title: P\n    when: '@a'\n    suppresses: [q]\n"
+                              "  - id: q\n    title: Q\n    when: '@a'\n    suppresses: [r]\n"
+                              "  - id: r\n    title: R\n    when: '@a'\n    suppresses: [p]\n"),
+            "15:18: rule 'r' cannot suppress 'p': 'p' already suppresses it (directly or "
+            "through other rules)");
+  EXPECT_EQ(only_error(head + "  - id: p\n    title: P\n    when: '@a'\n    suppresses: q\n"),
+            "7:17: suppresses must be a list of rule ids");
+}
+
 }  // namespace
 }  // namespace sanctwatch::engine::test

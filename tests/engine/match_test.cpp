@@ -276,6 +276,49 @@ rules:
   EXPECT_NE(t.find("true   @china"), std::string::npos) << t;
 }
 
+TEST(engine_match, a_suppressed_rule_does_not_fire_beside_its_suppressor) {
+  auto l = load_yaml(R"(
+lists:
+  sanc: [sanction*]
+  more: [new, fresh]
+  china: [China]
+rules:
+  - id: specific
+    title: New sanctions on China
+    when: near(@sanc, @more, @china, within=4)
+    suppresses: [general]
+    tests:
+      match: ["China faces new sanctions."]
+  - id: general
+    title: Sanctions mentioned
+    when: '@sanc'
+    tests:
+      match: ["Sanctions were discussed."]
+      no_match: ["China faces new sanctions."]   # the specific rule's
+)");
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  const auto& rs = *l.rules;
+  auto ids = [&](const std::string& text) {
+    std::vector<std::string> v;
+    for (const auto& m : match(rs, content_item(text))) v.push_back(m.matched_rule->id);
+    return v;
+  };
+  EXPECT_EQ(ids("China faces new sanctions."), std::vector<std::string>{"specific"});
+  EXPECT_EQ(ids("Sanctions were discussed."), std::vector<std::string>{"general"});
+  // Inline tests speak of the item's alerts: both tests above pass.
+  const auto rep = run_tests(rs);
+  EXPECT_EQ(rep.tests, 3u);
+  EXPECT_TRUE(rep.failures.empty());
+  // --explain says why a rule whose condition held did not fire.
+  auto x = explain(rs, content_item("China faces new sanctions."));
+  ASSERT_EQ(x.size(), 2u);
+  EXPECT_TRUE(x[0].fired);
+  EXPECT_FALSE(x[1].fired);
+  EXPECT_NE(format_explain(x[1].tree).find("suppressed by 'specific', which fired"),
+            std::string::npos)
+      << format_explain(x[1].tree);
+}
+
 const char* entities_yaml = R"(namespace: w
 entities:
   - id: huawei
