@@ -905,6 +905,44 @@ void make_snippet(const prepared_field& f, const hit& h, std::uint32_t os, std::
   out.mark_end = std::uint32_t(pre.size() + mid.size());
 }
 
+// Adds a hit to the rule's sentences: a new raw sentence (its original bytes, capped to a few
+// KB around the hit) or a mark in the last one when the hit is in the same sentence.
+void add_to_sentences(const prepared_field& f, const hit& h, std::uint32_t os, std::uint32_t oe,
+                      raw_mark mark, std::vector<raw_sentence>& out) {
+  const auto& w = f.words;
+  const field where = field(h.f);
+  const std::uint32_t sent = h.w0 < w.size() ? w[h.w0].sentence : 0;
+  if (out.empty() || out.back().where != where || out.back().sentence != sent) {
+    std::uint32_t ss = os, se = oe;
+    if (h.w0 < w.size()) {
+      std::size_t a = h.w0, b = h.w0;
+      while (a > 0 && w[a - 1].sentence == sent) --a;
+      while (b + 1 < w.size() && w[b + 1].sentence == sent) ++b;
+      ss = std::min(to_original(f, w[a].start, w[a].end).first, os);
+      se = std::max(to_original(f, w[b].start, w[b].end).second, oe);
+      if (se < f.original.size() &&
+          std::string_view(".!?\"'").find(f.original[se]) != std::string_view::npos)
+        ++se;
+    }
+    // A "sentence" of a text without punctuation may be the whole text: keep 2 KB each side.
+    constexpr std::uint32_t cap = 2048;
+    if (os > ss + cap) ss = std::uint32_t(utf8_cut(f.original, os - cap));
+    if (se > oe + cap) se = std::uint32_t(utf8_cut(f.original, oe + cap));
+    raw_sentence r;
+    r.where = where;
+    r.sentence = sent;
+    r.offset = ss;
+    r.source = std::string(f.original.substr(ss, se - ss));
+    out.push_back(std::move(r));
+  }
+  raw_sentence& r = out.back();
+  if (os < r.offset || oe > r.offset + r.source.size()) return;  // beyond the cap
+  if (!r.marks.empty() && os - r.offset < r.marks.back().end) return;  // inside the last mark
+  mark.start = os - r.offset;
+  mark.end = oe - r.offset;
+  r.marks.push_back(std::move(mark));
+}
+
 void add_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
@@ -927,6 +965,17 @@ rule_match build_match(const ruleset& rs, scanned_item& si, const rule& r,
     si.position(mask_of(field(lh.h->f)));
     const prepared_field& f = si.fields[lh.h->f];
     auto [os, oe] = to_original(f, lh.h->start, lh.h->end);
+    {
+      raw_mark mk;
+      if (lh.leaf->kind == expr::op::list)
+        mk.list = rs.lists[lh.leaf->list].name;
+      else if (lh.leaf->kind == expr::op::entity && lh.e) {
+        mk.list = rs.entity_lists[lh.e->list].name;
+        mk.entity = rs.entity_lists[lh.e->list].entities[lh.e->entity].id;
+      } else
+        mk.list = lh.leaf->text;
+      add_to_sentences(f, *lh.h, os, oe, std::move(mk), m.sentences);
+    }
     if (lh.e) {
       const entity_list& l = rs.entity_lists[lh.e->list];
       const entity& en = l.entities[lh.e->entity];

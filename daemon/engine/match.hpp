@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/item.hpp"
+#include "engine/evidence.hpp"
 #include "engine/ruleset.hpp"
 
 namespace sanctwatch::engine {
@@ -40,6 +41,8 @@ struct entity_hit {
 struct rule_match {
   const rule* matched_rule = nullptr;
   std::vector<evidence_entry> evidence;
+  /// The same hits by sentence, for readers (engine/evidence.hpp: pick_sentences, render).
+  std::vector<raw_sentence> sentences;
   std::vector<entity_hit> entities;
 };
 
