@@ -34,12 +34,17 @@ void print_text(const engine::rule_match& m, const item& it) {
                 e.list.c_str(), e.matched.c_str(), e.ambiguous ? " [ambiguous: " : "",
                 cands.c_str(), e.ambiguous ? "]" : "");
   }
-  for (const auto& e : m.evidence) {
-    std::string s = e.snippet.substr(0, e.mark_start) + "»" +
-                    e.snippet.substr(e.mark_start, e.mark_end - e.mark_start) + "«" +
-                    e.snippet.substr(e.mark_end);
-    std::printf("  %s [%s]: %s\n", engine::field_name(e.where),
-                e.list.empty() ? e.term.c_str() : ("@" + e.list).c_str(), s.c_str());
+  // The sentences that made the rule fire (at most three, each once), marks between »«;
+  // --explain has every term.
+  for (const auto& e : engine::pick_sentences({&m.sentences})) {
+    std::string s;
+    std::size_t at = 0;
+    for (const auto& mk : e.marks) {
+      s += e.text.substr(at, mk.start - at) + "»" + mk.term + "«";
+      at = mk.end;
+    }
+    s += e.text.substr(at);
+    std::printf("  %s: %s\n", engine::field_name(e.where), s.c_str());
   }
   std::printf("\n");
 }
