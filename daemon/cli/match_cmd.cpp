@@ -15,39 +15,11 @@
 #include "engine/load.hpp"
 #include "engine/match.hpp"
 #include "feed/parse.hpp"
+#include "sinks/text_render.hpp"
 #include "text/html.hpp"
 
 namespace sanctwatch::cli {
 namespace {
-
-void print_text(const engine::rule_match& m, const item& it) {
-  const auto& r = *m.matched_rule;
-  std::string sev(to_string(r.level));
-  std::transform(sev.begin(), sev.end(), sev.begin(), ::toupper);
-  std::printf("[%s] %s: %s\n", sev.c_str(), r.id.c_str(), r.title.c_str());
-  std::printf("  item: %s%s%s\n", it.title.empty() ? "(untitled)" : it.title.c_str(),
-              it.link.empty() ? "" : "  ", it.link.c_str());
-  for (const auto& e : m.entities) {
-    std::string cands;
-    for (const auto& c : e.candidates) cands += (cands.empty() ? "" : ", ") + c;
-    std::printf("  entity: %s (%s, @%s) matched \"%s\"%s%s%s\n", e.name.c_str(), e.id.c_str(),
-                e.list.c_str(), e.matched.c_str(), e.ambiguous ? " [ambiguous: " : "",
-                cands.c_str(), e.ambiguous ? "]" : "");
-  }
-  // The sentences that made the rule fire (at most three, each once), marks between »«;
-  // --explain has every term.
-  for (const auto& e : engine::pick_sentences({&m.sentences})) {
-    std::string s;
-    std::size_t at = 0;
-    for (const auto& mk : e.marks) {
-      s += e.text.substr(at, mk.start - at) + "»" + mk.term + "«";
-      at = mk.end;
-    }
-    s += e.text.substr(at);
-    std::printf("  %s: %s\n", engine::field_name(e.where), s.c_str());
-  }
-  std::printf("\n");
-}
 
 }  // namespace
 
@@ -69,6 +41,8 @@ int run_match(const args& a) {
   const auto now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   const bool explain = a.has("--explain");
+  const bool color = format == "text" && sinks::stdout_wants_color();
+  bool found = false;
   int rc = ok;
   for (const auto& in : a.positional) {
     input_items items;
@@ -79,13 +53,16 @@ int run_match(const args& a) {
       continue;
     }
     for (const auto& it : items.items) {
-      for (const auto& m : engine::match(rs, it)) {
+      // One alert per item: every rule that fired on it, its entities, its evidence sentences.
+      const auto fired = engine::match(rs, it);
+      if (!fired.empty()) {
+        found = true;
+        const auto doc = engine::make_alert(fired, it, items.feed, {it.id, items.feed.id},
+                                            rs.hash, now, producer);
         if (format == "json")
-          std::cout << engine::make_alert(m, it, items.feed, rs.hash, now, producer)
-                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                    << '\n';
+          std::cout << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         else
-          print_text(m, it);
+          std::cout << sinks::render_text(doc, {color});
       }
       if (explain) {
         std::cout << "# explain: " << in << ": " << (it.title.empty() ? it.id : it.title) << '\n';
@@ -98,7 +75,8 @@ int run_match(const args& a) {
     }
     std::cout.flush();
   }
-  return rc;
+  // Like grep: 1 when something was found, 0 when not, 2 for errors.
+  return rc != ok ? rc : found ? findings : ok;
 }
 
 }  // namespace sanctwatch::cli

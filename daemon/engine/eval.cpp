@@ -225,6 +225,10 @@ report score(const ruleset& rs, const std::vector<label>& labels,
     ++rep.articles;
     alerts += a.matches.size();
     (l.tags.empty() ? neg_alerts : pos_alerts) += a.matches.size();
+    if (!a.matches.empty()) {
+      ++rep.alerting;
+      if (l.tags.empty()) ++rep.alerting_negative;
+    }
     if (!l.tags.empty()) ++positives;
     if (a.matches.size() > rep.max_alerts) {
       rep.max_alerts = a.matches.size();
@@ -346,9 +350,11 @@ std::string format_text(const report& r, std::size_t list_limit) {
     o += buf;
   }
   std::snprintf(buf, sizeof buf,
-                "\nalerts per article: %.2f (labelled with a tag: %.2f, none: %.2f; most: %zu on "
+                "\narticles with an alert: %zu of %zu (%zu of them labelled none)\n"
+                "rules per article: %.2f (labelled with a tag: %.2f, none: %.2f; most: %zu on "
                 "%s)\n",
-                r.alerts_per_article, r.alerts_per_positive, r.alerts_per_negative, r.max_alerts,
+                r.alerting, r.articles, r.alerting_negative, r.alerts_per_article,
+                r.alerts_per_positive, r.alerts_per_negative, r.max_alerts,
                 r.max_alerts_article.empty() ? "-" : r.max_alerts_article.c_str());
   o += buf;
   const auto& e = r.entities;
@@ -422,7 +428,8 @@ nlohmann::json to_json(const report& r) {
     x["fired"] = s.fired;
     j["rules"].push_back(std::move(x));
   }
-  j["alerts_per_article"] = {{"all", r.alerts_per_article},
+  j["alerting_articles"] = {{"all", r.alerting}, {"none", r.alerting_negative}};
+  j["rules_per_article"] = {{"all", r.alerts_per_article},
                              {"labelled", r.alerts_per_positive},
                              {"none", r.alerts_per_negative},
                              {"max", r.max_alerts},

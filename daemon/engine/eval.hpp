@@ -110,9 +110,13 @@ struct report {
   std::size_t articles = 0;
   std::vector<tag_score> tags;
   std::vector<rule_score> rules;
+  /// Rules fired per article (an alert reports every rule that fired on its story): how much
+  /// a reader is told about each article.
   double alerts_per_article = 0, alerts_per_positive = 0, alerts_per_negative = 0;
   std::size_t max_alerts = 0;
   std::string max_alerts_article;
+  /// Articles that get an alert (one per story), all and labelled `none`.
+  std::size_t alerting = 0, alerting_negative = 0;
   std::vector<confusion> false_positives, false_negatives;
   entity_report entities;
 };

@@ -66,6 +66,7 @@ evidence_sentence render(const raw_sentence& s, std::size_t max_chars) {
     if (span >= max_chars) {
       ws = retreat_chars(src, lo, max_chars / 10);
       we = advance_chars(src, ws, max_chars);
+      we = std::max(we, std::min<std::size_t>(src.size(), advance_chars(src, lo, 1)));
     } else {
       const std::size_t room = max_chars - span;
       ws = retreat_chars(src, lo, room / 2);
@@ -79,26 +80,31 @@ evidence_sentence render(const raw_sentence& s, std::size_t max_chars) {
       cut_front = true;
     }
     if (we < src.size()) {
-      const std::size_t floor = std::max<std::size_t>(ws, s.marks.front().end);
+      // At the last space after the first mark; inside a mark longer than the window (or a
+      // word without spaces), where the window ends.
+      const std::size_t floor = std::max(ws, std::min<std::size_t>(s.marks.front().end, we));
       const auto sp = src.substr(floor, we - floor).find_last_of(" \n\t");
-      we = sp == std::string_view::npos ? std::max(we, floor) : floor + sp;
+      if (sp != std::string_view::npos) we = floor + sp;
       cut_back = true;
     }
   }
   std::string text = cut_front ? "…" : "";
   std::size_t pos = ws;
   for (const auto& m : s.marks) {
-    if (m.start < pos || m.end > we) continue;  // outside the window, or overlapping
+    if (m.start < pos || m.start >= we) continue;  // outside the window, or overlapping
+    // A mark longer than the window (a regex over a whole paragraph) shows its start.
+    const std::size_t end = std::min<std::size_t>(m.end, we);
+    if (end < m.end && &m != &s.marks.front()) continue;
     append_collapsed(text, src.substr(pos, m.start - pos));
     evidence_mark em;
     em.start = static_cast<std::uint32_t>(text.size());
-    append_collapsed(text, src.substr(m.start, m.end - m.start));
+    append_collapsed(text, src.substr(m.start, end - m.start));
     em.end = static_cast<std::uint32_t>(text.size());
     em.term = text.substr(em.start, em.end - em.start);
     em.list = m.list;
     em.entity = m.entity;
     out.marks.push_back(std::move(em));
-    pos = m.end;
+    pos = end;
   }
   append_collapsed(text, src.substr(pos, we - pos));
   while (!text.empty() && text.back() == ' ') text.pop_back();

@@ -927,7 +927,8 @@ void add_to_sentences(const prepared_field& f, const hit& h, std::uint32_t os, s
     // A "sentence" of a text without punctuation may be the whole text: keep 2 KB each side.
     constexpr std::uint32_t cap = 2048;
     if (os > ss + cap) ss = std::uint32_t(utf8_cut(f.original, os - cap));
-    if (se > oe + cap) se = std::uint32_t(utf8_cut(f.original, oe + cap));
+    // A hit may itself be huge (a regex over a whole paragraph): its start is what is shown.
+    if (se > os + 2 * cap) se = std::uint32_t(utf8_cut(f.original, os + 2 * cap));
     raw_sentence r;
     r.where = where;
     r.sentence = sent;
@@ -936,7 +937,8 @@ void add_to_sentences(const prepared_field& f, const hit& h, std::uint32_t os, s
     out.push_back(std::move(r));
   }
   raw_sentence& r = out.back();
-  if (os < r.offset || oe > r.offset + r.source.size()) return;  // beyond the cap
+  if (os < r.offset || os >= r.offset + r.source.size()) return;  // beyond the cap
+  oe = std::min<std::uint32_t>(oe, r.offset + std::uint32_t(r.source.size()));
   if (!r.marks.empty() && os - r.offset < r.marks.back().end) return;  // inside the last mark
   mark.start = os - r.offset;
   mark.end = oe - r.offset;

@@ -1,5 +1,8 @@
 #include "service/pipeline.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include "core/hash.hpp"
 #include "core/time.hpp"
 #include "core/version.hpp"
@@ -33,6 +36,73 @@ bool listed(const nlohmann::json& sources, const std::string& feed_id, const ite
     if (story::canonical_link(other) == link) return true;
   }
   return false;
+}
+
+// Adds what a later copy of a story found to the story's alert: rules that had not fired on
+// it, entities it did not name, a higher severity, their evidence sentences first. Sources are
+// added by the caller.
+void merge_findings(pending_revision& pr, const std::vector<engine::rule_match>& fired,
+                    std::size_t max_sentences) {
+  auto& j = pr.document;
+  if (!j.contains("rules") || !j["rules"].is_array()) j["rules"] = nlohmann::json::array();
+  if (!j.contains("entities") || !j["entities"].is_array()) j["entities"] = nlohmann::json::array();
+  std::set<std::string> have;
+  for (const auto& r : j["rules"])
+    if (r.is_object()) have.insert(r.value("id", ""));
+  std::set<std::pair<std::string, std::string>> named;
+  for (const auto& e : j["entities"])
+    if (e.is_object()) named.insert({e.value("list", ""), e.value("id", "")});
+  const auto before = parse_severity(j.value("severity", "info")).value_or(severity::info);
+  severity level = before;
+  std::vector<const engine::rule_match*> fresh;
+  for (const auto* m : engine::headline_order(fired)) {
+    const auto& r = *m->matched_rule;
+    bool adds = false;
+    if (have.insert(r.id).second) {
+      j["rules"].push_back(engine::rule_json(r));
+      pr.rules_added.push_back(r.id);
+      level = std::max(level, r.level);
+      auto& tags = j["tags"];
+      if (!tags.is_array()) tags = nlohmann::json::array();
+      for (const auto& t : r.tags)
+        if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+      adds = true;
+    }
+    for (const auto& e : m->entities)
+      if (named.insert({e.list, e.id}).second) {
+        j["entities"].push_back(engine::entity_json(e));
+        pr.entities_added.push_back(e.id);
+        adds = true;
+      }
+    if (adds) fresh.push_back(m);
+  }
+  if (fresh.empty()) return;
+  pr.changed = true;
+  if (level > before) {
+    if (pr.severity_from.empty()) pr.severity_from = std::string(to_string(before));
+    j["severity"] = std::string(to_string(level));
+  }
+  // Most severe rule first, as a new alert lists them.
+  auto& rules = j["rules"];
+  std::stable_sort(rules.begin(), rules.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+    auto lv = [](const nlohmann::json& r) {
+      return parse_severity(r.is_object() ? r.value("severity", "info") : "info")
+          .value_or(severity::info);
+    };
+    return lv(a) > lv(b);
+  });
+  // The new findings' sentences first, then the ones already shown, each once.
+  nlohmann::json ev = engine::evidence_json(fresh, max_sentences);
+  if (j.contains("evidence") && j["evidence"].is_array())
+    for (const auto& e : j["evidence"]) {
+      if (ev.size() >= max_sentences) break;
+      if (std::none_of(ev.begin(), ev.end(), [&](const nlohmann::json& x) {
+            return x.value("text", "") == e.value("text", "") &&
+                   x.value("field", "") == e.value("field", "");
+          }))
+        ev.push_back(e);
+    }
+  j["evidence"] = std::move(ev);
 }
 
 }  // namespace
@@ -108,13 +178,27 @@ void pipeline::announce(pipeline_progress& p, timestamp now) {
     j["revision"] = pr.revision;
     j["updated_at"] = format_rfc3339(now);
     j["sources_total"] = db_.source_count(pr.alert_id);
+    // `changes`: what this revision brings beyond sources. Machine sinks take every revision
+    // (they replace the alert by id); people get one only when it reports something new.
+    if (!pr.rules_added.empty() || !pr.entities_added.empty() || !pr.severity_from.empty()) {
+      nlohmann::json c = {{"rules_added", pr.rules_added}, {"entities_added", pr.entities_added}};
+      if (!pr.severity_from.empty()) c["severity_from"] = pr.severity_from;
+      j["changes"] = std::move(c);
+    } else {
+      j.erase("changes");
+    }
     store::alert_update u{pr.alert_id, pr.revision, dump(j), now, {}};
     if (auto view = sinks::view_of(u.document))
       for (const auto& s : sinks_)
-        if (s->supports_updates() && s->accepts(*view)) u.sinks.push_back(s->name());
+        if (s->supports_updates() ? s->accepts(*view)
+                                  : view->has_changes() && s->accepts_changes(*view))
+          u.sinks.push_back(s->name());
     db_.add_revision(u);
     ++p.stats.updates;
     pr.changed = false;
+    pr.rules_added.clear();
+    pr.entities_added.clear();
+    pr.severity_from.clear();
     ++pr.revision;
   }
 }
@@ -182,57 +266,56 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
 
     std::vector<store::alert_record> alerts;
     std::vector<store::alert_update> updates;
-    for (const auto& m : fired) {
-      const auto& r = *m.matched_rule;
-      if (stories_.enabled) {
-        // A later copy of a story this rule already alerted on: one more source, announced
-        // with the story's other new copies as one revision when the document is through.
-        // The alert's document is read once per document, not once per copy.
-        auto pit = p.pending.find({story.id, r.id});
-        if (pit == p.pending.end())
-          if (const auto existing = db_.alert_for_story(story.id, r.id)) {
-            auto j = nlohmann::json::parse(existing->document, nullptr, false);
-            if (!j.is_object()) j = nlohmann::json::object();
-            if (!j.contains("sources") || !j["sources"].is_array())
-              j["sources"] = nlohmann::json::array();
-            pit = p.pending
-                      .emplace(std::make_pair(story.id, r.id),
-                               pending_revision{existing->alert_id, existing->revision + 1,
-                                                std::move(j), false})
-                      .first;
-          }
-        if (pit != p.pending.end()) {
-          auto& pr = pit->second;
-          auto& sources = pr.document["sources"];
-          if (!listed(sources, feed.id, it)) {
-            if (sources.size() < max_listed_sources) sources.push_back(source_entry(feed.id, it));
-            pr.changed = true;
-          }
-          updates.push_back({pr.alert_id, 0, {}, now, {}});  // the source, announced later
-          continue;
+    if (!fired.empty()) {
+      // A later copy of a story that already has its alert (or an edit of its item): one
+      // more source and whatever it found that the alert did not have, announced with the
+      // story's other new copies as one revision when the document is through. The alert's
+      // document is read once per document, not once per copy.
+      auto pit = p.pending.find(story.id);
+      if (pit == p.pending.end())
+        if (const auto existing = db_.alert_for_story(story.id)) {
+          auto j = nlohmann::json::parse(existing->document, nullptr, false);
+          if (!j.is_object()) j = nlohmann::json::object();
+          if (!j.contains("sources") || !j["sources"].is_array())
+            j["sources"] = nlohmann::json::array();
+          pending_revision pr;
+          pr.alert_id = existing->alert_id;
+          pr.revision = existing->revision + 1;
+          pr.document = std::move(j);
+          pit = p.pending.emplace(story.id, std::move(pr)).first;
         }
+      if (pit != p.pending.end()) {
+        auto& pr = pit->second;
+        const std::size_t rules_before = pr.rules_added.size();
+        merge_findings(pr, fired, max_sentences_);
+        auto& sources = pr.document["sources"];
+        if (!listed(sources, feed.id, it)) {
+          if (sources.size() < max_listed_sources) sources.push_back(source_entry(feed.id, it));
+          pr.changed = true;
+        }
+        store::alert_update u{pr.alert_id, 0, {}, now, {}};  // the source, announced later
+        u.rules.assign(pr.rules_added.begin() + std::ptrdiff_t(rules_before), pr.rules_added.end());
+        for (const auto& r : u.rules) stats.rules_fired.push_back(r);
+        updates.push_back(std::move(u));
+      } else {
+        nlohmann::json j =
+            engine::make_alert(fired, it, ref, {story.item_id, story.feed_id}, rules.hash, now,
+                               producer, {{feed.id, it.link, it.published}}, max_sentences_);
+        const std::string document = dump(j);
+        auto view = sinks::view_of(document);
+        store::alert_record a;
+        a.id = view->id;
+        a.rule_id = view->rule_id;
+        for (const auto& r : view->rules) a.rules.push_back(r.id);
+        a.severity = std::string(to_string(view->level));
+        a.story_id = story.id;
+        a.document = document;
+        a.created_at = now;
+        for (const auto& s : sinks_)
+          if (s->accepts(*view)) a.sinks.push_back(s->name());
+        for (const auto& r : a.rules) stats.rules_fired.push_back(r);
+        alerts.push_back(std::move(a));
       }
-      nlohmann::json j = engine::make_alert(m, it, ref, rules.hash, now, producer,
-                                            {{feed.id, it.link, it.published}});
-      // The id is hash(rule, story); a story is named by its first item, so an alert on a
-      // story of one item keeps the id it always had.
-      j["id"] = engine::alert_id(r.id, story.item_id, story.feed_id);
-      j["type"] = "alert.created";
-      j["revision"] = 0;
-      j["sources_total"] = 1;
-      const std::string document = dump(j);
-      auto view = sinks::view_of(document);
-      store::alert_record a;
-      a.id = view->id;
-      a.rule_id = r.id;
-      a.severity = std::string(to_string(r.level));
-      a.story_id = story.id;
-      a.document = document;
-      a.created_at = now;
-      for (const auto& s : sinks_)
-        if (s->accepts(*view)) a.sinks.push_back(s->name());
-      stats.rules_fired.push_back(a.rule_id);
-      alerts.push_back(std::move(a));
     }
     stats.alerts += static_cast<int>(alerts.size());
     db_.record({feed.id, key, hash, now, stories_.enabled ? story.id : std::string()}, alerts,

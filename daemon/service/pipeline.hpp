@@ -44,7 +44,11 @@ struct pending_revision {
   std::string alert_id;
   int revision = 0;          ///< the revision the announcement will be
   nlohmann::json document;   ///< the alert with the copies added so far
-  bool changed = false;      ///< a copy added a source since the last announcement
+  bool changed = false;      ///< a copy added something since the last announcement
+  /// What copies brought beyond sources since the last announcement: these make the
+  /// revision one for people too (`changes` in the document).
+  std::vector<std::string> rules_added, entities_added;
+  std::string severity_from;  ///< the severity before a copy raised it; empty: not raised
 };
 
 /// How far the processing of one document has come (pipeline::process_some).
@@ -62,8 +66,8 @@ struct pipeline_progress {
   std::size_t deferred = 0;
   pipeline_stats stats;
   std::shared_ptr<const engine::ruleset> rules;  ///< the ruleset the document started with
-  /// By story id and rule id: the alerts later copies reached.
-  std::map<std::pair<std::string, std::string>, pending_revision> pending;
+  /// By story id: the alerts later copies reached.
+  std::map<std::string, pending_revision> pending;
 };
 
 struct feed_identity {
@@ -102,6 +106,8 @@ class pipeline {
 
   /// Sources an alert document lists; `sources_total` counts them all.
   static constexpr std::size_t max_listed_sources = 100;
+  /// Evidence sentences an alert carries (config `alerts.max_evidence`, default 3).
+  void set_max_evidence(std::size_t n) { max_sentences_ = n; }
 
  private:
   /// The story an item belongs to, found or founded (and recorded) in the current batch.
@@ -114,6 +120,7 @@ class pipeline {
   std::vector<std::shared_ptr<sinks::sink>> sinks_;
   std::shared_ptr<const engine::ruleset> rules_;
   story_settings stories_;
+  std::size_t max_sentences_ = 3;
 };
 
 /// The identity of an item within its feed, and a hash of the text rules look at.

@@ -8,23 +8,44 @@ namespace sanctwatch::sinks {
 
 result<alert_view> view_of(std::string document) {
   auto j = nlohmann::json::parse(document, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("id") || !j.contains("rule") || !j["rule"].is_object())
+  // Schema 2 lists `rules`; schema 1 (alerts recorded before the upgrade) had one `rule`.
+  const bool v2 = j.is_object() && j.contains("rules") && j["rules"].is_array() &&
+                  !j["rules"].empty();
+  const bool v1 = j.is_object() && j.contains("rule") && j["rule"].is_object();
+  if (!j.is_object() || !j.contains("id") || (!v2 && !v1))
     return error{"bad_alert", "stored document is not an alert"};
   alert_view a;
   auto str = [](const nlohmann::json& o, const char* k) {
     auto it = o.find(k);
     return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
+  auto strings = [](const nlohmann::json& o, const char* k) {
+    std::vector<std::string> out;
+    if (auto t = o.find(k); t != o.end() && t->is_array())
+      for (const auto& x : *t)
+        if (x.is_string()) out.push_back(x.get<std::string>());
+    return out;
+  };
   a.id = str(j, "id");
-  const auto& rule = j["rule"];
-  a.rule_id = str(rule, "id");
-  a.rule_title = str(rule, "title");
-  a.level = parse_severity(str(rule, "severity")).value_or(severity::info);
-  if (auto t = rule.find("tags"); t != rule.end() && t->is_array())
-    for (const auto& tag : *t)
-      if (tag.is_string()) a.tags.push_back(tag.get<std::string>());
+  for (const auto& r : v2 ? j["rules"] : nlohmann::json::array({j["rule"]})) {
+    if (!r.is_object()) continue;
+    fired_rule fr{str(r, "id"), str(r, "title"),
+                  parse_severity(str(r, "severity")).value_or(severity::info), strings(r, "tags")};
+    a.level = std::max(a.level, fr.level);
+    for (const auto& t : fr.tags)
+      if (std::find(a.tags.begin(), a.tags.end(), t) == a.tags.end()) a.tags.push_back(t);
+    a.rules.push_back(std::move(fr));
+  }
+  if (a.rules.empty()) return error{"bad_alert", "stored document is not an alert"};
+  a.rule_id = a.rules.front().id;
+  a.rule_title = a.rules.front().title;
   if (auto r = j.find("revision"); r != j.end() && r->is_number_integer() && r->get<int>() > 0)
     a.revision = r->get<int>();
+  if (auto c = j.find("changes"); c != j.end() && c->is_object()) {
+    a.rules_added = strings(*c, "rules_added");
+    a.entities_added = !strings(*c, "entities_added").empty();
+    a.severity_raised = c->contains("severity_from");
+  }
   if (auto it = j.find("item"); it != j.end() && it->is_object()) {
     a.item_title = str(*it, "title");
     a.item_link = str(*it, "link");
@@ -43,13 +64,25 @@ std::string summary_line(const alert_view& a) {
   return s;
 }
 
-bool filter::accepts(const alert_view& a) const {
-  if (a.level < min_severity) return false;
-  auto has = [&](const std::string& t) { return std::find(a.tags.begin(), a.tags.end(), t) != a.tags.end(); };
+bool filter::accepts(const fired_rule& r) const {
+  if (r.level < min_severity) return false;
+  auto has = [&](const std::string& t) { return std::find(r.tags.begin(), r.tags.end(), t) != r.tags.end(); };
   if (std::any_of(exclude_tags.begin(), exclude_tags.end(), has)) return false;
   if (!tags.empty() && std::none_of(tags.begin(), tags.end(), has)) return false;
-  if (!rules.empty() && std::find(rules.begin(), rules.end(), a.rule_id) == rules.end()) return false;
+  if (!rules.empty() && std::find(rules.begin(), rules.end(), r.id) == rules.end()) return false;
   return true;
+}
+
+bool filter::accepts(const alert_view& a) const {
+  return std::any_of(a.rules.begin(), a.rules.end(), [&](const fired_rule& r) { return accepts(r); });
+}
+
+bool filter::accepts_changes(const alert_view& a) const {
+  for (const auto& r : a.rules)
+    if (std::find(a.rules_added.begin(), a.rules_added.end(), r.id) != a.rules_added.end() &&
+        accepts(r))
+      return true;
+  return (a.entities_added || a.severity_raised) && accepts(a);
 }
 
 }  // namespace sanctwatch::sinks

@@ -17,18 +17,33 @@
 
 namespace sanctwatch::sinks {
 
+/// A rule that fired on the story, as the document lists it.
+struct fired_rule {
+  std::string id, title;
+  severity level = severity::info;
+  std::vector<std::string> tags;
+};
+
 /// What a sink needs to know of an alert: routing keys plus the document itself.
 struct alert_view {
   std::string id;
-  std::string rule_id;
-  std::string rule_title;
-  severity level = severity::info;
-  std::vector<std::string> tags;
+  std::string rule_id;     ///< the headline rule (rules[0])
+  std::string rule_title;  ///< its title
+  severity level = severity::info;  ///< the highest of the rules'
+  std::vector<std::string> tags;    ///< the union of the rules'
+  std::vector<fired_rule> rules;    ///< most severe first
   std::string item_title;
   std::string item_link;
   /// 0 for the alert as first delivered; n > 0 for its n-th update ("type": "alert.updated",
-  /// "revision": n), a later copy of the story added to `sources`.
+  /// "revision": n): a later copy of the story added to `sources`, and maybe more.
   int revision = 0;
+  /// What an update brought beyond sources (its document's `changes`): rules that fired on a
+  /// later copy, entities it named, a severity it raised. Updates with changes reach people;
+  /// the others only machine sinks.
+  std::vector<std::string> rules_added;
+  bool entities_added = false;
+  bool severity_raised = false;
+  bool has_changes() const { return !rules_added.empty() || entities_added || severity_raised; }
   std::string document;  ///< the JSON document, byte for byte what is delivered
 
   /// What receivers deduplicate deliveries by (the Standard Webhooks `webhook-id`): the alert
@@ -44,13 +59,17 @@ result<alert_view> view_of(std::string document);
 /// "[high] sanctions.threat.china-finance: Sanctions threatened ... — <item title> <link>"
 std::string summary_line(const alert_view& a);
 
-/// Which alerts a sink takes.
+/// Which alerts a sink takes. A story passes when any of its fired rules passes.
 struct filter {
   severity min_severity = severity::info;
   std::vector<std::string> tags;          ///< any of these (empty: any)
   std::vector<std::string> exclude_tags;  ///< none of these
   std::vector<std::string> rules;         ///< only these rule ids (empty: all)
+  bool accepts(const fired_rule& r) const;
   bool accepts(const alert_view& a) const;
+  /// An update with changes: a rule it added passes, or it named entities or raised the
+  /// severity of a story that passes.
+  bool accepts_changes(const alert_view& a) const;
 };
 
 /// The result of one delivery attempt.
@@ -77,12 +96,21 @@ class sink {
 
   const std::string& name() const { return name_; }
   bool accepts(const alert_view& a) const { return filter_.accepts(a); }
+  bool accepts_changes(const alert_view& a) const { return filter_.accepts_changes(a); }
+  /// The rules of the alert this sink's filter passes: what a message to people shows.
+  std::vector<fired_rule> shown_rules(const alert_view& a) const {
+    std::vector<fired_rule> out;
+    for (const auto& r : a.rules)
+      if (filter_.accepts(r)) out.push_back(r);
+    return out;
+  }
 
   /// Delivers one alert; calls `done` exactly once, possibly before returning.
   virtual void deliver(const alert_view& a, done_fn done) = 0;
-  /// Whether the sink is sent updates of alerts (revision > 0): machine readers that
-  /// replace an alert by id (JSON lines, webhooks) say yes; for people (chat) and logs
-  /// (journald, syslog) a second message about the same story is noise.
+  /// Whether the sink is sent every update of an alert (revision > 0): machine readers that
+  /// replace an alert by id (JSON lines, webhooks) say yes. People (chat, email) and logs
+  /// (journald, syslog) get only the updates that report something new (`changes`: a rule
+  /// or an entity a later copy brought, a raised severity), marked as such.
   virtual bool supports_updates() const { return false; }
   /// Reopens files (SIGHUP, for logrotate). Default: nothing to reopen.
   virtual void reopen() {}

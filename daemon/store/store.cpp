@@ -125,6 +125,19 @@ DROP TABLE outbox;
 ALTER TABLE outbox_v2 RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (state, next_attempt);
 )sql",
+    // v3: one alert per story (document schema 2) reporting several rules. Alerts recorded
+    // before keep their documents (schema 1, one rule each) and stay readable and replayable.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN doc_schema INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE alert_rules (
+  alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  rule_id TEXT NOT NULL,
+  PRIMARY KEY (alert_id, rule_id)
+) WITHOUT ROWID;
+CREATE INDEX alert_rules_rule ON alert_rules (rule_id);
+INSERT INTO alert_rules (alert_id, rule_id) SELECT id, rule_id FROM alerts;
+CREATE INDEX alerts_story_schema ON alerts (story_id, doc_schema);
+)sql",
 };
 
 delivery_state parse_state(const std::string& s) {
@@ -265,8 +278,9 @@ std::optional<std::string> store::content_hash(const std::string& feed_id,
 
 std::set<std::string> store::fired_rules(const std::string& feed_id, const std::string& item_key) {
   auto st = db_.prepare(
-      "SELECT rule_id FROM alerts WHERE feed_id = ?1 AND item_key = ?2 UNION "
-      "SELECT a.rule_id FROM alert_sources s JOIN alerts a ON a.id = s.alert_id "
+      "SELECT r.rule_id FROM alerts a JOIN alert_rules r ON r.alert_id = a.id "
+      "WHERE a.feed_id = ?1 AND a.item_key = ?2 UNION "
+      "SELECT r.rule_id FROM alert_sources s JOIN alert_rules r ON r.alert_id = s.alert_id "
       "WHERE s.feed_id = ?1 AND s.item_key = ?2");
   st.bind(1, feed_id).bind(2, item_key);
   std::set<std::string> out;
@@ -290,7 +304,8 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
   up.run();
   auto ins = db_.prepare(
       "INSERT OR IGNORE INTO alerts (id, rule_id, severity, feed_id, item_key, story_id, "
-      "created_at, document) VALUES (?,?,?,?,?,?,?,?)");
+      "created_at, document, doc_schema) VALUES (?,?,?,?,?,?,?,?,2)");
+  auto rule = db_.prepare("INSERT OR IGNORE INTO alert_rules (alert_id, rule_id) VALUES (?, ?)");
   auto route = db_.prepare(
       "INSERT OR IGNORE INTO outbox (alert_id, sink, state, next_attempt, updated_at) "
       "VALUES (?, ?, 'pending', ?, ?)");
@@ -299,6 +314,10 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
     ins.bind(5, item.item_key).bind(6, a.story_id).bind(7, secs(a.created_at)).bind(8, a.document);
     ins.run();
     if (db_.changes() == 0) continue;  // already recorded: its outbox rows exist too
+    for (const auto& r : a.rules.empty() ? std::vector<std::string>{a.rule_id} : a.rules) {
+      rule.bind(1, a.id).bind(2, r);
+      rule.run();
+    }
     for (const auto& s : a.sinks) {
       route.bind(1, a.id).bind(2, s).bind(3, secs(a.created_at)).bind(4, secs(a.created_at));
       route.run();
@@ -309,6 +328,10 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
   for (const auto& u : updates) {
     source.bind(1, u.alert_id).bind(2, item.feed_id).bind(3, item.item_key);
     source.run();
+    for (const auto& r : u.rules) {
+      rule.bind(1, u.alert_id).bind(2, r);
+      rule.run();
+    }
     add_revision(u);
   }
   tx.commit();
@@ -428,14 +451,13 @@ void store::join_story(const std::string& story_id, const std::string& link, tim
   tx.commit();
 }
 
-std::optional<story_alert> store::alert_for_story(const std::string& story_id,
-                                                  const std::string& rule_id) {
+std::optional<story_alert> store::alert_for_story(const std::string& story_id) {
   auto st = db_.prepare(
       "SELECT a.id, COALESCE(u.revision, 0), COALESCE(u.document, a.document) FROM alerts a "
       "LEFT JOIN alert_updates u ON u.alert_id = a.id AND u.revision = "
       "(SELECT MAX(revision) FROM alert_updates WHERE alert_id = a.id) "
-      "WHERE a.story_id = ? AND a.rule_id = ? ORDER BY a.created_at, a.id LIMIT 1");
-  st.bind(1, story_id).bind(2, rule_id);
+      "WHERE a.story_id = ? AND a.doc_schema = 2 ORDER BY a.created_at, a.id LIMIT 1");
+  st.bind(1, story_id);
   if (!st.step()) return std::nullopt;
   return story_alert{st.text(0), static_cast<int>(st.integer(1)), st.text(2)};
 }
@@ -546,7 +568,8 @@ std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const st
   auto st = db_.prepare(
       "SELECT id, rule_id, severity, feed_id, created_at, COALESCE((SELECT u.document FROM "
       "alert_updates u WHERE u.alert_id = alerts.id ORDER BY u.revision DESC LIMIT 1), document) "
-      "FROM alerts WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 = '' OR rule_id = ?2) "
+      "FROM alerts WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 = '' OR id IN "
+      "(SELECT alert_id FROM alert_rules WHERE rule_id = ?2)) "
       "ORDER BY created_at DESC, id LIMIT ?3");
   st.bind(1, secs(since)).bind(2, rule_id).bind(3, limit);
   auto rows = db_.prepare(

@@ -46,12 +46,13 @@ struct item_record {
 
 struct alert_record {
   std::string id;  ///< stable across retries and restarts
-  std::string rule_id;
+  std::string rule_id;  ///< the headline rule
   std::string severity;
   std::string story_id;
   std::string document;  ///< the alert JSON, byte for byte what sinks deliver
   timestamp created_at;
   std::vector<std::string> sinks;  ///< sinks this alert is routed to: one outbox row each
+  std::vector<std::string> rules{};  ///< every rule it reports; empty: the headline rule only
 };
 
 /// A later copy of a story reaching an alert that already exists: the copy becomes one of
@@ -63,6 +64,7 @@ struct alert_update {
   std::string document;  ///< empty: only record the item as a source, announce nothing
   timestamp created_at;
   std::vector<std::string> sinks;
+  std::vector<std::string> rules{};  ///< rules the copy added to the alert
 };
 
 /// Copies of one article across feeds and within the grouping window. The first item
@@ -78,7 +80,7 @@ struct story_record {
   timestamp last_seen;
 };
 
-/// The alert a story already has for a rule, at its latest revision.
+/// The alert (schema 2) a story already has, at its latest revision.
 struct story_alert {
   std::string alert_id;
   int revision = 0;      ///< 0: never updated
@@ -116,7 +118,7 @@ class store {
   /// sqlite_error when the file cannot be opened or is newer than this build.
   explicit store(const std::string& path);
 
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
   int version();
   /// One small write transaction (the schema version rewritten): throws sqlite_error when
   /// the disk still refuses writes.
@@ -175,9 +177,9 @@ class store {
   void add_story(const story_record& s, const std::string& link);
   /// A later copy joins a story: last_seen moves to `now`, its canonical link is added.
   void join_story(const std::string& story_id, const std::string& link, timestamp now);
-  /// The alert `story_id` has for `rule_id`, at its latest revision.
-  std::optional<story_alert> alert_for_story(const std::string& story_id,
-                                             const std::string& rule_id);
+  /// The alert `story_id` has (one alert per story since schema 2 of the document), at its
+  /// latest revision. Alerts recorded before (one per rule, document schema 1) are not it.
+  std::optional<story_alert> alert_for_story(const std::string& story_id);
   /// Refreshes last_seen of items still present in a feed (one transaction), so retention
   /// never forgets an item that is still published and would then alert again.
   void touch(const std::string& feed_id, const std::vector<std::string>& item_keys, timestamp now);

@@ -145,11 +145,11 @@ TEST(engine_entity_lists, ambiguous_short_names_report_every_candidate) {
     EXPECT_TRUE(x.ambiguous);
     EXPECT_EQ(x.candidates, (std::vector<std::string>{"ofac-sdn:205", "ofac-sdn:206"}));
   }
-  // The alert document carries them (ALERTS.md entities[]).
+  // The alert document carries them (docs/alerts.md entities[]).
   auto m = match(*rs, content_item("Karat was sanctioned again."));
   ASSERT_EQ(m.size(), 1u);
-  auto doc = make_alert(m[0], content_item("Karat was sanctioned again."), {"f", "F", "u"}, "h",
-                        timestamp{}, {});
+  auto doc = make_alert(m, content_item("Karat was sanctioned again."), {"f", "F", "u"},
+                        {"i1", "f"}, "h", timestamp{}, {});
   ASSERT_EQ(doc["entities"].size(), 2u);
   EXPECT_EQ(doc["entities"][0]["id"], "ofac-sdn:205");
   EXPECT_EQ(doc["entities"][0]["name"], "KARAT LLC");
@@ -161,7 +161,7 @@ TEST(engine_entity_lists, ambiguous_short_names_report_every_candidate) {
             nlohmann::json::array({"ofac-sdn:205", "ofac-sdn:206"}));
   auto one = match(*rs, content_item("Rosoboronexport delivered the jets."));
   ASSERT_EQ(one.size(), 1u);
-  auto d1 = make_alert(one[0], content_item("x"), {}, "h", timestamp{}, {});
+  auto d1 = make_alert(one, content_item("x"), {}, {"i1", ""}, "h", timestamp{}, {});
   EXPECT_EQ(d1["entities"][0]["ambiguous"], false);
   EXPECT_FALSE(d1["entities"][0].contains("candidates"));
 }

@@ -2,6 +2,8 @@
 // give the expected alerts; and the real binary end to end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -124,8 +126,8 @@ std::set<std::string> tags_of_output(const std::string& out) {
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
     auto doc = nlohmann::json::parse(line);
-    EXPECT_EQ(doc["schema"], "sanctwatch.alert/1");
-    for (const auto& t : doc["rule"]["tags"]) tags.insert(t.get<std::string>());
+    EXPECT_EQ(doc["schema"], "sanctwatch.alert/2");
+    for (const auto& t : doc["tags"]) tags.insert(t.get<std::string>());
   }
   return tags;
 }
@@ -134,11 +136,13 @@ TEST(engine_cli, match_seeds_end_to_end) {
   if (!fs::exists(seeds_dir)) GTEST_SKIP() << "no " << seeds_dir;
   auto a = run_sanctwatch(
       "match --rules '" + rules_dir + "' '" + seeds_dir + "/000_935ebd66a5df73d6.txt'", false);
-  EXPECT_EQ(a.exit_code, 0) << a.out;
+  EXPECT_EQ(a.exit_code, 1) << a.out;  // 1: alerts found
+  EXPECT_EQ(std::count(a.out.begin(), a.out.end(), '\n'), 1) << "one alert per article";
   EXPECT_TRUE(tags_of_output(a.out).count("sanctions")) << a.out;
   auto b = run_sanctwatch(
       "match --rules '" + rules_dir + "' '" + seeds_dir + "/003_61fa157d4637f645.txt'", false);
-  EXPECT_EQ(b.exit_code, 0) << b.out;
+  EXPECT_EQ(b.exit_code, 1) << b.out;
+  EXPECT_EQ(std::count(b.out.begin(), b.out.end(), '\n'), 1) << "one alert per article";
   auto tags = tags_of_output(b.out);
   EXPECT_TRUE(tags.count("sanctions")) << b.out;
   EXPECT_TRUE(tags.count("export-controls")) << b.out;
@@ -154,9 +158,14 @@ TEST(engine_cli, match_negative_article_prints_nothing_and_exits_0) {
 TEST(engine_cli, match_text_format_and_explain) {
   auto r = run_sanctwatch("match --format text --explain --rules '" + rules_dir + "' '" +
                           articles_dir + "/pos_ofac_settlement.txt'");
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("[HIGH] sanctions.enforcement"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("»"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("[HIGH] "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sanctions.enforcement (Sanctions enforcement action)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  > "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("»"), std::string::npos) << r.out;  // not a terminal: marks as »…«
+  EXPECT_EQ(r.out.find("\x1b["), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("FIRED  sanctions.enforcement"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("-      export-controls.entity-list"), std::string::npos) << r.out;
 }
@@ -165,7 +174,7 @@ TEST(engine_cli, match_stdin_and_bad_rules) {
   auto r = run_sanctwatch(
       "match --rules '" + rules_dir + "' - < '" + articles_dir + "/pos_ofac_settlement.txt'",
       false);
-  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(tags_of_output(r.out).count("sanctions"));
   auto missing = run_sanctwatch("match --rules /nonexistent/rules x.txt");
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
@@ -184,7 +193,7 @@ TEST(engine_cli, match_feed_file_detected_by_content) {
                          "</channel></rss>";
   auto r = run_sanctwatch("match --rules '" + rules_dir + "' '" + feed.string() + "'", false);
   fs::remove(feed);
-  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.exit_code, 1) << r.out;
   std::istringstream in(r.out);
   std::size_t n = 0;
   for (std::string line; std::getline(in, line); ++n) {
@@ -212,7 +221,7 @@ TEST(engine_cli, match_entities_from_the_command_line) {
       std::string(SANCTWATCH_TEST_DATA) + "/articles/" + "pos_ofac_hong_kong_designations.txt";
   auto r = run_sanctwatch("match --rules '" + rules_dir + "' --entities ofac-sdn-csv:'" + list +
                           "' '" + article + "'");
-  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.exit_code, 1) << r.out;
   auto c =
       run_sanctwatch("check --rules '" + rules_dir + "' --entities ofac-sdn-csv:'" + list + "'");
   EXPECT_EQ(c.exit_code, 0) << c.out;

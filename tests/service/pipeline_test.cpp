@@ -1,6 +1,8 @@
 #include "service/pipeline.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "engine/alert.hpp"
@@ -132,8 +134,14 @@ TEST_F(pipeline_test, long_feeds_are_recorded_across_transactions) {
   EXPECT_EQ(db_.alerts(std::nullopt, "", 100).size(), 13u);
 }
 
-TEST_F(pipeline_test, updated_item_alerts_only_for_rules_that_did_not_fire) {
-  pipeline p(db_, {});
+// One alert per story: an edit that makes another rule fire is a revision of the story's
+// alert that reports the rule as new ("changes"), and reaches people too -- those whose filter
+// takes the new rule. Machine sinks get every revision.
+TEST_F(pipeline_test, an_edit_that_fires_another_rule_updates_the_alert_for_people_too) {
+  auto jsonl = std::make_shared<null_sink>("jsonl", sinks::filter{}, /*updates=*/true);
+  auto chat = std::make_shared<null_sink>("chat", sinks::filter{});
+  auto pager = std::make_shared<null_sink>("pager", sinks::filter{severity::high});
+  pipeline p(db_, {jsonl, chat, pager});
   p.set_ruleset(rules_);
   feed_document doc;
   doc.items = {make_item("1", "US weighs sanctions on Chinese banks", "")};
@@ -141,10 +149,29 @@ TEST_F(pipeline_test, updated_item_alerts_only_for_rules_that_did_not_fire) {
   doc.items[0].content = "Huawei and two other firms could be targeted.";
   auto s = p.process({"f", "", ""}, doc, t(200));
   EXPECT_EQ(s.changed, 1);
-  EXPECT_EQ(s.alerts, 1);  // t.huawei only; t.sanctions-china already fired
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(s.updates, 1);
+  EXPECT_EQ(s.rules_fired, std::vector<std::string>{"t.huawei"});
   auto list = db_.alerts(std::nullopt, "", 10);
-  ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0].rule_id == "t.huawei" || list[1].rule_id == "t.huawei", true);
+  ASSERT_EQ(list.size(), 1u);
+  const auto doc1 = nlohmann::json::parse(list[0].document);
+  EXPECT_EQ(doc1["revision"], 1);
+  ASSERT_EQ(doc1["rules"].size(), 2u);
+  EXPECT_EQ(doc1["rules"][0]["id"], "t.sanctions-china");  // still the headline: more severe
+  EXPECT_EQ(doc1["rules"][1]["id"], "t.huawei");
+  EXPECT_EQ(doc1["changes"]["rules_added"], nlohmann::json::array({"t.huawei"}));
+  EXPECT_EQ(doc1["tags"], nlohmann::json::array({"sanctions", "entity"}));
+  // The new finding's sentence comes first in the evidence.
+  EXPECT_EQ(doc1["evidence"][0]["text"], "Huawei and two other firms could be targeted.");
+  EXPECT_EQ(db_.alerts(std::nullopt, "t.huawei", 10).size(), 1u);
+  std::vector<std::string> routed;
+  for (const auto& r : db_.due(t(200), 20)) routed.push_back(r.sink + "/" + std::to_string(r.revision));
+  std::sort(routed.begin(), routed.end());
+  // The pager takes only high: the low rule the edit added is not news for it.
+  EXPECT_EQ(routed, (std::vector<std::string>{"chat/0", "chat/1", "jsonl/0", "jsonl/1", "pager/0"}));
+  // The same edit again adds nothing.
+  s = p.process({"f", "", ""}, doc, t(300));
+  EXPECT_EQ(s.updates, 0);
 }
 
 TEST_F(pipeline_test, same_item_in_two_feeds_is_two_items_when_stories_are_off) {
@@ -166,7 +193,8 @@ TEST_F(pipeline_test, alert_documents_name_the_feed_and_ruleset) {
   auto rows = db_.due(t(100), 10);
   ASSERT_EQ(rows.size(), 1u);
   auto j = nlohmann::json::parse(rows[0].document);
-  EXPECT_EQ(j["schema"], "sanctwatch.alert/1");
+  EXPECT_EQ(j["schema"], "sanctwatch.alert/2");
+  EXPECT_EQ(j["rules"][0]["id"], "t.sanctions-china");
   EXPECT_EQ(j["item"]["feed"]["id"], "wire");
   EXPECT_EQ(j["item"]["feed"]["title"], "Wire");
   EXPECT_EQ(j["ruleset"], rules_->hash);
@@ -201,7 +229,8 @@ TEST_F(pipeline_test, story_grouping_three_edited_copies_make_one_alert_with_thr
   auto list = db_.alerts(std::nullopt, "", 10);
   ASSERT_EQ(list.size(), 1u);
   const auto doc = nlohmann::json::parse(list[0].document);
-  EXPECT_EQ(doc["id"], engine::alert_id("t.sanctions-china", "w-1", "wire"));
+  EXPECT_EQ(doc["id"], engine::story_alert_id("w-1", "wire"));
+  EXPECT_FALSE(doc.contains("changes"));  // copies that add sources only
   EXPECT_EQ(doc["type"], "alert.updated");
   EXPECT_EQ(doc["revision"], 2);
   EXPECT_EQ(doc["item"]["id"], "w-1");  // the alert stays about the first copy
@@ -348,8 +377,7 @@ TEST_F(pipeline_test, with_stories_off_every_copy_alerts) {
   for (const auto& a : list) {
     const auto j = nlohmann::json::parse(a.document);
     EXPECT_EQ(j["sources"].size(), 1u);
-    EXPECT_EQ(j["id"],
-              engine::alert_id("t.sanctions-china", j["item"]["id"], j["item"]["feed"]["id"]));
+    EXPECT_EQ(j["id"], engine::story_alert_id(j["item"]["id"], j["item"]["feed"]["id"]));
   }
 }
 
@@ -375,17 +403,18 @@ TEST_F(pipeline_test, a_copy_already_listed_or_edited_adds_nothing) {
   EXPECT_EQ(s.changed, 1);
   EXPECT_EQ(s.alerts, 0);
   EXPECT_EQ(s.updates, 0);
-  // The edit makes a second rule fire: a new alert for the story, named by its first item.
+  // The edit makes a second rule fire: the story's alert (named by its first item) reports it.
   edited.content += " Huawei is among the firms named.";
   s = p.process({"b", "", ""}, one(edited), t(500));
-  EXPECT_EQ(s.alerts, 1);
+  EXPECT_EQ(s.alerts, 0);
+  EXPECT_EQ(s.updates, 1);
   const auto huawei = db_.alerts(std::nullopt, "t.huawei", 10);
   ASSERT_EQ(huawei.size(), 1u);
-  EXPECT_EQ(huawei[0].id, engine::alert_id("t.huawei", "1", "a"));
-  const auto main = db_.alerts(std::nullopt, "t.sanctions-china", 10);
-  ASSERT_EQ(main.size(), 1u);
-  EXPECT_EQ(nlohmann::json::parse(main[0].document)["sources"].size(), 2u);
-  EXPECT_EQ(db_.due(t(500), 20).size(), 3u);  // alert, its one update, the huawei alert
+  EXPECT_EQ(huawei[0].id, engine::story_alert_id("1", "a"));
+  const auto doc = nlohmann::json::parse(huawei[0].document);
+  EXPECT_EQ(doc["sources"].size(), 2u);
+  EXPECT_EQ(doc["rules"].size(), 2u);
+  EXPECT_EQ(db_.due(t(500), 20).size(), 3u);  // the alert and its two updates
 }
 
 TEST_F(pipeline_test, restarts_keep_stories) {

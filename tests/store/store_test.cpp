@@ -243,8 +243,8 @@ TEST_F(store_test, updates_are_revisions_with_their_own_outbox_rows) {
   alert_record a = alert("a1", "r", 100, {"jsonl", "hook", "chat"});
   a.story_id = "s1";
   s.record({"f", "i1", "h", t(100), "s1"}, {a});
-  EXPECT_FALSE(s.alert_for_story("s1", "other.rule"));
-  auto sa = s.alert_for_story("s1", "r");
+  EXPECT_FALSE(s.alert_for_story("s2"));
+  auto sa = s.alert_for_story("s1");
   ASSERT_TRUE(sa);
   EXPECT_EQ(sa->alert_id, "a1");
   EXPECT_EQ(sa->revision, 0);
@@ -253,7 +253,7 @@ TEST_F(store_test, updates_are_revisions_with_their_own_outbox_rows) {
   // A copy in feed g: revision 1 to the sinks that take updates.
   s.record({"g", "i9", "h", t(200), "s1"}, {},
            {{"a1", 1, "{\"id\":\"a1\",\"revision\":1}", t(200), {"jsonl", "hook"}}});
-  sa = s.alert_for_story("s1", "r");
+  sa = s.alert_for_story("s1");
   EXPECT_EQ(sa->revision, 1);
   EXPECT_EQ(sa->document, "{\"id\":\"a1\",\"revision\":1}");
   EXPECT_EQ(s.fired_rules("g", "i9"), (std::set<std::string>{"r"}));
@@ -291,8 +291,15 @@ TEST_F(store_test, updates_are_revisions_with_their_own_outbox_rows) {
   s.record({"g", "i9", "h", t(300), "s1"}, {}, {{"a1", 1, "{}", t(300), {"jsonl", "hook"}}});
   s.record({"h", "i5", "h", t(300), "s1"}, {}, {{"a1", 2, "", t(300), {"jsonl"}}});
   EXPECT_EQ(s.alerts(std::nullopt, "", 10)[0].deliveries.size(), 5u);
-  EXPECT_EQ(s.alert_for_story("s1", "r")->revision, 1);
+  EXPECT_EQ(s.alert_for_story("s1")->revision, 1);
   EXPECT_EQ(s.fired_rules("h", "i5"), (std::set<std::string>{"r"}));
+  // A copy that fired another rule adds it to the alert: both count as fired for its item.
+  alert_update more{"a1", 0, "", t(310), {}};
+  more.rules = {"r2"};
+  s.record({"k", "i6", "h", t(310), "s1"}, {}, {more});
+  EXPECT_EQ(s.fired_rules("k", "i6"), (std::set<std::string>{"r", "r2"}));
+  EXPECT_EQ(s.fired_rules("f", "i1"), (std::set<std::string>{"r", "r2"}));
+  EXPECT_EQ(s.alerts(std::nullopt, "r2", 10).size(), 1u);
 
   // Replay covers updates too.
   EXPECT_EQ(s.requeue("hook", std::nullopt, false, t(600)), 2);
@@ -329,7 +336,7 @@ PRAGMA user_version = 1;
 )sql");
   }
   store s(path_);
-  EXPECT_EQ(s.version(), 2);
+  EXPECT_EQ(s.version(), store::schema_version);
   EXPECT_EQ(s.content_hash("f", "i1"), "h");
   EXPECT_FALSE(s.item_story("f", "i1"));
   auto due = s.due(t(400), 10);
@@ -341,6 +348,89 @@ PRAGMA user_version = 1;
   EXPECT_EQ(due[0].document, "{\"id\":\"a1\"}");
   s.mark_delivered("a1", "hook", t(401), 200);
   EXPECT_FALSE(s.next_due());
+}
+
+// A state file of schema 2 (one alert per rule, document schema 1) as the previous release
+// left it: its alerts stay listed, filterable by rule, replayable and deliverable; they are
+// not taken for a story's alert (a new copy starts a schema-2 alert), and their rules still
+// count as fired for their items and sources.
+TEST_F(store_test, migrates_a_version_2_file_with_alerts_of_one_rule) {
+  {
+    connection c(path_);
+    c.exec(R"sql(
+CREATE TABLE feeds (id TEXT PRIMARY KEY, url TEXT NOT NULL, permanent_url TEXT NOT NULL DEFAULT '',
+  etag TEXT NOT NULL DEFAULT '', last_modified TEXT NOT NULL DEFAULT '', last_poll INTEGER,
+  last_success INTEGER, next_poll INTEGER, error_streak INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '', last_status INTEGER NOT NULL DEFAULT 0,
+  items_total INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE items (feed_id TEXT NOT NULL, item_key TEXT NOT NULL, content_hash TEXT NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, story_id TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (feed_id, item_key)) WITHOUT ROWID;
+CREATE TABLE alerts (id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, severity TEXT NOT NULL,
+  feed_id TEXT NOT NULL, item_key TEXT NOT NULL, story_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL, document TEXT NOT NULL);
+CREATE INDEX alerts_story ON alerts (story_id, rule_id);
+CREATE TABLE stories (id TEXT PRIMARY KEY, feed_id TEXT NOT NULL, item_id TEXT NOT NULL,
+  signature BLOB NOT NULL DEFAULT x'', first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+CREATE TABLE story_links (link TEXT PRIMARY KEY, story_id TEXT NOT NULL REFERENCES stories (id)
+  ON DELETE CASCADE) WITHOUT ROWID;
+CREATE TABLE story_bands (band_key INTEGER NOT NULL, story_id TEXT NOT NULL REFERENCES stories (id)
+  ON DELETE CASCADE, PRIMARY KEY (band_key, story_id)) WITHOUT ROWID;
+CREATE TABLE alert_sources (alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  feed_id TEXT NOT NULL, item_key TEXT NOT NULL, PRIMARY KEY (alert_id, feed_id, item_key))
+  WITHOUT ROWID;
+CREATE TABLE alert_updates (alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  revision INTEGER NOT NULL CHECK (revision > 0), created_at INTEGER NOT NULL,
+  document TEXT NOT NULL, PRIMARY KEY (alert_id, revision)) WITHOUT ROWID;
+CREATE TABLE outbox (alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  sink TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL,
+  last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL, PRIMARY KEY (alert_id, sink, revision));
+CREATE INDEX outbox_due ON outbox (state, next_attempt);
+INSERT INTO stories VALUES ('s1', 'f', 'i1', x'', 100, 100);
+INSERT INTO items VALUES ('f', 'i1', 'h', 100, 100, 's1');
+INSERT INTO items VALUES ('g', 'i2', 'h', 150, 150, 's1');
+INSERT INTO alerts VALUES ('old1', 'r.threat', 'high', 'f', 'i1', 's1', 100,
+  '{"schema":"sanctwatch.alert/1","id":"old1","rule":{"id":"r.threat"}}');
+INSERT INTO alerts VALUES ('old2', 'r.evasion', 'high', 'f', 'i1', 's1', 100,
+  '{"schema":"sanctwatch.alert/1","id":"old2","rule":{"id":"r.evasion"}}');
+INSERT INTO alert_sources VALUES ('old1', 'g', 'i2');
+INSERT INTO alert_updates VALUES ('old1', 1, 150, '{"schema":"sanctwatch.alert/1","id":"old1","revision":1}');
+INSERT INTO outbox VALUES ('old1', 'hook', 0, 'delivered', 1, 100, 200, '', 100);
+INSERT INTO outbox VALUES ('old1', 'hook', 1, 'dead', 5, 150, 500, 'HTTP 500', 160);
+INSERT INTO outbox VALUES ('old2', 'hook', 0, 'pending', 0, 100, 0, '', 100);
+PRAGMA user_version = 2;
+)sql");
+  }
+  store s(path_);
+  EXPECT_EQ(s.version(), store::schema_version);
+  // Listed at their latest revision, and by rule.
+  auto all = s.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(all.size(), 2u);
+  auto threat = s.alerts(std::nullopt, "r.threat", 10);
+  ASSERT_EQ(threat.size(), 1u);
+  EXPECT_EQ(threat[0].document, "{\"schema\":\"sanctwatch.alert/1\",\"id\":\"old1\",\"revision\":1}");
+  EXPECT_EQ(threat[0].deliveries.size(), 2u);
+  // Still delivered and replayed.
+  auto due = s.due(t(100), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].alert_id, "old2");
+  EXPECT_EQ(s.requeue("hook", std::nullopt, true, t(200)), 1);  // the dead update
+  EXPECT_EQ(s.due(t(200), 10).size(), 2u);
+  // Rules that fired on the item or its sources before the upgrade do not fire again.
+  EXPECT_EQ(s.fired_rules("f", "i1"), (std::set<std::string>{"r.evasion", "r.threat"}));
+  EXPECT_EQ(s.fired_rules("g", "i2"), (std::set<std::string>{"r.threat"}));
+  // Not a story's (schema 2) alert: a new copy of the story starts one.
+  EXPECT_FALSE(s.alert_for_story("s1"));
+  alert_record a = alert("new1", "r.new", 300, {"hook"});
+  a.story_id = "s1";
+  a.rules = {"r.new", "r.other"};
+  s.record({"h", "i3", "h", t(300), "s1"}, {a});
+  ASSERT_TRUE(s.alert_for_story("s1"));
+  EXPECT_EQ(s.alert_for_story("s1")->alert_id, "new1");
+  EXPECT_EQ(s.fired_rules("h", "i3"), (std::set<std::string>{"r.new", "r.other"}));
 }
 
 TEST_F(store_test, a_batch_commits_or_rolls_back_everything_inside_it) {

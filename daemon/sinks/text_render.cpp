@@ -1,0 +1,124 @@
+#include "sinks/text_render.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace sanctwatch::sinks {
+namespace {
+
+using json = nlohmann::json;
+
+std::string str(const json& o, const char* key) {
+  if (!o.is_object()) return {};
+  const auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// One line: control characters (a title with a newline, an escape sequence) become spaces, so
+// text from feeds can neither break the block nor drive the terminal.
+std::string clean(std::string s) {
+  for (auto& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return s;
+}
+
+const char* severity_colour(const std::string& sev) {
+  if (sev == "critical" || sev == "high") return "\x1b[1;31m";
+  if (sev == "medium") return "\x1b[1;33m";
+  return "\x1b[1;36m";
+}
+
+}  // namespace
+
+std::string render_text(const json& doc, const text_style& style,
+                        const std::vector<std::string>& shown_rules) {
+  const std::string bold = style.color ? "\x1b[1m" : "";
+  const std::string reset = style.color ? "\x1b[0m" : "";
+  const json item = doc.value("item", json::object());
+  // Schema 1 documents carry one `rule`.
+  json rules = doc.contains("rules") && doc["rules"].is_array()
+                   ? doc["rules"]
+                   : json::array({doc.value("rule", json::object())});
+  std::string sev = str(doc, "severity");
+  if (sev.empty() && !rules.empty()) sev = str(rules[0], "severity");
+  std::string out;
+  const std::string title = str(item, "title").empty() ? "(untitled)" : clean(str(item, "title"));
+  out += (style.color ? severity_colour(sev) : "") + ("[" + upper(sev) + "]") + reset + " " +
+         bold + title + reset + "\n";
+  // Outlet, date and link on one line.
+  std::string where = clean(str(item.value("feed", json::object()), "title"));
+  const std::string published = str(item, "published");
+  if (!published.empty()) where += (where.empty() ? "" : " · ") + published.substr(0, 10);
+  const std::string link = clean(str(item, "link"));
+  if (!link.empty()) where += (where.empty() ? "" : " · ") + link;
+  if (!where.empty()) out += "  " + where + "\n";
+  if (const auto c = doc.find("changes"); c != doc.end() && c->is_object()) {
+    std::string now;
+    for (const auto& r : c->value("rules_added", json::array()))
+      if (r.is_string()) now += (now.empty() ? "" : ", ") + clean(r.get<std::string>());
+    const auto ents = c->value("entities_added", json::array());
+    if (!ents.empty()) now += (now.empty() ? "" : ", ") + std::to_string(ents.size()) + " more entit" + (ents.size() == 1 ? "y" : "ies");
+    if (c->contains("severity_from"))
+      now += (now.empty() ? "" : ", ") + std::string("severity raised from ") + str(*c, "severity_from");
+    out += "  " + bold + "update" + reset + ": now also " + now + "\n";
+  }
+  std::string rl;
+  for (const auto& r : rules) {
+    const std::string id = str(r, "id");
+    if (!shown_rules.empty() &&
+        std::find(shown_rules.begin(), shown_rules.end(), id) == shown_rules.end())
+      continue;
+    rl += (rl.empty() ? "" : "; ") + clean(id) + " (" + clean(str(r, "title")) + ")";
+  }
+  if (!rl.empty()) out += "  rules: " + rl + "\n";
+  for (const auto& e : doc.value("entities", json::array())) {
+    std::string line = "  entity: " + clean(str(e, "name")) + " (" + clean(str(e, "id"));
+    const std::string type = str(e, "type");
+    if (!type.empty()) line += ", " + type;
+    std::string programs;
+    for (const auto& p : e.value("programs", json::array()))
+      if (p.is_string()) programs += (programs.empty() ? "" : " ") + clean(p.get<std::string>());
+    if (!programs.empty()) line += ", " + programs;
+    line += ") as \"" + clean(str(e, "matched")) + "\"";
+    if (e.value("ambiguous", false)) line += " [ambiguous]";
+    out += line + "\n";
+  }
+  for (const auto& e : doc.value("evidence", json::array())) {
+    const std::string text = str(e, "text");
+    std::string s;
+    std::size_t at = 0;
+    // Schema 2: marks at byte offsets of the sentence; schema 1: one word per entry.
+    if (e.contains("marks")) {
+      for (const auto& m : e["marks"]) {
+        const std::size_t a = m.value("start", std::size_t(0)), b = m.value("end", std::size_t(0));
+        if (a < at || b > text.size() || b < a) continue;
+        s += clean(text.substr(at, a - at)) + (style.color ? bold : "»") +
+             clean(text.substr(a, b - a)) + (style.color ? reset : "«");
+        at = b;
+      }
+      s += clean(text.substr(std::min(at, text.size())));
+    } else {
+      s = clean(str(e, "snippet").empty() ? text : str(e, "snippet"));
+    }
+    const std::string field = str(e, "field");
+    out += "  > " + (field.empty() || field == "content" ? "" : field + ": ") + s + "\n";
+  }
+  const auto total = doc.value("sources_total", 1);
+  if (total > 1) out += "  also reported by " + std::to_string(total - 1) + " more source" + (total == 2 ? "" : "s") + "\n";
+  out += "\n";
+  return out;
+}
+
+bool stdout_wants_color() {
+  const char* no = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) == 1 && (no == nullptr || *no == '\0');
+}
+
+}  // namespace sanctwatch::sinks
