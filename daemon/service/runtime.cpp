@@ -294,7 +294,7 @@ result<loaded_config> load_config(const std::string& path) {
 
   const std::string state_dir = std::filesystem::path(state_path_for(c)).parent_path().string();
   for (const auto& s : c.sinks) {
-    sink_spec spec{s, {}};
+    sink_spec spec{s, {}, {}};
     const std::string where = c.file + ":" + std::to_string(s.line) + ": sink '" + s.name + "': ";
     if (s.type == "jsonl")
       if (auto problem = unwritable(config::resolve_path(c, s.path), state_dir))
