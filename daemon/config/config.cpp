@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "core/mailbox.hpp"
+
 #include <curl/curl.h>
 #include <yaml-cpp/yaml.h>
 
@@ -283,6 +285,7 @@ class reader {
  private:
   void read_feed(const YAML::Node& n, config& c);
   void read_sink(const YAML::Node& n, config& c);
+  void read_email(const YAML::Node& n, sink& s);
   void read_entity_list(const YAML::Node& n, config& c);
 
   std::string_view src_;
@@ -345,7 +348,7 @@ void reader::read_feed(const YAML::Node& n, config& c) {
 
 void reader::read_sink(const YAML::Node& n, config& c) {
   if (!n.IsMap() || !n["type"]) {
-    error(n, "a sink needs a type (stdout, jsonl, journald, syslog, webhook, slack, teams, discord, mattermost)");
+    error(n, "a sink needs a type (stdout, jsonl, journald, syslog, webhook, slack, teams, discord, mattermost, email)");
     return;
   }
   sink s;
@@ -363,8 +366,12 @@ void reader::read_sink(const YAML::Node& n, config& c) {
     if (chat.count(s.type))
       return mapping(n, "a " + s.type + " sink", {"type", "name", "min_severity", "tags", "exclude_tags",
                                                   "rules", "url", "headers", "timeout"});
+    if (s.type == "email")
+      return mapping(n, "an email sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules",
+                                          "url", "from", "to", "username", "password", "password_file",
+                                          "starttls", "timeout"});
     error(n["type"], "unknown sink type '" + s.type +
-                         "' (expected stdout, jsonl, journald, syslog, webhook, slack, teams, discord or mattermost)");
+                         "' (expected stdout, jsonl, journald, syslog, webhook, slack, teams, discord, mattermost or email)");
     return false;
   }();
   if (!common_ok) return;
@@ -405,7 +412,60 @@ void reader::read_sink(const YAML::Node& n, config& c) {
   }
   if ((s.type == "webhook" || chat.count(s.type)) && n["headers"])
     s.headers = string_map(n["headers"], "headers");
+  if (s.type == "email") read_email(n, s);
   c.sinks.push_back(std::move(s));
+}
+
+void reader::read_email(const YAML::Node& n, sink& s) {
+  s.timeout = seconds{30};  // greeting, EHLO, STARTTLS, AUTH and DATA: more round trips than a POST
+  bool smtps = false;
+  if (!n["url"]) error(n, "an email sink needs a url (smtp://host:port or smtps://host:port)");
+  else if (auto v = string(n["url"], "url")) {
+    s.url = *v;
+    if (!has_env(s.url)) {
+      if (auto u = parse_url(s.url, {"smtp", "smtps"}); !u)
+        error(n["url"], "url " + u.err().message);
+      else if (!u->user.empty() || !u->password.empty())
+        error(n["url"], "give username and password as keys of the sink, not in the url");
+      else
+        smtps = u->scheme == "smtps";
+    }
+  }
+  if (!n["from"]) error(n, "an email sink needs a from address");
+  else if (auto v = string(n["from"], "from")) {
+    s.from = *v;
+    if (auto m = parse_mailbox(s.from); !m) error(n["from"], "from: " + m.err().message);
+  }
+  if (!n["to"]) error(n, "an email sink needs at least one to address");
+  else {
+    s.to = strings(n["to"], "to");
+    if (n["to"].IsSequence() && n["to"].size() == 0) error(n["to"], "an email sink needs at least one to address");
+    for (std::size_t i = 0; i < s.to.size(); ++i)
+      if (auto m = parse_mailbox(s.to[i]); !m)
+        error(n["to"].IsSequence() ? n["to"][i] : n["to"], "to: " + m.err().message);
+  }
+  if (n["username"])
+    if (auto v = string(n["username"], "username")) s.username = *v;
+  if (n["password"] && n["password_file"]) error(n["password_file"], "give password or password_file, not both");
+  if (n["password"])
+    if (auto v = string(n["password"], "password")) s.password = *v;
+  if (n["password_file"])
+    if (auto v = string(n["password_file"], "password_file")) s.password_file = *v;
+  const bool has_password = !s.password.empty() || !s.password_file.empty();
+  if (has_password && s.username.empty())
+    error(n["password"] ? n["password"] : n["password_file"], "a password needs a username");
+  if (!s.username.empty() && !has_password)
+    error(n["username"], "a username needs a password or password_file");
+  if (n["starttls"])
+    if (auto b = boolean(n["starttls"], "starttls")) {
+      s.starttls = *b;
+      if (!*b && smtps)
+        error(n["starttls"], "starttls: false contradicts smtps://, which is TLS from the start");
+      else if (!*b && has_password)
+        error(n["starttls"], "a password is only sent over TLS: keep starttls on or use smtps://");
+    }
+  if (n["timeout"])
+    if (auto d = duration(n["timeout"], "timeout", seconds{1})) s.timeout = *d;
 }
 
 void reader::read_entity_list(const YAML::Node& n, config& c) {

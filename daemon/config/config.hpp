@@ -57,20 +57,27 @@ struct entity_source {
 };
 
 struct sink {
-  std::string type;  ///< stdout | jsonl | journald | syslog | webhook | slack | teams | discord | mattermost
+  std::string type;  ///< stdout | jsonl | journald | syslog | webhook | slack | teams | discord | mattermost | email
   std::string name;  ///< unique; defaults to the type, then type-2, ...
   severity min_severity = severity::info;
   std::vector<std::string> tags;          ///< deliver only alerts carrying one of these (empty: all)
   std::vector<std::string> exclude_tags;  ///< never deliver alerts carrying one of these
   std::vector<std::string> rules;         ///< deliver only these rule ids (empty: all)
   std::string path;                       ///< jsonl
-  std::string url;                        ///< webhook and chat sinks
+  std::string url;                        ///< webhook and chat sinks; email: smtp(s)://host[:port]
   /// webhook: signing secrets as written, e.g. "${WEBHOOK_SECRET}" (several during key
   /// rotation: every one signs, receivers accept any)
   std::vector<std::string> secrets;
   std::string secret_file;  ///< webhook: a file holding the secret(s), whitespace-separated
   std::map<std::string, std::string> headers;
-  seconds timeout{10};
+  seconds timeout{10};  ///< email: 30 s unless given
+  // email
+  std::string from;             ///< "sanctwatch <alerts@example.org>", checked (core/mailbox.hpp)
+  std::vector<std::string> to;  ///< at least one, each checked
+  std::string username;         ///< SMTP AUTH; may hold ${ENV} parts
+  std::string password;         ///< as written, e.g. "${SMTP_PASSWORD}"; a secret
+  std::string password_file;    ///< a file holding the password, as it is
+  bool starttls = true;         ///< smtp:// only: require STARTTLS
   int line = 0;
 };
 

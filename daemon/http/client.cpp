@@ -256,6 +256,8 @@ class client::impl : public std::enable_shared_from_this<impl> {
     bool all_permanent = true;
     bool method_changed = false;
     bool too_large = false;
+    std::size_t uploaded = 0;  // mail: bytes of req.body handed to libcurl so far
+    slist recipients;          // mail: CURLOPT_MAIL_RCPT, alive while the transfer runs
     std::array<char, CURL_ERROR_SIZE> errbuf{};
     // The ranges a checked hop may reach after all; null on a hop that may go anywhere.
     const std::vector<ip_network>* allowed = nullptr;
@@ -289,6 +291,7 @@ class client::impl : public std::enable_shared_from_this<impl> {
   static int on_timer(CURLM* multi, long timeout_ms, void* userp);
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* userp);
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* userp);
+  static std::size_t on_read(char* buffer, std::size_t size, std::size_t n, void* userp);
   static curl_socket_t on_open_socket(void* clientp, curlsocktype purpose, curl_sockaddr* address);
   static int on_prereq(void* clientp, char* primary_ip, char* local_ip, int primary_port,
                        int local_port);
@@ -308,6 +311,7 @@ class client::impl : public std::enable_shared_from_this<impl> {
                  const asio::ip::tcp::resolver::results_type& found);
   void hand_over(std::unique_ptr<transfer> t);
   bool configure(transfer& t, std::string& why);
+  bool configure_mail(transfer& t, long remaining_ms, std::string& why);
   void finish_hop(CURL* easy, CURLcode rc);
   void settle_hop(CURL* easy, CURLcode rc);  // finish_hop without starting the next
   void release_host(const std::string& key);
@@ -412,6 +416,13 @@ std::size_t client::impl::on_header(char* data, std::size_t size, std::size_t n,
   auto* t = static_cast<transfer*>(userp);
   const std::size_t len = size * n;
   const std::string_view line(data, len);
+  // For SMTP libcurl hands over the server's reply lines. The last refusal (4xx or 5xx)
+  // says why a transfer failed; the "221 Bye" to the QUIT that follows it does not.
+  if (t->req.mail) {
+    if (const auto reply = trim(line); !reply.empty() && (reply[0] == '4' || reply[0] == '5'))
+      t->resp.reply = std::string(reply);
+    return len;
+  }
   auto& headers = t->resp.headers;
   if (line.rfind("HTTP/", 0) == 0) {
     headers.clear();  // a new response: interim 1xx headers are dropped
@@ -427,6 +438,14 @@ std::size_t client::impl::on_header(char* data, std::size_t size, std::size_t n,
   if (colon == std::string_view::npos) return len;
   t->last_header = headers.emplace(lower(trim(line.substr(0, colon))),
                                    std::string(trim(line.substr(colon + 1))));
+  return len;
+}
+
+std::size_t client::impl::on_read(char* buffer, std::size_t size, std::size_t n, void* userp) {
+  auto* t = static_cast<transfer*>(userp);
+  const std::size_t len = std::min(size * n, t->req.body.size() - t->uploaded);
+  std::copy_n(t->req.body.data() + t->uploaded, len, buffer);
+  t->uploaded += len;
   return len;
 }
 
@@ -539,6 +558,11 @@ void client::impl::start(request req, completion done) {
   for (const auto& [name, value] : t->req.headers)
     bad = bad || has_line_break(name) || has_line_break(value) || name.empty() ||
           name.find(':') != std::string::npos;
+  // A line break in an address would be a second SMTP command.
+  if (t->req.mail) {
+    bad = bad || has_line_break(t->req.mail->from) || t->req.mail->to.empty();
+    for (const auto& to : t->req.mail->to) bad = bad || has_line_break(to);
+  }
   if (bad) return fail(std::move(t), error_kind::protocol, "invalid character in request");
   enqueue(std::move(t), false);
   pump();
@@ -664,6 +688,7 @@ bool client::impl::configure(transfer& t, std::string& why) {
       return false;
     }
   }
+  if (t.req.mail) return configure_mail(t, static_cast<long>(remaining), why);
   // Credentials stay with the host they were given for.
   const bool same_host = t.host == t.first_host;
   slist list;
@@ -750,6 +775,59 @@ bool client::impl::configure(transfer& t, std::string& why) {
   return true;
 }
 
+// Mail goes through the same multi handle as HTTP, so an SMTP exchange (greeting, EHLO,
+// STARTTLS, AUTH, envelope, DATA) never blocks the io_context's thread: libcurl drives it
+// step by step as the sockets become ready, like any other transfer.
+bool client::impl::configure_mail(transfer& t, long remaining_ms, std::string& why) {
+  slist rcpt;
+  bool ok = true;
+  for (const auto& to : t.req.mail->to) ok = ok && rcpt.append(to.c_str());
+  if (!ok) {
+    why = "out of memory";
+    return false;
+  }
+  t.recipients = std::move(rcpt);
+  t.uploaded = 0;
+  t.errbuf[0] = '\0';
+  t.refused.clear();
+  t.allowed = nullptr;
+  t.resp.reply.clear();
+
+  CURL* h = t.easy.get();
+  curl_easy_setopt(h, CURLOPT_URL, t.url.c_str());
+  curl_easy_setopt(h, CURLOPT_PRIVATE, &t);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t.errbuf.data());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(h, CURLOPT_PROXY, "");  // see request::mail
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+  // CURLUSESSL_ALL: STARTTLS or fail, never a silent fall back to clear text (which
+  // CURLUSESSL_TRY would do, password included).
+  if (t.req.mail->require_tls) curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, remaining_ms);
+  if (t.req.low_speed_time.count() > 0) {
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(t.req.low_speed_time.count()));
+  }
+  curl_easy_setopt(h, CURLOPT_MAIL_FROM, t.req.mail->from.c_str());
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, t.recipients.get());
+  if (!t.req.username.empty() || !t.req.password.empty()) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, t.req.username.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, t.req.password.c_str());
+  }
+  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, &impl::on_read);
+  curl_easy_setopt(h, CURLOPT_READDATA, &t);
+  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(t.req.body.size()));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &impl::on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &impl::on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  return true;
+}
+
 void client::impl::finish_hop(CURL* easy, CURLcode rc) {
   settle_hop(easy, rc);
   // Whatever the outcome (done, failed, redirected), a host slot came free.
@@ -797,6 +875,7 @@ void client::impl::settle_hop(CURL* easy, CURLcode rc) {
     return fail(std::move(t), classify(rc), why);
   }
 
+  if (t->req.mail) return complete(std::move(t));  // sent: no redirects, no files
   const char* location = nullptr;
   if (is_redirect(status) &&
       curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location) {

@@ -1,6 +1,6 @@
 #pragma once
-/// Asynchronous HTTP(S)/file fetching for the daemon: libcurl's multi_socket interface
-/// driven by one Asio io_context (see STYLE.md, "curl multi on Asio").
+/// Asynchronous HTTP(S)/file fetching for the daemon, and sending mail over SMTP: libcurl's
+/// multi_socket interface driven by one Asio io_context (see STYLE.md, "curl multi on Asio").
 ///
 /// Ownership and threads: a client belongs to the thread that runs its io_context. Every
 /// method must be called on that thread, and every completion is posted to that
@@ -74,11 +74,28 @@ struct request {
   /// The URL is not the operator's choice (a link in a feed, a stored redirect target), so
   /// its first hop may not reach private addresses either. Redirect hops never may.
   bool untrusted_url = false;
+  /// Mail instead of HTTP: when set, `url` is smtp:// or smtps://, `body` (a whole RFC 5322
+  /// message, CRLF line endings; libcurl dot-stuffs it) is sent from `from` to every `to`
+  /// (addresses as "<a@b>") with `username`/`password` as SMTP AUTH, and response::status is
+  /// the server's last reply code. HTTP settings (headers, redirects, encodings, max_body)
+  /// do not apply, nor does client_options::proxy: an HTTP proxy rarely lets a connection
+  /// to port 25 or 587 through, and the mail relay is the operator's choice anyway.
+  struct mail_envelope {
+    std::string from;
+    std::vector<std::string> to;
+    /// smtp:// only: STARTTLS is required (a server that does not offer it fails the
+    /// transfer with error_kind::tls). false sends in clear; smtps:// is always TLS.
+    bool require_tls = true;
+  };
+  std::optional<mail_envelope> mail;
 };
 
 /// The outcome of one request, final hop only.
 struct response {
-  long status = 0;  ///< HTTP status of the last hop; 200 for a file:// URL read fine
+  /// HTTP status of the last hop; 200 for a file:// URL read fine; for mail, the last SMTP
+  /// reply code (250 when sent, 550 for a refused mailbox, 0 when no server answered).
+  long status = 0;
+  std::string reply;  ///< mail: the server's last refusal, 4xx or 5xx ("550 5.1.1 No such user")
   /// Response header fields of the last hop, names lower-cased, repeated names kept.
   std::multimap<std::string, std::string> headers;
   std::string body;           ///< decoded; empty for 304 and errors

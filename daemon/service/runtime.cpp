@@ -24,6 +24,7 @@
 #include "service/pipeline.hpp"
 #include "service/state_lock.hpp"
 #include "sinks/chat_sink.hpp"
+#include "sinks/email_sink.hpp"
 #include "sinks/file_sink.hpp"
 #include "sinks/signing.hpp"
 #include "sinks/webhook_sink.hpp"
@@ -145,6 +146,22 @@ result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config
       } else if (auto svc = sinks::parse_chat_service(s.type)) {
         sinks::chat_settings cs{*svc, s.url, headers, s.timeout};
         out.push_back(std::make_shared<sinks::chat_sink>(s.name, f, std::move(cs), client));
+      } else if (s.type == "email") {
+        sinks::email_settings es;
+        es.url = s.url;
+        // Checked when the config was read; a failure here would be a bug, said at start.
+        const auto address = [&](const std::string& text) {
+          auto m = parse_mailbox(text);
+          if (!m) throw std::invalid_argument(m.err().message);
+          return *m;
+        };
+        es.from = address(s.from);
+        for (const auto& to : s.to) es.to.push_back(address(to));
+        es.username = s.username;
+        es.password = spec.password;
+        es.starttls = s.starttls;
+        es.timeout = s.timeout;
+        out.push_back(std::make_shared<sinks::email_sink>(s.name, f, std::move(es), client));
       } else {
         return error{"sink", c.file + ":" + std::to_string(s.line) + ": unknown sink type '" + s.type + "'"};
       }
@@ -277,7 +294,7 @@ result<loaded_config> load_config(const std::string& path) {
 
   const std::string state_dir = std::filesystem::path(state_path_for(c)).parent_path().string();
   for (const auto& s : c.sinks) {
-    sink_spec spec{s, {}};
+    sink_spec spec{s, {}, {}};
     const std::string where = c.file + ":" + std::to_string(s.line) + ": sink '" + s.name + "': ";
     if (s.type == "jsonl")
       if (auto problem = unwritable(config::resolve_path(c, s.path), state_dir))
@@ -285,10 +302,41 @@ result<loaded_config> load_config(const std::string& path) {
     if (!s.url.empty()) {
       // The URL itself is never shown: a webhook's path is often its secret.
       auto url = expand_env(s.url);
+      const bool mail = s.type == "email";
       if (!url) problems += where + "url: " + url.err().message + "\n";
-      else if (auto parts = config::parse_url(*url, {"http", "https"}); !parts)
+      else if (auto parts = mail ? config::parse_url(*url, {"smtp", "smtps"})
+                                 : config::parse_url(*url, {"http", "https"});
+               !parts)
         problems += where + "url " + parts.err().message + "\n";
+      else if (mail && (!parts->user.empty() || !parts->password.empty()))
+        problems += where + "url: give username and password as keys of the sink, not in the url\n";
+      else if (mail && parts->scheme == "smtps" && !s.starttls)
+        problems += where + "starttls: false contradicts smtps://, which is TLS from the start\n";
       else spec.cfg.url = std::move(*url);
+    }
+    if (s.type == "email") {
+      if (auto u = expand_env(s.username); !u)
+        problems += where + "username: " + u.err().message + "\n";
+      else spec.cfg.username = std::move(*u);
+      if (!s.password_file.empty()) {
+        // The file's content as it is, without the line break editors end it with.
+        std::string text;
+        const std::string p = config::resolve_path(c, s.password_file);
+        if (!read_file(p, text, why)) {
+          problems += where + "password_file " + why + "\n";
+        } else {
+          while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+          if (text.empty()) problems += where + "password_file " + p + " holds no password\n";
+          spec.password = std::move(text);
+        }
+      } else if (!s.password.empty()) {
+        // Named, never shown: the message says which variable is missing, not a value.
+        if (auto v = expand_env(s.password); !v)
+          problems += where + "password: " + v.err().message + "\n";
+        else if (v->empty())
+          problems += where + "password is empty\n";
+        else spec.password = std::move(*v);
+      }
     }
     std::vector<std::string> written = s.secrets;
     if (!s.secret_file.empty()) {

@@ -21,6 +21,7 @@ namespace sanctwatch::service {
 struct sink_spec {
   config::sink cfg;
   std::vector<std::string> secrets;
+  std::string password;  ///< email: from `password` (expanded) or `password_file`
 };
 
 /// Everything built from one config file. Built completely before it replaces the running
@@ -37,7 +38,7 @@ struct loaded_config {
 /// On failure the error message holds every problem found, one per line, located.
 result<loaded_config> load_config(const std::string& path);
 
-/// The sinks of a loaded config; webhook and chat sinks send through `client`.
+/// The sinks of a loaded config; webhook, chat and email sinks send through `client`.
 result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config& c,
                                                              http::client& client);
 

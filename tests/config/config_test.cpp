@@ -409,4 +409,75 @@ TEST(config, metrics_limits_and_their_errors) {
       << e;
 }
 
+
+TEST(config, email_sink_keys) {
+  auto r = load(R"(
+sinks:
+  - type: email
+    url: "smtp://127.0.0.1:2525"
+    from: "sanctwatch <alerts@example.org>"
+    to: ["risk@example.org", "\"Desk, Asia\" <asia@example.org>"]
+    username: "${SMTP_USER}"
+    password: "${SMTP_PASSWORD}"
+    min_severity: high
+  - {type: email, url: "smtps://mail.example.org", from: a@example.org, to: b@example.org,
+     username: u, password_file: /run/secrets/smtp, timeout: 1m}
+  - {type: email, url: "smtp://relay.internal:25", from: a@example.org, to: [b@example.org],
+     starttls: false}
+  - {type: email, url: "${SMTP_URL}", from: a@example.org, to: [b@example.org]}
+)");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const auto& s = r.value.sinks;
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[0].type, "email");
+  EXPECT_EQ(s[0].name, "email");
+  EXPECT_EQ(s[1].name, "email-2");
+  EXPECT_EQ(s[0].url, "smtp://127.0.0.1:2525");
+  EXPECT_EQ(s[0].from, "sanctwatch <alerts@example.org>");
+  EXPECT_EQ(s[0].to, (std::vector<std::string>{"risk@example.org", "\"Desk, Asia\" <asia@example.org>"}));
+  EXPECT_EQ(s[0].username, "${SMTP_USER}");
+  EXPECT_EQ(s[0].password, "${SMTP_PASSWORD}");
+  EXPECT_TRUE(s[0].starttls);
+  EXPECT_EQ(s[0].timeout, seconds{30});  // SMTP takes more round trips than a POST
+  EXPECT_EQ(s[0].min_severity, severity::high);
+  EXPECT_EQ(s[1].password_file, "/run/secrets/smtp");
+  EXPECT_EQ(s[1].to, std::vector<std::string>{"b@example.org"});
+  EXPECT_EQ(s[1].timeout, seconds{60});
+  EXPECT_FALSE(s[2].starttls);
+}
+
+TEST(config, email_sink_errors_are_located) {
+  auto r = load(
+      "sinks:\n"
+      "  - {type: email, url: \"https://mail.example.org\", from: a@example.org, to: b@example.org}\n"
+      "  - {type: email, url: \"smtp://u:pw@mail.example.org\", from: a@example.org, to: b@example.org}\n"
+      "  - {type: email, url: \"smtp://mail.example.org\"}\n"
+      "  - {type: email, url: \"smtp://m.example.org\", from: \"no-at\", to: [ok@example.org, \"x@-y\"]}\n"
+      "  - {type: email, url: \"smtp://m.example.org\", from: a@example.org, to: [], secret: s}\n"
+      "  - {type: email, url: \"smtp://m.example.org\", from: a@example.org, to: b@example.org,\n"
+      "     username: u, password: p, password_file: f}\n"
+      "  - {type: email, url: \"smtps://m.example.org\", from: a@example.org, to: b@example.org, starttls: false}\n"
+      "  - {type: email, url: \"smtp://m.example.org\", from: a@example.org, to: b@example.org,\n"
+      "     username: u, password: p, starttls: false}\n"
+      "  - {type: email, url: \"smtp://m.example.org\", from: a@example.org, to: b@example.org, password: p}\n"
+      "  - {type: email, url: \"smtp://m.example.org\", from: a@example.org, to: b@example.org, username: u}\n");
+  ASSERT_FALSE(r.ok());
+  const std::string e = all_errors(r);
+  for (const char* want :
+       {"conf/test.yaml:2:24: error: url must start with smtp:// or smtps://",
+        "conf/test.yaml:3:24: error: give username and password as keys of the sink, not in the url",
+        "conf/test.yaml:4:5: error: an email sink needs a from address",
+        "conf/test.yaml:4:5: error: an email sink needs at least one to address",
+        "conf/test.yaml:6:73: error: an email sink needs at least one to address",
+        "conf/test.yaml:5:54: error: from: the address has no '@'",
+        "conf/test.yaml:5:84: error: to: the address has a bad domain",
+        "conf/test.yaml:6:77: error: unknown key 'secret' in an email sink",
+        "conf/test.yaml:8:47: error: give password or password_file, not both",
+        "conf/test.yaml:9:99: error: starttls: false contradicts smtps://",
+        "conf/test.yaml:11:42: error: a password is only sent over TLS",
+        "conf/test.yaml:12:98: error: a password needs a username",
+        "conf/test.yaml:13:98: error: a username needs a password or password_file"})
+    EXPECT_NE(e.find(want), std::string::npos) << want << "\n" << e;
+}
+
 }  // namespace sanctwatch::config

@@ -314,4 +314,41 @@ TEST_F(startup, a_password_twice_or_nowhere_is_an_error) {
       << out;
 }
 
+TEST_F(startup, an_email_sink_password_is_resolved_at_load_and_never_shown) {
+  const std::string password = "smtp-pw-9d2f";
+  std::ofstream(dir_.file("empty-password")) << "\n";
+  std::ofstream(dir_.file("smtp-password")) << password << "\n";
+  setenv("SANCTWATCH_TEST_SMTP_URL", "https://mail.example.org", 1);
+  unsetenv("SANCTWATCH_TEST_SMTP_PASSWORD");
+  const std::string mail = "from: a@example.org, to: b@example.org, username: u";
+  write_config("  - {id: f, url: \"http://127.0.0.1:1/f\"}\n",
+               "  - {type: email, name: env, url: \"smtp://127.0.0.1:1\", " + mail +
+                   ", password: \"${SANCTWATCH_TEST_SMTP_PASSWORD}\"}\n"
+                   "  - {type: email, name: empty, url: \"smtp://127.0.0.1:1\", " + mail +
+                   ", password_file: empty-password}\n"
+                   "  - {type: email, name: lost, url: \"smtp://127.0.0.1:1\", " + mail +
+                   ", password_file: no-such-file}\n"
+                   "  - {type: email, name: web, url: \"${SANCTWATCH_TEST_SMTP_URL}\", " + mail +
+                   ", password_file: smtp-password}\n");
+  auto [code, out] = run_refused();
+  unsetenv("SANCTWATCH_TEST_SMTP_URL");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(config_ + ":7: sink 'env': password: environment variable "
+                               "SANCTWATCH_TEST_SMTP_PASSWORD is not set"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(config_ + ":8: sink 'empty': password_file " + dir_.file("empty-password") +
+                     " holds no password"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(config_ + ":9: sink 'lost': password_file " + dir_.file("no-such-file") +
+                     ": cannot open"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(config_ + ":10: sink 'web': url must start with smtp:// or smtps://"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find(password), std::string::npos) << out;
+}
+
 }  // namespace sanctwatch::service::startup
