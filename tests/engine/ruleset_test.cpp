@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alert_schema.hpp"
 #include "helpers.hpp"
 #include "run_binary.hpp"
 #include "temp_dir.hpp"
@@ -146,6 +147,25 @@ TEST(engine_cli, match_seeds_end_to_end) {
   auto tags = tags_of_output(b.out);
   EXPECT_TRUE(tags.count("sanctions")) << b.out;
   EXPECT_TRUE(tags.count("export-controls")) << b.out;
+}
+
+// What `match` prints follows the published schema (docs/alert.schema.json), checked by a
+// real JSON Schema validator over every test article, the sample feed and an entity list.
+TEST(engine_cli, match_output_follows_the_alert_schema) {
+  if (!testing::alert_validator_available())
+    GTEST_SKIP() << "/usr/bin/python3 with jsonschema (python3-jsonschema) is not installed";
+  sanctwatch::testing::temp_dir dir;
+  const std::string out = dir.file("alerts.jsonl");
+  const std::string list = std::string(SANCTWATCH_TEST_DATA) + "/entities/sdn.csv";
+  std::string inputs = "'" + std::string(SANCTWATCH_SOURCE_DIR) + "/config/sample-feed.xml'";
+  for (const auto& e : fs::directory_iterator(articles_dir)) inputs += " '" + e.path().string() + "'";
+  auto r = run_sanctwatch("match --rules '" + rules_dir + "' --entities ofac-sdn-csv:'" + list +
+                              "' " + inputs + " > '" + out + "'",
+                          false);
+  ASSERT_EQ(r.exit_code, 1) << r.out;
+  const auto [status, report] = testing::validate_alert_lines(out);
+  EXPECT_EQ(status, 0) << report;
+  EXPECT_NE(report.find(" 0 problems"), std::string::npos) << report;
 }
 
 TEST(engine_cli, match_negative_article_prints_nothing_and_exits_0) {

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/fetch.hpp"
+#include "alert_schema.hpp"
 #include "http/test_server.hpp"
 #include "process.hpp"
 #include "run_binary.hpp"
@@ -342,6 +343,12 @@ TEST_F(daemon_e2e, story_grouping_one_alert_with_three_sources_and_updates) {
     for (const auto& d : j["deliveries"]) EXPECT_EQ(d["state"], "delivered") << d.dump();
   }
   EXPECT_TRUE(found) << r.out;
+
+  // Every line, created and updated, follows the published schema.
+  if (testing::alert_validator_available()) {
+    const auto [status, report] = testing::validate_alert_lines(alerts_);
+    EXPECT_EQ(status, 0) << report;
+  }
 
   // Polling again changes nothing: no new alert, no repeated update.
   const auto before = json_lines(alerts_).size();
