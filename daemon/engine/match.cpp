@@ -765,6 +765,7 @@ class evaluator {
     const std::uint32_t n_within = std::uint32_t(e.within);
     bool found = false;
     std::set<std::pair<std::size_t, std::size_t>> used;  // (arg, index) in some window
+    std::set<std::pair<std::uint32_t, std::uint32_t>> covered;  // (field, sentence) with a window
     std::vector<std::size_t> chosen(k);
     std::size_t budget = near_budget;
     // Depth-first over one hit per argument, pruned as soon as the window is too wide.
@@ -774,7 +775,14 @@ class evaluator {
       if (i == k) {
         if (vetoed(e, args, chosen, vetoes, longest_veto)) return;
         found = true;
-        for (std::size_t j = 0; j < k; ++j) used.insert({j, chosen[j]});
+        // Evidence: one window per sentence. Its hits are the words that made the condition
+        // true there; more windows in the same sentence would only mark more actors and
+        // context words ("US", "companies") that qualified nothing new.
+        // Every entity a window names is kept: the alert lists who is named.
+        const hit& f = *args[0][chosen[0]].h;
+        const bool first = covered.insert({f.f, f.sentence}).second;
+        for (std::size_t j = 0; j < k; ++j)
+          if (first || args[j][chosen[j]].e) used.insert({j, chosen[j]});
         return;
       }
       std::size_t from = 0, to = args[i].size();
