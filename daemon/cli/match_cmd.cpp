@@ -16,10 +16,34 @@
 #include "engine/match.hpp"
 #include "feed/parse.hpp"
 #include "sinks/text_render.hpp"
+#include "story/fingerprint.hpp"
+#include "story/link.hpp"
 #include "text/html.hpp"
 
 namespace sanctwatch::cli {
 namespace {
+
+// Items of the inputs that tell one story (the same canonical link, or near-duplicate text,
+// as the daemon groups them): one alert, its first item named, every copy a source, every
+// rule that fired on any copy.
+struct story_group {
+  item first;
+  engine::feed_ref feed;
+  std::string link;
+  story::signature sig;
+  std::vector<engine::rule_match> fired;
+  std::vector<engine::source_ref> sources;
+  std::size_t copies = 0;
+};
+
+story_group* find_story(std::vector<story_group>& stories, const std::string& link,
+                        const story::signature& sig) {
+  for (auto& g : stories) {
+    if (!link.empty() && g.link == link) return &g;
+    if (!sig.empty() && story::similarity(sig, g.sig) >= story::same_story_similarity) return &g;
+  }
+  return nullptr;
+}
 
 }  // namespace
 
@@ -43,6 +67,7 @@ int run_match(const args& a) {
   const bool explain = a.has("--explain");
   const bool color = format == "text" && sinks::stdout_wants_color();
   bool found = false;
+  std::vector<story_group> stories;  // in the order their first item came
   int rc = ok;
   for (const auto& in : a.positional) {
     input_items items;
@@ -53,16 +78,30 @@ int run_match(const args& a) {
       continue;
     }
     for (const auto& it : items.items) {
-      // One alert per item: every rule that fired on it, its entities, its evidence sentences.
-      const auto fired = engine::match(rs, it);
+      // One alert per story: every rule that fired on it, its entities, its evidence.
+      auto fired = engine::match(rs, it);
       if (!fired.empty()) {
         found = true;
-        const auto doc = engine::make_alert(fired, it, items.feed, {it.id, items.feed.id},
-                                            rs.hash, now, producer);
-        if (format == "json")
-          std::cout << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-        else
-          std::cout << sinks::render_text(doc, {color});
+        const std::string link = story::canonical_link(it.link);
+        auto sig = story::fingerprint(story::story_text(it));
+        story_group* g = find_story(stories, link, sig);
+        if (!g) {
+          stories.push_back({it, items.feed, link, std::move(sig), {}, {}, 0});
+          g = &stories.back();
+        }
+        for (auto& m : fired)
+          if (std::none_of(g->fired.begin(), g->fired.end(), [&](const engine::rule_match& x) {
+                return x.matched_rule == m.matched_rule;
+              }))
+            g->fired.push_back(std::move(m));
+        // The same outlet twice (one feed given twice) is one source.
+        const bool listed = std::any_of(g->sources.begin(), g->sources.end(), [&](const auto& x) {
+          return x.feed == items.feed.id && story::canonical_link(x.link) == link;
+        });
+        if (!listed) {
+          if (g->sources.size() < 100) g->sources.push_back({items.feed.id, it.link, it.published});
+          ++g->copies;
+        }
       }
       if (explain) {
         std::cout << "# explain: " << in << ": " << (it.title.empty() ? it.id : it.title) << '\n';
@@ -74,6 +113,15 @@ int run_match(const args& a) {
       }
     }
     std::cout.flush();
+  }
+  for (const auto& g : stories) {
+    auto doc = engine::make_alert(g.fired, g.first, g.feed, {g.first.id, g.feed.id}, rs.hash, now,
+                                  producer, g.sources);
+    doc["sources_total"] = g.copies;
+    if (format == "json")
+      std::cout << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    else
+      std::cout << sinks::render_text(doc, {color});
   }
   // Like grep: 1 when something was found, 0 when not, 2 for errors.
   return rc != ok ? rc : found ? findings : ok;

@@ -168,6 +168,31 @@ TEST(engine_cli, match_output_follows_the_alert_schema) {
   EXPECT_NE(report.find(" 0 problems"), std::string::npos) << report;
 }
 
+// Several inputs carrying one story (an edited copy of the same article): one alert, the
+// first copy named, both as sources, the rules of both.
+TEST(engine_cli, match_prints_one_alert_per_story_across_inputs) {
+  sanctwatch::testing::temp_dir dir;
+  const std::string body =
+      "The finance ministry in Ottawa imposed sanctions on four shipping companies on Monday, "
+      "saying they carried oil for the government in Caracas despite an embargo, and froze "
+      "their assets held by Canadian banks, officials told reporters at a briefing.";
+  std::ofstream(dir.file("a.txt")) << "Title: Ottawa sanctions four shipping firms\n\n" << body << "\n";
+  std::ofstream(dir.file("b.txt")) << "Title: Canada sanctions four shipping firms\n\n"
+                                   << body << " The firms did not reply.\n";
+  std::ofstream(dir.file("c.txt")) << "Title: Rail strike ends\n\nDrivers went back to work.\n";
+  auto r = run_sanctwatch("match --rules '" + rules_dir + "' '" + dir.file("a.txt") + "' '" +
+                              dir.file("c.txt") + "' '" + dir.file("b.txt") + "'",
+                          false);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  std::istringstream in(r.out);
+  std::vector<nlohmann::json> docs;
+  for (std::string line; std::getline(in, line);) docs.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(docs.size(), 1u) << r.out;
+  EXPECT_EQ(docs[0]["item"]["title"], "Ottawa sanctions four shipping firms");
+  EXPECT_EQ(docs[0]["sources_total"], 2);
+  EXPECT_EQ(docs[0]["sources"].size(), 2u);
+}
+
 TEST(engine_cli, match_negative_article_prints_nothing_and_exits_0) {
   auto r = run_sanctwatch(
       "match --rules '" + rules_dir + "' '" + articles_dir + "/neg_f1_race_sanctioned.txt'", false);
