@@ -64,8 +64,16 @@ std::string host_name() {
 std::vector<const rule_match*> headline_order(const std::vector<rule_match>& fired) {
   std::vector<const rule_match*> out;
   for (const auto& m : fired) out.push_back(&m);
-  std::stable_sort(out.begin(), out.end(), [](const rule_match* a, const rule_match* b) {
-    return a->matched_rule->level > b->matched_rule->level;
+  // At equal severity, rules that say what happened lead rules that say who is named
+  // (tagged `entity`): the headline of a designation is the designation.
+  auto entity_only = [](const rule_match* m) {
+    const auto& t = m->matched_rule->tags;
+    return std::find(t.begin(), t.end(), "entity") != t.end();
+  };
+  std::stable_sort(out.begin(), out.end(), [&](const rule_match* a, const rule_match* b) {
+    if (a->matched_rule->level != b->matched_rule->level)
+      return a->matched_rule->level > b->matched_rule->level;
+    return !entity_only(a) && entity_only(b);
   });
   return out;
 }

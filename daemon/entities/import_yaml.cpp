@@ -94,6 +94,7 @@ struct yaml_reader {
       return std::nullopt;
     }
     entity e;
+    e.type = entity_type::organization;  // the format's default: watched firms
     std::optional<std::string> name;
     YAML::Node aliases;
     for (const auto& kv : n) {
