@@ -502,7 +502,7 @@ void reader::read(const YAML::Node& root, config& c) {
     return;
   }
   if (!mapping(root, "the config", {"state", "rules", "rules_allow_empty", "feeds", "entity_lists",
-                                    "sinks", "network", "defaults", "stories", "metrics"}))
+                                    "sinks", "network", "defaults", "stories", "alerts", "metrics"}))
     return;
   repeated_keys(root);
   if (const auto& n = root["state"]) {
@@ -599,6 +599,13 @@ void reader::read(const YAML::Node& root, config& c) {
         if (auto b = boolean(n["enabled"], "stories.enabled")) c.stories.enabled = *b;
       if (n["window"])
         if (auto d = duration(n["window"], "stories.window", seconds{60})) c.stories.window = *d;
+    }
+  }
+  if (const auto& n = root["alerts"]) {
+    if (mapping(n, "alerts", {"max_evidence"})) {
+      if (n["max_evidence"])
+        if (auto v = integer(n["max_evidence"], "alerts.max_evidence", 1, 20))
+          c.alerts.max_evidence = static_cast<int>(*v);
     }
   }
   if (const auto& n = root["metrics"]) {

@@ -122,6 +122,11 @@ struct stories_settings {
   seconds window{72 * 3600};
 };
 
+struct alerts_settings {
+  /// Evidence sentences an alert carries (1-20).
+  int max_evidence = 3;
+};
+
 struct metrics_settings {
   std::string listen;  ///< "127.0.0.1:9464"; empty: off
   /// A connection must have sent its request and read the answer within this time.
@@ -142,6 +147,7 @@ struct config {
   network_settings network;
   defaults_settings defaults;
   stories_settings stories;
+  alerts_settings alerts;
   metrics_settings metrics;
 };
 

@@ -391,6 +391,7 @@ class instance {
         housekeeping_(io_),
         signals_(io_, SIGINT, SIGTERM) {
     pipe_.set_ruleset(cfg_.rules);
+    pipe_.set_max_evidence(std::size_t(cfg_.cfg.alerts.max_evidence));
     poller_.set_feeds(cfg_.feeds);
     poller_.on_result([this](const poll_result& r) { on_polled(r); });
     dispatch_.on_settled([this] {
@@ -642,6 +643,7 @@ class instance {
       pipe_.set_ruleset(cfg_.rules);
       pipe_.set_sinks(sinks_);
       pipe_.set_stories(stories(cfg_.cfg));
+      pipe_.set_max_evidence(std::size_t(cfg_.cfg.alerts.max_evidence));
       dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));

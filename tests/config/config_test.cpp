@@ -149,6 +149,22 @@ TEST(config, story_grouping_settings_and_their_errors) {
       << all_errors(r);
 }
 
+TEST(config, alert_evidence_settings_and_their_errors) {
+  auto r = load("rules: [r]\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value.alerts.max_evidence, 3);
+  r = load("alerts: {max_evidence: 5}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.alerts.max_evidence, 5);
+  r = load("alerts:\n  max_evidence: 0\n  max_evidnce: 2\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("conf/test.yaml:2:17: error: alerts.max_evidence must be"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:3:3: error: unknown key 'max_evidnce' in alerts"),
+            std::string::npos)
+      << e;
+}
+
 TEST(config, yaml_syntax_error_is_located) {
   auto r = load("feeds:\n  - {id: a, url: [unclosed\n");
   ASSERT_EQ(r.errors.size(), 1u);
