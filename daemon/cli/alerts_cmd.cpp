@@ -9,6 +9,7 @@
 #include "core/time.hpp"
 #include "feed/date.hpp"
 #include "service/runtime.hpp"
+#include "sinks/text_render.hpp"
 #include "store/store.hpp"
 
 namespace sanctwatch::cli {
@@ -45,6 +46,7 @@ std::optional<std::string> state_path(const std::string& cfg_path, const char* c
 
 int run_alerts(const args& a) {
   const std::string format = a.get("--format", "text");
+  const bool color = format == "text" && sinks::stdout_wants_color();
   if (format != "json" && format != "text") {
     std::fprintf(stderr, "sanctwatch alerts: --format must be json or text\n");
     return usage_error;
@@ -86,21 +88,21 @@ int run_alerts(const args& a) {
         std::cout << nlohmann::json{{"alert", doc}, {"deliveries", d}}.dump() << '\n';
         continue;
       }
+      // The alert as people read it (its latest revision), then where it went.
       auto doc = nlohmann::json::parse(al.document, nullptr, false);
-      std::string title;
-      if (doc.is_object() && doc.contains("item") && doc["item"].value("title", nlohmann::json()).is_string())
-        title = doc["item"]["title"].get<std::string>();
+      std::string block = doc.is_object() ? sinks::render_text(doc, {color}) : std::string("\n");
+      block.pop_back();  // the blank line goes after the deliveries
       std::string where;
       for (const auto& x : al.deliveries) {
         where += (where.empty() ? "" : ", ") + x.sink +
-                 (x.revision > 0 ? " update " + std::to_string(x.revision) : "") + ":" +
+                 (x.revision > 0 ? " update " + std::to_string(x.revision) : "") + ": " +
                  to_string(x.state);
         if (x.state != store::delivery_state::delivered && !x.last_error.empty())
           where += " (" + x.last_error + ")";
       }
-      std::printf("%s  %-8s %-36s %s\n    id %s  feed %s  -> %s\n", format_rfc3339(al.created_at).c_str(),
-                  al.severity.c_str(), al.rule_id.c_str(), title.c_str(), al.id.c_str(),
-                  al.feed_id.c_str(), where.empty() ? "no sinks" : where.c_str());
+      std::printf("%s  id %s · created %s · feed %s\n  deliveries: %s\n\n", block.c_str(),
+                  al.id.c_str(), format_rfc3339(al.created_at).c_str(), al.feed_id.c_str(),
+                  where.empty() ? "no sinks" : where.c_str());
     }
     return ok;
   } catch (const std::exception& e) {

@@ -220,6 +220,13 @@ TEST_F(daemon_e2e, alerts_lists_deliveries_and_replay_requeues) {
     ++n;
   }
   EXPECT_EQ(n, delivered);
+  // As text: each alert as people read it, then where it went.
+  r = testing::run_sanctwatch("alerts -c '" + config_ + "'", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("[HIGH] "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  rules: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  > "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  deliveries: jsonl: delivered"), std::string::npos) << r.out;
   r = testing::run_sanctwatch("alerts --since 2d --rule no.such.rule -c '" + config_ + "'");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "");
