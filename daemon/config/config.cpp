@@ -356,7 +356,9 @@ void reader::read_sink(const YAML::Node& n, config& c) {
   if (auto t = string(n["type"], "type")) s.type = *t;
   static const std::set<std::string> chat = {"slack", "teams", "discord", "mattermost"};
   const bool common_ok = [&] {
-    if (s.type == "stdout" || s.type == "journald" || s.type == "syslog")
+    if (s.type == "stdout")
+      return mapping(n, "a stdout sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "format"});
+    if (s.type == "journald" || s.type == "syslog")
       return mapping(n, "a " + s.type + " sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules"});
     if (s.type == "jsonl")
       return mapping(n, "a jsonl sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "path"});
@@ -388,6 +390,12 @@ void reader::read_sink(const YAML::Node& n, config& c) {
   if (n["tags"]) s.tags = strings(n["tags"], "tags");
   if (n["exclude_tags"]) s.exclude_tags = strings(n["exclude_tags"], "exclude_tags");
   if (n["rules"]) s.rules = strings(n["rules"], "rules");
+  if (s.type == "stdout" && n["format"])
+    if (auto v = string(n["format"], "format")) {
+      s.format = *v;
+      if (s.format != "auto" && s.format != "text" && s.format != "json")
+        error(n["format"], "format must be auto, text or json");
+    }
   if (s.type == "jsonl") {
     if (!n["path"]) error(n, "a jsonl sink needs a path");
     else if (auto v = string(n["path"], "path")) s.path = *v;

@@ -133,7 +133,10 @@ result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config
     std::vector<std::pair<std::string, std::string>> headers(s.headers.begin(), s.headers.end());
     try {
       if (s.type == "stdout") {
-        out.push_back(std::make_shared<sinks::file_sink>(s.name, f, "-"));
+        // Text or JSON lines, decided once here (a terminal now is a terminal for the run);
+        // the config check has refused any other value.
+        const auto format = sinks::stdout_format(s.format).value_or(sinks::file_format{});
+        out.push_back(std::make_shared<sinks::file_sink>(s.name, f, "-", format));
       } else if (s.type == "jsonl") {
         out.push_back(std::make_shared<sinks::file_sink>(s.name, f, config::resolve_path(c, s.path)));
       } else if (s.type == "journald") {

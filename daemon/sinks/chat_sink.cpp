@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sinks/alert_reading.hpp"
 #include "sinks/webhook_sink.hpp"
 
 namespace sanctwatch::sinks {
@@ -15,95 +16,17 @@ namespace {
 using json = nlohmann::json;
 
 // Caps on what one message shows; the rest is counted ("… 3 more").
-constexpr std::size_t max_evidence = 5;
+constexpr std::size_t max_evidence = 3;  // the document's own cap; schema 1 had one per word
 constexpr std::size_t max_entities = 10;
 constexpr std::size_t max_sources = 5;
-constexpr std::size_t max_title = 200;    // bytes of a title before escaping
-constexpr std::size_t max_snippet = 400;  // bytes of a snippet before escaping
+constexpr std::size_t max_title = 200;  // bytes of a title before escaping
+// Bytes of an evidence sentence before escaping: the engine clips to about 300 characters,
+// which multi-byte scripts make up to three times as many bytes.
+constexpr std::size_t max_sentence = 700;
 const std::string ellipsis = "\xe2\x80\xa6";
+const std::string dot = " \xc2\xb7 ";
 
-struct evidence {
-  std::string field, text, snippet;
-};
-struct entity {
-  std::string name, matched, list;
-  std::vector<std::string> programs;
-  bool ambiguous = false;
-};
-struct source {
-  std::string feed, link;
-};
-
-// What a message shows, read from the document with the routing view as a fallback.
-struct alert_doc {
-  std::string id, rule_id, rule_title, severity, item_title, item_link, feed_title, created_at;
-  sanctwatch::severity level = sanctwatch::severity::info;
-  std::vector<evidence> evidence_list;
-  std::vector<entity> entities;
-  std::vector<source> sources;
-};
-
-std::string str(const json& o, const char* key) {
-  if (!o.is_object()) return {};
-  const auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-result<alert_doc> parse(const alert_view& a) {
-  const json j = json::parse(a.document, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object())
-    return error{"bad_alert", "alert " + a.id + ": document is not a JSON object"};
-  alert_doc d;
-  d.id = str(j, "id").empty() ? a.id : str(j, "id");
-  const json rule = j.value("rule", json::object());
-  d.rule_id = str(rule, "id").empty() ? a.rule_id : str(rule, "id");
-  d.rule_title = str(rule, "title").empty() ? a.rule_title : str(rule, "title");
-  d.level = parse_severity(str(rule, "severity")).value_or(a.level);
-  d.severity = std::string(to_string(d.level));
-  const json item = j.value("item", json::object());
-  d.item_title = str(item, "title").empty() ? a.item_title : str(item, "title");
-  d.item_link = str(item, "link").empty() ? a.item_link : str(item, "link");
-  d.feed_title = str(item.value("feed", json::object()), "title");
-  d.created_at = str(j, "created_at");
-  if (const auto ev = j.find("evidence"); ev != j.end() && ev->is_array())
-    for (const auto& e : *ev)
-      d.evidence_list.push_back({str(e, "field"), str(e, "text"), str(e, "snippet")});
-  if (const auto en = j.find("entities"); en != j.end() && en->is_array())
-    for (const auto& e : *en) {
-      entity x{str(e, "name"), str(e, "matched"), str(e, "list"), {}, false};
-      if (const auto p = e.find("programs"); e.is_object() && p != e.end() && p->is_array())
-        for (const auto& prog : *p)
-          if (prog.is_string()) x.programs.push_back(prog.get<std::string>());
-      if (e.is_object()) x.ambiguous = e.value("ambiguous", false);
-      d.entities.push_back(std::move(x));
-    }
-  // `sources` lists every outlet of the story, this item's own first: "also reported by"
-  // shows the others.
-  const std::string feed_id = str(item.value("feed", json::object()), "id");
-  if (const auto so = j.find("sources"); so != j.end() && so->is_array())
-    for (const auto& s : *so) {
-      source x{str(s, "feed"), str(s, "link")};
-      const bool self =
-          x.link.empty() ? !feed_id.empty() && x.feed == feed_id : x.link == d.item_link;
-      if (!self) d.sources.push_back(std::move(x));
-    }
-  return d;
-}
-
-// Cuts at a UTF-8 boundary so the result stays valid JSON text, with an ellipsis when cut.
-std::string truncate_utf8(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return std::string(s);
-  if (max < ellipsis.size()) return {};
-  std::size_t cut = max - ellipsis.size();
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(s.substr(0, cut)) + ellipsis;
-}
-
-std::string one_line(std::string s) {
-  for (auto& c : s)
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  return s;
-}
+std::string cap(std::string_view s, std::size_t max = max_title) { return truncate_utf8(s, max); }
 
 // Joins rendered lines while they fit in `max` bytes. Whole lines only, so no markup is cut
 // in half; a lone line too long for the budget is cut as text (rare: inputs are capped).
@@ -177,26 +100,25 @@ std::string_view severity_icon(sanctwatch::severity s) {
   return "";
 }
 
-std::string upper(std::string s) {
+std::string upper(std::string_view v) {
+  std::string s(v);
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 
-// One output dialect: how text is escaped and how a match is made bold.
-struct dialect {
-  std::function<std::string(std::string_view)> escape;
-  std::string bold_open, bold_close;
+std::string sev(const alert_reading& a) { return std::string(to_string(a.level)); }
 
-  std::string bold(std::string_view text) const {
-    // Markers hugging whitespace do not render in either dialect: keep spaces outside.
-    std::size_t b = 0, e = text.size();
-    while (b < e && text[b] == ' ') ++b;
-    while (e > b && text[e - 1] == ' ') --e;
-    if (b == e) return escape(text);
-    return escape(text.substr(0, b)) + bold_open + escape(text.substr(b, e - b)) + bold_close +
-           escape(text.substr(e));
-  }
-};
+// The item's title: what the story is. A document without one falls back to its headline rule.
+std::string headline(const alert_reading& a) {
+  if (!a.item_title.empty()) return cap(a.item_title);
+  if (!a.rules.empty()) return cap(a.rules.front().title.empty() ? a.rules.front().id : a.rules.front().title);
+  return "(untitled)";
+}
+
+// "🟠 [HIGH] <headline>", as plain text.
+std::string plain_headline(const alert_reading& a) {
+  return std::string(severity_icon(a.level)) + " [" + upper(sev(a)) + "] " + headline(a);
+}
 
 std::string slack_escape(std::string_view s) {
   std::string out;
@@ -210,6 +132,32 @@ std::string slack_escape(std::string_view s) {
         break;
       case '>':
         out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// Text from feeds in Slack mrkdwn. Slack escapes only & < >; it has no backslash escape, so
+// a '*', '_', '~' or '`' in a headline would pair up into bold, italics, strike-through or
+// code. Look-alikes (∗ ˍ ∼ ˋ) read the same and format nothing.
+std::string slack_text(std::string_view s) {
+  std::string out;
+  for (char c : slack_escape(s)) {
+    switch (c) {
+      case '*':
+        out += "\xe2\x88\x97";
+        break;
+      case '_':
+        out += "\xcb\x8d";
+        break;
+      case '~':
+        out += "\xe2\x88\xbc";
+        break;
+      case '`':
+        out += "\xcb\x8b";
         break;
       default:
         out += c;
@@ -240,57 +188,73 @@ std::string mattermost_escape(std::string_view s) {
   return out;
 }
 
-std::size_t ifind(std::string_view hay, std::string_view needle) {
-  if (needle.empty() || needle.size() > hay.size()) return std::string_view::npos;
-  const auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  const auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                              [&](char x, char y) { return lower(x) == lower(y); });
-  return it == hay.end() ? std::string_view::npos : static_cast<std::size_t>(it - hay.begin());
-}
+// One output dialect: how text is escaped, how a match is made bold, what a code span takes.
+struct dialect {
+  std::function<std::string(std::string_view)> escape;
+  std::string bold_open, bold_close;
+  /// Inside a code span nothing formats and backslashes are literal (CommonMark); Slack still
+  /// wants & < > as entities there.
+  std::function<std::string(std::string_view)> code_escape;
 
-// The snippet with its matched text in bold; when the snippet does not contain the match
-// (or there is no snippet) the match is shown after it.
-std::string highlighted(const evidence& e, const dialect& d) {
-  const std::string snippet = one_line(truncate_utf8(e.snippet, max_snippet));
-  const std::string text = one_line(truncate_utf8(e.text, max_title));
-  if (snippet.empty()) return d.bold(text);
-  const std::size_t at = ifind(snippet, text);
-  if (at == std::string::npos)
-    return d.escape(snippet) + (text.empty() ? "" : " (" + d.bold(text) + ")");
-  return d.escape(std::string_view(snippet).substr(0, at)) +
-         d.bold(std::string_view(snippet).substr(at, text.size())) +
-         d.escape(std::string_view(snippet).substr(at + text.size()));
-}
-
-std::string entity_line(const entity& e, const dialect& d) {
-  std::string s = d.escape(one_line(truncate_utf8(e.name.empty() ? e.matched : e.name, max_title)));
-  std::string detail = e.list;
-  if (!e.programs.empty()) {
-    std::string progs;
-    for (const auto& p : e.programs) progs += (progs.empty() ? "" : ", ") + p;
-    detail += (detail.empty() ? "" : ": ") + progs;
+  std::string bold(std::string_view text) const {
+    // Markers hugging whitespace do not render in either dialect: keep spaces outside.
+    std::size_t b = 0, e = text.size();
+    while (b < e && text[b] == ' ') ++b;
+    while (e > b && text[e - 1] == ' ') --e;
+    if (b == e) return escape(text);
+    return escape(text.substr(0, b)) + bold_open + escape(text.substr(b, e - b)) + bold_close +
+           escape(text.substr(e));
   }
-  if (e.ambiguous) detail += detail.empty() ? "ambiguous" : "; ambiguous";
-  if (!detail.empty()) s += " (" + d.escape(one_line(truncate_utf8(detail, max_title))) + ")";
+
+  /// An evidence sentence with its marked words in bold, the rest escaped.
+  std::string runs(const evidence_sentence& s) const {
+    std::string out;
+    if (!s.field.empty() && s.field != "content") out += escape(s.field) + ": ";
+    for (const auto& r : s.runs) out += r.marked ? bold(r.text) : escape(r.text);
+    return out;
+  }
+
+  std::string code(std::string_view s) const {
+    std::string v = cap(s);
+    std::erase(v, '`');
+    return "`" + (code_escape ? code_escape(v) : v) + "`";
+  }
+};
+
+// "Title A `rule.a`; Title B `rule.b`": the rules the sink's filter passes, on one line.
+std::string rules_line(const alert_reading& a, const dialect& d, std::size_t max) {
+  std::vector<std::string> parts;
+  for (const auto& r : a.rules)
+    parts.push_back(r.title.empty() ? d.code(r.id) : d.escape(cap(r.title)) + " " + d.code(r.id));
+  return join_fitting(parts, max, "; ");
+}
+
+std::string entity_line(const entity_reading& e, const dialect& d) {
+  std::string s = d.escape(cap(e.name.empty() ? e.matched : e.name));
+  std::string detail = e.id.empty() ? e.list : e.id;
+  const auto add = [&](const std::string& x) { detail += (detail.empty() ? "" : "; ") + x; };
+  if (!e.type.empty()) add(e.type);
+  std::string progs;
+  for (const auto& p : e.programs) progs += (progs.empty() ? "" : ", ") + p;
+  if (!progs.empty()) add(progs);
+  if (e.ambiguous) add("ambiguous");
+  if (!detail.empty()) s += " (" + d.escape(cap(detail)) + ")";
+  if (!e.matched.empty() && e.matched != e.name)
+    s += " as \xe2\x80\x9c" + d.escape(cap(e.matched)) + "\xe2\x80\x9d";
   return s;
 }
 
 // Markdown link, or plain escaped text when the URL is not a web URL (no javascript:).
 std::string md_link(std::string_view text, std::string_view url, const dialect& d) {
-  const std::string t = d.escape(one_line(truncate_utf8(text.empty() ? url : text, max_title)));
+  const std::string t = d.escape(cap(text.empty() ? url : text));
   if (!is_web_url(url)) return t;
   return "[" + t + "](" + safe_url(url) + ")";
 }
 
 std::string slack_link(std::string_view text, std::string_view url) {
-  const std::string t = slack_escape(one_line(truncate_utf8(text.empty() ? url : text, max_title)));
+  const std::string t = slack_text(cap(text.empty() ? url : text));
   if (!is_web_url(url)) return t;
   return "<" + slack_escape(safe_url(url)) + "|" + t + ">";
-}
-
-std::string code(std::string s) {
-  std::erase(s, '`');
-  return "`" + one_line(truncate_utf8(s, max_title)) + "`";
 }
 
 std::vector<std::string> take(const std::vector<std::string>& all, std::size_t max) {
@@ -299,56 +263,67 @@ std::vector<std::string> take(const std::vector<std::string>& all, std::size_t m
   return out;
 }
 
-std::string headline(const alert_doc& d) {
-  return std::string(severity_icon(d.level)) + " [" + upper(d.severity) + "] " +
-         one_line(truncate_utf8(d.rule_title.empty() ? d.rule_id : d.rule_title, max_title));
+// "Also reported by 3 other outlets: a, b, c" (the links the document lists, capped).
+std::string also_reported(const alert_reading& a, const dialect& d, std::size_t max,
+                          const std::function<std::string(const source_reading&)>& link) {
+  std::vector<std::string> so;
+  for (const auto& s : a.others) so.push_back(link(s));
+  std::string head = d.bold_open + "Also reported by " +
+                     count_of(a.others_total, "other outlet", "other outlets") + d.bold_close;
+  if (so.empty()) return head;
+  return head + ": " + join_fitting(take(so, max_sources), max - std::min(max, head.size() + 2), ", ");
+}
+
+// "Severity high · Wire · 2024-06-01"
+std::string meta_line(const alert_reading& a, const dialect& d) {
+  std::string m = "Severity " + d.bold_open + sev(a) + d.bold_close;
+  if (!a.feed_title.empty()) m += dot + d.escape(cap(a.feed_title));
+  if (!a.date.empty()) m += dot + d.escape(a.date);
+  return m;
+}
+
+std::string update_line(const alert_reading& a, const dialect& d) {
+  return d.bold_open + "Update:" + d.bold_close + " " + d.escape(cap(update_text(*a.update), 1000));
 }
 
 // ---- Slack: Block Kit, with `text` as the notification and fallback.
-std::string render_slack(const alert_doc& a) {
-  const dialect d{slack_escape, "*", "*"};
+std::string render_slack(const alert_reading& a) {
+  const dialect d{slack_text, "*", "*", slack_escape};
+  const auto section = [](std::string text) {
+    return json{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", std::move(text)}}}};
+  };
   json blocks = json::array();
+  // An update says so first: people have seen this story before.
+  if (a.update) blocks.push_back(section(update_line(a, d)));
   // Header blocks are plain_text (no escaping) and at most 150 characters.
   blocks.push_back(
       {{"type", "header"},
-       {"text",
-        {{"type", "plain_text"}, {"text", truncate_utf8(headline(a), 150)}, {"emoji", true}}}});
-  std::string intro = "*" + slack_link(a.item_title, a.item_link) + "*\nRule " +
-                      slack_escape(code(a.rule_id)) + " \xc2\xb7 severity *" + a.severity + "*";
-  if (!a.feed_title.empty())
-    intro += " \xc2\xb7 " + slack_escape(one_line(truncate_utf8(a.feed_title, max_title)));
-  blocks.push_back(
-      {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", truncate_utf8(intro, 3000)}}}});
+       {"text", {{"type", "plain_text"}, {"text", cap(plain_headline(a), 150)}, {"emoji", true}}}});
+  std::vector<std::string> intro = {"*" + slack_link(a.item_title, a.item_link) + "*",
+                                    meta_line(a, d)};
+  if (!a.rules.empty()) intro.push_back("*Rules:* " + rules_line(a, d, 2000));
+  blocks.push_back(section(join_fitting(intro, 3000)));
   std::vector<std::string> ev;
-  for (const auto& e : a.evidence_list) ev.push_back("> " + highlighted(e, d));
-  if (!ev.empty())
-    blocks.push_back(
-        {{"type", "section"},
-         {"text", {{"type", "mrkdwn"}, {"text", join_fitting(take(ev, max_evidence), 3000)}}}});
+  for (const auto& e : a.evidence) ev.push_back("> " + d.runs(e));
+  if (!ev.empty()) blocks.push_back(section(join_fitting(take(ev, max_evidence), 3000)));
   std::vector<std::string> en;
   for (const auto& e : a.entities) en.push_back("\xe2\x80\xa2 " + entity_line(e, d));
   if (!en.empty())
-    blocks.push_back({{"type", "section"},
-                      {"text",
-                       {{"type", "mrkdwn"},
-                        {"text", "*Entities*\n" + join_fitting(take(en, max_entities), 2980)}}}});
-  std::vector<std::string> so;
-  for (const auto& s : a.sources) so.push_back(slack_link(s.feed, s.link));
-  if (!so.empty())
+    blocks.push_back(section("*Entities*\n" + join_fitting(take(en, max_entities), 2980)));
+  if (a.others_total > 0)
     blocks.push_back(
         {{"type", "context"},
          {"elements",
           json::array({{{"type", "mrkdwn"},
-                        {"text", "Also reported by: " +
-                                     join_fitting(take(so, max_sources), 2900, ", ")}}})}});
+                        {"text", also_reported(a, d, 2900, [](const source_reading& s) {
+                           return slack_link(s.feed, s.link);
+                         })}}})}});
   blocks.push_back(
       {{"type", "context"},
-       {"elements", json::array({{{"type", "mrkdwn"},
-                                  {"text", "sanctwatch alert " + slack_escape(code(a.id))}}})}});
-  const std::string text = "[" + upper(a.severity) + "] " +
-                           slack_escape(one_line(truncate_utf8(
-                               a.rule_title.empty() ? a.rule_id : a.rule_title, max_title))) +
-                           " \xe2\x80\x94 " + slack_link(a.item_title, a.item_link);
+       {"elements", json::array({{{"type", "mrkdwn"}, {"text", "sanctwatch alert " + d.code(a.id)}}})}});
+  std::string text = "[" + upper(sev(a)) + "] ";
+  if (a.update) text += "Update: " + slack_text(cap(update_text(*a.update), 1000)) + " \xe2\x80\x94 ";
+  text += slack_link(headline(a), a.item_link);
   return json{{"text", text}, {"blocks", blocks}}.dump();
 }
 
@@ -369,47 +344,46 @@ int discord_color(sanctwatch::severity s) {
   return 0;
 }
 
-std::string render_discord(const alert_doc& a) {
-  const dialect d{markdown_escape, "**", "**"};
+std::string render_discord(const alert_reading& a) {
+  const dialect d{markdown_escape, "**", "**", {}};
   // Limits are in characters; bytes are never fewer, so counting bytes stays inside them.
-  const std::string content = truncate_utf8(
-      std::string(severity_icon(a.level)) + " **[" + upper(a.severity) + "]** " +
-          markdown_escape(
-              one_line(truncate_utf8(a.rule_title.empty() ? a.rule_id : a.rule_title, max_title))),
-      2000);
+  std::string content = std::string(severity_icon(a.level)) + " **[" + upper(sev(a)) + "]** ";
+  content += a.update ? update_line(a, d) : markdown_escape(headline(a));
+  content = cap(content, 2000);
   json embed = {{"color", discord_color(a.level)}};
-  const std::string title = truncate_utf8(
-      one_line(a.item_title.empty() ? (a.rule_title.empty() ? a.rule_id : a.rule_title)
-                                    : a.item_title),
-      256);
+  // Embed titles are shown as they are (no Markdown), and link to the article.
+  const std::string title = cap(headline(a), 256);
   embed["title"] = title;
   if (is_web_url(a.item_link) && a.item_link.size() <= 2048) embed["url"] = a.item_link;
   json fields = json::array();
   std::size_t used = title.size();
   const auto add_field = [&](std::string name, std::string value, bool inline_field) {
-    value = truncate_utf8(value, 1024);
+    value = cap(value, 1024);
     used += name.size() + value.size();
     fields.push_back(
         {{"name", std::move(name)}, {"value", std::move(value)}, {"inline", inline_field}});
   };
-  add_field("Rule", code(a.rule_id), true);
-  add_field("Severity", a.severity, true);
-  if (!a.feed_title.empty())
-    add_field("Feed", markdown_escape(one_line(truncate_utf8(a.feed_title, max_title))), true);
+  if (!a.rules.empty()) add_field("Rules", rules_line(a, d, 1024), false);
+  add_field("Severity", sev(a), true);
+  if (!a.feed_title.empty()) add_field("Feed", markdown_escape(cap(a.feed_title)), true);
+  if (!a.date.empty()) add_field("Published", markdown_escape(a.date), true);
   std::vector<std::string> en;
   for (const auto& e : a.entities) en.push_back("\xe2\x80\xa2 " + entity_line(e, d));
   if (!en.empty()) add_field("Entities", join_fitting(take(en, max_entities), 1024), false);
-  std::vector<std::string> so;
-  for (const auto& s : a.sources) so.push_back(md_link(s.feed, s.link, d));
-  if (!so.empty())
-    add_field("Also reported by", join_fitting(take(so, max_sources), 1024, ", "), false);
+  if (a.others_total > 0) {
+    std::vector<std::string> so;
+    for (const auto& s : a.others) so.push_back(md_link(s.feed, s.link, d));
+    add_field("Also reported by " + count_of(a.others_total, "other outlet", "other outlets"),
+              so.empty() ? std::string("\xe2\x80\x94") : join_fitting(take(so, max_sources), 1024, ", "),
+              false);
+  }
   embed["fields"] = fields;
-  const std::string footer = "sanctwatch alert " + truncate_utf8(a.id, 100);
+  const std::string footer = "sanctwatch alert " + cap(a.id, 100);
   embed["footer"] = {{"text", footer}};
   used += footer.size();
   if (!a.created_at.empty()) embed["timestamp"] = a.created_at;
   std::vector<std::string> ev;
-  for (const auto& e : a.evidence_list) ev.push_back("> " + highlighted(e, d));
+  for (const auto& e : a.evidence) ev.push_back("> " + d.runs(e));
   // All of an embed's text together must stay under 6000 characters.
   const std::size_t room = used < 6000 ? std::min<std::size_t>(4096, 6000 - used) : 0;
   if (!ev.empty() && room > 0) embed["description"] = join_fitting(take(ev, max_evidence), room);
@@ -421,65 +395,72 @@ std::string render_discord(const alert_doc& a) {
 }
 
 // ---- Mattermost: one Markdown `text`.
-std::string render_mattermost(const alert_doc& a) {
-  const dialect d{mattermost_escape, "**", "**"};
+std::string render_mattermost(const alert_reading& a) {
+  const dialect d{mattermost_escape, "**", "**", {}};
   std::vector<std::string> lines;
-  lines.push_back("#### " + std::string(severity_icon(a.level)) + " [" + upper(a.severity) + "] " +
-                  mattermost_escape(one_line(
-                      truncate_utf8(a.rule_title.empty() ? a.rule_id : a.rule_title, max_title))));
-  lines.push_back("**" + md_link(a.item_title, a.item_link, d) + "**");
-  std::string meta = "Rule " + code(a.rule_id) + " \xc2\xb7 severity **" + a.severity + "**";
-  if (!a.feed_title.empty())
-    meta += " \xc2\xb7 " + mattermost_escape(one_line(truncate_utf8(a.feed_title, max_title)));
+  if (a.update) lines.push_back(update_line(a, d));
+  lines.push_back("#### " + std::string(severity_icon(a.level)) + " [" + upper(sev(a)) + "] " +
+                  md_link(headline(a), a.item_link, d));
+  std::string meta = meta_line(a, d);
+  if (!a.rules.empty()) meta += "\n**Rules:** " + rules_line(a, d, 4000);
   lines.push_back(meta);
   std::vector<std::string> ev;
-  for (const auto& e : a.evidence_list) ev.push_back("> " + highlighted(e, d));
-  if (!ev.empty()) lines.push_back(join_fitting(take(ev, max_evidence), 8000));
+  for (const auto& e : a.evidence) ev.push_back("> " + d.runs(e));
+  if (!ev.empty()) lines.push_back(join_fitting(take(ev, max_evidence), 8000, "\n>\n"));
   std::vector<std::string> en;
   for (const auto& e : a.entities) en.push_back("- " + entity_line(e, d));
   if (!en.empty()) lines.push_back("**Entities**\n" + join_fitting(take(en, max_entities), 4000));
-  std::vector<std::string> so;
-  for (const auto& s : a.sources) so.push_back(md_link(s.feed, s.link, d));
-  if (!so.empty())
-    lines.push_back("**Also reported by:** " + join_fitting(take(so, max_sources), 2000, ", "));
-  lines.push_back("sanctwatch alert " + code(a.id));
+  if (a.others_total > 0)
+    lines.push_back(also_reported(a, d, 2000, [&](const source_reading& s) {
+      return md_link(s.feed, s.link, d);
+    }));
+  lines.push_back("sanctwatch alert " + d.code(a.id));
   // A post holds at most 16383 characters.
   return json{{"text", join_fitting(lines, 16000, "\n\n")}}.dump();
 }
 
 // ---- Teams: a Workflows-style message with one Adaptive Card (Office 365 connector
 // MessageCards are retired; Workflows webhooks accept this shape).
-std::string render_teams(const alert_doc& a) {
-  const dialect d{markdown_escape, "**", "**"};
+std::string render_teams(const alert_reading& a) {
+  const dialect d{markdown_escape, "**", "**", {}};
   const auto text_block = [](std::string text) {
     return json{{"type", "TextBlock"}, {"text", std::move(text)}, {"wrap", true}};
   };
   const bool loud = a.level >= sanctwatch::severity::high;
   json body = json::array();
-  json head = text_block(markdown_escape(headline(a)));
+  if (a.update) {
+    json u = text_block(update_line(a, d));
+    u["color"] = "Accent";
+    body.push_back(u);
+  }
+  json head = text_block(markdown_escape(plain_headline(a)));
   head["weight"] = "Bolder";
   head["size"] = "Medium";
   head["color"] = loud                                      ? "Attention"
                   : a.level == sanctwatch::severity::medium ? "Warning"
                                                             : "Default";
   body.push_back(head);
-  body.push_back(text_block("**" + md_link(a.item_title, a.item_link, d) + "**"));
-  json facts =
-      json::array({{{"title", "Rule"}, {"value", one_line(truncate_utf8(a.rule_id, max_title))}},
-                   {{"title", "Severity"}, {"value", a.severity}}});
-  if (!a.feed_title.empty())
-    facts.push_back(
-        {{"title", "Feed"}, {"value", one_line(truncate_utf8(a.feed_title, max_title))}});
+  if (is_web_url(a.item_link)) body.push_back(text_block(md_link(headline(a), a.item_link, d)));
+  // FactSet values are shown as plain text.
+  json facts = json::array();
+  if (!a.rules.empty()) {
+    std::vector<std::string> rl;
+    for (const auto& r : a.rules)
+      rl.push_back(r.title.empty() ? cap(r.id) : cap(r.title) + " (" + cap(r.id) + ")");
+    facts.push_back({{"title", "Rules"}, {"value", join_fitting(rl, 2000, "; ")}});
+  }
+  facts.push_back({{"title", "Severity"}, {"value", sev(a)}});
+  if (!a.feed_title.empty()) facts.push_back({{"title", "Feed"}, {"value", cap(a.feed_title)}});
+  if (!a.date.empty()) facts.push_back({{"title", "Published"}, {"value", a.date}});
   body.push_back({{"type", "FactSet"}, {"facts", facts}});
   std::size_t shown = 0;
-  for (const auto& e : a.evidence_list) {
+  for (const auto& e : a.evidence) {
     if (shown++ == max_evidence) {
       body.push_back(text_block(ellipsis + " " +
-                                std::to_string(a.evidence_list.size() - max_evidence) + " more"));
+                                std::to_string(a.evidence.size() - max_evidence) + " more"));
       break;
     }
-    json b = text_block(highlighted(e, d));
-    b["isSubtle"] = false;
+    json b = text_block(d.runs(e));
     b["separator"] = true;
     body.push_back(b);
   }
@@ -487,11 +468,10 @@ std::string render_teams(const alert_doc& a) {
   for (const auto& e : a.entities) en.push_back("- " + entity_line(e, d));
   if (!en.empty())
     body.push_back(text_block("**Entities**\n\n" + join_fitting(take(en, max_entities), 4000)));
-  std::vector<std::string> so;
-  for (const auto& s : a.sources) so.push_back(md_link(s.feed, s.link, d));
-  if (!so.empty())
-    body.push_back(
-        text_block("**Also reported by:** " + join_fitting(take(so, max_sources), 2000, ", ")));
+  if (a.others_total > 0)
+    body.push_back(text_block(also_reported(a, d, 2000, [&](const source_reading& s) {
+      return md_link(s.feed, s.link, d);
+    })));
   json card = {{"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
                {"type", "AdaptiveCard"},
                {"version", "1.4"},
@@ -500,9 +480,11 @@ std::string render_teams(const alert_doc& a) {
   if (is_web_url(a.item_link))
     card["actions"] = json::array(
         {{{"type", "Action.OpenUrl"}, {"title", "Open article"}, {"url", a.item_link}}});
+  const std::string summary =
+      (a.update ? "Update: " : "") + std::string("[") + upper(sev(a)) + "] " + headline(a);
   return json{
       {"type", "message"},
-      {"summary", one_line(truncate_utf8(headline(a), 250))},
+      {"summary", cap(summary, 250)},
       {"attachments", json::array({{{"contentType", "application/vnd.microsoft.card.adaptive"},
                                     {"contentUrl", nullptr},
                                     {"content", card}}})}}
@@ -550,8 +532,9 @@ std::optional<chat_service> parse_chat_service(std::string_view s) {
   return std::nullopt;
 }
 
-result<std::string> render_chat(chat_service service, const alert_view& a) {
-  auto doc = parse(a);
+result<std::string> render_chat(chat_service service, const alert_view& a,
+                                const std::vector<fired_rule>& shown) {
+  auto doc = read_alert(a, shown, max_sentence);
   if (!doc) return doc.err();
   switch (service) {
     case chat_service::slack:
@@ -588,7 +571,8 @@ void chat_sink::deliver(const alert_view& a, done_fn done) {
     o.retry_after = left;
     return done(std::move(o));
   }
-  auto body = render_chat(settings_.service, a);
+  // People read only the rules this sink asked for.
+  auto body = render_chat(settings_.service, a, shown_rules(a));
   if (!body) return done(outcome::dead(body.err().message));
 
   http::request req;

@@ -1,8 +1,7 @@
 #pragma once
 /// Chat delivery: the alert rendered for people and POSTed to a Slack, Discord or
 /// Mattermost incoming webhook, or a Microsoft Teams (Workflows) webhook. The rendering
-/// reads the alert document itself (ALERTS.md): rule title, severity and id, item title
-/// and link, evidence snippets with the matched text in bold, entities, other outlets.
+/// reads the alert document itself (docs/alerts.md, through sinks/alert_reading.hpp).
 ///
 /// Outcomes follow the webhook's mapping (webhook_sink.hpp, http_outcome). When a
 /// service answers 429, the sink also holds back: until the Retry-After delay has passed,
@@ -41,12 +40,17 @@ struct chat_settings {
   std::chrono::milliseconds timeout{std::chrono::seconds{10}};
 };
 
-/// The JSON body for `service`: Slack `text` + Block Kit `blocks` (mrkdwn, & < > escaped,
-/// matches as *x*); Discord `content` + one embed coloured by severity, within Discord's
-/// 2000/256/4096/1024/6000 limits and with mentions disabled; Mattermost `text` in
-/// Markdown (matches as **x**, @-mentions defused); Teams a `message` with one Adaptive
-/// Card. Fails on a document that is not a JSON object.
-result<std::string> render_chat(chat_service service, const alert_view& a);
+/// The JSON body for `service`, headline first: the item title and severity, an update's
+/// "Update: now also …" above it, the fired rules `shown` (a sink's filter; all when empty)
+/// on one line, feed and date, the evidence sentences with their marked words in bold, the
+/// entities, how many other outlets carry the story. Slack `text` + Block Kit `blocks`
+/// (mrkdwn: & < > escaped, * _ ~ ` replaced by look-alikes, marks as *x*); Discord `content`
+/// + one embed coloured by severity, within Discord's 2000/256/4096/1024/6000 limits and with
+/// mentions disabled; Mattermost `text` in Markdown (marks as **x**, @-mentions defused);
+/// Teams a `message` with one Adaptive Card. Reads schema 1 documents too. Fails on a
+/// document that is not a JSON object.
+result<std::string> render_chat(chat_service service, const alert_view& a,
+                                const std::vector<fired_rule>& shown = {});
 
 class chat_sink final : public sink {
  public:

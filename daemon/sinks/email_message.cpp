@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/time.hpp"
+#include "sinks/alert_reading.hpp"
 #include "sinks/signing.hpp"
 
 namespace sanctwatch::sinks {
@@ -15,38 +16,17 @@ namespace {
 using json = nlohmann::json;
 
 // Caps on what one message shows; the rest is counted ("… 3 more").
-constexpr std::size_t max_evidence = 10;
+constexpr std::size_t max_evidence = 3;  // the document's own cap; schema 1 had one per word
 constexpr std::size_t max_entities = 20;
 constexpr std::size_t max_sources = 20;
 constexpr std::size_t max_title = 300;    // bytes of a title or name
-constexpr std::size_t max_snippet = 600;  // bytes of a snippet
+constexpr std::size_t max_snippet = 1200;  // bytes of a sentence (about 300 characters, multi-byte)
 const std::string ellipsis = "\xe2\x80\xa6";
-const std::string dash = " \xe2\x80\x94 ";
 
 std::string str(const json& o, const char* key) {
   if (!o.is_object()) return {};
   const auto it = o.find(key);
   return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-json obj(const json& o, const char* key) {
-  if (!o.is_object()) return json::object();
-  const auto it = o.find(key);
-  return it != o.end() && it->is_object() ? *it : json::object();
-}
-
-json arr(const json& o, const char* key) {
-  if (!o.is_object()) return json::array();
-  const auto it = o.find(key);
-  return it != o.end() && it->is_array() ? *it : json::array();
-}
-
-// Cut at a UTF-8 boundary, with an ellipsis when cut.
-std::string truncate_utf8(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return std::string(s);
-  std::size_t cut = max - std::min(max, ellipsis.size());
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(s.substr(0, cut)) + ellipsis;
 }
 
 // One line of text: line breaks, tabs and other control characters become spaces (a title
@@ -99,14 +79,6 @@ std::string html_link(std::string_view text, std::string_view url) {
   const std::string t = html_escape(one_line(text.empty() ? url : text, max_title));
   if (!is_web_url(url)) return t;
   return "<a href=\"" + html_escape(one_line(url, 2048)) + "\">" + t + "</a>";
-}
-
-std::size_t ifind(std::string_view hay, std::string_view needle) {
-  if (needle.empty() || needle.size() > hay.size()) return std::string_view::npos;
-  const auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  const auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                              [&](char x, char y) { return lower(x) == lower(y); });
-  return it == hay.end() ? std::string_view::npos : static_cast<std::size_t>(it - hay.begin());
 }
 
 std::string more(std::size_t n) { return ellipsis + " " + std::to_string(n) + " more"; }
@@ -312,59 +284,57 @@ std::string email_message_id(std::string_view alert_id, int revision, std::strin
   return id + "@" + (domain.empty() ? std::string("sanctwatch.invalid") : id_part(domain)) + ">";
 }
 
-// The one reader of the alert document for email: a field added, renamed or moved in the
-// document changes this function and nothing else.
-result<email_content> render_email(const alert_view& a) {
+// What a person reads in the mail: alert_reading.hpp reads the document (either schema), this
+// lays it out twice, as plain text and as HTML.
+result<email_content> render_email(const alert_view& a, const std::vector<fired_rule>& shown) {
+  auto read = read_alert(a, shown, max_snippet);
+  if (!read) return read.err();
+  const alert_reading& r = *read;
+  const std::string severity(to_string(r.level));
+  const std::string first_rule =
+      r.rules.empty() ? std::string() : (r.rules.front().title.empty() ? r.rules.front().id : r.rules.front().title);
+  const std::string title = one_line(r.item_title.empty() ? first_rule : r.item_title, max_title);
+  const std::string link = r.item_link;
   const json j = json::parse(a.document, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object())
-    return error{"bad_alert", "alert " + a.id + ": document is not a JSON object"};
-  const json rule = obj(j, "rule"), item = obj(j, "item"), feed = obj(item, "feed");
-  const std::string id = str(j, "id").empty() ? a.id : str(j, "id");
-  const std::string rule_id = str(rule, "id").empty() ? a.rule_id : str(rule, "id");
-  const std::string rule_title = str(rule, "title").empty() ? a.rule_title : str(rule, "title");
-  const std::string severity(to_string(parse_severity(str(rule, "severity")).value_or(a.level)));
-  std::vector<std::string> tags;
-  for (const auto& t : arr(rule, "tags"))
-    if (t.is_string()) tags.push_back(t.get<std::string>());
-  const std::string title = one_line(
-      str(item, "title").empty() ? (a.item_title.empty() ? rule_title : a.item_title)
-                                 : str(item, "title"),
-      max_title);
-  const std::string link = str(item, "link").empty() ? a.item_link : str(item, "link");
-  const std::string feed_title = one_line(str(feed, "title"), max_title);
-  const std::string published = str(item, "published");
-  const int revision = j.value("revision", 0) > 0 ? j.value("revision", 0) : a.revision;
 
   email_content out;
-  out.subject = "[" + upper(severity) + "] " + (title.empty() ? rule_id : title);
-  out.time = parse_time(revision > 0 && !str(j, "updated_at").empty() ? str(j, "updated_at")
-                                                                      : str(j, "created_at"));
+  // An update says so in the subject; its Message-ID threads it under the alert's.
+  out.subject = "[" + upper(severity) + "] " + (r.update ? "Update: " : "") +
+                (title.empty() ? "(untitled)" : title);
+  out.time = parse_time(r.revision > 0 && !str(j, "updated_at").empty() ? str(j, "updated_at")
+                                                                        : str(j, "created_at"));
 
   std::string t, h;  // the text and HTML parts
   h = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + html_escape(out.subject) +
       "</title></head>\n<body style=\"font-family: sans-serif\">\n";
-  t += "[" + upper(severity) + "] " + one_line(rule_title.empty() ? rule_id : rule_title, max_title) +
-       "\n\n" + title + "\n";
-  h += "<p><strong>[" + html_escape(upper(severity)) + "]</strong> " +
-       html_escape(one_line(rule_title.empty() ? rule_id : rule_title, max_title)) + "</p>\n";
-  h += "<h2>" + html_link(title, link) + "</h2>\n";
-  if (!link.empty()) t += one_line(link, 2048) + "\n";
-  if (revision > 0) {
-    const std::string note = "Update " + std::to_string(revision) +
-                             ": the story was reported again (" +
-                             std::to_string(j.value("sources_total", 0)) + " sources).";
-    t += "\n" + note + "\n";
-    h += "<p><em>" + html_escape(note) + "</em></p>\n";
+  std::string note;
+  if (r.update)
+    note = "Update: " + one_line(update_text(*r.update), 2000);
+  else if (r.revision > 0)  // a schema 1 revision, replayed: it had no `changes`
+    note = "Update " + std::to_string(r.revision) + ": the story was reported again (" +
+           std::to_string(r.others_total + 1) + " sources).";
+  if (!note.empty()) {
+    t += note + "\n\n";
+    h += "<p><strong>" + html_escape(note) + "</strong></p>\n";
   }
+  t += "[" + upper(severity) + "] " + title + "\n";
+  if (!link.empty()) t += one_line(link, 2048) + "\n";
+  h += "<h2>[" + html_escape(upper(severity)) + "] " + html_link(title, link) + "</h2>\n";
 
-  std::vector<std::pair<std::string, std::string>> facts = {
-      {"Rule", rule_id + (rule_title.empty() ? "" : dash + one_line(rule_title, max_title))},
-      {"Severity", severity}};
+  // Only the rules the sink's filter passes, and their tags.
+  std::vector<std::pair<std::string, std::string>> facts;
+  std::string rule_list;
+  for (const auto& rule : r.rules)
+    rule_list += (rule_list.empty() ? "" : "; ") +
+                 (rule.title.empty() ? one_line(rule.id, max_title)
+                                     : one_line(rule.title, max_title) + " (" + one_line(rule.id, max_title) + ")");
+  if (!rule_list.empty()) facts.emplace_back("Rules", rule_list);
+  facts.emplace_back("Severity", severity);
   std::string tag_list;
-  for (const auto& tag : tags) tag_list += (tag_list.empty() ? "" : ", ") + one_line(tag, 100);
+  for (const auto& tag : r.tags) tag_list += (tag_list.empty() ? "" : ", ") + one_line(tag, 100);
   if (!tag_list.empty()) facts.emplace_back("Tags", tag_list);
-  if (!feed_title.empty()) facts.emplace_back("Feed", feed_title);
-  if (!published.empty()) facts.emplace_back("Published", one_line(published, 64));
+  if (!r.feed_title.empty()) facts.emplace_back("Feed", one_line(r.feed_title, max_title));
+  if (!r.date.empty()) facts.emplace_back("Date", r.date);
   t += "\n";
   h += "<table>\n";
   for (const auto& [k, v] : facts) {
@@ -373,88 +343,79 @@ result<email_content> render_email(const alert_view& a) {
   }
   h += "</table>\n";
 
-  // Evidence: the sentence that fired, with the matched words in bold in HTML.
-  const json evidence = arr(j, "evidence");
-  if (!evidence.empty()) {
+  // Evidence: the sentences that fired, the matched words »marked« in text and highlighted
+  // in HTML (<mark> where the client has it, bold where it does not).
+  if (!r.evidence.empty()) {
     t += "\nEvidence\n";
     h += "<h3>Evidence</h3>\n";
   }
-  for (std::size_t i = 0; i < evidence.size(); ++i) {
+  for (std::size_t i = 0; i < r.evidence.size(); ++i) {
     if (i == max_evidence) {
-      t += "  " + more(evidence.size() - i) + "\n";
-      h += "<p>" + html_escape(more(evidence.size() - i)) + "</p>\n";
+      t += "  " + more(r.evidence.size() - i) + "\n";
+      h += "<p>" + html_escape(more(r.evidence.size() - i)) + "</p>\n";
       break;
     }
-    const std::string field = one_line(str(evidence[i], "field"), 40);
-    const std::string text = one_line(str(evidence[i], "text"), max_title);
-    const std::string snippet = one_line(str(evidence[i], "snippet"), max_snippet);
-    const std::string shown = snippet.empty() ? text : snippet;
-    t += "  " + (field.empty() ? "" : field + ": ") + "\"" + shown + "\"";
-    if (!text.empty() && text != shown) t += " (matched: " + text + ")";
-    t += "\n";
-    std::string hl;
-    if (const std::size_t at = ifind(shown, text); at != std::string::npos)
-      hl = html_escape(shown.substr(0, at)) + "<strong>" +
-           html_escape(shown.substr(at, text.size())) + "</strong>" +
-           html_escape(shown.substr(at + text.size()));
-    else
-      hl = html_escape(shown) + (text.empty() ? "" : " (<strong>" + html_escape(text) + "</strong>)");
-    h += "<blockquote>" + (field.empty() ? "" : "<em>" + html_escape(field) + ":</em> ") + hl +
+    const auto& e = r.evidence[i];
+    const std::string field = e.field == "content" ? std::string() : one_line(e.field, 40);
+    std::string plain, marked;
+    for (const auto& run : e.runs) {
+      plain += run.marked ? "\xc2\xbb" + run.text + "\xc2\xab" : run.text;
+      marked += run.marked ? "<mark><b>" + html_escape(run.text) + "</b></mark>" : html_escape(run.text);
+    }
+    t += "  " + (field.empty() ? "" : field + ": ") + plain + "\n";
+    h += "<blockquote>" + (field.empty() ? "" : "<em>" + html_escape(field) + ":</em> ") + marked +
          "</blockquote>\n";
   }
 
-  const json entities = arr(j, "entities");
-  if (!entities.empty()) {
+  if (!r.entities.empty()) {
     t += "\nEntities\n";
     h += "<h3>Entities</h3>\n<ul>\n";
   }
-  for (std::size_t i = 0; i < entities.size(); ++i) {
+  for (std::size_t i = 0; i < r.entities.size(); ++i) {
     if (i == max_entities) {
-      t += "  " + more(entities.size() - i) + "\n";
-      h += "<li>" + html_escape(more(entities.size() - i)) + "</li>\n";
+      t += "  " + more(r.entities.size() - i) + "\n";
+      h += "<li>" + html_escape(more(r.entities.size() - i)) + "</li>\n";
       break;
     }
-    const json& e = entities[i];
-    const std::string name = one_line(str(e, "name").empty() ? str(e, "matched") : str(e, "name"), max_title);
-    std::string detail = str(e, "list");
+    const auto& e = r.entities[i];
+    const std::string name = one_line(e.name.empty() ? e.matched : e.name, max_title);
+    std::string detail = e.id.empty() ? e.list : e.id;
+    const auto add = [&](const std::string& x) { detail += (detail.empty() ? "" : "; ") + x; };
+    if (!e.type.empty()) add(e.type);
     std::string programs;
-    for (const auto& p : arr(e, "programs"))
-      if (p.is_string()) programs += (programs.empty() ? "" : ", ") + p.get<std::string>();
-    if (!programs.empty()) detail += (detail.empty() ? "" : ": ") + programs;
-    if (e.is_object() && e.value("ambiguous", false))
-      detail += detail.empty() ? "ambiguous" : "; ambiguous";
-    const std::string matched = one_line(str(e, "matched"), max_title);
-    if (!matched.empty() && matched != name)
-      detail += (detail.empty() ? "" : "; ") + std::string("as \"") + matched + "\"";
+    for (const auto& p : e.programs) programs += (programs.empty() ? "" : ", ") + p;
+    if (!programs.empty()) add(programs);
+    if (e.ambiguous) add("ambiguous");
     detail = one_line(detail, max_title);
-    t += "  - " + name + (detail.empty() ? "" : " (" + detail + ")") + "\n";
+    const std::string matched = one_line(e.matched, max_title);
+    const std::string as = !matched.empty() && matched != name ? " as \"" + matched + "\"" : "";
+    t += "  - " + name + (detail.empty() ? "" : " (" + detail + ")") + as + "\n";
     h += "<li>" + html_escape(name) + (detail.empty() ? "" : " (" + html_escape(detail) + ")") +
-         "</li>\n";
+         html_escape(as) + "</li>\n";
   }
-  if (!entities.empty()) h += "</ul>\n";
+  if (!r.entities.empty()) h += "</ul>\n";
 
-  // Every outlet that carries the story, this item's own included: a reader deciding how
-  // much weight to give it wants the whole list.
-  const json sources = arr(j, "sources");
-  if (!sources.empty()) {
-    const auto total = std::max<std::size_t>(j.value("sources_total", 0), sources.size());
-    t += "\nSources (" + std::to_string(total) + ")\n";
-    h += "<h3>Sources (" + std::to_string(total) + ")</h3>\n<ul>\n";
-    for (std::size_t i = 0; i < sources.size() && i < max_sources; ++i) {
-      const std::string name = one_line(str(sources[i], "feed"), max_title);
-      const std::string url = str(sources[i], "link");
+  // The other outlets: a reader deciding how much weight to give the story wants them.
+  if (r.others_total > 0) {
+    const std::string head = "Also reported by " + count_of(r.others_total, "other outlet", "other outlets");
+    t += "\n" + head + "\n";
+    h += "<h3>" + html_escape(head) + "</h3>\n<ul>\n";
+    const std::size_t listed = std::min(r.others.size(), max_sources);
+    for (std::size_t i = 0; i < listed; ++i) {
+      const std::string name = one_line(r.others[i].feed, max_title);
+      const std::string& url = r.others[i].link;
       t += "  - " + name + (url.empty() ? "" : ": " + one_line(url, 2048)) + "\n";
       h += "<li>" + html_link(name, url) + "</li>\n";
     }
-    if (total > std::min(sources.size(), max_sources)) {
-      t += "  " + more(total - std::min(sources.size(), max_sources)) + "\n";
-      h += "<li>" + html_escape(more(total - std::min(sources.size(), max_sources))) + "</li>\n";
+    if (r.others_total > listed) {
+      t += "  " + more(r.others_total - listed) + "\n";
+      h += "<li>" + html_escape(more(r.others_total - listed)) + "</li>\n";
     }
     h += "</ul>\n";
   }
 
-  const std::string footer = "sanctwatch alert " + one_line(id, 100) +
-                             (revision > 0 ? ", update " + std::to_string(revision) : "");
+  const std::string footer = "sanctwatch alert " + one_line(r.id, 100) +
+                             (r.revision > 0 ? ", update " + std::to_string(r.revision) : "");
   t += "\n-- \n" + footer + "\n";
   h += "<p style=\"color: #666\">" + html_escape(footer) + "</p>\n</body></html>\n";
   out.text = std::move(t);
@@ -464,8 +425,9 @@ result<email_content> render_email(const alert_view& a) {
 
 result<std::string> build_email(const alert_view& a, const mailbox& from,
                                 const std::vector<mailbox>& to,
-                                std::chrono::system_clock::time_point now) {
-  auto content = render_email(a);
+                                std::chrono::system_clock::time_point now,
+                                const std::vector<fired_rule>& shown) {
+  auto content = render_email(a, shown);
   if (!content) return content.err();
   const std::string domain(from.domain());
   const std::string boundary = "=_sanctwatch_" + id_part(a.message_id());

@@ -21,7 +21,7 @@ namespace sanctwatch::sinks {
 
 /// What a person reads about one alert, before MIME encoding. Text with '\n' line ends.
 struct email_content {
-  std::string subject;  ///< "[HIGH] <item title>", one line, unencoded UTF-8
+  std::string subject;  ///< "[HIGH] <item title>" ("[HIGH] Update: …"), one line, unencoded UTF-8
   std::string text;     ///< the text/plain part
   std::string html;     ///< the text/html part; everything from the alert is escaped
   /// When the alert (or this update of it) was made, from the document; empty when the
@@ -29,10 +29,13 @@ struct email_content {
   std::optional<std::chrono::sys_seconds> time;
 };
 
-/// Renders the alert from its JSON document: headline (the item title), severity, rule id
-/// and title, tags, link, evidence snippets with the matched text, entities, the outlets
-/// that carry the story. Fails on a document that is not a JSON object.
-result<email_content> render_email(const alert_view& a);
+/// Renders the alert from its JSON document (schema 2, or 1 as recorded before an upgrade):
+/// headline (the item title), severity, the rules `shown` (a sink's filter; all when empty)
+/// with their tags, link, feed and date, the evidence sentences with the marked words
+/// (»…« in text, <mark><b>…</b></mark> in HTML), entities, the other outlets that carry the
+/// story. An update with `changes` says "Update: now also …" in the subject ("[HIGH]
+/// Update: <headline>") and at the top. Fails on a document that is not a JSON object.
+result<email_content> render_email(const alert_view& a, const std::vector<fired_rule>& shown = {});
 
 /// "<sanctwatch.ID@DOMAIN>" for the alert, "<sanctwatch.ID-N@DOMAIN>" for its n-th update
 /// (DOMAIN: the sender's). The same on every attempt, so receivers drop a repeat after a
@@ -44,7 +47,8 @@ std::string email_message_id(std::string_view alert_id, int revision, std::strin
 /// `now` when it has none.
 result<std::string> build_email(const alert_view& a, const mailbox& from,
                                 const std::vector<mailbox>& to,
-                                std::chrono::system_clock::time_point now);
+                                std::chrono::system_clock::time_point now,
+                                const std::vector<fired_rule>& shown = {});
 
 /// A header field "Name: value", folded to lines of at most 78 bytes: printable ASCII is
 /// kept as words; anything else becomes RFC 2047 encoded-words (UTF-8, base64), each within

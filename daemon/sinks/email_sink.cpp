@@ -71,7 +71,8 @@ email_sink::email_sink(std::string name, filter f, email_settings settings, http
 }
 
 void email_sink::deliver(const alert_view& a, done_fn done) {
-  auto message = build_email(a, settings_.from, settings_.to, clock_());
+  // People read only the rules this sink asked for.
+  auto message = build_email(a, settings_.from, settings_.to, clock_(), shown_rules(a));
   if (!message) return done(outcome::dead(message.err().message));
 
   http::request req;

@@ -11,9 +11,9 @@
 /// (550 mailbox unavailable, 535 authentication failed, 554 rejected) are dead letters: the
 /// relay has said no for good. Errors carry the relay's reply line; never the password.
 ///
-/// Like chat, mail is read by people: one message per story and rule, no updates (see
-/// sink::supports_updates). A message for an update, if one is ever sent, threads under
-/// the alert's (In-Reply-To).
+/// Like chat, mail is read by people: one message per story, and an update only when it
+/// brings something new (`changes`, see sink::supports_updates), marked "Update:" in the
+/// subject and threaded under the alert's message (In-Reply-To).
 ///
 /// Ownership and threads: the sink borrows the http::client, which must outlive every
 /// delivery in flight (completions never touch the sink). Use from the client's io_context

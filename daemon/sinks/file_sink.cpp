@@ -6,10 +6,24 @@
 #include <cerrno>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
+#include "sinks/text_render.hpp"
+
 namespace sanctwatch::sinks {
 
-file_sink::file_sink(std::string name, filter f, std::string path)
-    : sink(std::move(name), std::move(f)), path_(std::move(path)) {
+std::optional<file_format> stdout_format(std::string_view setting) {
+  if (setting == "json") return file_format{};
+  if (setting == "text") return file_format{true, stdout_wants_color()};
+  if (setting == "auto" || setting.empty()) {
+    if (::isatty(STDOUT_FILENO) != 1) return file_format{};
+    return file_format{true, stdout_wants_color()};
+  }
+  return std::nullopt;
+}
+
+file_sink::file_sink(std::string name, filter f, std::string path, file_format format)
+    : sink(std::move(name), std::move(f)), path_(std::move(path)), format_(format) {
   std::string why;
   open(why);  // a failure here is retried on the first delivery, and reported there
 }
@@ -44,8 +58,18 @@ void file_sink::reopen() {
 void file_sink::deliver(const alert_view& a, done_fn done) {
   std::string why;
   if (!open(why)) return done(outcome::retry(why));
-  std::string line = a.document;
-  line += '\n';
+  std::string line;
+  if (format_.text) {
+    // The block lists the rules this sink's filter passes, as chat and email do.
+    std::vector<std::string> shown;
+    for (const auto& r : shown_rules(a)) shown.push_back(r.id);
+    const auto doc = nlohmann::json::parse(a.document, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object()) return done(outcome::dead("alert " + a.id + ": document is not a JSON object"));
+    line = render_text(doc, {format_.color}, shown);
+  } else {
+    line = a.document;
+    line += '\n';
+  }
   // One write for the whole line; a short write (disk full, signal) is continued so a line
   // is never left half-written when the call eventually succeeds.
   std::size_t off = 0;

@@ -13,10 +13,20 @@
 
 namespace sanctwatch::sinks {
 
-std::vector<std::string> journal_fields(const alert_view& a) {
+namespace {
+
+std::string rule_ids(const alert_view& a) {
+  std::string ids;
+  for (const auto& r : a.rules) ids += (ids.empty() ? "" : ",") + r.id;
+  return ids;
+}
+
+}  // namespace
+
+std::vector<std::string> journal_fields(const alert_view& a, const std::vector<fired_rule>& shown) {
   std::string tags;
   for (const auto& t : a.tags) tags += (tags.empty() ? "" : ",") + t;
-  return {"MESSAGE=" + summary_line(a),
+  return {"MESSAGE=" + summary_line(a, shown),
           "PRIORITY=" + std::to_string(syslog_priority(a.level)),
           std::string("MESSAGE_ID=") + alert_message_id,
           "SYSLOG_IDENTIFIER=sanctwatch",
@@ -24,11 +34,12 @@ std::vector<std::string> journal_fields(const alert_view& a) {
           "SANCTWATCH_RULE_ID=" + a.rule_id,
           "SANCTWATCH_SEVERITY=" + std::string(to_string(a.level)),
           "SANCTWATCH_TAGS=" + tags,
-          "SANCTWATCH_JSON=" + a.document};
+          "SANCTWATCH_JSON=" + a.document,
+          "SANCTWATCH_RULES=" + rule_ids(a)};
 }
 
 void journald_sink::deliver(const alert_view& a, done_fn done) {
-  const auto fields = journal_fields(a);
+  const auto fields = journal_fields(a, shown_rules(a));
   std::vector<iovec> iov;
   iov.reserve(fields.size());
   for (const auto& f : fields) iov.push_back({const_cast<char*>(f.data()), f.size()});
@@ -51,7 +62,8 @@ std::string sd_escape(const std::string& v) {
 
 }  // namespace
 
-std::string rfc5424(const alert_view& a, timestamp now, const std::string& host, int pid) {
+std::string rfc5424(const alert_view& a, timestamp now, const std::string& host, int pid,
+                    const std::vector<fired_rule>& shown) {
   constexpr int facility_daemon = 3;
   const int pri = facility_daemon * 8 + syslog_priority(a.level);
   std::string tags;
@@ -60,7 +72,8 @@ std::string rfc5424(const alert_view& a, timestamp now, const std::string& host,
          (host.empty() ? "-" : host) + " sanctwatch " + std::to_string(pid) +
          " alert [sanctwatch@32473 alert_id=\"" + sd_escape(a.id) + "\" rule_id=\"" +
          sd_escape(a.rule_id) + "\" severity=\"" + std::string(to_string(a.level)) +
-         "\" tags=\"" + sd_escape(tags) + "\"] " + summary_line(a);
+         "\" tags=\"" + sd_escape(tags) + "\" rules=\"" + sd_escape(rule_ids(a)) + "\"] " +
+         summary_line(a, shown);
 }
 
 syslog_sink::syslog_sink(std::string name, filter f, std::string socket_path)
@@ -72,7 +85,7 @@ syslog_sink::syslog_sink(std::string name, filter f, std::string socket_path)
 void syslog_sink::deliver(const alert_view& a, done_fn done) {
   const std::string line = rfc5424(
       a, std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()),
-      host_, static_cast<int>(getpid()));
+      host_, static_cast<int>(getpid()), shown_rules(a));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path_.size() >= sizeof addr.sun_path)

@@ -13,10 +13,13 @@ namespace sanctwatch::sinks {
 /// The fixed MESSAGE_ID of alert entries: `journalctl MESSAGE_ID=...` lists every alert.
 inline constexpr const char* alert_message_id = "7c1f5a0e2d9b4c63a8e6f1b2d3c4a5e9";
 
-/// The journal fields of an alert, "NAME=value" each: MESSAGE (the summary line), PRIORITY
-/// from severity, MESSAGE_ID, SYSLOG_IDENTIFIER, SANCTWATCH_ALERT_ID, SANCTWATCH_RULE_ID,
-/// SANCTWATCH_SEVERITY, SANCTWATCH_TAGS, SANCTWATCH_JSON.
-std::vector<std::string> journal_fields(const alert_view& a);
+/// The journal fields of an alert, "NAME=value" each: MESSAGE (the summary line with the
+/// rules `shown`, all when empty), PRIORITY from severity, MESSAGE_ID, SYSLOG_IDENTIFIER,
+/// SANCTWATCH_ALERT_ID, SANCTWATCH_RULE_ID (the headline rule), SANCTWATCH_SEVERITY,
+/// SANCTWATCH_TAGS, SANCTWATCH_JSON, SANCTWATCH_RULES (every fired rule's id, comma-separated,
+/// so `journalctl SANCTWATCH_RULE_ID=` keeps working and a script can see them all).
+std::vector<std::string> journal_fields(const alert_view& a,
+                                        const std::vector<fired_rule>& shown = {});
 
 class journald_sink final : public sink {
  public:
@@ -25,8 +28,10 @@ class journald_sink final : public sink {
 };
 
 /// An RFC 5424 line: `<PRI>1 TIMESTAMP HOST sanctwatch PID alert [sanctwatch@32473 ...] MSG`,
-/// facility daemon, severity from the alert's.
-std::string rfc5424(const alert_view& a, timestamp now, const std::string& host, int pid);
+/// facility daemon, severity from the alert's; MSG is the summary line with the rules `shown`.
+/// The structured data adds rules="…" (every fired rule's id).
+std::string rfc5424(const alert_view& a, timestamp now, const std::string& host, int pid,
+                    const std::vector<fired_rule>& shown = {});
 
 class syslog_sink final : public sink {
  public:

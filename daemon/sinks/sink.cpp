@@ -1,6 +1,7 @@
 #include "sinks/sink.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 
@@ -43,8 +44,10 @@ result<alert_view> view_of(std::string document) {
     a.revision = r->get<int>();
   if (auto c = j.find("changes"); c != j.end() && c->is_object()) {
     a.rules_added = strings(*c, "rules_added");
-    a.entities_added = !strings(*c, "entities_added").empty();
+    a.entities_added_count = strings(*c, "entities_added").size();
+    a.entities_added = a.entities_added_count > 0;
     a.severity_raised = c->contains("severity_from");
+    a.severity_from = str(*c, "severity_from");
   }
   if (auto it = j.find("item"); it != j.end() && it->is_object()) {
     a.item_title = str(*it, "title");
@@ -54,13 +57,34 @@ result<alert_view> view_of(std::string document) {
   return a;
 }
 
-std::string summary_line(const alert_view& a) {
-  std::string s = "[" + std::string(to_string(a.level)) + "] " + a.rule_id;
-  if (!a.rule_title.empty()) s += ": " + a.rule_title;
-  if (!a.item_title.empty()) s += " \xe2\x80\x94 " + a.item_title;
+std::string summary_line(const alert_view& a, const std::vector<fired_rule>& shown) {
+  const auto& rules = shown.empty() ? a.rules : shown;
+  const auto listed = [&](const std::string& id) {
+    return std::any_of(rules.begin(), rules.end(), [&](const fired_rule& r) { return r.id == id; });
+  };
+  std::string s;
+  if (a.has_changes()) {
+    // What is new comes first: the story itself was logged before. Added rules the sink's
+    // filter hides are not named.
+    std::string now;
+    const auto add = [&](const std::string& x) { now += (now.empty() ? "" : ", ") + x; };
+    for (const auto& id : a.rules_added)
+      if (listed(id)) add(id);
+    if (a.entities_added_count > 0)
+      add(std::to_string(a.entities_added_count) + " more entit" +
+          (a.entities_added_count == 1 ? "y" : "ies"));
+    if (!a.severity_from.empty()) add("severity raised from " + a.severity_from);
+    if (!now.empty()) s = "update: now also " + now + " \xe2\x80\x94 ";
+  }
+  std::string level(to_string(a.level));
+  for (auto& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  s += "[" + level + "] " + (a.item_title.empty() ? a.rule_title : a.item_title);
+  std::string ids;
+  for (const auto& r : rules) ids += (ids.empty() ? "" : " ") + r.id;
+  if (!ids.empty()) s += " \xe2\x80\x94 " + ids;
   if (!a.item_link.empty()) s += " " + a.item_link;
   for (auto& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   return s;
 }
 

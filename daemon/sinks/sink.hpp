@@ -43,6 +43,8 @@ struct alert_view {
   std::vector<std::string> rules_added;
   bool entities_added = false;
   bool severity_raised = false;
+  std::size_t entities_added_count = 0;  ///< how many (`changes.entities_added`)
+  std::string severity_from;             ///< the severity it was raised from, or ""
   bool has_changes() const { return !rules_added.empty() || entities_added || severity_raised; }
   std::string document;  ///< the JSON document, byte for byte what is delivered
 
@@ -56,8 +58,10 @@ struct alert_view {
 /// only documents). Fails on a document that is not an alert.
 result<alert_view> view_of(std::string document);
 
-/// "[high] sanctions.threat.china-finance: Sanctions threatened ... — <item title> <link>"
-std::string summary_line(const alert_view& a);
+/// The one line logs show: "[HIGH] <item title> — <rule ids> <link>", the rule ids being
+/// `shown` (those a sink's filter passes; all when empty). An update with changes starts
+/// "update: now also <added rule ids>, 2 more entities, severity raised from medium — ".
+std::string summary_line(const alert_view& a, const std::vector<fired_rule>& shown = {});
 
 /// Which alerts a sink takes. A story passes when any of its fired rules passes.
 struct filter {

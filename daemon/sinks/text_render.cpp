@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "sinks/alert_reading.hpp"
+
 namespace sanctwatch::sinks {
 namespace {
 
@@ -62,7 +64,11 @@ std::string render_text(const json& doc, const text_style& style,
   if (const auto c = doc.find("changes"); c != doc.end() && c->is_object()) {
     std::string now;
     for (const auto& r : c->value("rules_added", json::array()))
-      if (r.is_string()) now += (now.empty() ? "" : ", ") + clean(r.get<std::string>());
+      // An added rule the sink's filter hides stays hidden.
+      if (r.is_string() &&
+          (shown_rules.empty() || std::find(shown_rules.begin(), shown_rules.end(),
+                                            r.get<std::string>()) != shown_rules.end()))
+        now += (now.empty() ? "" : ", ") + clean(r.get<std::string>());
     const auto ents = c->value("entities_added", json::array());
     if (!ents.empty()) now += (now.empty() ? "" : ", ") + std::to_string(ents.size()) + " more entit" + (ents.size() == 1 ? "y" : "ies");
     if (c->contains("severity_from"))
@@ -93,17 +99,18 @@ std::string render_text(const json& doc, const text_style& style,
   for (const auto& e : doc.value("evidence", json::array())) {
     const std::string text = str(e, "text");
     std::string s;
-    std::size_t at = 0;
     // Schema 2: marks at byte offsets of the sentence; schema 1: one word per entry.
-    if (e.contains("marks")) {
-      for (const auto& m : e["marks"]) {
-        const std::size_t a = m.value("start", std::size_t(0)), b = m.value("end", std::size_t(0));
-        if (a < at || b > text.size() || b < a) continue;
-        s += clean(text.substr(at, a - at)) + (style.color ? bold : "»") +
-             clean(text.substr(a, b - a)) + (style.color ? reset : "«");
-        at = b;
-      }
-      s += clean(text.substr(std::min(at, text.size())));
+    if (e.contains("marks") && e["marks"].is_array()) {
+      // marked_runs widens a mark that would split a code point and merges overlapping ones.
+      std::vector<std::pair<std::size_t, std::size_t>> marks;
+      for (const auto& m : e["marks"])
+        if (m.is_object() && m.value("start", json()).is_number_unsigned() &&
+            m.value("end", json()).is_number_unsigned())
+          marks.emplace_back(m["start"].get<std::size_t>(), m["end"].get<std::size_t>());
+      for (const auto& run : marked_runs(text, std::move(marks)))
+        s += run.marked ? (style.color ? bold : "\xc2\xbb") + clean(run.text) +
+                              (style.color ? reset : "\xc2\xab")
+                        : clean(run.text);
     } else {
       s = clean(str(e, "snippet").empty() ? text : str(e, "snippet"));
     }

@@ -497,3 +497,37 @@ TEST(config, email_sink_errors_are_located) {
 }
 
 }  // namespace sanctwatch::config
+
+namespace sanctwatch::config {
+
+TEST(config, stdout_sink_format) {
+  auto r = load(R"(
+rules: [rules]
+feeds:
+  - {id: a, url: "http://127.0.0.1/feed.xml"}
+sinks:
+  - {type: stdout}
+  - {type: stdout, name: people, format: text}
+  - {type: stdout, name: machines, format: json}
+)");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  ASSERT_EQ(r.value.sinks.size(), 3u);
+  EXPECT_EQ(r.value.sinks[0].format, "auto");  // text at a terminal, JSON lines otherwise
+  EXPECT_EQ(r.value.sinks[1].format, "text");
+  EXPECT_EQ(r.value.sinks[2].format, "json");
+  auto bad = load(R"(
+rules: [rules]
+feeds:
+  - {id: a, url: "http://127.0.0.1/feed.xml"}
+sinks:
+  - {type: stdout, format: html}
+  - {type: jsonl, path: /tmp/a.jsonl, format: text}
+)");
+  ASSERT_FALSE(bad.ok());
+  const std::string e = all_errors(bad);
+  EXPECT_NE(e.find("conf/test.yaml:6:28: error: format must be auto, text or json"), std::string::npos) << e;
+  // Only stdout has a format: a jsonl file is JSON lines.
+  EXPECT_NE(e.find("conf/test.yaml:7:39: error: unknown key 'format' in a jsonl sink"), std::string::npos) << e;
+}
+
+}  // namespace sanctwatch::config

@@ -98,14 +98,24 @@ TEST(chat_render, slack_blocks_escape_and_highlight) {
   EXPECT_TRUE(has(text, "no match in this snippet (*Sinno Electronics*)")) << text;
   EXPECT_TRUE(has(
       text,
-      "<https://sample.sanctwatch.invalid/1|US warns [Chinese] banks_of &lt;doom&gt; &amp; co>"))
+      "<https://sample.sanctwatch.invalid/1|US warns [Chinese] banks\xcb\x8dof &lt;doom&gt; &amp; co>"))
       << text;
-  EXPECT_TRUE(has(text, "SINNO ELECTRONICS CO., LIMITED (ofac_sdn: RUSSIA-EO14024)")) << text;
+  EXPECT_TRUE(has(text, "SINNO ELECTRONICS CO., LIMITED (ofac-sdn:38641; RUSSIA-EO14024) as "
+                        "\xe2\x80\x9cSinno Electronics\xe2\x80\x9d"))
+      << text;
+  // A schema 1 document shows its one rule; Slack formatting characters in text are defused.
+  EXPECT_TRUE(has(text, "Banks &amp; &lt;firms&gt; \xe2\x88\x97threatened\xe2\x88\x97 @everyone "
+                        "`sanctions.threat.china-finance`"))
+      << text;
   EXPECT_TRUE(has(text, "<https://other.invalid/story|Other Outlet>")) << text;
   EXPECT_TRUE(has(text, "`sanctions.threat.china-finance`")) << text;
   // No raw angle brackets except the link syntax: nothing can become <!channel>.
-  EXPECT_FALSE(has(all_text(j["blocks"][1]), "<firms>"));
-  EXPECT_FALSE(has(text, "<doom>"));
+  // (The header block is plain_text, which Slack never parses.)
+  EXPECT_EQ(j["blocks"][0]["text"]["type"], "plain_text");
+  json mrkdwn = j["blocks"];
+  mrkdwn.erase(0);
+  EXPECT_FALSE(has(all_text(mrkdwn), "<firms>"));
+  EXPECT_FALSE(has(all_text(mrkdwn) + j["text"].get<std::string>(), "<doom>"));
 }
 
 TEST(chat_render, discord_embed_colour_markdown_and_no_mentions) {
@@ -121,7 +131,10 @@ TEST(chat_render, discord_embed_colour_markdown_and_no_mentions) {
   const std::string d = e["description"];
   EXPECT_TRUE(has(d, "**Sanctions**")) << d;
   EXPECT_TRUE(has(d, "\\<firms\\> & banks")) << d;
-  EXPECT_TRUE(has(j["content"].get<std::string>(), "\\*threatened\\*")) << j["content"];
+  // The headline is the item's title; the rules are a field of their own.
+  EXPECT_TRUE(has(j["content"].get<std::string>(), "US warns \\[Chinese\\] banks\\_of \\<doom\\> & co"))
+      << j["content"];
+  EXPECT_TRUE(has(all_text(e["fields"]), "Banks & \\<firms\\> \\*threatened\\*")) << e["fields"];
   EXPECT_TRUE(has(all_text(e["fields"]), "[Other Outlet](https://other.invalid/story)"));
   EXPECT_EQ(render(chat_service::discord, rich_alert(severity::low))["embeds"][0]["color"],
             0x3498DB);
@@ -154,7 +167,8 @@ TEST(chat_render, teams_adaptive_card_message) {
   ASSERT_TRUE(card["body"].is_array());
   EXPECT_EQ(card["body"][0]["type"], "TextBlock");
   EXPECT_EQ(card["body"][0]["color"], "Attention");
-  EXPECT_TRUE(has(card["body"][0]["text"], "Banks & \\<firms\\> \\*threatened\\*"));
+  EXPECT_TRUE(has(card["body"][0]["text"], "US warns \\[Chinese\\] banks\\_of \\<doom\\> & co"))
+      << card["body"][0]["text"];
   EXPECT_EQ(card["actions"][0]["url"], "https://sample.sanctwatch.invalid/1");
   const std::string text = all_text(card["body"]);
   EXPECT_TRUE(has(text, "**Sanctions**")) << text;

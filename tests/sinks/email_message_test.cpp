@@ -139,12 +139,13 @@ TEST_F(email_message_test, both_parts_carry_the_alert_and_html_escapes_it) {
   EXPECT_EQ(html["content"].get<std::string>(), content.html);
 
   const std::string t = text["content"];
-  for (const char* want : {"[HIGH] Sanctions threatened against Chinese firms or banks",
-                           "<script>alert(1)</script> & Co. sanctioned",
+  for (const char* want : {"[HIGH] <script>alert(1)</script> & Co. sanctioned",
+                           "Rules:      Sanctions threatened against Chinese firms or banks "
+                           "(sanctions.threat.china-finance)",
                            "https://news.example/story?a=1&b=2", "sanctions.threat.china-finance",
                            "Severity:   high", "Tags:       sanctions, china", "Example Wire",
-                           "threatened secondary sanctions on banks that deal with <them>.",
-                           "Bank of Kunlun (sdn: IRAN; as \"Kunlun Bank\")", "Sources (2)",
+                           "threatened \xc2\xbbsecondary sanctions\xc2\xab on banks that deal with <them>.",
+                           "Bank of Kunlun (sdn-1; IRAN) as \"Kunlun Bank\"", "Also reported by 1 other outlet",
                            "other: https://other.example/copy", "sanctwatch alert a1f3"})
     EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
 
@@ -152,11 +153,11 @@ TEST_F(email_message_test, both_parts_carry_the_alert_and_html_escapes_it) {
   EXPECT_EQ(h.find("<script>"), std::string::npos) << h;
   EXPECT_NE(h.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co. sanctioned"), std::string::npos) << h;
   EXPECT_NE(h.find("<a href=\"https://news.example/story?a=1&amp;b=2\">"), std::string::npos) << h;
-  EXPECT_NE(h.find("threatened <strong>secondary sanctions</strong> on banks that deal with "
+  EXPECT_NE(h.find("threatened <mark><b>secondary sanctions</b></mark> on banks that deal with "
                    "&lt;them&gt;."),
             std::string::npos)
       << h;
-  EXPECT_NE(h.find("<li>Bank of Kunlun (sdn: IRAN; as &quot;Kunlun Bank&quot;)</li>"),
+  EXPECT_NE(h.find("<li>Bank of Kunlun (sdn-1; IRAN) as &quot;Kunlun Bank&quot;</li>"),
             std::string::npos)
       << h;
 }

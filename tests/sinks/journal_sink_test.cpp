@@ -17,14 +17,15 @@ namespace sanctwatch::sinks {
 TEST(journald_sink, fields_follow_the_alert_contract) {
   auto a = testing::sample_alert("a1f3", severity::critical);
   auto f = journal_fields(a);
-  ASSERT_EQ(f.size(), 9u);
-  EXPECT_EQ(f[0].rfind("MESSAGE=[critical] sanctions.threat.china-finance", 0), 0u) << f[0];
+  ASSERT_EQ(f.size(), 10u);
+  EXPECT_EQ(f[0].rfind("MESSAGE=[CRITICAL] US warns Chinese banks \xe2\x80\x94 sanctions.threat.china-finance", 0), 0u) << f[0];
   EXPECT_EQ(f[1], "PRIORITY=2");
   EXPECT_EQ(f[2], std::string("MESSAGE_ID=") + alert_message_id);
   EXPECT_EQ(f[4], "SANCTWATCH_ALERT_ID=a1f3");
   EXPECT_EQ(f[5], "SANCTWATCH_RULE_ID=sanctions.threat.china-finance");
   EXPECT_EQ(f[7], "SANCTWATCH_TAGS=sanctions,china");
   EXPECT_EQ(f[8], "SANCTWATCH_JSON=" + a.document);
+  EXPECT_EQ(f[9], "SANCTWATCH_RULES=sanctions.threat.china-finance");
   EXPECT_EQ(syslog_priority(severity::info), 6);
   EXPECT_EQ(syslog_priority(severity::high), 3);
 }
@@ -63,7 +64,8 @@ TEST(syslog_sink, rfc5424_line) {
   EXPECT_EQ(rfc5424(a, t, "host1", 42),
             "<27>1 2026-11-22T10:15:03Z host1 sanctwatch 42 alert [sanctwatch@32473 "
             "alert_id=\"id\\\"1\\]\" rule_id=\"sanctions.threat.china-finance\" "
-            "severity=\"high\" tags=\"sanctions,china\"] " + summary_line(a));
+            "severity=\"high\" tags=\"sanctions,china\" rules=\"sanctions.threat.china-finance\"] " +
+                summary_line(a));
 }
 
 TEST(syslog_sink, sends_one_datagram_per_alert) {

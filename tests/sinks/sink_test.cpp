@@ -13,9 +13,10 @@ TEST(sink_view, rebuilt_from_the_stored_document) {
   EXPECT_EQ(a.level, severity::high);
   EXPECT_EQ(a.tags, (std::vector<std::string>{"sanctions", "china"}));
   EXPECT_EQ(a.item_link, "https://sample.sanctwatch.invalid/1");
+  // Headline first, then the rules (ids), then the link.
   EXPECT_EQ(summary_line(a),
-            "[high] sanctions.threat.china-finance: Sanctions threatened against Chinese firms or "
-            "banks \xe2\x80\x94 US warns Chinese banks https://sample.sanctwatch.invalid/1");
+            "[HIGH] US warns Chinese banks \xe2\x80\x94 sanctions.threat.china-finance "
+            "https://sample.sanctwatch.invalid/1");
 }
 
 TEST(sink_view, updates_have_their_own_message_id) {
