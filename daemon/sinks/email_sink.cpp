@@ -6,28 +6,6 @@
 #include "sinks/signing.hpp"
 
 namespace sanctwatch::sinks {
-namespace {
-
-void replace_all(std::string& s, std::string_view what, std::string_view with) {
-  if (what.empty()) return;
-  for (auto pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + with.size()))
-    s.replace(pos, what.size(), with);
-}
-
-// One line for logs, at most `max` bytes, never cutting a UTF-8 sequence (the outbox keeps
-// errors in JSON).
-std::string one_line(std::string s, std::size_t max) {
-  if (s.size() > max) {
-    std::size_t cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-    s.resize(cut);
-  }
-  for (auto& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  return s;
-}
-
-}  // namespace
 
 outcome smtp_outcome(const http::response& r, const std::vector<std::string>& hide) {
   const auto scrub = [&](std::string s) {
@@ -38,7 +16,7 @@ outcome smtp_outcome(const http::response& r, const std::vector<std::string>& hi
   const int code = static_cast<int>(r.status);
   std::string why = scrub(r.error_message);
   // Scrubbed before the cut, so a secret straddling the cut leaks no prefix either.
-  if (!r.reply.empty()) why += "; server said: " + one_line(scrub(r.reply), 200);
+  if (!r.reply.empty()) why += "; server said: " + log_line(scrub(r.reply), 200);
   // The reply code decides where there is one: the relay said "later" or "never".
   if (code >= 400 && code <= 499) return outcome::retry("SMTP " + std::to_string(code) + ": " + why, code);
   if (code >= 500 && code <= 599) return outcome::dead("SMTP " + std::to_string(code) + ": " + why, code);

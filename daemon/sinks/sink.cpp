@@ -88,6 +88,25 @@ std::string summary_line(const alert_view& a, const std::vector<fired_rule>& sho
   return s;
 }
 
+void replace_all(std::string& s, std::string_view what, std::string_view with) {
+  if (what.empty()) return;
+  for (auto pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + with.size()))
+    s.replace(pos, what.size(), with);
+}
+
+std::string log_line(std::string_view s, std::size_t max) {
+  if (s.size() > max) {
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    s = s.substr(0, cut);
+  }
+  std::string out(s);
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 bool filter::accepts(const fired_rule& r) const {
   if (r.level < min_severity) return false;
   auto has = [&](const std::string& t) { return std::find(r.tags.begin(), r.tags.end(), t) != r.tags.end(); };

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -62,6 +63,14 @@ result<alert_view> view_of(std::string document);
 /// `shown` (those a sink's filter passes; all when empty). An update with changes starts
 /// "update: now also <added rule ids>, 2 more entities, severity raised from medium — ".
 std::string summary_line(const alert_view& a, const std::vector<fired_rule>& shown = {});
+
+/// Replaces every occurrence of `what` (not empty) in `s`: secrets and URLs out of errors.
+void replace_all(std::string& s, std::string_view what, std::string_view with);
+
+/// One line for logs and the outbox's error column: control characters become spaces, at most
+/// `max` bytes cut on a UTF-8 boundary (errors are stored in JSON, which must stay valid UTF-8),
+/// trailing spaces dropped.
+std::string log_line(std::string_view s, std::size_t max);
 
 /// Which alerts a sink takes. A story passes when any of its fired rules passes.
 struct filter {

@@ -9,27 +9,6 @@
 namespace sanctwatch::sinks {
 namespace {
 
-void replace_all(std::string& s, std::string_view what, std::string_view with) {
-  if (what.empty()) return;
-  for (auto pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + with.size()))
-    s.replace(pos, what.size(), with);
-}
-
-// One line for logs: control characters become spaces, and a cut never splits a UTF-8
-// sequence (the outbox stores errors in JSON, which must stay valid UTF-8).
-std::string body_head(std::string_view body, std::size_t max) {
-  if (body.size() > max) {
-    std::size_t cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;
-    body = body.substr(0, cut);
-  }
-  std::string out(body);
-  for (auto& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
 bool retryable_status(long status) {
   return status == 408 || status == 425 || status == 429 || (status >= 500 && status <= 599);
 }
@@ -84,7 +63,7 @@ outcome http_outcome(const http::response& r, std::string_view url,
   if (status >= 200 && status <= 299) return outcome::ok(static_cast<int>(status));
   std::string why = "HTTP " + std::to_string(status);
   // Scrubbed before the cut, so a secret straddling byte 200 leaks no prefix either.
-  if (const std::string head = body_head(scrub(r.body), 200); !head.empty()) why += ": " + head;
+  if (const std::string head = log_line(scrub(r.body), 200); !head.empty()) why += ": " + head;
   if (retryable_status(status)) {
     outcome o = outcome::retry(std::move(why), static_cast<int>(status));
     o.retry_after = r.retry_after;
