@@ -89,8 +89,9 @@ int run_alerts(const args& a) {
         continue;
       }
       // The alert as people read it (its latest revision), then where it went.
-      auto doc = nlohmann::json::parse(al.document, nullptr, false);
-      std::string block = doc.is_object() ? sinks::render_text(doc, {color}) : std::string("\n");
+      auto view = sinks::view_of(al.document);
+      auto rendered = view ? sinks::render_text(*view, {color}) : result<std::string>(view.err());
+      std::string block = rendered ? *rendered : "  (unreadable document: " + rendered.err().message + ")\n\n";
       block.pop_back();  // the blank line goes after the deliveries
       std::string where;
       for (const auto& x : al.deliveries) {

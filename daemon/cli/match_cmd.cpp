@@ -118,10 +118,12 @@ int run_match(const args& a) {
     auto doc = engine::make_alert(g.fired, g.first, g.feed, {g.first.id, g.feed.id}, rs.hash, now,
                                   producer, g.sources);
     doc["sources_total"] = g.copies;
-    if (format == "json")
-      std::cout << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    else
-      std::cout << sinks::render_text(doc, {color});
+    const std::string document = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (format == "json") {
+      std::cout << document << '\n';
+    } else if (auto view = sinks::view_of(document)) {
+      if (auto block = sinks::render_text(*view, {color})) std::cout << *block;
+    }
   }
   // Like grep: 1 when something was found, 0 when not, 2 for errors.
   return rc != ok ? rc : found ? findings : ok;

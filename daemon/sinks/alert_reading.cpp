@@ -154,7 +154,8 @@ result<alert_reading> read_alert(const alert_view& a, const std::vector<fired_ru
   r.feed_title = one_line(str(feed, "title"));
   r.created_at = str(j, "created_at");
   const std::string published = str(item, "published");
-  r.date = one_line((published.empty() ? r.created_at : published).substr(0, 10));
+  r.published = one_line(published.substr(0, 10));
+  r.date = published.empty() ? one_line(r.created_at.substr(0, 10)) : r.published;
   r.revision = j.value("revision", 0) > 0 ? j.value("revision", 0) : a.revision;
 
   for (const auto& e : arr(j, "evidence")) {
@@ -205,7 +206,10 @@ result<alert_reading> read_alert(const alert_view& a, const std::vector<fired_ru
     // Only added rules the sink shows are named: a rule its filter hides stays hidden.
     for (const auto& id : strings(*c, "rules_added"))
       for (const auto& rule : r.rules)
-        if (rule.id == id) u.rule_titles.push_back(one_line(rule.title.empty() ? id : rule.title));
+        if (rule.id == id) {
+          u.rule_titles.push_back(one_line(rule.title.empty() ? id : rule.title));
+          u.rule_ids.push_back(one_line(id));
+        }
     u.entities = strings(*c, "entities_added").size();
     u.severity_from = one_line(str(*c, "severity_from"));
     if (!u.rule_titles.empty() || u.entities > 0 || !u.severity_from.empty()) r.update = u;

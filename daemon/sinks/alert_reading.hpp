@@ -40,6 +40,7 @@ struct source_reading {
 /// What an update with `changes` brings, as far as the sink may show it.
 struct update_reading {
   std::vector<std::string> rule_titles;  ///< added rules the sink's filter passes
+  std::vector<std::string> rule_ids;     ///< the same rules' ids
   std::size_t entities = 0;              ///< entities added
   std::string severity_from;             ///< when the severity was raised
 };
@@ -49,6 +50,7 @@ struct alert_reading {
   severity level = severity::info;  ///< the story's (the highest of its rules')
   std::string item_title, item_link, feed_title;
   std::string date;  ///< "2024-06-01": the item's publication date, else the alert's
+  std::string published;  ///< the item's publication date only ("" when it has none)
   std::string created_at;
   int revision = 0;
   std::vector<fired_rule> rules;   ///< the rules shown: those the sink's filter passes

@@ -61,11 +61,9 @@ void file_sink::deliver(const alert_view& a, done_fn done) {
   std::string line;
   if (format_.text) {
     // The block lists the rules this sink's filter passes, as chat and email do.
-    std::vector<std::string> shown;
-    for (const auto& r : shown_rules(a)) shown.push_back(r.id);
-    const auto doc = nlohmann::json::parse(a.document, nullptr, /*allow_exceptions=*/false);
-    if (!doc.is_object()) return done(outcome::dead("alert " + a.id + ": document is not a JSON object"));
-    line = render_text(doc, {format_.color}, shown);
+    auto block = render_text(a, {format_.color}, shown_rules(a));
+    if (!block) return done(outcome::dead(block.err().message));
+    line = std::move(*block);
   } else {
     line = a.document;
     line += '\n';

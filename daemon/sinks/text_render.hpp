@@ -6,7 +6,8 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "core/result.hpp"
+#include "sinks/sink.hpp"
 
 namespace sanctwatch::sinks {
 
@@ -15,11 +16,12 @@ struct text_style {
   bool color = false;
 };
 
-/// The block for one alert document (schema 2; schema 1 documents render with their one rule),
-/// ending with a blank line. `shown_rules`: when not empty, only these rule ids are listed
-/// (a sink's filter); an update with `changes` starts with what it adds ("now also: …").
-std::string render_text(const nlohmann::json& doc, const text_style& style,
-                        const std::vector<std::string>& shown_rules = {});
+/// The block for one alert (schema 2; schema 1 documents render with their one rule), read
+/// like chat and email read it (alert_reading.hpp), ending with a blank line. `shown`: the rules
+/// to list (a sink's filter), all when empty; an update with `changes` says what it adds
+/// ("update: now also …"). Fails on a document that is not a JSON object.
+result<std::string> render_text(const alert_view& a, const text_style& style,
+                                const std::vector<fired_rule>& shown = {});
 
 /// Whether standard output should get colour: a terminal, and NO_COLOR unset or empty.
 bool stdout_wants_color();
