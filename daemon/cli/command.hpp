@@ -17,7 +17,7 @@ struct ruleset;            // engine/ruleset.hpp
 
 namespace sanctwatch::cli {
 
-/// Exit codes of every command (ARCHITECTURE.md): 0 ok, 1 findings or failed checks,
+/// Exit codes of every command (README.md, "Commands"): 0 ok, 1 findings or failed checks,
 /// 2 usage or input error.
 enum exit_code : int { ok = 0, findings = 1, usage_error = 2 };
 

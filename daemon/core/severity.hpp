@@ -1,5 +1,5 @@
 #pragma once
-/// Alert severity, ordered: info < low < medium < high < critical (ALERTS.md).
+/// Alert severity, ordered: info < low < medium < high < critical (docs/alerts.md).
 
 #include <optional>
 #include <string_view>

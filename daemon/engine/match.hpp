@@ -25,7 +25,7 @@ struct evidence_entry {
   std::uint32_t mark_start = 0, mark_end = 0;  ///< the hit inside `snippet`
 };
 
-/// An entity named by a fired entity() rule (ALERTS.md `entities[]`).
+/// An entity named by a fired entity() rule (docs/alerts.md, `entities[]`).
 struct entity_hit {
   std::string id;       ///< "ofac-sdn:38641"
   std::string name;     ///< the primary name as the list spells it

@@ -1,6 +1,6 @@
 #pragma once
 /// Asynchronous HTTP(S)/file fetching for the daemon, and sending mail over SMTP: libcurl's
-/// multi_socket interface driven by one Asio io_context (see STYLE.md, "curl multi on Asio").
+/// multi_socket interface driven by one Asio io_context (docs/architecture.md, "Threads").
 ///
 /// Ownership and threads: a client belongs to the thread that runs its io_context. Every
 /// method must be called on that thread, and every completion is posted to that

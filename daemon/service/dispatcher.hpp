@@ -1,6 +1,6 @@
 #pragma once
 /// Delivers the outbox: claims due rows, hands each to its sink, records the outcome.
-/// 2xx -> delivered; retryable failures follow the ALERTS.md schedule with jitter (or the
+/// 2xx -> delivered; retryable failures follow the schedule below with jitter (or the
 /// receiver's Retry-After); after the last retry, or on a permanent failure, dead letter.
 /// A row stays pending in the store until its outcome is recorded, so after a crash every
 /// in-flight delivery is sent again, with the same alert id. A row is one revision of an

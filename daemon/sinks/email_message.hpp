@@ -4,7 +4,7 @@
 /// and no line over 76 bytes. Pure functions: bytes in, bytes out, no clock or I/O (the
 /// sink passes the time for an alert document that carries none).
 ///
-/// What a message says is read from the alert document (ALERTS.md) by render_email()
+/// What a message says is read from the alert document (docs/alerts.md) by render_email()
 /// alone, so a change of the document touches that one function.
 
 #include <chrono>

@@ -1,5 +1,5 @@
 #pragma once
-/// Standard Webhooks signatures (https://www.standardwebhooks.com, ALERTS.md): a sender
+/// Standard Webhooks signatures (https://www.standardwebhooks.com, docs/alerts.md): a sender
 /// signs "{id}.{timestamp}.{body}" with HMAC-SHA256 and sends
 ///   webhook-id: <id>
 ///   webhook-timestamp: <unix seconds>

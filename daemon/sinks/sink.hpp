@@ -1,5 +1,5 @@
 #pragma once
-/// Sinks deliver alert documents. Every sink carries the same JSON document (ALERTS.md);
+/// Sinks deliver alert documents. Every sink carries the same JSON document (docs/alerts.md);
 /// the dispatcher (service/) feeds them from the persistent outbox and records outcomes.
 ///
 /// Sinks are used from the daemon's io_context thread only. deliver() may complete

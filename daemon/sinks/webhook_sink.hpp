@@ -1,5 +1,5 @@
 #pragma once
-/// Webhook delivery (ALERTS.md, "Webhook delivery"): POSTs the alert document, byte for
+/// Webhook delivery (docs/alerts.md): POSTs the alert document, byte for
 /// byte, as application/json, signed per Standard Webhooks (sinks/signing.hpp) with a
 /// fresh timestamp on every attempt. Takes updates ("type": "alert.updated"), sent with
 /// webhook-id alert_view::message_id() so receivers that dedupe by it do not drop them.

@@ -1,4 +1,4 @@
-// The alert document of ALERTS.md and the stability of its id.
+// The alert document of docs/alerts.md and the stability of its id.
 #include <gtest/gtest.h>
 
 #include <set>

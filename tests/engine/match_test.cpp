@@ -1,4 +1,4 @@
-// Matching semantics of RULES.md: whole words, prefixes, phrases, exact case, possessives,
+// Matching semantics of docs/rules.md: whole words, prefixes, phrases, exact case, possessives,
 // every expression form, near() edge cases, evidence offsets into the original text.
 #include <gtest/gtest.h>
 
