@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 CONFIG     ?= config/local.yaml
 
-.PHONY: all deps configure build run test test-asan bench eval fuzz fuzz-run clean format
+.PHONY: all deps configure build run test test-asan bench eval deb fuzz fuzz-run clean format
 
 all: build
 
@@ -42,6 +42,16 @@ bench: build
 eval: build
 	@scripts/eval-news-dev.sh $(BUILD_DIR) $(EVAL_ARGS)
 
+# The Debian package (CPack's DEB generator), built for the /usr prefix in its own tree:
+# config in /etc/sanctwatch, rules in /usr/share/sanctwatch, units in /lib/systemd/system.
+DEB_DIR ?= $(BUILD_DIR)-deb
+deb: deps
+	@cmake -S . -B $(DEB_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+	  -DSANCTWATCH_TESTS=OFF -DSANCTWATCH_BENCH=OFF >/dev/null
+	@cmake --build $(DEB_DIR) -j $(JOBS) --target sanctwatch
+	@cd $(DEB_DIR) && cpack -G DEB
+	@ls $(DEB_DIR)/*.deb
+
 # libFuzzer targets need clang: a separate build tree.
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(BUILD_DIR)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANCTWATCH_FUZZ=ON >/dev/null
@@ -53,7 +63,7 @@ fuzz-run: fuzz
 	@scripts/run-fuzzers.sh $(BUILD_DIR)-fuzz $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR)-fuzz $(BUILD_DIR)-asan
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-fuzz $(BUILD_DIR)-asan $(BUILD_DIR)-deb
 
 format:
 	@find daemon tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

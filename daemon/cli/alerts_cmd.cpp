@@ -15,8 +15,6 @@
 namespace sanctwatch::cli {
 namespace {
 
-std::string config_path(const args& a) { return a.get("-c", a.get("--config", "config/sanctwatch.yaml")); }
-
 timestamp now() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }

@@ -39,6 +39,9 @@ struct args {
   const std::vector<std::string>& all(const std::string& name) const;
 };
 
+/// The config file of `-c`/`--config`, or the installed one (SANCTWATCH_DEFAULT_CONFIG).
+std::string config_path(const args& a);
+
 struct command {
   std::string name;
   std::string summary;

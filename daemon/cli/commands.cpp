@@ -22,6 +22,10 @@ std::string args::get(const std::string& name, const std::string& fallback) cons
   return it == values.end() || it->second.empty() ? fallback : it->second.back();
 }
 
+std::string config_path(const args& a) {
+  return a.get("-c", a.get("--config", SANCTWATCH_DEFAULT_CONFIG));
+}
+
 const std::vector<std::string>& args::all(const std::string& name) const {
   static const std::vector<std::string> none;
   auto it = values.find(name);
@@ -68,26 +72,26 @@ const std::vector<command>& commands() {
       {"run",
        "the daemon: poll feeds, match, deliver alerts (foreground, for systemd)",
        "[-c FILE]",
-       {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
+       {{"-c", "FILE", "config file (default " SANCTWATCH_DEFAULT_CONFIG ")"},
         {"--config", "FILE", "same as -c"}},
        run_daemon},
       {"poll",
        "poll every due feed once, deliver, exit (for cron and timers)",
        "[-c FILE] [--all]",
-       {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
+       {{"-c", "FILE", "config file (default " SANCTWATCH_DEFAULT_CONFIG ")"},
         {"--config", "FILE", "same as -c"},
         {"--all", "", "poll every feed, due or not"}},
        run_poll},
       {"feeds",
        "show every feed's status: last poll, next poll, items, errors",
        "[-c FILE]",
-       {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
+       {{"-c", "FILE", "config file (default " SANCTWATCH_DEFAULT_CONFIG ")"},
         {"--config", "FILE", "same as -c"}},
        run_feeds},
       {"alerts",
        "list recorded alerts with their delivery state per sink",
        "[-c FILE] [--since T] [--rule R] [--limit N] [--format json|text]",
-       {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
+       {{"-c", "FILE", "config file (default " SANCTWATCH_DEFAULT_CONFIG ")"},
         {"--config", "FILE", "same as -c"},
         {"--since", "T", "a date (2024-06-01, RFC 3339) or a duration ago (24h, 7d)"},
         {"--rule", "R", "only this rule id"},
@@ -97,7 +101,7 @@ const std::vector<command>& commands() {
       {"replay",
        "re-queue deliveries: dead letters, or everything since a time",
        "[-c FILE] [--sink S] (--since T | --dead)",
-       {{"-c", "FILE", "config file (default config/sanctwatch.yaml)"},
+       {{"-c", "FILE", "config file (default " SANCTWATCH_DEFAULT_CONFIG ")"},
         {"--config", "FILE", "same as -c"},
         {"--sink", "S", "only deliveries to this sink (default: every sink)"},
         {"--since", "T", "alerts created since a date or a duration ago"},

@@ -9,8 +9,6 @@
 namespace sanctwatch::cli {
 namespace {
 
-std::string config_path(const args& a) { return a.get("-c", a.get("--config", "config/sanctwatch.yaml")); }
-
 bool no_positional(const args& a, const char* cmd) {
   if (a.positional.empty()) return true;
   std::fprintf(stderr, "sanctwatch %s: unexpected argument '%s'\n", cmd, a.positional[0].c_str());

@@ -46,6 +46,33 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
   return true;
 }
 
+// The file a `password_file` or `secret_file` names: `${NAME}` in the path expanded (systemd's
+// `${CREDENTIALS_DIRECTORY}/name`), relative to the config. Returns the path or the problem.
+result<std::string> secret_path(const config::config& c, const std::string& written) {
+  auto p = expand_env(written);
+  if (!p) return p;
+  return config::resolve_path(c, *p);
+}
+
+// One password, as the file holds it; editors end the file with a line break. Empty when the
+// file could not be read or holds nothing, with `problem` saying why.
+std::string read_password_file(const config::config& c, const std::string& written,
+                               std::string& problem) {
+  auto p = secret_path(c, written);
+  if (!p) {
+    problem = "password_file: " + p.err().message;
+    return {};
+  }
+  std::string text, why;
+  if (!read_file(*p, text, why)) {
+    problem = "password_file " + why;
+    return {};
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) problem = "password_file " + *p + " holds no password";
+  return text;
+}
+
 // An http(s) feed URL for the poller: read by libcurl's URL API, its user and password moved
 // into `spec` (libcurl gets them apart), so that the URL the poller stores, logs and puts in
 // alerts carries none. Returns what is wrong with it, if anything, showing the URL redacted.
@@ -225,16 +252,12 @@ result<loaded_config> load_config(const std::string& path) {
       continue;
     }
     if (!f.password_file.empty()) {
-      const std::string p = config::resolve_path(c, f.password_file);
-      std::string text;
+      std::string problem;
       if (!spec.password.empty()) {
         problems += where + "give the password in url or password_file, not both\n";
-      } else if (!read_file(p, text, why)) {
-        problems += where + "password_file " + why + "\n";
+      } else if (auto text = read_password_file(c, f.password_file, problem); !problem.empty()) {
+        problems += where + problem + "\n";
       } else {
-        // One password, as it is; editors end the file with a line break.
-        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-        if (text.empty()) problems += where + "password_file " + p + " holds no password\n";
         spec.password = std::move(text);
       }
     }
@@ -322,16 +345,10 @@ result<loaded_config> load_config(const std::string& path) {
         problems += where + "username: " + u.err().message + "\n";
       else spec.cfg.username = std::move(*u);
       if (!s.password_file.empty()) {
-        // The file's content as it is, without the line break editors end it with.
-        std::string text;
-        const std::string p = config::resolve_path(c, s.password_file);
-        if (!read_file(p, text, why)) {
-          problems += where + "password_file " + why + "\n";
-        } else {
-          while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-          if (text.empty()) problems += where + "password_file " + p + " holds no password\n";
-          spec.password = std::move(text);
-        }
+        std::string problem;
+        auto text = read_password_file(c, s.password_file, problem);
+        if (!problem.empty()) problems += where + problem + "\n";
+        else spec.password = std::move(text);
       } else if (!s.password.empty()) {
         // Named, never shown: the message says which variable is missing, not a value.
         if (auto v = expand_env(s.password); !v)
@@ -343,9 +360,11 @@ result<loaded_config> load_config(const std::string& path) {
     }
     std::vector<std::string> written = s.secrets;
     if (!s.secret_file.empty()) {
-      std::string text;
-      const std::string p = config::resolve_path(c, s.secret_file);
-      if (!read_file(p, text, why)) problems += where + "secret_file " + why + "\n";
+      std::string text, p;
+      if (auto sp = secret_path(c, s.secret_file); !sp)
+        problems += where + "secret_file: " + sp.err().message + "\n";
+      else if (p = *sp; !read_file(p, text, why))
+        problems += where + "secret_file " + why + "\n";
       std::istringstream words(text);
       for (std::string w; words >> w;) written.push_back(w);
       if (written.empty()) problems += where + "secret_file " + p + " holds no secret\n";

@@ -294,6 +294,32 @@ TEST_F(startup, feed_credentials_are_sent_and_never_shown) {
   unsetenv("SANCTWATCH_TEST_FEED_PASSWORD");
 }
 
+// systemd hands credentials over as files in ${CREDENTIALS_DIRECTORY}: `password_file` and
+// `secret_file` expand variables in their paths, and a missing variable is a located error.
+TEST_F(startup, secret_files_are_found_through_environment_variables) {
+  setenv("CREDENTIALS_DIRECTORY", dir_.path().c_str(), 1);
+  unsetenv("SANCTWATCH_TEST_NO_SUCH_DIR");
+  std::ofstream(dir_.file("hook-secret")) << "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n";
+  write_config("  - {id: f, url: \"http://reader@127.0.0.1:1/f\", "
+               "password_file: \"${SANCTWATCH_TEST_NO_SUCH_DIR}/pw\"}\n",
+               "  - {type: webhook, name: good, url: \"http://127.0.0.1:1/h\", "
+               "secret_file: \"${CREDENTIALS_DIRECTORY}/hook-secret\"}\n"
+               "  - {type: webhook, name: gone, url: \"http://127.0.0.1:1/h\", "
+               "secret_file: \"${CREDENTIALS_DIRECTORY}/no-such-secret\"}\n");
+  auto [code, out] = run_refused();
+  unsetenv("CREDENTIALS_DIRECTORY");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(config_ + ":4: feed 'f': password_file: environment variable "
+                               "SANCTWATCH_TEST_NO_SUCH_DIR is not set"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(config_ + ":8: sink 'gone': secret_file " + dir_.file("no-such-secret") +
+                     ": cannot open"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("sink 'good'"), std::string::npos) << out;  // read from the credential
+}
+
 TEST_F(startup, a_password_twice_or_nowhere_is_an_error) {
   std::ofstream(dir_.file("empty-password")) << "\n";
   write_config("  - {id: both, url: \"http://reader:pw@127.0.0.1:1/f\", password_file: pw}\n"
