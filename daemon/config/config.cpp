@@ -358,8 +358,11 @@ void reader::read_sink(const YAML::Node& n, config& c) {
   const bool common_ok = [&] {
     if (s.type == "stdout")
       return mapping(n, "a stdout sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "format"});
-    if (s.type == "journald" || s.type == "syslog")
-      return mapping(n, "a " + s.type + " sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules"});
+    if (s.type == "journald")
+      return mapping(n, "a journald sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules"});
+    if (s.type == "syslog")
+      return mapping(n, "a syslog sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules",
+                                          "socket", "format"});
     if (s.type == "jsonl")
       return mapping(n, "a jsonl sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "path"});
     if (s.type == "webhook")
@@ -396,6 +399,21 @@ void reader::read_sink(const YAML::Node& n, config& c) {
       if (s.format != "auto" && s.format != "text" && s.format != "json")
         error(n["format"], "format must be auto, text or json");
     }
+  if (s.type == "syslog") {
+    s.format = "rfc3164";
+    s.path = "/dev/log";
+    if (n["format"])
+      if (auto v = string(n["format"], "format")) {
+        s.format = *v;
+        if (s.format != "rfc3164" && s.format != "rfc5424")
+          error(n["format"], "format must be rfc3164 (local syslog daemons, journald) or rfc5424");
+      }
+    if (n["socket"])
+      if (auto v = string(n["socket"], "socket")) {
+        s.path = *v;
+        if (s.path.empty() || s.path[0] != '/') error(n["socket"], "socket must be an absolute path");
+      }
+  }
   if (s.type == "jsonl") {
     if (!n["path"]) error(n, "a jsonl sink needs a path");
     else if (auto v = string(n["path"], "path")) s.path = *v;

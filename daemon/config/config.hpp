@@ -63,8 +63,8 @@ struct sink {
   std::vector<std::string> tags;          ///< deliver only alerts carrying one of these (empty: all)
   std::vector<std::string> exclude_tags;  ///< never deliver alerts carrying one of these
   std::vector<std::string> rules;         ///< deliver only these rule ids (empty: all)
-  std::string path;                       ///< jsonl
-  std::string format = "auto";            ///< stdout: auto | text | json
+  std::string path;                       ///< jsonl; syslog: its socket (default /dev/log)
+  std::string format = "auto";            ///< stdout: auto | text | json; syslog: rfc3164 | rfc5424
   std::string url;                        ///< webhook and chat sinks; email: smtp(s)://host[:port]
   /// webhook: signing secrets as written, e.g. "${WEBHOOK_SECRET}" (several during key
   /// rotation: every one signs, receivers accept any)

@@ -169,7 +169,10 @@ result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config
       } else if (s.type == "journald") {
         out.push_back(std::make_shared<sinks::journald_sink>(s.name, f));
       } else if (s.type == "syslog") {
-        out.push_back(std::make_shared<sinks::syslog_sink>(s.name, f));
+        out.push_back(std::make_shared<sinks::syslog_sink>(
+            s.name, f, s.path,
+            s.format == "rfc5424" ? sinks::syslog_sink::line_format::rfc5424
+                                  : sinks::syslog_sink::line_format::rfc3164));
       } else if (s.type == "webhook") {
         sinks::webhook_settings w{s.url, spec.secrets, headers, s.timeout};
         out.push_back(std::make_shared<sinks::webhook_sink>(s.name, f, std::move(w), client));

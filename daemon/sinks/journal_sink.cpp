@@ -1,13 +1,16 @@
 #include "sinks/journal_sink.hpp"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "core/time.hpp"
 
@@ -38,7 +41,14 @@ std::vector<std::string> journal_fields(const alert_view& a, const std::vector<f
           "SANCTWATCH_RULES=" + rule_ids(a)};
 }
 
+journald_sink::journald_sink(std::string name, filter f, std::string socket_path)
+    : sink(std::move(name), std::move(f)), socket_path_(std::move(socket_path)) {}
+
 void journald_sink::deliver(const alert_view& a, done_fn done) {
+  struct stat st {};
+  if (::stat(socket_path_.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode))
+    return done(outcome::retry("journald: no journal at " + socket_path_ +
+                               " (journald is not running here)"));
   const auto fields = journal_fields(a, shown_rules(a));
   std::vector<iovec> iov;
   iov.reserve(fields.size());
@@ -76,16 +86,36 @@ std::string rfc5424(const alert_view& a, timestamp now, const std::string& host,
          summary_line(a, shown);
 }
 
-syslog_sink::syslog_sink(std::string name, filter f, std::string socket_path)
-    : sink(std::move(name), std::move(f)), socket_path_(std::move(socket_path)) {
+std::string rfc3164(const alert_view& a, timestamp now, int pid,
+                    const std::vector<fired_rule>& shown) {
+  constexpr int facility_daemon = 3;
+  const int pri = facility_daemon * 8 + syslog_priority(a.level);
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm local{};
+  localtime_r(&t, &local);
+  char stamp[32];
+  // "Mmm dd hh:mm:ss", the day space-padded, in the C locale's month names as RFC 3164 wants.
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::snprintf(stamp, sizeof stamp, "%s %2d %02d:%02d:%02d", months[local.tm_mon % 12],
+                local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec);
+  return "<" + std::to_string(pri) + ">" + stamp + " sanctwatch[" + std::to_string(pid) +
+         "]: " + summary_line(a, shown);
+}
+
+syslog_sink::syslog_sink(std::string name, filter f, std::string socket_path, line_format format)
+    : sink(std::move(name), std::move(f)), socket_path_(std::move(socket_path)), format_(format) {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) == 0) host_ = buf;
 }
 
 void syslog_sink::deliver(const alert_view& a, done_fn done) {
-  const std::string line = rfc5424(
-      a, std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()),
-      host_, static_cast<int>(getpid()), shown_rules(a));
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const int pid = static_cast<int>(getpid());
+  const std::string line = format_ == line_format::rfc3164
+                               ? rfc3164(a, now, pid, shown_rules(a))
+                               : rfc5424(a, now, host_, pid, shown_rules(a));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path_.size() >= sizeof addr.sun_path)

@@ -531,4 +531,34 @@ sinks:
   EXPECT_NE(e.find("conf/test.yaml:7:39: error: unknown key 'format' in a jsonl sink"), std::string::npos) << e;
 }
 
+TEST(config, syslog_sink_socket_and_format) {
+  auto r = load(R"(
+rules: [rules]
+feeds:
+  - {id: a, url: "http://127.0.0.1/feed.xml"}
+sinks:
+  - {type: syslog}
+  - {type: syslog, name: remote, socket: /run/rsyslog/sanctwatch.sock, format: rfc5424}
+)");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.sinks[0].path, "/dev/log");
+  EXPECT_EQ(r.value.sinks[0].format, "rfc3164");
+  EXPECT_EQ(r.value.sinks[1].path, "/run/rsyslog/sanctwatch.sock");
+  EXPECT_EQ(r.value.sinks[1].format, "rfc5424");
+  auto bad = load(R"(
+rules: [rules]
+feeds:
+  - {id: a, url: "http://127.0.0.1/feed.xml"}
+sinks:
+  - {type: syslog, format: json}
+  - {type: syslog, name: b, socket: dev/log}
+  - {type: journald, socket: /dev/log}
+)");
+  ASSERT_FALSE(bad.ok());
+  const std::string e = all_errors(bad);
+  EXPECT_NE(e.find("conf/test.yaml:6:28: error: format must be rfc3164"), std::string::npos) << e;
+  EXPECT_NE(e.find("conf/test.yaml:7:37: error: socket must be an absolute path"), std::string::npos) << e;
+  EXPECT_NE(e.find("conf/test.yaml:8:22: error: unknown key 'socket' in a journald sink"), std::string::npos) << e;
+}
+
 }  // namespace sanctwatch::config

@@ -6,7 +6,11 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 
 #include "core/time.hpp"
 #include "sinks/alert_fixture.hpp"
@@ -58,6 +62,48 @@ TEST(journald_sink, entry_reaches_the_journal) {
   EXPECT_TRUE(found) << "journal entry not found";
 }
 
+// sd_journal_sendv() succeeds where there is no journal; the sink must not.
+TEST(journald_sink, no_journal_is_retried_not_delivered) {
+  sanctwatch::testing::temp_dir dir;
+  journald_sink s("journald", {}, dir.file("no-journal.sock"));
+  std::optional<outcome> got;
+  s.deliver(testing::sample_alert(), [&](outcome o) { got = o; });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->result, outcome::kind::retry);
+  EXPECT_NE(got->error.find("no journal at " + dir.file("no-journal.sock")), std::string::npos)
+      << got->error;
+
+  // A path that exists but is no socket is no journal either.
+  std::ofstream(dir.file("plain")) << "x";
+  journald_sink f("journald", {}, dir.file("plain"));
+  got.reset();
+  f.deliver(testing::sample_alert(), [&](outcome o) { got = o; });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->result, outcome::kind::retry);
+}
+
+TEST(journald_sink, the_default_socket_decides_on_this_machine) {
+  journald_sink s("journald", {});
+  std::optional<outcome> got;
+  s.deliver(testing::sample_alert("default-socket-" + std::to_string(getpid())),
+            [&](outcome o) { got = o; });
+  ASSERT_TRUE(got);
+  if (std::filesystem::exists(journal_socket))
+    EXPECT_EQ(got->result, outcome::kind::delivered) << got->error;
+  else
+    EXPECT_EQ(got->result, outcome::kind::retry) << "no journald here, yet delivered";
+}
+
+TEST(syslog_sink, rfc3164_line_as_syslog3_writes_it) {
+  auto a = testing::sample_alert("a1", severity::high);
+  setenv("TZ", "UTC", 1);
+  tzset();
+  const auto t = from_civil(2026, 11, 2, 9, 5, 3).value();
+  EXPECT_EQ(rfc3164(a, t, 42), "<27>Nov  2 09:05:03 sanctwatch[42]: " + summary_line(a));
+  unsetenv("TZ");
+  tzset();
+}
+
 TEST(syslog_sink, rfc5424_line) {
   auto a = testing::sample_alert("id\"1]", severity::high);
   const auto t = from_civil(2026, 11, 22, 10, 15, 3).value();
@@ -78,16 +124,29 @@ TEST(syslog_sink, sends_one_datagram_per_alert) {
   std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
 
+  // The default: RFC 3164, what journald and rsyslog parse on /dev/log.
   syslog_sink s("syslog", {}, path);
   std::optional<outcome> got;
   s.deliver(testing::sample_alert("a9"), [&](outcome o) { got = o; });
   ASSERT_TRUE(got);
   EXPECT_EQ(got->result, outcome::kind::delivered) << got->error;
   char buf[8192];
-  const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+  ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+  ASSERT_GT(n, 0);
+  std::string line(buf, static_cast<std::size_t>(n));
+  EXPECT_EQ(line.rfind("<27>", 0), 0u) << line;
+  EXPECT_NE(line.find(" sanctwatch[" + std::to_string(getpid()) + "]: "), std::string::npos) << line;
+
+  // RFC 5424 on request, with the structured data.
+  syslog_sink s5("syslog", {}, path, syslog_sink::line_format::rfc5424);
+  got.reset();
+  s5.deliver(testing::sample_alert("a9"), [&](outcome o) { got = o; });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->result, outcome::kind::delivered) << got->error;
+  n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
   ::close(fd);
   ASSERT_GT(n, 0);
-  const std::string line(buf, static_cast<std::size_t>(n));
+  line.assign(buf, static_cast<std::size_t>(n));
   EXPECT_EQ(line.rfind("<27>1 ", 0), 0u) << line;
   EXPECT_NE(line.find("alert_id=\"a9\""), std::string::npos) << line;
 }
