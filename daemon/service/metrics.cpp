@@ -2,12 +2,21 @@
 
 #include <asio.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
+
+#include "core/version.hpp"
 
 namespace sanctwatch::service {
 
@@ -53,10 +62,58 @@ void header(std::string& out, const char* name, const char* type, const char* he
   out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
+// The process_* metrics of Prometheus client libraries, from /proc/self (Linux). A value
+// that cannot be read is left out rather than reported as 0.
+void process_metrics(std::string& out) {
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  if (const auto close = stat.rfind(')'); close != std::string::npos && ticks > 0) {
+    std::istringstream fields(stat.substr(close + 2));
+    std::vector<std::string> f;
+    for (std::string w; fields >> w;) f.push_back(w);
+    // f[0] is field 3 (state): utime is field 14, stime 15, starttime 22, vsize 23, rss 24.
+    if (f.size() > 21) {
+      const double cpu = (std::stod(f[11]) + std::stod(f[12])) / ticks;
+      header(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent.");
+      out += "process_cpu_seconds_total " + num(cpu) + "\n";
+      header(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size.");
+      out += "process_virtual_memory_bytes " + f[20] + "\n";
+      header(out, "process_resident_memory_bytes", "gauge", "Resident memory size.");
+      out += "process_resident_memory_bytes " +
+             std::to_string(std::stoll(f[21]) * sysconf(_SC_PAGESIZE)) + "\n";
+      std::ifstream proc_stat("/proc/stat");
+      for (std::string line; std::getline(proc_stat, line);)
+        if (line.rfind("btime ", 0) == 0) {
+          const double start = std::stod(line.substr(6)) + std::stod(f[19]) / ticks;
+          header(out, "process_start_time_seconds", "gauge", "Start time, Unix seconds.");
+          out += "process_start_time_seconds " + num(start, 13) + "\n";
+        }
+    }
+  }
+  std::error_code ec;
+  std::size_t fds = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+       it.increment(ec))
+    ++fds;
+  if (!ec) {
+    header(out, "process_open_fds", "gauge", "Open file descriptors.");
+    out += "process_open_fds " + std::to_string(fds) + "\n";
+  }
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    header(out, "process_max_fds", "gauge", "Limit on open file descriptors.");
+    out += "process_max_fds " + std::to_string(rl.rlim_cur) + "\n";
+  }
+}
+
 }  // namespace
 
 std::string metrics::render() const {
   std::string out;
+  header(out, "sanctwatch_build_info", "gauge", "The running build; the value is always 1.");
+  out += "sanctwatch_build_info{version=\"" + label_escape(version) + "\"} 1\n";
   header(out, "sanctwatch_feeds", "gauge", "Feeds configured.");
   out += "sanctwatch_feeds " + std::to_string(feeds_) + "\n";
   header(out, "sanctwatch_polls_total", "counter", "Feed polls by result (ok, not_modified, error).");
@@ -89,6 +146,13 @@ std::string metrics::render() const {
            k.second + "\"} " + std::to_string(v) + "\n";
   header(out, "sanctwatch_outbox_pending", "gauge", "Deliveries waiting in the outbox.");
   out += "sanctwatch_outbox_pending " + std::to_string(outbox_pending_) + "\n";
+  header(out, "sanctwatch_outbox_dead", "gauge",
+         "Dead letters in the outbox: deliveries given up on; `sanctwatch replay --dead` re-queues them.");
+  out += "sanctwatch_outbox_dead " + std::to_string(outbox_dead_) + "\n";
+  header(out, "sanctwatch_feed_error_streak", "gauge",
+         "Failed polls in a row per feed (0 after a success).");
+  for (const auto& [k, v] : error_streak_)
+    out += "sanctwatch_feed_error_streak{feed=\"" + label_escape(k) + "\"} " + std::to_string(v) + "\n";
   header(out, "sanctwatch_reloads_total", "counter", "Configuration reloads by result.");
   for (const auto& [k, v] : reloads_)
     out += "sanctwatch_reloads_total{result=\"" + k + "\"} " + std::to_string(v) + "\n";
@@ -99,6 +163,7 @@ std::string metrics::render() const {
   out += "sanctwatch_fetch_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(latency_count_) + "\n";
   out += "sanctwatch_fetch_duration_seconds_sum " + num(latency_sum_) + "\n";
   out += "sanctwatch_fetch_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+  process_metrics(out);
   return out;
 }
 

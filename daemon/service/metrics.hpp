@@ -28,13 +28,19 @@ class metrics {
   /// One delivery outcome: "delivered", "retry" or "dead".
   void delivery(const std::string& sink, const std::string& result);
   void set_outbox_pending(std::int64_t n) { outbox_pending_ = n; }
+  /// Dead letters in the outbox: deliveries given up on, waiting for `sanctwatch replay`.
+  void set_outbox_dead(std::int64_t n) { outbox_dead_ = n; }
+  /// A feed's failed polls in a row (0 after a success), as the state file keeps it.
+  void set_error_streak(const std::string& feed, int n) { error_streak_[feed] = n; }
   void set_feeds(std::int64_t n) { feeds_ = n; }
   void reloaded(bool ok) { ++reloads_[ok ? "ok" : "error"]; }
   /// Why the daemon is degraded (e.g. the state file refuses writes); empty: healthy.
   void set_degraded(std::string why) { degraded_ = std::move(why); }
   const std::string& degraded() const { return degraded_; }
 
-  /// The whole exposition, "# HELP"/"# TYPE" lines included.
+  /// The whole exposition, "# HELP"/"# TYPE" lines included: the daemon's metrics, its build
+  /// (sanctwatch_build_info) and the process (process_*, from /proc/self, as Prometheus
+  /// client libraries name them).
   std::string render() const;
 
   static constexpr std::array<double, 10> buckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -51,6 +57,8 @@ class metrics {
   std::uint64_t latency_count_ = 0;
   double latency_sum_ = 0;
   std::int64_t outbox_pending_ = 0;
+  std::int64_t outbox_dead_ = 0;
+  std::map<std::string, int> error_streak_;  // feed
   std::int64_t feeds_ = 0;
   std::string degraded_;
 };

@@ -259,6 +259,7 @@ void poller::settle_state(const feed_spec& f, const store::feed_state& st, poll_
     return abandon(f, std::move(res), e);
   }
   in_flight_.erase(f.id);
+  res.error_streak = st.error_streak;
   if (on_result_) on_result_(res);
 }
 

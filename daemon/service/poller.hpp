@@ -57,6 +57,7 @@ struct poll_result {
   std::size_t deferred = 0;  ///< new items left for the next poll (feed's max_new_items)
   bool interrupted = false;  ///< the daemon stopped before the document was through
   bool disk_error = false;   ///< the state file refused a write: nothing of this poll was kept
+  int error_streak = 0;      ///< the feed's failed polls in a row, this one included
   std::chrono::steady_clock::duration elapsed{};
 };
 

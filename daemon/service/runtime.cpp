@@ -433,6 +433,10 @@ class instance {
         log::warning("delivery of " + d.alert_id + " to " + d.sink + " failed: " + o.error);
     });
     metrics_.set_feeds(static_cast<std::int64_t>(cfg_.feeds.size()));
+    // Error streaks survive restarts in the state file; the gauge starts from them.
+    for (const auto& st : db_.feeds())
+      for (const auto& f : cfg_.feeds)
+        if (f.id == st.id) metrics_.set_error_streak(st.id, st.error_streak);
     if (opts_.mode == run_mode::daemon && !cfg_.cfg.metrics.listen.empty()) {
       const auto& mc = cfg_.cfg.metrics;
       const std::size_t cap =
@@ -511,6 +515,7 @@ class instance {
                   std::chrono::duration<double>(r.elapsed).count(), r.stats.new_items,
                   now_seconds().time_since_epoch().count());
     if (r.deferred) metrics_.deferred(r.feed_id, r.deferred);
+    if (!r.disk_error) metrics_.set_error_streak(r.feed_id, r.error_streak);
     for (const auto& rule : r.stats.rules_fired) metrics_.alert(rule);
     if (r.disk_error) degrade(r.error);
     ++polled_;
@@ -547,6 +552,7 @@ class instance {
   void schedule() {
     if (stopping_) return;
     metrics_.set_outbox_pending(db_.pending_count());
+    metrics_.set_outbox_dead(db_.dead_count());
     auto next = poller_.next_due();
     if (auto d = dispatch_.next_due(); d && (!next || *d < *next)) next = d;
     auto wait = next ? std::max(*next - now_seconds(), std::chrono::seconds{0})

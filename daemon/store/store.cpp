@@ -505,6 +505,12 @@ std::int64_t store::pending_count() {
   return st.integer(0);
 }
 
+std::int64_t store::dead_count() {
+  auto st = db_.prepare("SELECT COUNT(*) FROM outbox WHERE state = 'dead'");
+  st.step();
+  return st.integer(0);
+}
+
 std::optional<timestamp> store::next_due() {
   auto st = db_.prepare("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'");
   st.step();

@@ -189,6 +189,8 @@ class store {
   std::vector<delivery> due(timestamp now, int limit);
   /// How many deliveries are pending (metrics).
   std::int64_t pending_count();
+  /// Outbox rows given up on (dead letters).
+  std::int64_t dead_count();
   /// The earliest next attempt among pending deliveries.
   std::optional<timestamp> next_due();
   /// The `limit` earliest pending deliveries: alert id, sink, revision and next attempt.

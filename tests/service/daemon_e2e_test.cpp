@@ -502,6 +502,10 @@ TEST_F(daemon_e2e, run_reloads_on_sighup_and_stops_on_sigterm) {
             std::string::npos)
       << scraped->body;
   EXPECT_NE(scraped->body.find("sanctwatch_alerts_total{rule="), std::string::npos);
+  for (const char* line : {"sanctwatch_feed_error_streak{feed=\"a\"} 0\n", "sanctwatch_outbox_dead 0\n",
+                           "sanctwatch_build_info{version=", "\nprocess_open_fds ",
+                           "\nprocess_resident_memory_bytes "})
+    EXPECT_NE(scraped->body.find(line), std::string::npos) << line << "\n" << scraped->body;
 
   // A broken edit is refused and the daemon keeps running on the old config.
   std::ofstream(config_) << "feeds: [\n";

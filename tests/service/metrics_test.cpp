@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/version.hpp"
 #include "http/fetch.hpp"
 #include "service/raw_connection.hpp"
 
@@ -29,6 +30,9 @@ TEST(metrics, renders_prometheus_text) {
   m.alert("sanctions.threat");
   m.delivery("hook", "retry");
   m.set_outbox_pending(5);
+  m.set_outbox_dead(2);
+  m.set_error_streak("bad\"feed", 3);
+  m.set_error_streak("ofac", 0);
   m.reloaded(true);
   const std::string out = m.render();
   for (const char* line :
@@ -39,6 +43,11 @@ TEST(metrics, renders_prometheus_text) {
         "sanctwatch_alerts_total{rule=\"sanctions.threat\"} 2\n",
         "sanctwatch_deliveries_total{sink=\"hook\",result=\"retry\"} 1\n",
         "sanctwatch_outbox_pending 5\n", "sanctwatch_reloads_total{result=\"ok\"} 1\n",
+        "sanctwatch_outbox_dead 2\n", "sanctwatch_feed_error_streak{feed=\"bad\\\"feed\"} 3\n",
+        "sanctwatch_feed_error_streak{feed=\"ofac\"} 0\n",
+        "# TYPE sanctwatch_build_info gauge\n", "# TYPE process_cpu_seconds_total counter\n",
+        "# TYPE process_resident_memory_bytes gauge\n", "# TYPE process_open_fds gauge\n",
+        "# TYPE process_max_fds gauge\n", "# TYPE process_start_time_seconds gauge\n",
         "sanctwatch_fetch_duration_seconds_bucket{le=\"0.05\"} 1\n",
         "sanctwatch_fetch_duration_seconds_bucket{le=\"0.25\"} 2\n",
         "sanctwatch_fetch_duration_seconds_bucket{le=\"30\"} 2\n",
@@ -46,6 +55,19 @@ TEST(metrics, renders_prometheus_text) {
         "sanctwatch_fetch_duration_seconds_count 3\n", "# TYPE sanctwatch_polls_total counter\n"})
     EXPECT_NE(out.find(line), std::string::npos) << line << "\n--- in ---\n" << out;
   EXPECT_EQ(out.find("last_success_timestamp_seconds{feed=\"bad"), std::string::npos);
+  EXPECT_NE(out.find(std::string("sanctwatch_build_info{version=\"") + version + "\"} 1\n"),
+            std::string::npos)
+      << out;
+  // The process is this test: it has a start time in the past and some memory.
+  const auto value = [&](const std::string& name) {
+    const auto at = out.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(out.substr(at + name.size() + 2));
+  };
+  EXPECT_GT(value("process_resident_memory_bytes"), 1e6) << out;
+  const double started = value("process_start_time_seconds");
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_GT(started, now - 3600);
+  EXPECT_LE(started, now + 1);
 }
 
 TEST(metrics_server, serves_metrics_and_healthz_on_loopback) {
