@@ -28,7 +28,8 @@ def run(cmd, **kw):
 
 def main():
     ap = argparse.ArgumentParser()
-    for opt in ("build", "source", "bindir", "config", "rules", "unitdir", "docdir", "sysconfdir"):
+    for opt in ("build", "source", "bindir", "config", "rules", "unitdir", "docdir", "sysconfdir",
+                "mandir"):
         ap.add_argument("--" + opt, required=True)
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="sanctwatch-deb-")
@@ -72,6 +73,11 @@ def main():
         check(os.path.isfile(inroot(os.path.join(a.docdir, "docs/rules.md"))), "docs in the docdir")
         check(os.path.isfile(inroot(os.path.join(a.sysconfdir, "logrotate.d/sanctwatch"))),
               "logrotate snippet installed")
+        for page, head in (("man1/sanctwatch.1", ".TH SANCTWATCH 1"),
+                           ("man5/sanctwatch.yaml.5", ".TH SANCTWATCH.YAML 5"),
+                           ("man7/sanctwatch-rules.7", ".TH SANCTWATCH-RULES 7")):
+            p = inroot(os.path.join(a.mandir, page))
+            check(os.path.isfile(p) and head in open(p).read(), "man page %s" % page)
 
         # The paths agree: the config names the installed rules, the units the installed
         # binary and config, the binary defaults to the installed config.
