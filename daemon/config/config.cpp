@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -106,6 +107,25 @@ std::string url_part(CURLU* u, CURLUPart part) {
 
 }  // namespace
 
+result<std::string> expand_env(const std::string& s) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto open = s.find("${", i);
+    if (open == std::string::npos) break;
+    const auto close = s.find('}', open + 2);
+    if (close == std::string::npos) break;
+    out.append(s, i, open - i);
+    const std::string name = s.substr(open + 2, close - open - 2);
+    const char* v = std::getenv(name.c_str());
+    if (!v) return error{"env", "environment variable " + name + " is not set"};
+    out += v;
+    i = close + 1;
+  }
+  out.append(s, i, std::string::npos);
+  return out;
+}
+
 result<url_parts> parse_url(const std::string& url,
                             std::initializer_list<std::string_view> schemes) {
   const std::unique_ptr<CURLU, url_deleter> u(curl_url());
@@ -132,7 +152,8 @@ bool is_url(std::string_view u, bool allow_file) {
          (allow_file && u.rfind("file:", 0) == 0);
 }
 
-// ${ENV} parts are expanded when the config is loaded (service/), and the URL checked then.
+// ${ENV} parts of secret-bearing values are expanded when the config is loaded (service/),
+// and the URL checked then.
 bool has_env(std::string_view s) { return s.find("${") != std::string_view::npos; }
 
 // Reads one document, collecting every error with its position.
@@ -165,12 +186,22 @@ class reader {
     return true;
   }
 
+  /// A string value, `${NAME}` expanded (expand_env), but for the secrets and what carries
+  /// them, which the daemon expands at load where no message shows them.
   std::optional<std::string> string(const YAML::Node& n, std::string_view what) {
     if (!n.IsScalar()) {
       error(n, std::string(what) + " must be a string");
       return std::nullopt;
     }
-    return n.Scalar();
+    static const std::set<std::string_view> secret_bearing = {
+        "url", "username", "password", "password_file", "secret", "secret entries", "secret_file"};
+    if (secret_bearing.count(what) || !has_env(n.Scalar())) return n.Scalar();
+    auto v = expand_env(n.Scalar());
+    if (!v) {
+      error(n, std::string(what) + ": " + v.err().message);
+      return std::nullopt;
+    }
+    return *v;
   }
 
   std::optional<std::int64_t> integer(const YAML::Node& n, std::string_view what, std::int64_t lo,
@@ -214,7 +245,7 @@ class reader {
   std::vector<std::string> strings(const YAML::Node& n, std::string_view what) {
     std::vector<std::string> out;
     if (n.IsScalar()) {
-      out.push_back(n.Scalar());
+      if (auto s = string(n, what)) out.push_back(*s);
     } else if (n.IsSequence()) {
       for (const auto& e : n)
         if (auto s = string(e, std::string(what) + " entries")) out.push_back(*s);

@@ -184,6 +184,13 @@ std::optional<std::uint64_t> parse_size(std::string_view s);
 /// paths and URLs are returned unchanged).
 std::string resolve_path(const config& c, const std::string& p);
 
+/// "${NAME}" parts replaced from the environment; an unset variable is an error naming it.
+/// The reader expands every string value of the file this way, with a located error, except
+/// the secrets and what may carry them (urls, username, password, secret, headers and the
+/// password_file / secret_file paths): those are expanded when the daemon loads the config
+/// (service/), so that no message of the reader ever shows their values.
+result<std::string> expand_env(const std::string& s);
+
 /// A feed URL ready to fetch: `file:rel/path` becomes an absolute file:// URL (resolved
 /// against the config's folder and the working directory); other URLs are unchanged.
 std::string resolve_url(const config& c, const std::string& url);

@@ -32,6 +32,9 @@
 #include "store/store.hpp"
 
 namespace sanctwatch::service {
+
+using config::expand_env;
+
 namespace {
 
 bool read_file(const std::string& path, std::string& out, std::string& why) {
@@ -131,24 +134,6 @@ std::uint64_t raise_fd_limit() {
 
 }  // namespace
 
-result<std::string> expand_env(const std::string& s) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto open = s.find("${", i);
-    if (open == std::string::npos) break;
-    const auto close = s.find('}', open + 2);
-    if (close == std::string::npos) break;
-    out.append(s, i, open - i);
-    const std::string name = s.substr(open + 2, close - open - 2);
-    const char* v = std::getenv(name.c_str());
-    if (!v) return error{"env", "environment variable " + name + " is not set"};
-    out += v;
-    i = close + 1;
-  }
-  out.append(s, i, std::string::npos);
-  return out;
-}
 
 result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config& lc,
                                                              http::client& client) {

@@ -42,9 +42,6 @@ result<loaded_config> load_config(const std::string& path);
 result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config& c,
                                                              http::client& client);
 
-/// "${NAME}" parts replaced from the environment; an unset variable is an error naming it.
-result<std::string> expand_env(const std::string& s);
-
 /// How many metrics clients may be served at once: `configured`, lowered so that
 /// 2 × network.max_parallel + 64 descriptors (transfers, the state database and its
 /// journal, sinks, logs) stay free under `fd_limit` whatever the clients do; at least 1.

@@ -561,4 +561,41 @@ sinks:
   EXPECT_NE(e.find("conf/test.yaml:8:22: error: unknown key 'socket' in a journald sink"), std::string::npos) << e;
 }
 
+// ${NAME} works in every string value, with a located error for a variable that is not set.
+// Secret-bearing values (urls, passwords, secrets, headers) keep it for the daemon's load.
+TEST(config, environment_variables_in_every_string_value) {
+  setenv("SANCTWATCH_TEST_STATE", "/srv/sw", 1);
+  setenv("SANCTWATCH_TEST_TEAM", "risk@example.org", 1);
+  unsetenv("SANCTWATCH_TEST_UNSET");
+  auto r = load(R"(
+state: {path: "${SANCTWATCH_TEST_STATE}/state.db"}
+rules: ["${SANCTWATCH_TEST_STATE}/rules"]
+feeds:
+  - {id: a, url: "https://${SANCTWATCH_TEST_UNSET}/feed.xml", tags: ["${SANCTWATCH_TEST_TEAM}"]}
+sinks:
+  - {type: email, url: "smtp://127.0.0.1:2525", from: "sw <${SANCTWATCH_TEST_TEAM}>",
+     to: ["${SANCTWATCH_TEST_TEAM}"], username: u, password: "${SANCTWATCH_TEST_UNSET}"}
+)");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.state.path, "/srv/sw/state.db");
+  EXPECT_EQ(r.value.sinks[0].to, std::vector<std::string>{"risk@example.org"});
+  EXPECT_EQ(r.value.feeds[0].url, "https://${SANCTWATCH_TEST_UNSET}/feed.xml");  // at load
+  EXPECT_EQ(r.value.sinks[0].password, "${SANCTWATCH_TEST_UNSET}");
+
+  auto bad = load(R"(
+rules: [rules]
+feeds:
+  - {id: a, url: "http://127.0.0.1/feed.xml"}
+sinks:
+  - {type: jsonl, path: "${SANCTWATCH_TEST_UNSET}/alerts.jsonl"}
+)");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(all_errors(bad).find("conf/test.yaml:6:25: error: path: environment variable "
+                                 "SANCTWATCH_TEST_UNSET is not set"),
+            std::string::npos)
+      << all_errors(bad);
+  unsetenv("SANCTWATCH_TEST_STATE");
+  unsetenv("SANCTWATCH_TEST_TEAM");
+}
+
 }  // namespace sanctwatch::config
