@@ -7,14 +7,19 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "http/test_server.hpp"
 #include "sinks/alert_fixture.hpp"
 #include "sinks/signing.hpp"
+#include "temp_dir.hpp"
 
 namespace sanctwatch::sinks {
 namespace {
@@ -119,6 +124,35 @@ TEST_F(webhook_sink_test, every_alert_arrives_signed_and_verifies) {
                          .count();
     EXPECT_LE(std::llabs(now - ts), 5);
   }
+}
+
+// The receiver code docs/alerts.md gives (Python, standard library) verifies what the sink
+// sends, during a key rotation too, and refuses a wrong key, an altered body and a replay.
+TEST_F(webhook_sink_test, the_documented_receiver_verifies_a_real_request) {
+  server_.route("/doc", http_reply{.status = 204});
+  webhook_sink s("hook", {}, settings("/doc", {secret_a, secret_b}), client_);
+  const auto o = deliver(s, testing::sample_alert("doc-1"));
+  ASSERT_EQ(o.result, outcome::kind::delivered) << o.error;
+  const auto reqs = server_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  sanctwatch::testing::temp_dir dir;
+  nlohmann::json headers;
+  for (const char* h : {"webhook-id", "webhook-timestamp", "webhook-signature"})
+    headers[h] = reqs[0].header(h);
+  std::ofstream(dir.file("headers.json")) << headers.dump();
+  std::ofstream(dir.file("body"), std::ios::binary) << reqs[0].body;
+  const std::string wrong = "whsec_" + signing::base64_encode("not the key the sender holds...");
+  const std::string cmd = "/usr/bin/python3 '" + std::string(SANCTWATCH_SOURCE_DIR) +
+                          "/tests/sinks/doc_webhook_verify.py' '" + std::string(SANCTWATCH_SOURCE_DIR) +
+                          "/docs/alerts.md' '" + dir.file("headers.json") + "' '" + dir.file("body") +
+                          "' '" + secret_b + "' '" + wrong + "' 2>&1";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[512];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+  }
+  EXPECT_EQ(out, "good\nbad\nbad\nbad\n");
 }
 
 TEST_F(webhook_sink_test, an_update_is_a_new_message_about_the_same_alert) {
