@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 namespace sanctwatch::config {
 namespace {
 
@@ -596,6 +598,28 @@ sinks:
       << all_errors(bad);
   unsetenv("SANCTWATCH_TEST_STATE");
   unsetenv("SANCTWATCH_TEST_TEAM");
+}
+
+// The example of docs/configuration.md (which names every key) is a valid configuration.
+TEST(config, the_documented_example_is_valid) {
+  std::ifstream in(std::string(SANCTWATCH_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  const auto begin = doc.find("```yaml\n");
+  ASSERT_NE(begin, std::string::npos);
+  const auto end = doc.find("```", begin + 8);
+  const std::string yaml = doc.substr(begin + 8, end - begin - 8);
+  // The files it names, beside it.
+  const auto dir = std::filesystem::temp_directory_path() / ("sw-doc-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir / "feeds");
+  std::ofstream(dir / "corp-ca.pem") << "-----BEGIN CERTIFICATE-----\n";
+  auto r = parse(yaml, (dir / "sanctwatch.yaml").string());
+  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_FALSE(r.value.sinks.empty());
+  EXPECT_FALSE(r.value.feeds.empty());
 }
 
 }  // namespace sanctwatch::config
