@@ -654,6 +654,24 @@ class instance {
     } else if (auto fresh_sinks = make_sinks(*fresh, client_); !fresh_sinks) {
       log::error("reload failed, keeping the running configuration: " + fresh_sinks.err().message);
     } else {
+      // The HTTP client and the metrics endpoint are built once: say what waits for a restart.
+      std::string later;
+      const auto& was = cfg_.cfg;
+      const auto& now = fresh->cfg;
+      const auto note = [&](bool changed, const char* key) {
+        if (changed) later += std::string(later.empty() ? "" : ", ") + key;
+      };
+      note(was.network.per_host != now.network.per_host, "network.per_host");
+      note(was.network.max_parallel != now.network.max_parallel, "network.max_parallel");
+      note(was.network.user_agent != now.network.user_agent, "network.user_agent");
+      note(was.network.ca_file != now.network.ca_file, "network.ca_file");
+      note(was.network.proxy != now.network.proxy, "network.proxy");
+      note(was.metrics.listen != now.metrics.listen ||
+               was.metrics.request_timeout != now.metrics.request_timeout ||
+               was.metrics.max_connections != now.metrics.max_connections,
+           "metrics");
+      if (!later.empty())
+        log::warning("reload: " + later + " changed; that takes effect at the next restart");
       cfg_ = std::move(*fresh);
       sinks_ = std::move(*fresh_sinks);
       pipe_.set_ruleset(cfg_.rules);

@@ -519,6 +519,10 @@ TEST_F(daemon_e2e, run_reloads_on_sighup_and_stops_on_sigterm) {
   EXPECT_TRUE(eventually([&] { return server_.count("/b") >= 1 && count_lines(alerts_) > before; }))
       << slurp(log);
   EXPECT_NE(slurp(log).find("reloaded: 2 feeds"), std::string::npos) << slurp(log);
+  // The edit also dropped `metrics:`: the endpoint stays until a restart, and the log says so.
+  EXPECT_NE(slurp(log).find("reload: metrics changed; that takes effect at the next restart"),
+            std::string::npos)
+      << slurp(log);
 
   kill(pid, SIGTERM);
   int status = 0;
