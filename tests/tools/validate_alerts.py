@@ -3,6 +3,8 @@ cannot say: every evidence mark's byte range of `text` is its `term`, and revisi
 numbered like their type. Prints one line per problem; exit 1 when there is any.
 
 usage: /usr/bin/python3 validate_alerts.py SCHEMA.json ALERTS.jsonl
+       /usr/bin/python3 validate_alerts.py SCHEMA.json --markdown DOC.md
+(the second form checks the alert documents a Markdown page shows in its ```json blocks)
 """
 import json
 import sys
@@ -16,7 +18,14 @@ def main() -> int:
     validator = jsonschema.Draft202012Validator(schema)
     problems = 0
     lines = 0
-    for n, line in enumerate(open(sys.argv[2], encoding="utf-8"), 1):
+    if sys.argv[2] == "--markdown":
+        import re
+        text = open(sys.argv[3], encoding="utf-8").read()
+        docs = [json.dumps(json.loads(b)) for b in re.findall(r"```json\n(.*?)```", text, re.S)
+                if "sanctwatch.alert/" in b]
+    else:
+        docs = open(sys.argv[2], encoding="utf-8").read().splitlines()
+    for n, line in enumerate(docs, 1):
         if not line.strip():
             continue
         lines += 1
