@@ -7,9 +7,11 @@ with a local feed; and `systemd-analyze verify` on the installed units."""
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import yaml
 
@@ -108,6 +110,30 @@ def main():
         check(r.returncode == 0, "poll on the installed config: " + r.stderr[-800:])
         lines = open(alerts).read().splitlines() if os.path.exists(alerts) else []
         check(len(lines) >= 1, "poll wrote alerts (%d)" % len(lines))
+
+        # The unit's ExecStart by hand (systemd is not PID 1 here): `run` on the same config
+        # with fresh state polls, alerts, and stops cleanly on SIGTERM.
+        cfg["state"] = {"path": os.path.join(tmp, "state-run.db")}
+        alerts_run = os.path.join(tmp, "alerts-run.jsonl")
+        cfg["sinks"] = [{"type": "jsonl", "path": alerts_run}]
+        with open(conf, "w") as f:
+            yaml.safe_dump(cfg, f)
+        log = open(os.path.join(tmp, "run.log"), "w")
+        daemon = subprocess.Popen([binary, "run", "-c", conf], stdout=log, stderr=log)
+        deadline = time.time() + 30
+        while time.time() < deadline and not (
+                os.path.exists(alerts_run) and open(alerts_run).read().count("\n") >= 1):
+            time.sleep(0.1)
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            code = daemon.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            code = -1
+        log.close()
+        ran = open(alerts_run).read().count("\n") if os.path.exists(alerts_run) else 0
+        check(ran >= 1, "run alerted: " + open(os.path.join(tmp, "run.log")).read()[-800:])
+        check(code == 0, "run stopped on SIGTERM with exit %s" % code)
 
         if shutil.which("systemd-analyze"):
             # The units as systemd would load them from the package's root: the system's own
