@@ -89,6 +89,9 @@ std::string metrics::render() const {
            k.second + "\"} " + std::to_string(v) + "\n";
   header(out, "sanctwatch_outbox_pending", "gauge", "Deliveries waiting in the outbox.");
   out += "sanctwatch_outbox_pending " + std::to_string(outbox_pending_) + "\n";
+  header(out, "sanctwatch_digest_queued", "gauge",
+         "Alerts and updates waiting for their sink's next digest.");
+  out += "sanctwatch_digest_queued " + std::to_string(digest_queued_) + "\n";
   header(out, "sanctwatch_reloads_total", "counter", "Configuration reloads by result.");
   for (const auto& [k, v] : reloads_)
     out += "sanctwatch_reloads_total{result=\"" + k + "\"} " + std::to_string(v) + "\n";

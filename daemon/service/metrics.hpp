@@ -28,6 +28,8 @@ class metrics {
   /// One delivery outcome: "delivered", "retry" or "dead".
   void delivery(const std::string& sink, const std::string& result);
   void set_outbox_pending(std::int64_t n) { outbox_pending_ = n; }
+  /// Alerts (and updates) queued for sinks' next digests.
+  void set_digest_queued(std::int64_t n) { digest_queued_ = n; }
   void set_feeds(std::int64_t n) { feeds_ = n; }
   void reloaded(bool ok) { ++reloads_[ok ? "ok" : "error"]; }
   /// Why the daemon is degraded (e.g. the state file refuses writes); empty: healthy.
@@ -51,6 +53,7 @@ class metrics {
   std::uint64_t latency_count_ = 0;
   double latency_sum_ = 0;
   std::int64_t outbox_pending_ = 0;
+  std::int64_t digest_queued_ = 0;
   std::int64_t feeds_ = 0;
   std::string degraded_;
 };

@@ -29,6 +29,7 @@ TEST(metrics, renders_prometheus_text) {
   m.alert("sanctions.threat");
   m.delivery("hook", "retry");
   m.set_outbox_pending(5);
+  m.set_digest_queued(3);
   m.reloaded(true);
   const std::string out = m.render();
   for (const char* line :
@@ -38,7 +39,8 @@ TEST(metrics, renders_prometheus_text) {
         "sanctwatch_last_success_timestamp_seconds{feed=\"ofac\"} 1700000900\n",
         "sanctwatch_alerts_total{rule=\"sanctions.threat\"} 2\n",
         "sanctwatch_deliveries_total{sink=\"hook\",result=\"retry\"} 1\n",
-        "sanctwatch_outbox_pending 5\n", "sanctwatch_reloads_total{result=\"ok\"} 1\n",
+        "sanctwatch_outbox_pending 5\n", "sanctwatch_digest_queued 3\n",
+        "sanctwatch_reloads_total{result=\"ok\"} 1\n",
         "sanctwatch_fetch_duration_seconds_bucket{le=\"0.05\"} 1\n",
         "sanctwatch_fetch_duration_seconds_bucket{le=\"0.25\"} 2\n",
         "sanctwatch_fetch_duration_seconds_bucket{le=\"30\"} 2\n",
