@@ -48,9 +48,9 @@ json make_digest(const std::string& sink, std::chrono::seconds period,
                  const std::vector<store::queued_entry>& entries, timestamp now) {
   std::vector<folded> alerts;
   std::map<std::string, std::size_t> index;
-  // Length-prefixed parts, so no two (sink, time, members) give the same bytes: an entry is
-  // sealed once, so the members name the digest, and the time keeps a later digest of an
-  // alert recorded again (after retention forgot it) from reusing the id.
+  // The id hashes the sink (length-prefixed), the time and the members: an entry is sealed
+  // once, so its members name the digest, and the time keeps a later digest of an alert
+  // recorded again (after retention forgot it) from reusing the id.
   std::uint64_t h = fnv1a64(std::to_string(sink.size()) + ":" + sink + ";" + format_rfc3339(now));
   for (const auto& e : entries) {
     h = fnv1a64(e.alert_id + ":" + std::to_string(e.revision) + ";", h);
