@@ -83,12 +83,25 @@ int run_alerts(const args& a) {
                {"next_attempt", x.next_attempt ? nlohmann::json(format_rfc3339(*x.next_attempt))
                                                : nlohmann::json()}});
         nlohmann::json doc = nlohmann::json::parse(al.document, nullptr, false);
-        std::cout << nlohmann::json{{"alert", doc}, {"deliveries", d}}.dump() << '\n';
+        if (al.digest) {
+          std::cout << nlohmann::json{{"digest", doc}, {"deliveries", d}}.dump() << '\n';
+          continue;
+        }
+        nlohmann::json g = nlohmann::json::array();
+        for (const auto& x : al.digests)
+          g.push_back(
+              {{"sink", x.sink},
+               {"revision", x.revision},
+               {"digest", x.digest_id.empty() ? nlohmann::json() : nlohmann::json(x.digest_id)}});
+        std::cout << nlohmann::json{{"alert", doc}, {"deliveries", d}, {"digests", g}}.dump()
+                  << '\n';
         continue;
       }
-      // The alert as people read it (its latest revision), then where it went.
+      // The alert as people read it (its latest revision), or the digest, then where it went.
       auto view = sinks::view_of(al.document);
-      auto rendered = view ? sinks::render_text(*view, {color}) : result<std::string>(view.err());
+      auto rendered = !view          ? result<std::string>(view.err())
+                      : view->digest ? sinks::render_digest_text(*view, {color})
+                                     : sinks::render_text(*view, {color});
       std::string block = rendered ? *rendered : "  (unreadable document: " + rendered.err().message + ")\n\n";
       block.pop_back();  // the blank line goes after the deliveries
       std::string where;
@@ -99,9 +112,17 @@ int run_alerts(const args& a) {
         if (x.state != store::delivery_state::delivered && !x.last_error.empty())
           where += " (" + x.last_error + ")";
       }
-      std::printf("%s  id %s · created %s · feed %s\n  deliveries: %s\n\n", block.c_str(),
-                  al.id.c_str(), format_rfc3339(al.created_at).c_str(), al.feed_id.c_str(),
-                  where.empty() ? "no sinks" : where.c_str());
+      for (const auto& x : al.digests)
+        where += (where.empty() ? "" : ", ") + x.sink +
+                 (x.revision > 0 ? " update " + std::to_string(x.revision) : "") + ": " +
+                 (x.digest_id.empty() ? "queued for its digest" : "in " + x.digest_id);
+      if (al.digest)
+        std::printf("%s  id %s · sealed %s\n  deliveries: %s\n\n", block.c_str(), al.id.c_str(),
+                    format_rfc3339(al.created_at).c_str(), where.empty() ? "none" : where.c_str());
+      else
+        std::printf("%s  id %s · created %s · feed %s\n  deliveries: %s\n\n", block.c_str(),
+                    al.id.c_str(), format_rfc3339(al.created_at).c_str(), al.feed_id.c_str(),
+                    where.empty() ? "no sinks" : where.c_str());
     }
     return ok;
   } catch (const std::exception& e) {

@@ -169,14 +169,18 @@ class reader {
   }
   void error(const YAML::Node& n, std::string msg) { error(n.Mark(), std::move(msg)); }
 
-  /// Checks that `n` is a mapping whose keys are all in `allowed`.
-  bool mapping(const YAML::Node& n, std::string_view what, std::initializer_list<std::string_view> allowed) {
+  /// Checks that `n` is a mapping whose keys are all in `allowed`. Keys in `misplaced` are
+  /// known elsewhere: the caller says why they do not belong here.
+  bool mapping(const YAML::Node& n, std::string_view what,
+               std::initializer_list<std::string_view> allowed,
+               std::initializer_list<std::string_view> misplaced = {}) {
     if (!n.IsMap()) {
       error(n, std::string(what) + " must be a mapping");
       return false;
     }
     for (auto it = n.begin(); it != n.end(); ++it) {
       const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (std::find(misplaced.begin(), misplaced.end(), key) != misplaced.end()) continue;
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string list;
         for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
@@ -388,24 +392,35 @@ void reader::read_sink(const YAML::Node& n, config& c) {
   static const std::set<std::string> chat = {"slack", "teams", "discord", "mattermost"};
   const bool common_ok = [&] {
     if (s.type == "stdout")
-      return mapping(n, "a stdout sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "format"});
+      return mapping(n, "a stdout sink",
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "format"},
+                     {"digest"});
     if (s.type == "journald")
-      return mapping(n, "a journald sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules"});
+      return mapping(n, "a journald sink",
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules"}, {"digest"});
     if (s.type == "syslog")
-      return mapping(n, "a syslog sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules",
-                                          "socket", "format"});
+      return mapping(n, "a syslog sink",
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "socket",
+                      "format"},
+                     {"digest"});
     if (s.type == "jsonl")
-      return mapping(n, "a jsonl sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "path"});
+      return mapping(n, "a jsonl sink",
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "path"},
+                     {"digest"});
     if (s.type == "webhook")
-      return mapping(n, "a webhook sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules",
-                                           "url", "secret", "secret_file", "headers", "timeout"});
+      return mapping(n, "a webhook sink",
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "url",
+                      "secret", "secret_file", "headers", "timeout"},
+                     {"digest"});
     if (chat.count(s.type))
-      return mapping(n, "a " + s.type + " sink", {"type", "name", "min_severity", "tags", "exclude_tags",
-                                                  "rules", "url", "headers", "timeout"});
+      return mapping(n, "a " + s.type + " sink",
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "url",
+                      "headers", "timeout", "digest"});
     if (s.type == "email")
-      return mapping(n, "an email sink", {"type", "name", "min_severity", "tags", "exclude_tags", "rules",
-                                          "url", "from", "to", "username", "password", "password_file",
-                                          "starttls", "timeout"});
+      return mapping(
+          n, "an email sink",
+          {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "url", "from", "to",
+           "username", "password", "password_file", "starttls", "timeout", "digest"});
     error(n["type"], "unknown sink type '" + s.type +
                          "' (expected stdout, jsonl, journald, syslog, webhook, slack, teams, discord, mattermost or email)");
     return false;
@@ -424,6 +439,19 @@ void reader::read_sink(const YAML::Node& n, config& c) {
   if (n["tags"]) s.tags = strings(n["tags"], "tags");
   if (n["exclude_tags"]) s.exclude_tags = strings(n["exclude_tags"], "exclude_tags");
   if (n["rules"]) s.rules = strings(n["rules"], "rules");
+  if (n["digest"]) {
+    // People read one message per period; machines and logs take every alert as it comes.
+    if (s.type == "email" || chat.count(s.type)) {
+      if (auto d = duration(n["digest"], "digest", seconds{1})) s.digest = *d;
+    } else {
+      for (auto it = n.begin(); it != n.end(); ++it)
+        if (it->first.IsScalar() && it->first.Scalar() == "digest")
+          error(it->first,
+                "digest collects alerts for people: only email and chat sinks (slack, teams, "
+                "discord, mattermost) take it; a " +
+                    s.type + " sink delivers each alert as it comes");
+    }
+  }
   if (s.type == "stdout" && n["format"])
     if (auto v = string(n["format"], "format")) {
       s.format = *v;

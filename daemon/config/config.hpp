@@ -79,6 +79,8 @@ struct sink {
   std::string password;         ///< as written, e.g. "${SMTP_PASSWORD}"; a secret
   std::string password_file;    ///< a file holding the password, as it is
   bool starttls = true;         ///< smtp:// only: require STARTTLS
+  /// email and chat: collect alerts into one message per this period; empty: each as it comes
+  std::optional<seconds> digest;
   int line = 0;
 };
 

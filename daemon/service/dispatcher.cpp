@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "service/digest.hpp"
+
 namespace sanctwatch::service {
 
 std::optional<std::chrono::seconds> retry_delay(int failures, std::mt19937_64& rng) {
@@ -26,10 +28,18 @@ void dispatcher::set_sinks(std::vector<std::shared_ptr<sinks::sink>> s) {
 }
 
 std::optional<timestamp> dispatcher::next_due() {
-  if (in_flight_.empty()) return db_.next_due();
-  for (const auto& p : db_.next_pending(static_cast<int>(in_flight_.size()) + 1))
-    if (!in_flight_.count({p.alert_id, p.sink, p.revision})) return p.next_attempt;
-  return std::nullopt;
+  std::optional<timestamp> next;
+  if (in_flight_.empty()) {
+    next = db_.next_due();
+  } else {
+    for (const auto& p : db_.next_pending(static_cast<int>(in_flight_.size()) + 1))
+      if (!in_flight_.count({p.alert_id, p.sink, p.revision})) {
+        next = p.next_attempt;
+        break;
+      }
+  }
+  if (const auto d = next_digest_due(db_, sinks_); d && (!next || *d < *next)) next = d;
+  return next;
 }
 
 void dispatcher::run_due() {
@@ -45,9 +55,11 @@ void dispatcher::run_due() {
     in_flight_.erase({d.alert_id, d.sink, d.revision});
     unrecorded_.erase(unrecorded_.begin());
   }
+  const timestamp now = now_();
+  // Before the due rows are read: a digest sealed now goes out in this pass.
+  seal_due_digests(db_, sinks_, now);
   running_ = true;
   constexpr int batch = 256;
-  const timestamp now = now_();
   for (auto& d : db_.due(now, batch + static_cast<int>(in_flight_.size()))) {
     const auto key = std::make_tuple(d.alert_id, d.sink, d.revision);
     if (in_flight_.count(key)) continue;
@@ -60,8 +72,12 @@ void dispatcher::run_due() {
       continue;
     }
     auto view = sinks::view_of(d.document);
-    if (!view) {
-      db_.mark_dead(d.alert_id, d.sink, now, 0, view.err().message, d.revision);
+    if (!view || (view->digest && !it->second->takes_digests())) {
+      // A digest for a sink that became a machine sink under the same name: a dead letter, to
+      // replay once the config is put right.
+      db_.mark_dead(d.alert_id, d.sink, now, 0,
+                    view ? "sink " + d.sink + " does not take digests" : view.err().message,
+                    d.revision);
       ++stats_.dead;
       continue;
     }

@@ -4,7 +4,9 @@
 /// receiver's Retry-After); after the last retry, or on a permanent failure, dead letter.
 /// A row stays pending in the store until its outcome is recorded, so after a crash every
 /// in-flight delivery is sent again, with the same alert id. A row is one revision of an
-/// alert for one sink: the alert itself (0) or one of its updates (1, 2, ...).
+/// alert for one sink: the alert itself (0) or one of its updates (1, 2, ...), or a digest.
+/// Digests that are due are sealed (service/digest.hpp) before the due rows are read, so a
+/// digest goes out in the pass that seals it.
 ///
 /// Runs on the daemon's io_context thread.
 
@@ -49,11 +51,12 @@ class dispatcher {
     outcome_ = std::move(f);
   }
 
-  /// Starts every due delivery that is not already in flight.
+  /// Seals the digests that are due, then starts every due delivery that is not already in
+  /// flight.
   void run_due();
-  /// When the next pending delivery that is not in flight is due (for the daemon's timer): a
-  /// delivery waiting on a slow receiver is not due again, or the timer would fire at once,
-  /// over and over, until it completes.
+  /// When the next pending delivery that is not in flight, or the next digest, is due (for the
+  /// daemon's timer): a delivery waiting on a slow receiver is not due again, or the timer
+  /// would fire at once, over and over, until it completes.
   std::optional<timestamp> next_due();
   std::size_t in_flight() const { return in_flight_.size(); }
   /// Outcomes the state file refused to record (a full disk): kept, and recorded by the next

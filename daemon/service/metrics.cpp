@@ -153,6 +153,9 @@ std::string metrics::render() const {
          "Failed polls in a row per feed (0 after a success).");
   for (const auto& [k, v] : error_streak_)
     out += "sanctwatch_feed_error_streak{feed=\"" + label_escape(k) + "\"} " + std::to_string(v) + "\n";
+  header(out, "sanctwatch_digest_queued", "gauge",
+         "Alerts and updates waiting for their sink's next digest.");
+  out += "sanctwatch_digest_queued " + std::to_string(digest_queued_) + "\n";
   header(out, "sanctwatch_reloads_total", "counter", "Configuration reloads by result.");
   for (const auto& [k, v] : reloads_)
     out += "sanctwatch_reloads_total{result=\"" + k + "\"} " + std::to_string(v) + "\n";

@@ -32,6 +32,8 @@ class metrics {
   void set_outbox_dead(std::int64_t n) { outbox_dead_ = n; }
   /// A feed's failed polls in a row (0 after a success), as the state file keeps it.
   void set_error_streak(const std::string& feed, int n) { error_streak_[feed] = n; }
+  /// Alerts (and updates) queued for sinks' next digests.
+  void set_digest_queued(std::int64_t n) { digest_queued_ = n; }
   void set_feeds(std::int64_t n) { feeds_ = n; }
   void reloaded(bool ok) { ++reloads_[ok ? "ok" : "error"]; }
   /// Why the daemon is degraded (e.g. the state file refuses writes); empty: healthy.
@@ -59,6 +61,7 @@ class metrics {
   std::int64_t outbox_pending_ = 0;
   std::int64_t outbox_dead_ = 0;
   std::map<std::string, int> error_streak_;  // feed
+  std::int64_t digest_queued_ = 0;
   std::int64_t feeds_ = 0;
   std::string degraded_;
 };

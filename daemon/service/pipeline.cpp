@@ -192,7 +192,7 @@ void pipeline::announce(pipeline_progress& p, timestamp now) {
       for (const auto& s : sinks_)
         if (s->supports_updates() ? s->accepts(*view)
                                   : view->has_changes() && s->accepts_changes(*view))
-          u.sinks.push_back(s->name());
+          (s->digest() ? u.digests : u.sinks).push_back(s->name());
     db_.add_revision(u);
     ++p.stats.updates;
     pr.changed = false;
@@ -312,7 +312,7 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
         a.document = document;
         a.created_at = now;
         for (const auto& s : sinks_)
-          if (s->accepts(*view)) a.sinks.push_back(s->name());
+          if (s->accepts(*view)) (s->digest() ? a.digests : a.sinks).push_back(s->name());
         for (const auto& r : a.rules) stats.rules_fired.push_back(r);
         alerts.push_back(std::move(a));
       }

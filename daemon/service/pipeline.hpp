@@ -2,7 +2,8 @@
 /// The item pipeline: a parsed feed document in, alerts recorded out. Each item is matched
 /// once; an updated item (same id, new content) is matched again and alerts only for rules
 /// that did not fire on it before. Marking an item seen and recording its alerts, with one
-/// outbox row per sink the alert is routed to, is one transaction (store::record).
+/// outbox row per sink the alert is routed to, is one transaction (store::record). A sink that
+/// collects digests (sink::digest) gets a digest queue entry instead of the outbox row.
 ///
 /// Stories: the same wire story reaches us through many feeds. An item that fires a rule
 /// is put in a story — the story of an earlier item seen within the window with the same

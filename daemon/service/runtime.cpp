@@ -183,6 +183,8 @@ result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config
       } else {
         return error{"sink", c.file + ":" + std::to_string(s.line) + ": unknown sink type '" + s.type + "'"};
       }
+      // Only sinks people read take digests; the config check refuses `digest` elsewhere.
+      if (s.digest && out.back()->takes_digests()) out.back()->set_digest(*s.digest);
     } catch (const std::invalid_argument& e) {
       return error{"sink", c.file + ":" + std::to_string(s.line) + ": sink '" + s.name + "': " + e.what()};
     }
@@ -538,6 +540,7 @@ class instance {
     if (stopping_) return;
     metrics_.set_outbox_pending(db_.pending_count());
     metrics_.set_outbox_dead(db_.dead_count());
+    metrics_.set_digest_queued(db_.queued_count());
     auto next = poller_.next_due();
     if (auto d = dispatch_.next_due(); d && (!next || *d < *next)) next = d;
     auto wait = next ? std::max(*next - now_seconds(), std::chrono::seconds{0})

@@ -491,6 +491,201 @@ std::string render_teams(const alert_reading& a) {
       .dump();
 }
 
+// ---- Digests: a period's alerts in one message, one section per headline rule.
+constexpr std::size_t max_digest_groups = 20;
+
+using link_fn = std::function<std::string(std::string_view text, std::string_view url)>;
+
+std::string digest_title(const digest_reading& r) {
+  return "sanctwatch digest: " + digest_counts(r);
+}
+
+// "🟠 *[HIGH]* <headline, linked> · Wire · Update: now also …"
+std::string digest_line(const digest_entry_reading& e, const dialect& d, const link_fn& link) {
+  const alert_reading& a = e.alert;
+  std::string s = std::string(severity_icon(a.level)) + " " + d.bold_open + "[" + upper(sev(a)) +
+                  "]" + d.bold_close + " " + link(headline(a), a.item_link);
+  if (!a.feed_title.empty()) s += dot + d.escape(cap(a.feed_title));
+  if (const std::string note = digest_note(e); !note.empty()) s += dot + d.escape(cap(note, 1000));
+  return s;
+}
+
+// "*Firm designated* `sanc.designation` — 3 alerts"; the id in parentheses where code spans
+// do not render (Teams cards, Discord field names).
+std::string digest_head(const digest_group& g, const dialect& d, bool code_ids = true) {
+  const std::string id = code_ids ? d.code(g.rule.id) : "(" + d.escape(cap(g.rule.id)) + ")";
+  const std::string rule =
+      g.rule.title.empty() ? id
+                           : d.bold_open + d.escape(cap(g.rule.title)) + d.bold_close + " " + id;
+  return rule + " \xe2\x80\x94 " + count_of(g.entries.size(), "alert", "alerts");
+}
+
+// One group's lines within `max` bytes, each after `bullet`.
+std::string digest_lines(const digest_group& g, const dialect& d, const link_fn& link,
+                         const std::string& bullet, std::size_t max) {
+  std::vector<std::string> lines;
+  for (const auto& e : g.entries) lines.push_back(bullet + digest_line(e, d, link));
+  return join_fitting(lines, max);
+}
+
+// "… 3 more rules (7 alerts)" for the groups past the cap.
+std::string more_groups(const digest_reading& r, std::size_t shown) {
+  std::size_t alerts = 0;
+  for (std::size_t i = shown; i < r.groups.size(); ++i) alerts += r.groups[i].entries.size();
+  return ellipsis + " " + count_of(r.groups.size() - shown, "more rule", "more rules") + " (" +
+         count_of(alerts, "alert", "alerts") + ")";
+}
+
+// The groups' sections, each built by `section` within the room it is given (at most
+// `per_group` bytes), all of them within `budget`; stops at max_digest_groups or when the room
+// left would not hold a useful section.
+std::vector<std::string> digest_sections(
+    const digest_reading& r, std::size_t per_group, std::size_t budget,
+    const std::function<std::string(const digest_group&, std::size_t room)>& section) {
+  std::vector<std::string> out;
+  std::size_t used = 0;
+  for (const auto& g : r.groups) {
+    if (out.size() == max_digest_groups) break;
+    const std::size_t room = std::min(per_group, budget - std::min(budget, used));
+    if (room < 300) break;
+    out.push_back(section(g, room));
+    used += out.back().size();
+  }
+  return out;
+}
+
+std::string render_slack_digest(const digest_reading& r) {
+  const dialect d{slack_text, "*", "*", slack_escape};
+  const link_fn link = [](std::string_view t, std::string_view u) { return slack_link(t, u); };
+  const auto context = [](std::string text) {
+    return json{{"type", "context"},
+                {"elements", json::array({{{"type", "mrkdwn"}, {"text", std::move(text)}}})}};
+  };
+  const std::string period = digest_period(r);
+  json blocks = json::array();
+  blocks.push_back(
+      {{"type", "header"},
+       {"text",
+        {{"type", "plain_text"},
+         {"text", cap(std::string(severity_icon(r.level)) + " " + digest_title(r), 150)},
+         {"emoji", true}}}});
+  if (!period.empty()) blocks.push_back(context(slack_text(period)));
+  // A section holds 3000 characters; the message stays short enough to read.
+  const auto sections =
+      digest_sections(r, 3000, 12000, [&](const digest_group& g, std::size_t room) {
+        const std::string head = digest_head(g, d);
+        return head + "\n" + digest_lines(g, d, link, "", room - std::min(room, head.size() + 1));
+      });
+  for (const auto& text : sections)
+    blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", text}}}});
+  const std::size_t shown = sections.size();
+  if (shown < r.groups.size()) blocks.push_back(context(more_groups(r, shown)));
+  blocks.push_back(context("sanctwatch digest " + d.code(r.id)));
+  const std::string text = "[" + upper(to_string(r.level)) + "] " + slack_text(digest_title(r)) +
+                           (period.empty() ? "" : " \xe2\x80\x94 " + slack_text(period));
+  return json{{"text", text}, {"blocks", blocks}}.dump();
+}
+
+std::string render_discord_digest(const digest_reading& r) {
+  const dialect d{markdown_escape, "**", "**", {}};
+  const link_fn link = [&](std::string_view t, std::string_view u) { return md_link(t, u, d); };
+  const std::string period = digest_period(r);
+  std::string content =
+      std::string(severity_icon(r.level)) + " **" + markdown_escape(digest_title(r)) + "**";
+  if (!period.empty()) content += " \xe2\x80\x94 " + markdown_escape(period);
+  json embed = {{"color", discord_color(r.level)}, {"title", cap(digest_title(r), 256)}};
+  const std::string footer = "sanctwatch digest " + cap(r.id, 100);
+  embed["footer"] = {{"text", footer}};
+  if (!r.period_end.empty()) embed["timestamp"] = r.period_end;
+  if (!period.empty()) embed["description"] = markdown_escape(period);
+  // Field names are plain text; 25 fields at most, and all of an embed's text under 6000.
+  std::size_t used = embed["title"].get<std::string>().size() + footer.size() + period.size() * 2;
+  const dialect plain{[](std::string_view s) { return std::string(s); }, "", "", {}};
+  json fields = json::array();
+  std::size_t shown = 0;
+  for (; shown < r.groups.size() && shown < max_digest_groups; ++shown) {
+    const std::string name = cap(digest_head(r.groups[shown], plain, false), 256);
+    const std::size_t room =
+        std::min<std::size_t>(1024, 5800 - std::min<std::size_t>(5800, used + name.size()));
+    if (room < 200) break;
+    const std::string value = digest_lines(r.groups[shown], d, link, "", room);
+    used += name.size() + value.size();
+    fields.push_back({{"name", name}, {"value", value}, {"inline", false}});
+  }
+  if (shown < r.groups.size())
+    fields.push_back({{"name", "More"}, {"value", more_groups(r, shown)}, {"inline", false}});
+  embed["fields"] = fields;
+  return json{{"content", cap(content, 2000)},
+              {"embeds", json::array({embed})},
+              {"allowed_mentions", {{"parse", json::array()}}}}
+      .dump();
+}
+
+std::string render_mattermost_digest(const digest_reading& r) {
+  const dialect d{mattermost_escape, "**", "**", {}};
+  const link_fn link = [&](std::string_view t, std::string_view u) { return md_link(t, u, d); };
+  const std::string period = digest_period(r);
+  std::vector<std::string> parts = {"#### " + std::string(severity_icon(r.level)) + " " +
+                                    d.escape(digest_title(r)) +
+                                    (period.empty() ? "" : "\n" + d.escape(period))};
+  // A post holds 16383 characters: the groups get 15000 of them.
+  const auto sections = digest_sections(
+      r, 4000, 15000 - std::min<std::size_t>(14000, parts[0].size()),
+      [&](const digest_group& g, std::size_t room) {
+        const std::string head = digest_head(g, d);
+        return head + "\n" + digest_lines(g, d, link, "- ", room - std::min(room, head.size() + 1));
+      });
+  parts.insert(parts.end(), sections.begin(), sections.end());
+  const std::size_t shown = sections.size();
+  if (shown < r.groups.size()) parts.push_back(more_groups(r, shown));
+  parts.push_back("sanctwatch digest " + d.code(r.id));
+  return json{{"text", join_fitting(parts, 16000, "\n\n")}}.dump();
+}
+
+std::string render_teams_digest(const digest_reading& r) {
+  const dialect d{markdown_escape, "**", "**", {}};
+  const link_fn link = [&](std::string_view t, std::string_view u) { return md_link(t, u, d); };
+  const auto text_block = [](std::string text) {
+    return json{{"type", "TextBlock"}, {"text", std::move(text)}, {"wrap", true}};
+  };
+  const std::string period = digest_period(r);
+  json body = json::array();
+  json head =
+      text_block(markdown_escape(std::string(severity_icon(r.level)) + " " + digest_title(r)));
+  head["weight"] = "Bolder";
+  head["size"] = "Medium";
+  head["color"] = r.level >= sanctwatch::severity::high     ? "Attention"
+                  : r.level == sanctwatch::severity::medium ? "Warning"
+                                                            : "Default";
+  body.push_back(head);
+  if (!period.empty()) body.push_back(text_block(markdown_escape(period)));
+  // A Teams message carries about 28 KB: the groups' lists get 16000 bytes of it.
+  std::size_t shown = 0;
+  const auto lists = digest_sections(r, 2000, 16000, [&](const digest_group& g, std::size_t room) {
+    return digest_lines(g, d, link, "- ", room);
+  });
+  for (; shown < lists.size(); ++shown) {
+    json g = text_block(digest_head(r.groups[shown], d, false));
+    g["separator"] = true;
+    body.push_back(g);
+    body.push_back(text_block(lists[shown]));
+  }
+  if (shown < r.groups.size()) body.push_back(text_block(more_groups(r, shown)));
+  body.push_back(text_block("sanctwatch digest " + markdown_escape(cap(r.id, 100))));
+  json card = {{"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
+               {"type", "AdaptiveCard"},
+               {"version", "1.4"},
+               {"msteams", {{"width", "Full"}}},
+               {"body", body}};
+  return json{
+      {"type", "message"},
+      {"summary", cap("[" + upper(to_string(r.level)) + "] " + digest_title(r), 250)},
+      {"attachments", json::array({{{"contentType", "application/vnd.microsoft.card.adaptive"},
+                                    {"contentUrl", nullptr},
+                                    {"content", card}}})}}
+      .dump();
+}
+
 // Discord states its delay in the body ("retry_after", seconds, fractional) and in
 // X-RateLimit-Reset-After; use them when a 429 comes without Retry-After.
 std::optional<std::chrono::seconds> fallback_retry_after(const http::response& r) {
@@ -549,6 +744,23 @@ result<std::string> render_chat(chat_service service, const alert_view& a,
   return error{"bad_service", "unknown chat service"};
 }
 
+result<std::string> render_chat_digest(chat_service service, const alert_view& d,
+                                       const shown_fn& shown) {
+  auto r = read_digest(d, shown, max_sentence);
+  if (!r) return r.err();
+  switch (service) {
+    case chat_service::slack:
+      return render_slack_digest(*r);
+    case chat_service::discord:
+      return render_discord_digest(*r);
+    case chat_service::mattermost:
+      return render_mattermost_digest(*r);
+    case chat_service::teams:
+      return render_teams_digest(*r);
+  }
+  return error{"bad_service", "unknown chat service"};
+}
+
 chat_sink::chat_sink(std::string name, filter f, chat_settings settings, http::client& client,
                      steady_clock_fn clock)
     : sink(std::move(name), std::move(f)),
@@ -571,8 +783,10 @@ void chat_sink::deliver(const alert_view& a, done_fn done) {
     o.retry_after = left;
     return done(std::move(o));
   }
-  // People read only the rules this sink asked for.
-  auto body = render_chat(settings_.service, a, shown_rules(a));
+  // People read only the rules this sink asked for, in a digest too.
+  auto body = a.digest ? render_chat_digest(settings_.service, a,
+                                            [this](const alert_view& v) { return shown_rules(v); })
+                       : render_chat(settings_.service, a, shown_rules(a));
   if (!body) return done(outcome::dead(body.err().message));
 
   http::request req;

@@ -23,6 +23,7 @@
 
 #include "core/result.hpp"
 #include "http/client.hpp"
+#include "sinks/digest_reading.hpp"
 #include "sinks/sink.hpp"
 
 namespace sanctwatch::sinks {
@@ -52,6 +53,15 @@ struct chat_settings {
 result<std::string> render_chat(chat_service service, const alert_view& a,
                                 const std::vector<fired_rule>& shown = {});
 
+/// The JSON body of a digest (alert_view::digest, sinks/digest_reading.hpp) for `service`: a
+/// headline with the count of alerts per severity and the period, then one section per headline
+/// rule (most severe first) with a line per alert: severity, headline linked to the article,
+/// outlet, and what its updates brought or how often it was updated. Within the same limits as
+/// single alerts: at most 20 sections (Discord: fields) and whole lines, the rest counted
+/// ("… 3 more"). Fails on a document that is not a digest.
+result<std::string> render_chat_digest(chat_service service, const alert_view& d,
+                                       const shown_fn& shown = {});
+
 class chat_sink final : public sink {
  public:
   using steady_clock_fn = std::function<std::chrono::steady_clock::time_point()>;
@@ -61,6 +71,7 @@ class chat_sink final : public sink {
             steady_clock_fn clock = {});
 
   void deliver(const alert_view& a, done_fn done) override;
+  bool takes_digests() const override { return true; }
 
   chat_service service() const { return settings_.service; }
 

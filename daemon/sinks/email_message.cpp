@@ -423,20 +423,20 @@ result<email_content> render_email(const alert_view& a, const std::vector<fired_
   return out;
 }
 
-result<std::string> build_email(const alert_view& a, const mailbox& from,
-                                const std::vector<mailbox>& to,
-                                std::chrono::system_clock::time_point now,
-                                const std::vector<fired_rule>& shown) {
-  auto content = render_email(a, shown);
-  if (!content) return content.err();
+namespace {
+
+// The bytes of a message with `content`: headers, then the two parts.
+std::string assemble(const email_content& content, const alert_view& a, const mailbox& from,
+                     const std::vector<mailbox>& to, std::chrono::system_clock::time_point now,
+                     std::string_view preamble) {
   const std::string domain(from.domain());
   const std::string boundary = "=_sanctwatch_" + id_part(a.message_id());
   std::string m;
   m += "From: " + mailbox_text(from, 6) + "\r\n";
   m += "To: " + address_list(to, 4) + "\r\n";
-  m += header_field("Subject", content->subject) + "\r\n";
+  m += header_field("Subject", content.subject) + "\r\n";
   m += "Date: " +
-       rfc5322_date(content->time.value_or(std::chrono::floor<std::chrono::seconds>(now))) + "\r\n";
+       rfc5322_date(content.time.value_or(std::chrono::floor<std::chrono::seconds>(now))) + "\r\n";
   m += "Message-ID: " + email_message_id(a.id, a.revision, domain) + "\r\n";
   if (a.revision > 0) {
     const std::string first = email_message_id(a.id, 0, domain);
@@ -449,9 +449,9 @@ result<std::string> build_email(const alert_view& a, const mailbox& from,
   // '=' never appears unencoded in quoted-printable, so the boundary cannot occur in a part.
   m += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n";
   m += "\r\n";
-  m += "This is a MIME message: a plain-text and an HTML version of one alert.\r\n";
-  for (const auto& [type, body] : {std::pair{"text/plain", &content->text},
-                                   std::pair{"text/html", &content->html}}) {
+  m += std::string(preamble) + "\r\n";
+  for (const auto& [type, body] :
+       {std::pair{"text/plain", &content.text}, std::pair{"text/html", &content.html}}) {
     m += "\r\n--" + boundary + "\r\n";
     m += std::string("Content-Type: ") + type + "; charset=utf-8\r\n";
     m += "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
@@ -460,6 +460,116 @@ result<std::string> build_email(const alert_view& a, const mailbox& from,
   }
   m += "\r\n--" + boundary + "--\r\n";
   return m;
+}
+
+}  // namespace
+
+result<std::string> build_email(const alert_view& a, const mailbox& from,
+                                const std::vector<mailbox>& to,
+                                std::chrono::system_clock::time_point now,
+                                const std::vector<fired_rule>& shown) {
+  auto content = render_email(a, shown);
+  if (!content) return content.err();
+  return assemble(*content, a, from, to, now,
+                  "This is a MIME message: a plain-text and an HTML version of one alert.");
+}
+
+// A digest lists many alerts: each gets its headline and where it ran, what an update brought
+// and one evidence sentence, no more; the single alerts' mails carry the rest.
+result<email_content> render_email_digest(const alert_view& d, const shown_fn& shown) {
+  constexpr std::size_t max_listed = 100;
+  auto read = read_digest(d, shown, max_snippet);
+  if (!read) return read.err();
+  const digest_reading& r = *read;
+  const std::string counts = digest_counts(r), period = digest_period(r);
+  email_content out;
+  out.subject =
+      "[sanctwatch] digest: " + counts + (period.empty() ? "" : " \xe2\x80\x94 " + period);
+  out.time = parse_time(r.period_end);
+
+  const std::string head = "sanctwatch digest: " + counts;
+  std::string t = head + "\n" + (period.empty() ? "" : period + "\n");
+  std::string h =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + html_escape(out.subject) +
+      "</title></head>\n<body style=\"font-family: sans-serif\">\n" + "<h2>" + html_escape(head) +
+      "</h2>\n" + (period.empty() ? "" : "<p>" + html_escape(period) + "</p>\n");
+  std::size_t listed = 0;
+  for (const auto& g : r.groups) {
+    if (listed == max_listed) break;
+    const std::string rule = g.rule.title.empty() ? one_line(g.rule.id, max_title)
+                                                  : one_line(g.rule.title, max_title) + " (" +
+                                                        one_line(g.rule.id, max_title) + ")";
+    const std::string group_head = rule + ": " + count_of(g.entries.size(), "alert", "alerts");
+    t += "\n== " + group_head + "\n";
+    h += "<h3>" + html_escape(group_head) + "</h3>\n<ul>\n";
+    for (const auto& e : g.entries) {
+      if (listed == max_listed) break;
+      ++listed;
+      const alert_reading& a = e.alert;
+      const std::string level = upper(std::string(to_string(a.level)));
+      const std::string title = one_line(a.item_title.empty() ? rule : a.item_title, max_title);
+      t += "\n[" + level + "] " + title + "\n";
+      h += "<li><p><strong>[" + html_escape(level) + "]</strong> " + html_link(title, a.item_link);
+      std::string where = one_line(a.feed_title, max_title);
+      for (const std::string* part : {&a.date, &a.item_link})
+        if (!part->empty()) where += (where.empty() ? "" : " \xc2\xb7 ") + one_line(*part, 2048);
+      if (!where.empty()) t += "  " + where + "\n";
+      std::string facts;  // in HTML the link is the headline's
+      if (!a.feed_title.empty()) facts = one_line(a.feed_title, max_title);
+      if (!a.date.empty()) facts += (facts.empty() ? "" : " \xc2\xb7 ") + a.date;
+      if (!facts.empty()) h += "<br>" + html_escape(facts);
+      std::string also;  // the other rules shown: the group names the headline one
+      for (std::size_t i = 1; i < a.rules.size(); ++i)
+        also += (also.empty() ? "" : "; ") + (a.rules[i].title.empty()
+                                                  ? one_line(a.rules[i].id, max_title)
+                                                  : one_line(a.rules[i].title, max_title) + " (" +
+                                                        one_line(a.rules[i].id, max_title) + ")");
+      if (!also.empty()) {
+        t += "  Also: " + also + "\n";
+        h += "<br>Also: " + html_escape(also);
+      }
+      const std::string note = one_line(digest_note(e), 2000);
+      if (!note.empty()) {
+        t += "  " + note + "\n";
+        h += "<br><em>" + html_escape(note) + "</em>";
+      }
+      h += "</p>";
+      if (!a.evidence.empty()) {
+        std::string plain, marked;
+        for (const auto& run : a.evidence.front().runs) {
+          plain += run.marked ? "\xc2\xbb" + run.text + "\xc2\xab" : run.text;
+          marked += run.marked ? "<mark><b>" + html_escape(run.text) + "</b></mark>"
+                               : html_escape(run.text);
+        }
+        t += "  > " + plain + "\n";
+        h += "<blockquote>" + marked + "</blockquote>";
+      }
+      h += "</li>\n";
+    }
+    h += "</ul>\n";
+  }
+  if (r.alerts > listed) {
+    const std::string rest = more(r.alerts - listed) + " (sanctwatch alerts lists them)";
+    t += "\n" + rest + "\n";
+    h += "<p>" + html_escape(rest) + "</p>\n";
+  }
+  const std::string footer = "sanctwatch digest " + one_line(r.id, 100) +
+                             (r.sink.empty() ? "" : " for " + one_line(r.sink, 100));
+  t += "\n-- \n" + footer + "\n";
+  h += "<p style=\"color: #666\">" + html_escape(footer) + "</p>\n</body></html>\n";
+  out.text = std::move(t);
+  out.html = std::move(h);
+  return out;
+}
+
+result<std::string> build_digest_email(const alert_view& d, const mailbox& from,
+                                       const std::vector<mailbox>& to,
+                                       std::chrono::system_clock::time_point now,
+                                       const shown_fn& shown) {
+  auto content = render_email_digest(d, shown);
+  if (!content) return content.err();
+  return assemble(*content, d, from, to, now,
+                  "This is a MIME message: a plain-text and an HTML version of one digest.");
 }
 
 }  // namespace sanctwatch::sinks

@@ -15,6 +15,7 @@
 
 #include "core/mailbox.hpp"
 #include "core/result.hpp"
+#include "sinks/digest_reading.hpp"
 #include "sinks/sink.hpp"
 
 namespace sanctwatch::sinks {
@@ -37,6 +38,15 @@ struct email_content {
 /// Update: <headline>") and at the top. Fails on a document that is not a JSON object.
 result<email_content> render_email(const alert_view& a, const std::vector<fired_rule>& shown = {});
 
+/// Renders a digest (alert_view::digest, read by sinks/digest_reading.hpp): Subject
+/// "[sanctwatch] digest: 5 alerts (1 critical, 2 high, 2 medium) — 2024-06-01 09:00–10:00 UTC";
+/// then one section per headline rule, most severe first, listing its alerts most severe
+/// first: severity and headline (linked), outlet and date, the other rules `shown`, what the
+/// updates of a story people saw before brought, how many updates the digest folds in, and the
+/// first evidence sentence with its marks. At most 100 alerts are listed, the rest counted.
+/// Fails on a document that is not a digest.
+result<email_content> render_email_digest(const alert_view& d, const shown_fn& shown = {});
+
 /// "<sanctwatch.ID@DOMAIN>" for the alert, "<sanctwatch.ID-N@DOMAIN>" for its n-th update
 /// (DOMAIN: the sender's). The same on every attempt, so receivers drop a repeat after a
 /// crash or a lost reply; an update gets its own, and points at the alert's with
@@ -49,6 +59,13 @@ result<std::string> build_email(const alert_view& a, const mailbox& from,
                                 const std::vector<mailbox>& to,
                                 std::chrono::system_clock::time_point now,
                                 const std::vector<fired_rule>& shown = {});
+
+/// The whole message of a digest: like build_email, its Message-ID from the digest id (the
+/// same on every attempt), its Date the end of its period.
+result<std::string> build_digest_email(const alert_view& d, const mailbox& from,
+                                       const std::vector<mailbox>& to,
+                                       std::chrono::system_clock::time_point now,
+                                       const shown_fn& shown = {});
 
 /// A header field "Name: value", folded to lines of at most 78 bytes: printable ASCII is
 /// kept as words; anything else becomes RFC 2047 encoded-words (UTF-8, base64), each within

@@ -49,8 +49,11 @@ email_sink::email_sink(std::string name, filter f, email_settings settings, http
 }
 
 void email_sink::deliver(const alert_view& a, done_fn done) {
-  // People read only the rules this sink asked for.
-  auto message = build_email(a, settings_.from, settings_.to, clock_(), shown_rules(a));
+  // People read only the rules this sink asked for, in a digest too.
+  auto message = a.digest
+                     ? build_digest_email(a, settings_.from, settings_.to, clock_(),
+                                          [this](const alert_view& v) { return shown_rules(v); })
+                     : build_email(a, settings_.from, settings_.to, clock_(), shown_rules(a));
   if (!message) return done(outcome::dead(message.err().message));
 
   http::request req;

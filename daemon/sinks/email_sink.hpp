@@ -13,7 +13,8 @@
 ///
 /// Like chat, mail is read by people: one message per story, and an update only when it
 /// brings something new (`changes`, see sink::supports_updates), marked "Update:" in the
-/// subject and threaded under the alert's message (In-Reply-To).
+/// subject and threaded under the alert's message (In-Reply-To). With `digest` (sink::digest)
+/// the sink gets one digest per period instead, a message of its own (build_digest_email).
 ///
 /// Ownership and threads: the sink borrows the http::client, which must outlive every
 /// delivery in flight (completions never touch the sink). Use from the client's io_context
@@ -48,6 +49,7 @@ class email_sink final : public sink {
              wall_clock clock = {});
 
   void deliver(const alert_view& a, done_fn done) override;
+  bool takes_digests() const override { return true; }
 
  private:
   email_settings settings_;

@@ -7,8 +7,31 @@
 
 namespace sanctwatch::sinks {
 
+namespace {
+
+// A digest's view: what the dispatcher and logs need; its alerts are read by the renderers.
+result<alert_view> digest_view(const nlohmann::json& j, std::string document) {
+  const auto id = j.find("id");
+  const auto alerts = j.find("alerts");
+  if (id == j.end() || !id->is_string() || alerts == j.end() || !alerts->is_array())
+    return error{"bad_digest", "stored document is not a digest"};
+  alert_view a;
+  a.id = id->get<std::string>();
+  a.digest = true;
+  if (const auto s = j.find("severity"); s != j.end() && s->is_string())
+    a.level = parse_severity(s->get<std::string>()).value_or(severity::info);
+  a.item_title = "sanctwatch digest: " + std::to_string(alerts->size()) +
+                 (alerts->size() == 1 ? " alert" : " alerts");
+  a.document = std::move(document);
+  return a;
+}
+
+}  // namespace
+
 result<alert_view> view_of(std::string document) {
   auto j = nlohmann::json::parse(document, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("type") && j["type"] == "digest")
+    return digest_view(j, std::move(document));
   // Schema 2 lists `rules`; schema 1 (alerts recorded before the upgrade) had one `rule`.
   const bool v2 = j.is_object() && j.contains("rules") && j["rules"].is_array() &&
                   !j["rules"].empty();

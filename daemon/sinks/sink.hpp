@@ -48,6 +48,10 @@ struct alert_view {
   std::string severity_from;             ///< the severity it was raised from, or ""
   bool has_changes() const { return !rules_added.empty() || entities_added || severity_raised; }
   std::string document;  ///< the JSON document, byte for byte what is delivered
+  /// A digest ("type": "digest", docs/alerts.md): the alerts one sink collected over a period,
+  /// for one message. `id` is the digest's, `level` the highest of its alerts', `item_title`
+  /// says how many; its alerts are read with sinks/digest_reading.hpp.
+  bool digest = false;
 
   /// What receivers deduplicate deliveries by (the Standard Webhooks `webhook-id`): the alert
   /// id for the alert, "<alert id>-<n>" for its n-th update, so an update is never dropped as
@@ -56,7 +60,7 @@ struct alert_view {
 };
 
 /// Rebuilds the routing view from a stored document (after a restart the outbox holds
-/// only documents). Fails on a document that is not an alert.
+/// only documents): an alert, or a digest of alerts. Fails on a document that is neither.
 result<alert_view> view_of(std::string document);
 
 /// The one line logs show: "[HIGH] <item title> — <rule ids> <link>", the rule ids being
@@ -128,9 +132,18 @@ class sink {
   /// Reopens files (SIGHUP, for logrotate). Default: nothing to reopen.
   virtual void reopen() {}
 
+  /// Whether deliver() takes digests (alert_view::digest): the sinks people read, chat and
+  /// email, which may collect their alerts into one message per period.
+  virtual bool takes_digests() const { return false; }
+  /// The period this sink collects its alerts over into one digest (config `digest`); empty:
+  /// each alert is delivered as it comes. Set only on sinks that take digests.
+  const std::optional<std::chrono::seconds>& digest() const { return digest_; }
+  void set_digest(std::optional<std::chrono::seconds> period) { digest_ = period; }
+
  private:
   std::string name_;
   filter filter_;
+  std::optional<std::chrono::seconds> digest_;
 };
 
 }  // namespace sanctwatch::sinks

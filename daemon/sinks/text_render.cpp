@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "sinks/alert_reading.hpp"
+#include "sinks/digest_reading.hpp"
 
 namespace sanctwatch::sinks {
 namespace {
@@ -71,6 +72,30 @@ result<std::string> render_text(const alert_view& a, const text_style& style,
   }
   if (r.others_total > 0)
     out += "  also reported by " + count_of(r.others_total, "more source", "more sources") + "\n";
+  return out + "\n";
+}
+
+result<std::string> render_digest_text(const alert_view& d, const text_style& style) {
+  auto read = read_digest(d, {}, max_sentence);
+  if (!read) return read.err();
+  const digest_reading& r = *read;
+  const std::string bold = style.color ? "\x1b[1m" : "";
+  const std::string reset = style.color ? "\x1b[0m" : "";
+  std::string out = std::string(style.color ? severity_colour(r.level) : "") + "[" +
+                    upper(std::string(to_string(r.level))) + "]" + reset + " " + bold + "digest" +
+                    (r.sink.empty() ? "" : " for " + r.sink) + ": " + digest_counts(r) + reset +
+                    "\n";
+  if (const std::string period = digest_period(r); !period.empty()) out += "  " + period + "\n";
+  for (const auto& g : r.groups) {
+    out += "  " + g.rule.id + (g.rule.title.empty() ? "" : " (" + g.rule.title + ")") + ": " +
+           count_of(g.entries.size(), "alert", "alerts") + "\n";
+    for (const auto& e : g.entries) {
+      out += "    [" + upper(std::string(to_string(e.alert.level))) + "] " +
+             (e.alert.item_title.empty() ? "(untitled)" : e.alert.item_title);
+      if (const std::string note = digest_note(e); !note.empty()) out += " \xc2\xb7 " + note;
+      out += "\n";
+    }
+  }
   return out + "\n";
 }
 

@@ -23,6 +23,11 @@ struct text_style {
 result<std::string> render_text(const alert_view& a, const text_style& style,
                                 const std::vector<fired_rule>& shown = {});
 
+/// The block for a digest (alert_view::digest): "[HIGH] digest for mail: 5 alerts (…)", its
+/// period, then under each headline rule one line per alert with what the digest says of its
+/// updates; ends with a blank line. Fails on a document that is not a digest.
+result<std::string> render_digest_text(const alert_view& d, const text_style& style);
+
 /// Whether standard output should get colour: a terminal, and NO_COLOR unset or empty.
 bool stdout_wants_color();
 

@@ -138,6 +138,23 @@ CREATE INDEX alert_rules_rule ON alert_rules (rule_id);
 INSERT INTO alert_rules (alert_id, rule_id) SELECT id, rule_id FROM alerts;
 CREATE INDEX alerts_story_schema ON alerts (story_id, doc_schema);
 )sql",
+    // v4: digests (config `digest`). An alert or revision for a sink that collects digests is
+    // queued here instead of the outbox; sealing stores the digest as a row of `alerts` of
+    // kind 'digest' (doc_schema the digest document's version) with one outbox row, and points
+    // the entries it took at it.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert' CHECK (kind IN ('alert', 'digest'));
+CREATE TABLE digest_queue (
+  sink TEXT NOT NULL,
+  alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+  revision INTEGER NOT NULL DEFAULT 0,
+  added_at INTEGER NOT NULL,
+  digest_id TEXT REFERENCES alerts (id) ON DELETE CASCADE,
+  PRIMARY KEY (sink, alert_id, revision)
+);
+CREATE INDEX digest_queue_open ON digest_queue (digest_id, sink, added_at);
+CREATE INDEX digest_queue_alert ON digest_queue (alert_id);
+)sql",
 };
 
 delivery_state parse_state(const std::string& s) {
@@ -309,6 +326,9 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
   auto route = db_.prepare(
       "INSERT OR IGNORE INTO outbox (alert_id, sink, state, next_attempt, updated_at) "
       "VALUES (?, ?, 'pending', ?, ?)");
+  auto queue = db_.prepare(
+      "INSERT OR IGNORE INTO digest_queue (sink, alert_id, revision, added_at) "
+      "VALUES (?, ?, ?, ?)");
   for (const auto& a : alerts) {
     ins.bind(1, a.id).bind(2, a.rule_id).bind(3, a.severity).bind(4, item.feed_id);
     ins.bind(5, item.item_key).bind(6, a.story_id).bind(7, secs(a.created_at)).bind(8, a.document);
@@ -321,6 +341,10 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
     for (const auto& s : a.sinks) {
       route.bind(1, a.id).bind(2, s).bind(3, secs(a.created_at)).bind(4, secs(a.created_at));
       route.run();
+    }
+    for (const auto& s : a.digests) {
+      queue.bind(1, s).bind(2, a.id).bind(3, 0).bind(4, secs(a.created_at));
+      queue.run();
     }
   }
   auto source = db_.prepare(
@@ -345,6 +369,9 @@ void store::add_revision(const alert_update& u) {
   auto route_update = db_.prepare(
       "INSERT OR IGNORE INTO outbox (alert_id, sink, revision, state, next_attempt, updated_at) "
       "VALUES (?, ?, ?, 'pending', ?, ?)");
+  auto queue = db_.prepare(
+      "INSERT OR IGNORE INTO digest_queue (sink, alert_id, revision, added_at) "
+      "VALUES (?, ?, ?, ?)");
   {
     revision.bind(1, u.alert_id)
         .bind(2, u.revision)
@@ -356,6 +383,10 @@ void store::add_revision(const alert_update& u) {
       route_update.bind(1, u.alert_id).bind(2, s).bind(3, u.revision);
       route_update.bind(4, secs(u.created_at)).bind(5, secs(u.created_at));
       route_update.run();
+    }
+    for (const auto& s : u.digests) {
+      queue.bind(1, s).bind(2, u.alert_id).bind(3, u.revision).bind(4, secs(u.created_at));
+      queue.run();
     }
   }
 }
@@ -456,7 +487,8 @@ std::optional<story_alert> store::alert_for_story(const std::string& story_id) {
       "SELECT a.id, COALESCE(u.revision, 0), COALESCE(u.document, a.document) FROM alerts a "
       "LEFT JOIN alert_updates u ON u.alert_id = a.id AND u.revision = "
       "(SELECT MAX(revision) FROM alert_updates WHERE alert_id = a.id) "
-      "WHERE a.story_id = ? AND a.doc_schema = 2 ORDER BY a.created_at, a.id LIMIT 1");
+      "WHERE a.story_id = ? AND a.kind = 'alert' AND a.doc_schema = 2 "
+      "ORDER BY a.created_at, a.id LIMIT 1");
   st.bind(1, story_id);
   if (!st.step()) return std::nullopt;
   return story_alert{st.text(0), static_cast<int>(st.integer(1)), st.text(2)};
@@ -569,18 +601,90 @@ int store::requeue(const std::string& sink, std::optional<timestamp> since, bool
   return static_cast<int>(db_.changes());
 }
 
+std::vector<open_digest> store::open_digests() {
+  auto st = db_.prepare(
+      "SELECT sink, MIN(added_at), COUNT(*) FROM digest_queue WHERE digest_id IS NULL "
+      "GROUP BY sink ORDER BY sink");
+  std::vector<open_digest> out;
+  while (st.step()) out.push_back({st.text(0), at(st.integer(1)), st.integer(2)});
+  return out;
+}
+
+std::vector<queued_entry> store::queued(const std::string& sink, timestamp until) {
+  auto st = db_.prepare(
+      "SELECT q.alert_id, q.revision, q.added_at, COALESCE(u.document, a.document) "
+      "FROM digest_queue q JOIN alerts a ON a.id = q.alert_id "
+      "LEFT JOIN alert_updates u ON u.alert_id = q.alert_id AND u.revision = q.revision "
+      "WHERE q.digest_id IS NULL AND q.sink = ? AND q.added_at <= ? "
+      "ORDER BY q.added_at, a.created_at, q.alert_id, q.revision");
+  st.bind(1, sink).bind(2, secs(until));
+  std::vector<queued_entry> out;
+  while (st.step())
+    out.push_back({st.text(0), static_cast<int>(st.integer(1)), at(st.integer(2)), st.text(3)});
+  return out;
+}
+
+int store::seal_digest(const digest_record& d, timestamp until) {
+  batch tx(*this);
+  auto ins = db_.prepare(
+      "INSERT INTO alerts (id, rule_id, severity, feed_id, item_key, story_id, created_at, "
+      "document, doc_schema, kind) VALUES (?, ?, ?, '', '', '', ?, ?, 1, 'digest')");
+  ins.bind(1, d.id).bind(2, d.rule_id).bind(3, d.severity).bind(4, secs(d.created_at));
+  ins.bind(5, d.document);
+  ins.run();
+  auto take = db_.prepare(
+      "UPDATE digest_queue SET digest_id = ? WHERE digest_id IS NULL AND sink = ? AND "
+      "added_at <= ?");
+  take.bind(1, d.id).bind(2, d.sink).bind(3, secs(until));
+  take.run();
+  const auto taken = static_cast<int>(db_.changes());
+  if (taken == 0) return 0;  // rolled back: an empty digest is never recorded
+  auto route = db_.prepare(
+      "INSERT INTO outbox (alert_id, sink, state, next_attempt, updated_at) "
+      "VALUES (?, ?, 'pending', ?, ?)");
+  route.bind(1, d.id).bind(2, d.sink).bind(3, secs(d.created_at)).bind(4, secs(d.created_at));
+  route.run();
+  tx.commit();
+  return taken;
+}
+
+int store::release_queued(const std::string& sink, timestamp now) {
+  batch tx(*this);
+  auto route = db_.prepare(
+      "INSERT OR IGNORE INTO outbox (alert_id, sink, revision, state, next_attempt, updated_at) "
+      "SELECT alert_id, sink, revision, 'pending', ?1, ?1 FROM digest_queue "
+      "WHERE digest_id IS NULL AND sink = ?2");
+  route.bind(1, secs(now)).bind(2, sink);
+  route.run();
+  auto drop = db_.prepare("DELETE FROM digest_queue WHERE digest_id IS NULL AND sink = ?");
+  drop.bind(1, sink);
+  drop.run();
+  const auto n = static_cast<int>(db_.changes());
+  tx.commit();
+  return n;
+}
+
+std::int64_t store::queued_count() {
+  auto st = db_.prepare("SELECT COUNT(*) FROM digest_queue WHERE digest_id IS NULL");
+  st.step();
+  return st.integer(0);
+}
+
 std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const std::string& rule_id,
                                         int limit) {
   auto st = db_.prepare(
       "SELECT id, rule_id, severity, feed_id, created_at, COALESCE((SELECT u.document FROM "
-      "alert_updates u WHERE u.alert_id = alerts.id ORDER BY u.revision DESC LIMIT 1), document) "
-      "FROM alerts WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 = '' OR id IN "
+      "alert_updates u WHERE u.alert_id = alerts.id ORDER BY u.revision DESC LIMIT 1), document), "
+      "kind FROM alerts WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 = '' OR id IN "
       "(SELECT alert_id FROM alert_rules WHERE rule_id = ?2)) "
       "ORDER BY created_at DESC, id LIMIT ?3");
   st.bind(1, secs(since)).bind(2, rule_id).bind(3, limit);
   auto rows = db_.prepare(
       "SELECT sink, state, attempts, next_attempt, last_status, last_error, revision FROM outbox "
       "WHERE alert_id = ? ORDER BY sink, revision");
+  auto entries = db_.prepare(
+      "SELECT sink, revision, COALESCE(digest_id, '') FROM digest_queue WHERE alert_id = ? "
+      "ORDER BY sink, revision");
   std::vector<stored_alert> out;
   while (st.step()) {
     stored_alert a;
@@ -590,6 +694,7 @@ std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const st
     a.feed_id = st.text(3);
     a.created_at = at(st.integer(4));
     a.document = st.text(5);
+    a.digest = st.text(6) == "digest";
     rows.bind(1, a.id);
     while (rows.step()) {
       delivery d;
@@ -604,6 +709,10 @@ std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const st
       a.deliveries.push_back(std::move(d));
     }
     rows.reset();
+    entries.bind(1, a.id);
+    while (entries.step())
+      a.digests.push_back({entries.text(0), static_cast<int>(entries.integer(1)), entries.text(2)});
+    entries.reset();
     out.push_back(std::move(a));
   }
   return out;
@@ -620,11 +729,13 @@ void store::purge(timestamp seen_before, timestamp delivered_before) {
   auto rows = db_.prepare("DELETE FROM outbox WHERE state = 'delivered' AND updated_at < ?");
   rows.bind(1, secs(delivered_before));
   rows.run();
-  // An alert stays while any delivery row refers to it (pending or dead), and while its
-  // item or an item that joined it as a source is still remembered, so an updated item
-  // does not alert again for the same rule.
+  // An alert stays while any delivery row refers to it (pending or dead), while it waits for
+  // a digest, and while its item or an item that joined it as a source is still remembered,
+  // so an updated item does not alert again for the same rule. A digest (no item) goes with
+  // its delivery row; the entries it took go with it (and with their alerts).
   auto alerts = db_.prepare(
       "DELETE FROM alerts WHERE created_at < ? AND id NOT IN (SELECT alert_id FROM outbox) AND "
+      "id NOT IN (SELECT alert_id FROM digest_queue WHERE digest_id IS NULL) AND "
       "NOT EXISTS (SELECT 1 FROM items i WHERE i.feed_id = alerts.feed_id AND "
       "i.item_key = alerts.item_key) AND NOT EXISTS (SELECT 1 FROM alert_sources s JOIN items i "
       "ON i.feed_id = s.feed_id AND i.item_key = s.item_key WHERE s.alert_id = alerts.id)");

@@ -5,6 +5,12 @@
 /// that were in flight, which are re-sent with the same alert id. Callers that read before
 /// they write (story lookup, then the record) wrap both in one store::batch.
 ///
+/// A sink that collects digests (config `digest`) gets no outbox row per alert: the alert (or
+/// revision) is queued for it instead, and sealing a digest turns the sink's queued entries
+/// into one document of its own (a row of `alerts` of kind digest) with one outbox row, in one
+/// transaction, so every queued entry is in exactly one digest and a digest is delivered like
+/// an alert (retries, dead letters, replay, re-sent after a crash).
+///
 /// Not thread-safe: one store per thread (the daemon's io_context thread). A second
 /// process (`sanctwatch alerts`) may open the same file; writers wait up to 5 s for locks.
 
@@ -53,6 +59,8 @@ struct alert_record {
   timestamp created_at;
   std::vector<std::string> sinks;  ///< sinks this alert is routed to: one outbox row each
   std::vector<std::string> rules{};  ///< every rule it reports; empty: the headline rule only
+  /// Sinks that collect it into their next digest instead: one digest_queue entry each.
+  std::vector<std::string> digests{};
 };
 
 /// A later copy of a story reaching an alert that already exists: the copy becomes one of
@@ -65,6 +73,7 @@ struct alert_update {
   timestamp created_at;
   std::vector<std::string> sinks;
   std::vector<std::string> rules{};  ///< rules the copy added to the alert
+  std::vector<std::string> digests{};  ///< sinks that collect the revision into their next digest
 };
 
 /// Copies of one article across feeds and within the grouping window. The first item
@@ -102,6 +111,13 @@ struct delivery {
   int last_status = 0;
 };
 
+/// An alert's (or revision's) place in a sink's digests.
+struct digest_membership {
+  std::string sink;
+  int revision = 0;
+  std::string digest_id;  ///< the digest it was sealed into; empty: queued for the next one
+};
+
 struct stored_alert {
   std::string id;
   std::string rule_id;
@@ -110,6 +126,33 @@ struct stored_alert {
   timestamp created_at;
   std::string document;              ///< at the latest revision
   std::vector<delivery> deliveries;  ///< without documents, by sink and revision
+  std::vector<digest_membership> digests;  ///< by sink and revision
+  bool digest = false;  ///< a digest (`document` is a sanctwatch.digest document), not an alert
+};
+
+/// An entry queued for a sink's digest, with the document of its revision.
+struct queued_entry {
+  std::string alert_id;
+  int revision = 0;
+  timestamp added_at;
+  std::string document;
+};
+
+/// A sink with queued entries that no digest has taken yet.
+struct open_digest {
+  std::string sink;
+  timestamp oldest;  ///< when its oldest entry was queued
+  std::int64_t entries = 0;
+};
+
+/// A sealed digest: stored as a row of `alerts` (kind digest) with one outbox row to `sink`.
+struct digest_record {
+  std::string id;  ///< also its outbox row's alert id
+  std::string sink;
+  std::string rule_id;   ///< the headline rule of its most severe alert
+  std::string severity;  ///< the highest of its alerts'
+  std::string document;
+  timestamp created_at;
 };
 
 class store {
@@ -118,7 +161,7 @@ class store {
   /// sqlite_error when the file cannot be opened or is newer than this build.
   explicit store(const std::string& path);
 
-  static constexpr int schema_version = 3;
+  static constexpr int schema_version = 4;
   int version();
   /// One small write transaction (the schema version rewritten): throws sqlite_error when
   /// the disk still refuses writes.
@@ -211,13 +254,30 @@ class store {
   /// or after `since`. Returns how many rows were re-queued.
   int requeue(const std::string& sink, std::optional<timestamp> since, bool dead_only, timestamp now);
 
+  // Digests.
+  /// Sinks with entries queued and not yet sealed into a digest, by sink name.
+  std::vector<open_digest> open_digests();
+  /// The entries queued for `sink` at or before `until` that no digest has taken, oldest first.
+  std::vector<queued_entry> queued(const std::string& sink, timestamp until);
+  /// Seals the digest `d`: records it, makes it the digest of every entry queued for `d.sink`
+  /// at or before `until` that none has taken, and adds its outbox row (due at once), as one
+  /// transaction. Returns how many entries it took; with none it records nothing.
+  int seal_digest(const digest_record& d, timestamp until);
+  /// Moves the entries queued for `sink` (none sealed) to the outbox, one delivery each, for a
+  /// sink that no longer collects digests. Returns how many.
+  int release_queued(const std::string& sink, timestamp now);
+  /// How many entries wait for a digest (metrics).
+  std::int64_t queued_count();
+
   // Queries.
+  /// Recorded alerts and digests, newest first, with their deliveries and digest entries; a
+  /// `rule_id` lists only the alerts that report it (digests report none).
   std::vector<stored_alert> alerts(std::optional<timestamp> since, const std::string& rule_id,
                                    int limit);
 
   /// Removes items and stories not seen since `seen_before` and delivered outbox rows (and
-  /// alerts with no remaining rows) older than `delivered_before`. Dead letters stay until
-  /// replayed.
+  /// alerts with no remaining rows, digests with them) older than `delivered_before`. Dead
+  /// letters stay until replayed; alerts queued for a digest stay until it is sealed.
   void purge(timestamp seen_before, timestamp delivered_before);
 
  private:

@@ -623,3 +623,57 @@ TEST(config, the_documented_example_is_valid) {
 }
 
 }  // namespace sanctwatch::config
+
+namespace sanctwatch::config {
+
+TEST(config, digest_on_email_and_chat_sinks) {
+  auto r = load(R"(
+rules: [rules]
+sinks:
+  - {type: email, url: "smtp://127.0.0.1:2525", from: a@example.org, to: b@example.org, digest: 1h}
+  - {type: slack, url: "https://hooks.example/x", digest: 30m}
+  - {type: teams, url: "https://hooks.example/t", digest: 1d}
+  - {type: discord, url: "https://hooks.example/d", digest: 90s}
+  - {type: mattermost, url: "https://hooks.example/m"}
+)");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const auto& s = r.value.sinks;
+  ASSERT_EQ(s.size(), 5u);
+  EXPECT_EQ(s[0].digest, seconds{3600});
+  EXPECT_EQ(s[1].digest, seconds{1800});
+  EXPECT_EQ(s[2].digest, seconds{86400});
+  EXPECT_EQ(s[3].digest, seconds{90});
+  EXPECT_FALSE(s[4].digest);  // one message per alert
+}
+
+TEST(config, digest_elsewhere_and_bad_periods_are_located_errors) {
+  auto r = load(
+      "rules: [rules]\n"
+      "sinks:\n"
+      "  - {type: webhook, url: \"https://hooks.example/x\", digest: 1h}\n"
+      "  - {type: jsonl, path: /tmp/a.jsonl, digest: 1h}\n"
+      "  - {type: stdout, digest: 1h}\n"
+      "  - {type: journald, digest: 1h}\n"
+      "  - {type: email, url: \"smtp://m.example.org\", from: a@example.org, to: b@example.org, "
+      "digest: soon}\n"
+      "  - {type: slack, url: \"https://hooks.example/s\", digest: 0s}\n"
+      "  - {type: discord, url: \"https://hooks.example/d\", digest: [1h]}\n");
+  ASSERT_FALSE(r.ok());
+  const std::string e = all_errors(r);
+  for (const char* want :
+       {"conf/test.yaml:3:53: error: digest collects alerts for people: only email and chat sinks "
+        "(slack, teams, discord, mattermost) take it; a webhook sink delivers each alert as it "
+        "comes",
+        "conf/test.yaml:4:39: error: digest collects alerts for people",
+        "conf/test.yaml:5:20: error: digest collects alerts for people: only email and chat sinks "
+        "(slack, teams, discord, mattermost) take it; a stdout sink",
+        "conf/test.yaml:6:22: error: digest collects alerts for people",
+        "conf/test.yaml:7:96: error: digest must be a duration such as 90s, 15m, 1h30m or 2d",
+        "conf/test.yaml:8:59: error: digest must be at least 1s",
+        "conf/test.yaml:9:61: error: digest must be a duration"})
+    EXPECT_NE(e.find(want), std::string::npos) << want << "\n" << e;
+  // Said once, not also as an unknown key.
+  EXPECT_EQ(e.find("unknown key 'digest'"), std::string::npos) << e;
+}
+
+}  // namespace sanctwatch::config

@@ -33,6 +33,7 @@ TEST(metrics, renders_prometheus_text) {
   m.set_outbox_dead(2);
   m.set_error_streak("bad\"feed", 3);
   m.set_error_streak("ofac", 0);
+  m.set_digest_queued(3);
   m.reloaded(true);
   const std::string out = m.render();
   for (const char* line :
@@ -48,6 +49,7 @@ TEST(metrics, renders_prometheus_text) {
         "# TYPE sanctwatch_build_info gauge\n", "# TYPE process_cpu_seconds_total counter\n",
         "# TYPE process_resident_memory_bytes gauge\n", "# TYPE process_open_fds gauge\n",
         "# TYPE process_max_fds gauge\n", "# TYPE process_start_time_seconds gauge\n",
+        "sanctwatch_digest_queued 3\n",
         "sanctwatch_fetch_duration_seconds_bucket{le=\"0.05\"} 1\n",
         "sanctwatch_fetch_duration_seconds_bucket{le=\"0.25\"} 2\n",
         "sanctwatch_fetch_duration_seconds_bucket{le=\"30\"} 2\n",

@@ -174,6 +174,35 @@ TEST_F(pipeline_test, an_edit_that_fires_another_rule_updates_the_alert_for_peop
   EXPECT_EQ(s.updates, 0);
 }
 
+// A sink that collects digests gets queue entries instead of outbox rows, for the alerts and the
+// updates it would have been sent, and nothing else.
+TEST_F(pipeline_test, digest_sinks_get_their_alerts_and_updates_queued_not_routed) {
+  auto jsonl = std::make_shared<null_sink>("jsonl", sinks::filter{}, /*updates=*/true);
+  auto mail = std::make_shared<null_sink>("mail", sinks::filter{});
+  auto pager = std::make_shared<null_sink>("pager", sinks::filter{severity::high});
+  mail->set_digest(std::chrono::hours{1});
+  pager->set_digest(std::chrono::hours{1});
+  pipeline p(db_, {jsonl, mail, pager});
+  p.set_ruleset(rules_);
+  feed_document doc;
+  doc.items = {make_item("1", "US weighs sanctions on Chinese banks", ""),
+               make_item("2", "Huawei unveils a phone", "")};
+  EXPECT_EQ(p.process({"f", "", ""}, doc, t(100)).alerts, 2);
+  // An edit that fires another rule: an update with changes for people, the low rule not
+  // news for the pager.
+  doc.items[0].content = "Huawei and two other firms could be targeted.";
+  EXPECT_EQ(p.process({"f", "", ""}, doc, t(200)).updates, 1);
+  std::vector<std::string> routed;
+  for (const auto& r : db_.due(t(200), 20))
+    routed.push_back(r.sink + "/" + std::to_string(r.revision));
+  std::sort(routed.begin(), routed.end());
+  EXPECT_EQ(routed, (std::vector<std::string>{"jsonl/0", "jsonl/0", "jsonl/1"}));
+  ASSERT_EQ(db_.queued("mail", t(200)).size(), 3u);  // both alerts, and the update
+  EXPECT_EQ(db_.queued("mail", t(200))[2].revision, 1);
+  ASSERT_EQ(db_.queued("pager", t(200)).size(), 1u);  // the high alert only
+  EXPECT_EQ(db_.queued("pager", t(200))[0].revision, 0);
+}
+
 TEST_F(pipeline_test, same_item_in_two_feeds_is_two_items_when_stories_are_off) {
   pipeline p(db_, {}, {.enabled = false});
   p.set_ruleset(rules_);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "temp_dir.hpp"
 
 namespace sanctwatch::store {
@@ -431,6 +433,185 @@ PRAGMA user_version = 2;
   ASSERT_TRUE(s.alert_for_story("s1"));
   EXPECT_EQ(s.alert_for_story("s1")->alert_id, "new1");
   EXPECT_EQ(s.fired_rules("h", "i3"), (std::set<std::string>{"r.new", "r.other"}));
+}
+
+// Digests: an alert for a sink that collects digests is queued, not routed; sealing takes
+// every queued entry once, with its outbox row, in one transaction.
+alert_record digest_alert(const std::string& id, std::int64_t when, std::vector<std::string> sinks,
+                          std::vector<std::string> digests) {
+  alert_record a = alert(id, "r", when, std::move(sinks));
+  a.digests = std::move(digests);
+  return a;
+}
+
+digest_record digest(const std::string& id, const std::string& sink, std::int64_t when) {
+  return {id,     sink, "r", "high", "{\"schema\":\"sanctwatch.digest/1\",\"id\":\"" + id + "\"}",
+          t(when)};
+}
+
+TEST_F(store_test, digest_sinks_get_queue_entries_instead_of_outbox_rows) {
+  store s(path_);
+  s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {"jsonl"}, {"mail"})});
+  s.record({"f", "i2", "h", t(130)}, {digest_alert("a2", 130, {}, {"mail", "chat"})});
+  // Re-recording adds nothing (a crash before the commit, then a re-run).
+  s.record({"f", "i1", "h", t(140)}, {digest_alert("a1", 100, {"jsonl"}, {"mail"})});
+  auto due = s.due(t(1000), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].sink, "jsonl");
+  EXPECT_EQ(s.queued_count(), 3);
+  const auto open = s.open_digests();
+  ASSERT_EQ(open.size(), 2u);
+  EXPECT_EQ(open[0].sink, "chat");
+  EXPECT_EQ(open[0].oldest, t(130));
+  EXPECT_EQ(open[1].sink, "mail");
+  EXPECT_EQ(open[1].oldest, t(100));
+  EXPECT_EQ(open[1].entries, 2);
+  const auto q = s.queued("mail", t(1000));
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[0].alert_id, "a1");
+  EXPECT_EQ(q[0].document, "{\"id\":\"a1\"}");
+  EXPECT_EQ(q[1].added_at, t(130));
+  EXPECT_EQ(s.queued("mail", t(120)).size(), 1u);  // not queued yet at 120
+  // A revision for a digest sink is queued with its own document.
+  s.record({"g", "i9", "h", t(200)}, {},
+           {{"a1", 1, "{\"id\":\"a1\",\"revision\":1}", t(200), {"jsonl"}, {}, {"mail"}}});
+  const auto q2 = s.queued("mail", t(1000));
+  ASSERT_EQ(q2.size(), 3u);
+  EXPECT_EQ(q2[2].revision, 1);
+  EXPECT_EQ(q2[2].document, "{\"id\":\"a1\",\"revision\":1}");
+  // Listed with the alert: queued, no digest yet.
+  const auto list = s.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[1].id, "a1");
+  ASSERT_EQ(list[1].digests.size(), 2u);
+  EXPECT_EQ(list[1].digests[0].sink, "mail");
+  EXPECT_EQ(list[1].digests[1].revision, 1);
+  EXPECT_EQ(list[1].digests[0].digest_id, "");
+}
+
+TEST_F(store_test, sealing_takes_each_queued_entry_once_with_one_outbox_row) {
+  store s(path_);
+  s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail"})});
+  s.record({"f", "i2", "h", t(150)}, {digest_alert("a2", 150, {}, {"mail"})});
+  s.record({"f", "i3", "h", t(400)}, {digest_alert("a3", 400, {}, {"mail"})});
+  // Sealed at 300: the entries up to then, not a3.
+  EXPECT_EQ(s.seal_digest(digest("d1", "mail", 300), t(300)), 2);
+  EXPECT_TRUE(s.queued("mail", t(300)).empty());
+  ASSERT_EQ(s.queued("mail", t(1000)).size(), 1u);
+  auto due = s.due(t(300), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].alert_id, "d1");
+  EXPECT_EQ(due[0].sink, "mail");
+  EXPECT_EQ(due[0].document, "{\"schema\":\"sanctwatch.digest/1\",\"id\":\"d1\"}");
+  // Nothing left up to 300: a second digest takes nothing and is not recorded.
+  EXPECT_EQ(s.seal_digest(digest("d2", "mail", 310), t(310)), 0);
+  EXPECT_EQ(s.due(t(1000), 10).size(), 1u);
+  EXPECT_EQ(s.alerts(std::nullopt, "", 10).size(), 4u);  // a1..a3 and d1
+  // The rest goes into the next one.
+  EXPECT_EQ(s.seal_digest(digest("d3", "mail", 500), t(500)), 1);
+  EXPECT_EQ(s.queued_count(), 0);
+  std::map<std::string, std::string> member;  // alert -> its digest
+  int digests = 0;
+  for (const auto& a : s.alerts(std::nullopt, "", 10)) {
+    if (a.digest) {
+      ++digests;
+      ASSERT_EQ(a.deliveries.size(), 1u);
+      EXPECT_EQ(a.deliveries[0].sink, "mail");
+      continue;
+    }
+    ASSERT_EQ(a.digests.size(), 1u) << a.id;
+    EXPECT_TRUE(a.deliveries.empty()) << a.id;
+    member[a.id] = a.digests[0].digest_id;
+  }
+  EXPECT_EQ(digests, 2);
+  EXPECT_EQ(member, (std::map<std::string, std::string>{{"a1", "d1"}, {"a2", "d1"}, {"a3", "d3"}}));
+  // A digest is never a story's alert, and reports no rule.
+  EXPECT_EQ(s.alerts(std::nullopt, "r", 10).size(), 3u);
+  // Delivered like an alert; replay re-queues it by the time it was sealed.
+  s.mark_delivered("d1", "mail", t(501), 250);
+  EXPECT_EQ(s.requeue("mail", t(450), false, t(600)), 1);  // d3 only (pending anyway)
+  EXPECT_EQ(s.requeue("mail", t(0), false, t(600)), 2);
+}
+
+TEST_F(store_test, a_failed_seal_leaves_the_entries_queued) {
+  store s(path_);
+  s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail"})});
+  s.seal_digest(digest("d1", "mail", 200), t(200));
+  s.record({"f", "i2", "h", t(300)}, {digest_alert("a2", 300, {}, {"mail"})});
+  // The same id again violates the key: the whole seal is rolled back.
+  EXPECT_THROW(s.seal_digest(digest("d1", "mail", 400), t(400)), sqlite_error);
+  ASSERT_EQ(s.queued("mail", t(400)).size(), 1u);
+  EXPECT_EQ(s.due(t(1000), 10).size(), 1u);
+  EXPECT_EQ(s.seal_digest(digest("d2", "mail", 400), t(400)), 1);
+}
+
+TEST_F(store_test, queued_and_sealed_digests_survive_a_reopen) {
+  {
+    store s(path_);
+    s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail"})});
+    s.record({"f", "i2", "h", t(110)}, {digest_alert("a2", 110, {}, {"mail"})});
+    s.seal_digest(digest("d1", "mail", 200), t(105));  // a1 only
+  }                                                    // a crash here: the file is all there is
+  store s(path_);
+  auto due = s.due(t(200), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].alert_id, "d1");
+  const auto q = s.queued("mail", t(1000));
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].alert_id, "a2");
+  EXPECT_EQ(s.seal_digest(digest("d2", "mail", 300), t(300)), 1);
+  EXPECT_EQ(s.due(t(300), 10).size(), 2u);
+}
+
+TEST_F(store_test, released_entries_become_ordinary_deliveries) {
+  store s(path_);
+  s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail", "chat"})});
+  s.record({"g", "i9", "h", t(200)}, {},
+           {{"a1", 1, "{\"id\":\"a1\",\"revision\":1}", t(200), {}, {}, {"mail"}}});
+  EXPECT_EQ(s.release_queued("mail", t(300)), 2);
+  auto due = s.due(t(300), 10);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].revision + due[1].revision, 1);
+  EXPECT_EQ(s.queued_count(), 1);  // chat's
+  EXPECT_EQ(s.open_digests().size(), 1u);
+}
+
+TEST_F(store_test, purge_keeps_queued_alerts_and_drops_delivered_digests) {
+  store s(path_);
+  s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail"})});
+  s.record({"f", "i2", "h", t(100)}, {digest_alert("a2", 100, {}, {"chat"})});
+  s.seal_digest(digest("d1", "mail", 200), t(200));
+  s.mark_delivered("d1", "mail", t(210), 250);
+  // Items forgotten, deliveries old: a1 (in a delivered digest) and d1 go; a2 still waits.
+  s.purge(t(5000), t(5000));
+  const auto list = s.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].id, "a2");
+  EXPECT_EQ(s.queued("chat", t(5000)).size(), 1u);
+}
+
+// A state file of schema 3, as the previous release left it, gains the digest queue.
+TEST_F(store_test, migrates_a_version_3_file) {
+  {
+    store s(path_);
+    alert_record a = alert("a1", "r", 100, {"hook"});
+    a.story_id = "s1";
+    s.record({"f", "i1", "h", t(100), "s1"}, {a});
+  }
+  {
+    connection c(path_);
+    c.exec("DROP TABLE digest_queue; ALTER TABLE alerts DROP COLUMN kind; PRAGMA user_version = 3");
+  }
+  store s(path_);
+  EXPECT_EQ(s.version(), store::schema_version);
+  const auto list = s.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_FALSE(list[0].digest);
+  EXPECT_EQ(s.due(t(100), 10).size(), 1u);
+  s.record({"f", "i2", "h", t(200)}, {digest_alert("a2", 200, {}, {"mail"})});
+  EXPECT_EQ(s.seal_digest(digest("d1", "mail", 300), t(300)), 1);
+  ASSERT_TRUE(s.alert_for_story("s1"));
+  EXPECT_EQ(s.alert_for_story("s1")->alert_id, "a1");
 }
 
 TEST_F(store_test, a_batch_commits_or_rolls_back_everything_inside_it) {

@@ -21,8 +21,9 @@ def main() -> int:
     if sys.argv[2] == "--markdown":
         import re
         text = open(sys.argv[3], encoding="utf-8").read()
-        docs = [json.dumps(json.loads(b)) for b in re.findall(r"```json\n(.*?)```", text, re.S)
-                if "sanctwatch.alert/" in b]
+        docs = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S)]
+        docs = [json.dumps(d) for d in docs
+                if isinstance(d, dict) and str(d.get("schema", "")).startswith("sanctwatch.alert/")]
     else:
         docs = open(sys.argv[2], encoding="utf-8").read().splitlines()
     for n, line in enumerate(docs, 1):
