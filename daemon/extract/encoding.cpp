@@ -161,7 +161,9 @@ decoded_page decode_page(std::string_view bytes, std::string_view hint) {
     out.charset = "utf-16be", out.source = "bom", bom = 2;
   }
   if (out.charset.empty() && !hint.empty()) {
-    std::string label = hint.find('=') != std::string_view::npos ? charset_param(hint) : trim_label(hint);
+    // A Content-Type value ("text/html; charset=x", or just "text/html") or a bare name.
+    const bool content_type = hint.find_first_of("/;=") != std::string_view::npos;
+    std::string label = content_type ? charset_param(hint) : trim_label(hint);
     if (!label.empty()) {
       // A header may say UTF-16 truthfully; only markup cannot.
       out.charset = label.starts_with("utf-16") ? label : canonical_label(label);

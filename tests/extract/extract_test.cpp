@@ -51,6 +51,7 @@ TEST(Charset, PrecedenceBomOptionMetaDefault) {
   auto meta = decode_page(cp1251, "");
   EXPECT_EQ(meta.charset, "windows-1251");
   EXPECT_NE(meta.utf8.find("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"), std::string::npos);
+  EXPECT_EQ(decode_page(cp1251, "text/html").charset, "windows-1251");  // no charset= in it
   auto option = decode_page(cp1251, "text/html; charset=KOI8-R");
   EXPECT_EQ(option.charset, "koi8-r");
   EXPECT_EQ(option.source, "option");
