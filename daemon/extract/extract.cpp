@@ -87,9 +87,11 @@ result<article> extract(std::string_view html_bytes, const extract_options& opti
       why.notes.push_back("the markup's text (" + std::to_string(dom_chars) +
                           " characters) replaced by JSON-LD articleBody (" +
                           std::to_string(body_chars) + ")");
-      if (!why.chosen.path.empty()) why.runners_up.insert(why.runners_up.begin(), why.chosen);
-      why.runners_up.front().note = "only " + percent(dom_chars / double(body_chars)) +
-                                    " of the text of JSON-LD articleBody";
+      if (!why.chosen.path.empty()) {
+        why.runners_up.insert(why.runners_up.begin(), why.chosen);
+        why.runners_up.front().note = "only " + percent(dom_chars / double(body_chars)) +
+                                      " of the text of JSON-LD articleBody";
+      }
       why.chosen = candidate{"script[type=application/ld+json] articleBody", 0, body_chars, 0,
                              "the page's own article text, in its metadata"};
       if (why.runners_up.size() > 5) why.runners_up.resize(5);
