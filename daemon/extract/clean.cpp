@@ -53,7 +53,7 @@ constexpr token_rule k_meta_tokens[] = {
     {"updated", false}, {"credit", true},   {"caption", true},  {"meta", false},
     {"readtime", true}, {"reading", false}, {"label", false},   {"kicker", true},
     {"eyebrow", true},  {"overline", true}, {"dachzeile", true}, {"contributor", true},
-    {"badge", true},
+    {"badge", true},    {"rubric", true},
 };
 
 constexpr token_rule k_positive_tokens[] = {
@@ -126,6 +126,17 @@ struct name_reading {
 };
 
 void read_name(std::string_view name, name_reading& r) {
+  // A pull quote repeats a sentence of the text ("pull-quote", "pullQuote"); "pull" alone is
+  // a float utility ("pull-right").
+  std::string joined;
+  for (char c : name)
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      joined += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (joined.starts_with("pullquote")) {
+    r.kind = boilerplate::always;
+    r.negative = true;
+    return;
+  }
   bool first = true;
   bool modifier = false;
   for_each_token(name, [&](std::string_view t) {

@@ -449,6 +449,13 @@ page_metadata read_metadata(const page& p, std::uint32_t content, std::string_vi
   for (const auto& [t, source] : titles) {
     if (t.empty()) continue;
     m.title = strip_site_name(t, m.site_name);
+    // "Opinion | Headline", "Headline (video)": the visible headline inside a decorated title.
+    if (!h1.empty() && m.title != h1 && m.title.size() <= h1.size() + 40 &&
+        m.title.find(h1) != std::string::npos && std::string_view(source) != "json-ld headline") {
+      m.title = h1;
+      m.sources.emplace_back("title", std::string(source) + ", trimmed to the h1 inside it");
+      break;
+    }
     from("title", source);
     break;
   }

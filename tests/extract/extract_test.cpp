@@ -151,6 +151,14 @@ TEST(Clean, FurnitureClassesAroundTheWholePageAreNotDropped) {
   EXPECT_EQ(b.paragraphs.size(), 5u);
 }
 
+TEST(Clean, PullQuotesRepeatTheTextButFloatsDoNot) {
+  auto a = must(page("", "<article>" + paras(3) +
+                             "<blockquote class=\"pull-quote\">Repeated words</blockquote>"
+                             "<div class=\"pull-right\"><p>" + std::string(k_para) + " Float.</p></div></article>"));
+  EXPECT_EQ(a.text().find("Repeated words"), std::string::npos);
+  EXPECT_NE(a.text().find("Float."), std::string::npos);
+}
+
 // --- which container -----------------------------------------------------------------------
 
 TEST(Select, SiblingsWithTheSameClassJoinTheBestContainer) {
@@ -265,6 +273,15 @@ TEST(Metadata, DomBylineAndTimeNearTheArticle) {
   ASSERT_TRUE(a.published);
   EXPECT_EQ(format_rfc3339(*a.published), "2024-03-04T05:06:07Z");
   EXPECT_EQ(a.text().find("Lee Writer"), std::string::npos);  // a byline is not text
+}
+
+TEST(Metadata, DecoratedTitleIsTrimmedToTheHeadline) {
+  auto a = must(page("<meta property=og:title content=\"Opinion | Use the tool anyway\">",
+                     "<article><h1>Use the tool anyway</h1>" + paras(3) + "</article>"));
+  EXPECT_EQ(a.title, "Use the tool anyway");
+  auto b = must(page("<meta property=og:title content=\"A different social headline\">",
+                     "<article><h1>Use the tool anyway</h1>" + paras(3) + "</article>"));
+  EXPECT_EQ(b.title, "A different social headline");
 }
 
 TEST(Metadata, StripSiteName) {
