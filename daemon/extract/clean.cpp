@@ -392,6 +392,8 @@ void clean(page& p) {
     if (x.name == tag::html || x.name == tag::body || x.name == tag::main || in_code[i]) continue;
 
     name_reading r = read_attr(doc.get(i, attr::class_));
+    // Custom elements name what they are: <amp-ad>, <amp-sidebar>, <social-share-bar>.
+    if (x.name == tag::other) read_name(doc.tag_name(i), r);
     const name_reading id = read_attr(doc.get(i, attr::id));
     r.comment = r.comment || id.comment;
     r.header = r.header || id.header;

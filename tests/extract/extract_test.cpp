@@ -151,6 +151,15 @@ TEST(Clean, FurnitureClassesAroundTheWholePageAreNotDropped) {
   EXPECT_EQ(b.paragraphs.size(), 5u);
 }
 
+TEST(Clean, CustomElementsAreReadLikeClasses) {
+  auto a = must(page("", "<main>" + paras(3) + "<amp-ad width=300><div>Buy now, sale ends soon</div></amp-ad>"
+                             "<amp-social-share type=x>Share it</amp-social-share><amp-img src=x></amp-img>"
+                             "<story-paragraph>" + std::string(k_para) + " Custom.</story-paragraph></main>"));
+  EXPECT_EQ(a.text().find("Buy now"), std::string::npos);
+  EXPECT_EQ(a.text().find("Share it"), std::string::npos);
+  EXPECT_NE(a.text().find("Custom."), std::string::npos);
+}
+
 TEST(Clean, PullQuotesRepeatTheTextButFloatsDoNot) {
   auto a = must(page("", "<article>" + paras(3) +
                              "<blockquote class=\"pull-quote\">Repeated words</blockquote>"
