@@ -242,16 +242,20 @@ void add_stats(text_stats& to, const text_stats& s) {
   to.paragraphs += s.paragraphs;
 }
 
-// Bottom-up: children come after their parent in the node vector.
+// Bottom-up: children come after their parent in the node vector. Text nodes are measured
+// once; a second call only sums again (after more was removed).
 void compute_stats(page& p) {
   const document& doc = p.doc;
-  p.stats.assign(doc.nodes.size(), text_stats{});
+  const bool measured = p.stats.size() == doc.nodes.size();
+  if (!measured) p.stats.assign(doc.nodes.size(), text_stats{});
+  for (std::size_t i = 0; i < doc.nodes.size(); ++i)
+    if (doc.nodes[i].kind != node_kind::text) p.stats[i] = text_stats{};
   for (std::size_t i = doc.nodes.size(); i-- > 1;) {
     if (p.removed[i]) continue;
     const node& x = doc.nodes[i];
     text_stats& s = p.stats[i];
     if (x.kind == node_kind::text) {
-      s = measure(doc.text(static_cast<std::uint32_t>(i)));
+      if (!measured) s = measure(doc.text(static_cast<std::uint32_t>(i)));
     } else {
       if (x.name == tag::a) s.link_chars = s.chars;
       if (x.name == tag::p) ++s.paragraphs;
