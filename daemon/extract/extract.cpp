@@ -67,11 +67,15 @@ result<article> extract(std::string_view html_bytes, const extract_options& opti
   why.runners_up = std::move(sel.runners_up);
   why.siblings = std::move(sel.siblings);
   for (auto& n : sel.notes) why.notes.push_back(std::move(n));
+  auto count = [](std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
   if (text.dropped_link_lines)
-    why.notes.push_back(std::to_string(text.dropped_link_lines) +
-                        " paragraphs that were mostly a link left out");
+    why.notes.push_back("left out " + count(text.dropped_link_lines, "paragraph", "paragraphs") +
+                        " made mostly of a link");
   if (text.dropped_labels)
-    why.notes.push_back(std::to_string(text.dropped_labels) + " ad or share labels left out");
+    why.notes.push_back("left out " + count(text.dropped_labels, "label", "labels") +
+                        " (\"Advertisement\", \"Share this\", ...)");
 
   a.paragraphs = std::move(text.paragraphs);
   // The headline repeated as the first line of the text (a "headline" div, an h2).

@@ -535,8 +535,14 @@ page_metadata read_metadata(const page& p, std::uint32_t content, std::string_vi
   const char* canonical_source = "link rel=canonical";
   if (canonical.empty()) canonical = f.meta("og:url"), canonical_source = "og:url";
   if (!canonical.empty()) {
-    m.canonical_url = feed::resolve_url(base_url, canonical);
-    from("canonical", canonical_source);
+    // A relative link without the page's URL to resolve it against says nothing useful.
+    std::string resolved = feed::resolve_url(base_url, canonical);
+    if (feed::has_scheme(resolved)) {
+      m.canonical_url = std::move(resolved);
+      from("canonical", canonical_source);
+    } else {
+      m.notes.push_back(std::string("relative ") + canonical_source + " without a page URL to resolve it");
+    }
   }
 
   if (!ld.body.empty()) m.article_body = ld.body;

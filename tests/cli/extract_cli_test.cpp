@@ -27,6 +27,12 @@ TEST(cli_extract, text_format_prints_metadata_then_paragraphs) {
   EXPECT_NE(r.out.find("Kestrel Maritime"), std::string::npos);
   EXPECT_EQ(r.out.find("We use cookies"), std::string::npos);
   EXPECT_EQ(r.out.find("explain:"), std::string::npos);
+  EXPECT_EQ(r.out.find("url:"), std::string::npos);  // relative canonical, no --url
+  auto with_url = run_sanctwatch("extract --url https://www.northwind-daily.example/x '" +
+                                 page("wire-sanctions.html") + "'");
+  EXPECT_NE(with_url.out.find("url:       https://www.northwind-daily.example/world/2024/may/14/"),
+            std::string::npos)
+      << with_url.out;
 }
 
 TEST(cli_extract, json_format_with_decisions) {
