@@ -86,16 +86,16 @@ const int registered = [] {
                                  [&html](benchmark::State& s) { bm_extract(s, html); })
         ->Unit(benchmark::kMicrosecond);
   }
-  benchmark::RegisterBenchmark("bm_extract_all_pages",
-                               [](benchmark::State& s) { bm_all_pages(s, pages); })
-      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("bm_extract_all_pages", [](benchmark::State& s) {
+    bm_all_pages(s, pages);
+  })->Unit(benchmark::kMillisecond);
   static const std::string large = large_page();
-  benchmark::RegisterBenchmark("bm_extract/large_300k",
-                               [](benchmark::State& s) { bm_extract(s, large); })
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("bm_parse_only/large_300k",
-                               [](benchmark::State& s) { bm_parse_only(s, large); })
-      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("bm_extract/large_300k", [](benchmark::State& s) {
+    bm_extract(s, large);
+  })->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("bm_parse_only/large_300k", [](benchmark::State& s) {
+    bm_parse_only(s, large);
+  })->Unit(benchmark::kMillisecond);
   return 0;
 }();
 

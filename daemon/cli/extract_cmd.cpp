@@ -13,7 +13,9 @@
 namespace sanctwatch::cli {
 namespace {
 
-nlohmann::json nullable(const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); }
+nlohmann::json nullable(const std::string& s) {
+  return s.empty() ? nlohmann::json() : nlohmann::json(s);
+}
 
 std::string fixed(double v, int digits) {
   char buf[64];
@@ -47,21 +49,22 @@ nlohmann::json to_json(const extract::decisions& d) {
 }
 
 nlohmann::json to_json(const extract::article& a, bool explain) {
-  nlohmann::json j = {{"title", nullable(a.title)},
-                      {"byline", nullable(a.byline)},
-                      {"published", a.published ? nlohmann::json(format_rfc3339(*a.published))
-                                                : nlohmann::json()},
-                      {"site_name", nullable(a.site_name)},
-                      {"language", nullable(a.language)},
-                      {"canonical_url", nullable(a.canonical_url)},
-                      {"paragraphs", a.paragraphs}};
+  nlohmann::json j = {
+      {"title", nullable(a.title)},
+      {"byline", nullable(a.byline)},
+      {"published", a.published ? nlohmann::json(format_rfc3339(*a.published)) : nlohmann::json()},
+      {"site_name", nullable(a.site_name)},
+      {"language", nullable(a.language)},
+      {"canonical_url", nullable(a.canonical_url)},
+      {"paragraphs", a.paragraphs}};
   if (explain) j["decisions"] = to_json(a.why);
   return j;
 }
 
 std::string describe(const extract::candidate& c) {
   return c.path + "  score " + fixed(c.score, 1) + ", " + std::to_string(c.text_chars) +
-         " chars, link density " + fixed(c.link_density, 2) + (c.note.empty() ? "" : " — " + c.note);
+         " chars, link density " + fixed(c.link_density, 2) +
+         (c.note.empty() ? "" : " — " + c.note);
 }
 
 void print_explain(const extract::decisions& d, std::ostream& out) {
@@ -126,7 +129,8 @@ int run_extract(const args& a) {
     }
     bytes = std::move(r->body);
     if (opts.charset.empty()) opts.charset = r->content_type;  // its charset= parameter, if any
-    if (opts.url.empty()) opts.url = strip_userinfo(r->effective_url.empty() ? input : r->effective_url);
+    if (opts.url.empty())
+      opts.url = strip_userinfo(r->effective_url.empty() ? input : r->effective_url);
   } else {
     std::string why;
     if (!read_input(input, bytes, why)) {
@@ -142,13 +146,15 @@ int run_extract(const args& a) {
   }
   const bool explain = a.has("--explain");
   if (format == "json")
-    std::cout << to_json(*article, explain).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << '\n';
+    std::cout
+        << to_json(*article, explain).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << '\n';
   else
     print_text(*article, explain, std::cout);
   std::cout.flush();
   if (article->paragraphs.empty()) {
-    std::fprintf(stderr, "sanctwatch extract: %s: no article text found\n", redact_url(input).c_str());
+    std::fprintf(stderr, "sanctwatch extract: %s: no article text found\n",
+                 redact_url(input).c_str());
     return findings;
   }
   return ok;

@@ -20,59 +20,63 @@ struct token_rule {
 };
 
 constexpr token_rule k_comment_tokens[] = {
-    {"comment", true}, {"disqus", true}, {"respond", false}, {"replies", false},
+    {"comment", true},
+    {"disqus", true},
+    {"respond", false},
+    {"replies", false},
 };
 
 constexpr token_rule k_always_tokens[] = {
-    {"ad", false},         {"ads", false},        {"adv", false},          {"advert", true},
-    {"adslot", true},      {"adunit", true},      {"adbox", true},         {"adcontainer", true},
-    {"adwrapper", true},   {"dfp", false},        {"sponsor", true},       {"cookie", true},
-    {"consent", true},     {"gdpr", true},        {"newsletter", true},    {"subscri", true},
-    {"signup", true},      {"share", true},       {"sharing", true},       {"social", true},
-    {"related", true},     {"recommend", true},   {"recirc", true},        {"outbrain", true},
-    {"taboola", true},     {"promo", true},       {"popup", true},         {"modal", true},
-    {"overlay", true},     {"breadcrumb", true},  {"regwall", true},
-    {"billboard", true},   {"skyscraper", true},  {"leaderboard", true},   {"print", false},
-    {"readmore", true},    {"readalso", true},    {"seealso", true},       {"moreon", true},
-    {"donat", true},
+    {"ad", false},        {"ads", false},        {"adv", false},       {"advert", true},
+    {"adslot", true},     {"adunit", true},      {"adbox", true},      {"adcontainer", true},
+    {"adwrapper", true},  {"dfp", false},        {"sponsor", true},    {"cookie", true},
+    {"consent", true},    {"gdpr", true},        {"newsletter", true}, {"subscri", true},
+    {"signup", true},     {"share", true},       {"sharing", true},    {"social", true},
+    {"related", true},    {"recommend", true},   {"recirc", true},     {"outbrain", true},
+    {"taboola", true},    {"promo", true},       {"popup", true},      {"modal", true},
+    {"overlay", true},    {"breadcrumb", true},  {"regwall", true},    {"billboard", true},
+    {"skyscraper", true}, {"leaderboard", true}, {"print", false},     {"readmore", true},
+    {"readalso", true},   {"seealso", true},     {"moreon", true},     {"donat", true},
 };
 
 constexpr token_rule k_layout_tokens[] = {
-    {"nav", false},       {"navbar", true},     {"navigation", true}, {"menu", true},
-    {"sidebar", true},    {"rail", false},      {"widget", true},     {"header", true},
-    {"masthead", true},   {"footer", true},     {"toolbar", true},    {"pagination", true},
-    {"pager", false},     {"tags", false},      {"bio", false},       {"login", true},
-    {"signin", true},     {"trending", true},   {"popular", true},    {"mostread", true},
-    {"topbar", true},     {"skip", false},      {"skiplink", true},   {"banner", true},
-    {"aside", false},     {"support", false},
+    {"nav", false},     {"navbar", true},   {"navigation", true}, {"menu", true},
+    {"sidebar", true},  {"rail", false},    {"widget", true},     {"header", true},
+    {"masthead", true}, {"footer", true},   {"toolbar", true},    {"pagination", true},
+    {"pager", false},   {"tags", false},    {"bio", false},       {"login", true},
+    {"signin", true},   {"trending", true}, {"popular", true},    {"mostread", true},
+    {"topbar", true},   {"skip", false},    {"skiplink", true},   {"banner", true},
+    {"aside", false},   {"support", false},
 };
 
 constexpr token_rule k_meta_tokens[] = {
-    {"byline", true},  {"author", true},    {"autor", true},    {"signature", false},    {"datum", false},    {"dateline", true}, {"date", false},
-    {"dates", false},  {"time", false},     {"timestamp", true}, {"publish", true},
-    {"updated", false}, {"credit", true},   {"caption", true},  {"meta", false},
-    {"readtime", true}, {"reading", false}, {"label", false},   {"kicker", true},
-    {"eyebrow", true},  {"overline", true}, {"dachzeile", true}, {"contributor", true},
-    {"badge", true},    {"rubric", true},
+    {"byline", true},   {"author", true},    {"autor", true},       {"signature", false},
+    {"datum", false},   {"dateline", true},  {"date", false},       {"dates", false},
+    {"time", false},    {"timestamp", true}, {"publish", true},     {"updated", false},
+    {"credit", true},   {"caption", true},   {"meta", false},       {"readtime", true},
+    {"reading", false}, {"label", false},    {"kicker", true},      {"eyebrow", true},
+    {"overline", true}, {"dachzeile", true}, {"contributor", true}, {"badge", true},
+    {"rubric", true},
 };
 
 constexpr token_rule k_positive_tokens[] = {
-    {"article", true}, {"content", true}, {"story", true}, {"body", true},
-    {"entry", true},   {"hentry", true},  {"post", true},  {"main", true},
+    {"article", true}, {"content", true}, {"story", true},  {"body", true},
+    {"entry", true},   {"hentry", true},  {"post", true},   {"main", true},
     {"text", true},    {"blog", true},    {"column", true},
 };
 
 // Class names that only hide things (screen-reader text, utility classes), matched whole.
 constexpr std::string_view k_hiding_classes[] = {
-    "sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "screenreader-only",
-    "hidden", "hide", "is-hidden", "u-hidden", "d-none", "invisible", "offscreen",
+    "sr-only",           "visually-hidden", "visuallyhidden", "screen-reader-text",
+    "screenreader-only", "hidden",          "hide",           "is-hidden",
+    "u-hidden",          "d-none",          "invisible",      "offscreen",
 };
 
 // A first token that makes the class a modifier of something else ("has-comments",
 // "with-sidebar", "no-ads", "show-share-bar"): such a class says nothing about the element.
-constexpr std::string_view k_modifier_tokens[] = {"has", "with", "no", "show", "is", "enable",
-                                                  "enabled", "disable", "allow", "can", "js",
-                                                  "layout", "page", "template", "theme"};
+constexpr std::string_view k_modifier_tokens[] = {
+    "has",   "with", "no", "show",   "is",   "enable",   "enabled", "disable",
+    "allow", "can",  "js", "layout", "page", "template", "theme"};
 
 template <std::size_t N>
 bool matches(std::string_view token, const token_rule (&rules)[N]) {
@@ -211,11 +215,31 @@ bool hidden(const document& doc, std::uint32_t n) {
 // Elements whose content is never article text, wherever they are.
 bool dropped_tag(tag t) {
   switch (t) {
-    case tag::head: case tag::script: case tag::style: case tag::noscript: case tag::template_:
-    case tag::nav: case tag::aside: case tag::footer: case tag::button: case tag::iframe:
-    case tag::frame: case tag::svg: case tag::math: case tag::canvas: case tag::object:
-    case tag::embed: case tag::select: case tag::option: case tag::textarea: case tag::input:
-    case tag::dialog: case tag::menu: case tag::video: case tag::audio: case tag::figcaption:
+    case tag::head:
+    case tag::script:
+    case tag::style:
+    case tag::noscript:
+    case tag::template_:
+    case tag::nav:
+    case tag::aside:
+    case tag::footer:
+    case tag::button:
+    case tag::iframe:
+    case tag::frame:
+    case tag::svg:
+    case tag::math:
+    case tag::canvas:
+    case tag::object:
+    case tag::embed:
+    case tag::select:
+    case tag::option:
+    case tag::textarea:
+    case tag::input:
+    case tag::dialog:
+    case tag::menu:
+    case tag::video:
+    case tag::audio:
+    case tag::figcaption:
       return true;
     default:
       return false;
@@ -314,10 +338,29 @@ int class_weight(const document& doc, std::uint32_t n) {
 
 bool is_block(tag t) {
   switch (t) {
-    case tag::a: case tag::span: case tag::b: case tag::i: case tag::em: case tag::strong:
-    case tag::u: case tag::small: case tag::sup: case tag::sub: case tag::font: case tag::cite:
-    case tag::q: case tag::abbr: case tag::mark: case tag::s: case tag::wbr: case tag::time:
-    case tag::code: case tag::img: case tag::picture: case tag::source: case tag::label:
+    case tag::a:
+    case tag::span:
+    case tag::b:
+    case tag::i:
+    case tag::em:
+    case tag::strong:
+    case tag::u:
+    case tag::small:
+    case tag::sup:
+    case tag::sub:
+    case tag::font:
+    case tag::cite:
+    case tag::q:
+    case tag::abbr:
+    case tag::mark:
+    case tag::s:
+    case tag::wbr:
+    case tag::time:
+    case tag::code:
+    case tag::img:
+    case tag::picture:
+    case tag::source:
+    case tag::label:
     case tag::br:
       return false;
     default:
@@ -371,8 +414,8 @@ void clean(page& p) {
     const node& x = doc.nodes[i];
     if (p.removed[i] || x.kind != node_kind::element) continue;
     const auto self = static_cast<std::uint32_t>(i);
-    if (holds_content[i] || (is_content_element(doc, self) &&
-                             boilerplate_of(doc, self) != boilerplate::always))
+    if (holds_content[i] ||
+        (is_content_element(doc, self) && boilerplate_of(doc, self) != boilerplate::always))
       holds_content[x.parent] = 1;
   }
   // Headers that hold a live <h1> head the article (a "story-header" in div soup), not the page.

@@ -151,7 +151,9 @@ std::pair<std::string, std::string> meta_charset(std::string_view head) {
 
 decoded_page decode_page(std::string_view bytes, std::string_view hint) {
   decoded_page out;
-  auto at = [&](std::size_t i) { return i < bytes.size() ? static_cast<unsigned char>(bytes[i]) : 0x100u; };
+  auto at = [&](std::size_t i) {
+    return i < bytes.size() ? static_cast<unsigned char>(bytes[i]) : 0x100u;
+  };
   std::size_t bom = 0;
   if (at(0) == 0xEF && at(1) == 0xBB && at(2) == 0xBF) {
     out.charset = "utf-8", out.source = "bom", bom = 3;
@@ -190,7 +192,8 @@ decoded_page decode_page(std::string_view bytes, std::string_view hint) {
     out.utf8 = text::sanitize_utf8(bytes);
   } else {
     text::converted c = text::to_utf8(bytes, out.charset);
-    if (!c.ok) out.note = "unknown charset '" + out.charset + "' (" + out.source + "); read as UTF-8";
+    if (!c.ok)
+      out.note = "unknown charset '" + out.charset + "' (" + out.source + "); read as UTF-8";
     out.utf8 = std::move(c.utf8);
   }
   // NUL is never text; HTML parsers replace or drop it, and libxml2 would stop at it.

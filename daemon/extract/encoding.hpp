@@ -9,8 +9,9 @@ namespace sanctwatch::extract {
 struct decoded_page {
   std::string utf8;     ///< valid UTF-8 without NUL bytes, BOM removed
   std::string charset;  ///< lower case, as decided ("utf-8", "windows-1251")
-  std::string source;   ///< "bom", "option", "meta charset", "meta http-equiv", "default", "not utf-8"
-  std::string note;     ///< set when a declared charset was unknown and UTF-8 was used instead
+  std::string
+      source;        ///< "bom", "option", "meta charset", "meta http-equiv", "default", "not utf-8"
+  std::string note;  ///< set when a declared charset was unknown and UTF-8 was used instead
 };
 
 /// Decides the charset the way browsers do (WHATWG encoding sniffing, simplified): a byte

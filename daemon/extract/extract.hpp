@@ -34,19 +34,21 @@ struct extract_options {
 
 /// One candidate container for the main text, as --explain shows it.
 struct candidate {
-  std::string path;          ///< "html>body>div#main>article.story"
-  double score = 0;          ///< after the link-density discount
+  std::string path;  ///< "html>body>div#main>article.story"
+  double score = 0;  ///< after the link-density discount
   std::size_t text_chars = 0;
-  double link_density = 0;   ///< characters inside links / all characters
-  std::string note;          ///< why it was chosen or rejected
+  double link_density = 0;  ///< characters inside links / all characters
+  std::string note;         ///< why it was chosen or rejected
 };
 
 /// Why the extractor decided what it did. Meant for people (`sanctwatch extract --explain`)
 /// and tests; the wording is not a stable interface.
 struct decisions {
-  std::string charset;         ///< the charset the bytes were read as ("utf-8", "windows-1251")
-  std::string charset_source;  ///< "bom", "option", "meta charset", "meta http-equiv", "default", ...
-  std::string method;          ///< "score", "article element", "itemprop=articleBody", "json-ld articleBody"
+  std::string charset;  ///< the charset the bytes were read as ("utf-8", "windows-1251")
+  std::string
+      charset_source;  ///< "bom", "option", "meta charset", "meta http-equiv", "default", ...
+  std::string
+      method;  ///< "score", "article element", "itemprop=articleBody", "json-ld articleBody"
   candidate chosen;
   std::vector<candidate> runners_up;  ///< best first, at most 5
   std::vector<std::string> siblings;  ///< paths of the chosen container's siblings that were added
@@ -59,11 +61,11 @@ struct decisions {
 
 struct article {
   std::string title;
-  std::string byline;                   ///< author names, ", "-separated; no "By"
-  std::optional<timestamp> published;   ///< UTC
+  std::string byline;                  ///< author names, ", "-separated; no "By"
+  std::optional<timestamp> published;  ///< UTC
   std::string site_name;
-  std::string language;                 ///< BCP 47 as the page declares it ("en", "de-DE"); may be empty
-  std::string canonical_url;            ///< rel=canonical or og:url, resolved against the URL; may be empty
+  std::string language;       ///< BCP 47 as the page declares it ("en", "de-DE"); may be empty
+  std::string canonical_url;  ///< rel=canonical or og:url, resolved against the URL; may be empty
   std::vector<std::string> paragraphs;  ///< the main text: headings, paragraphs, list items, quotes
   decisions why;
 

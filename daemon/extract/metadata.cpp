@@ -76,8 +76,7 @@ head_facts scan(const document& doc) {
         break;
       case tag::meta: {
         const std::string content = clean_text(doc.get(n, attr::content));
-        if (iequals(doc.get(n, attr::http_equiv), "content-language"))
-          f.content_language = content;
+        if (iequals(doc.get(n, attr::http_equiv), "content-language")) f.content_language = content;
         for (attr a : {attr::property, attr::name, attr::itemprop}) {
           const auto key = doc.get(n, a);
           if (!key.empty()) f.metas.emplace_back(lower(key), content);
@@ -86,7 +85,8 @@ head_facts scan(const document& doc) {
         break;
       }
       case tag::link:
-        if (f.canonical.empty() && lower(doc.get(n, attr::rel)).find("canonical") != std::string::npos)
+        if (f.canonical.empty() &&
+            lower(doc.get(n, attr::rel)).find("canonical") != std::string::npos)
           f.canonical = std::string(text::collapse_whitespace(doc.get(n, attr::href)));
         break;
       case tag::h1:
@@ -102,7 +102,8 @@ head_facts scan(const document& doc) {
       if (ip == "headline" && f.itemprop_headline.empty())
         f.itemprop_headline = text::collapse_whitespace(doc.raw_text(n));
     }
-    if (doc.nodes[n].name == tag::a && lower(doc.get(n, attr::rel)).find("author") != std::string::npos)
+    if (doc.nodes[n].name == tag::a &&
+        lower(doc.get(n, attr::rel)).find("author") != std::string::npos)
       f.rel_author.push_back(n);
   }
   return f;
@@ -143,8 +144,10 @@ bool too_deep(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -264,8 +267,19 @@ ld_facts read_json_ld(const document& doc, std::vector<std::string>& notes) {
 
 std::string without_prefix(std::string s) {
   static constexpr std::string_view prefixes[] = {
-      "by ", "by:", "von ", "von:", "par ", "por ", "di ", "door ", "av ", "text: ", "text von ",
-      "\xd0\xb0\xd0\xb2\xd1\x82\xd0\xbe\xd1\x80:", "\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd1\x80:",
+      "by ",
+      "by:",
+      "von ",
+      "von:",
+      "par ",
+      "por ",
+      "di ",
+      "door ",
+      "av ",
+      "text: ",
+      "text von ",
+      "\xd0\xb0\xd0\xb2\xd1\x82\xd0\xbe\xd1\x80:",
+      "\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd1\x80:",
       "\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd1\x80 ",  // "автор:", "Автор:", "Автор "
   };
   for (auto p : prefixes)
@@ -341,7 +355,8 @@ bool inside(const document& doc, std::uint32_t n, std::uint32_t root) {
   return false;
 }
 
-std::string dom_byline(const page& p, const head_facts& f, std::uint32_t region, std::string& source) {
+std::string dom_byline(const page& p, const head_facts& f, std::uint32_t region,
+                       std::string& source) {
   const document& doc = p.doc;
   auto first = [&](const std::vector<std::uint32_t>& nodes, bool near_only) -> std::string {
     for (std::uint32_t n : nodes) {
@@ -353,8 +368,10 @@ std::string dom_byline(const page& p, const head_facts& f, std::uint32_t region,
   std::vector<std::uint32_t> by_class, by_author_class;
   for (std::uint32_t n = region; n != no_node; n = doc.next_in(region, n)) {
     if (!doc.is_element(n)) continue;
-    if (has_class_token(doc, n, "byline")) by_class.push_back(n);
-    else if (has_class_token(doc, n, "author")) by_author_class.push_back(n);
+    if (has_class_token(doc, n, "byline"))
+      by_class.push_back(n);
+    else if (has_class_token(doc, n, "author"))
+      by_author_class.push_back(n);
   }
   for (bool near_only : {true, false}) {
     const char* where = near_only ? " near the article" : "";
@@ -364,7 +381,8 @@ std::string dom_byline(const page& p, const head_facts& f, std::uint32_t region,
       return source = std::string("rel=author") + where, s;
     if (near_only) {
       if (std::string s = first(by_class, true); !s.empty()) return source = "class byline", s;
-      if (std::string s = first(by_author_class, true); !s.empty()) return source = "class author", s;
+      if (std::string s = first(by_author_class, true); !s.empty())
+        return source = "class author", s;
     }
   }
   return {};
@@ -374,7 +392,8 @@ std::optional<timestamp> dom_date(const page& p, std::uint32_t region, std::stri
   const document& doc = p.doc;
   std::uint32_t first = no_node;
   for (std::uint32_t n = region; n != no_node; n = doc.next_in(region, n)) {
-    if (!doc.is_element(n) || doc.nodes[n].name != tag::time || !doc.has(n, attr::datetime)) continue;
+    if (!doc.is_element(n) || doc.nodes[n].name != tag::time || !doc.has(n, attr::datetime))
+      continue;
     if (doc.has(n, attr::pubdate) || has_class_token(doc, n, "publish")) {
       first = n;
       break;
@@ -399,9 +418,10 @@ std::string strip_site_name(std::string_view title, std::string_view site) {
   std::string t = text::collapse_whitespace(title);
   const std::string s = text::collapse_whitespace(site);
   if (s.empty() || t.size() <= s.size()) return t;
-  static constexpr std::string_view seps[] = {" | ", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ",
-                                              " : ", " \xc2\xb7 ", " / ", " :: ", " \xc2\xbb ",
-                                              ": ", " |", "| "};
+  static constexpr std::string_view seps[] = {
+      " | ",        " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " : ",
+      " \xc2\xb7 ", " / ", " :: ",           " \xc2\xbb ",     ": ",
+      " |",         "| "};
   for (auto sep : seps) {
     const std::size_t tail = sep.size() + s.size();
     if (t.size() > tail && iequals(std::string_view(t).substr(t.size() - s.size()), s) &&
@@ -441,9 +461,12 @@ page_metadata read_metadata(const page& p, std::uint32_t content, std::string_vi
     if (!h1.empty()) break;
   }
   const std::pair<std::string, const char*> titles[] = {
-      {ld.headline, "json-ld headline"},        {f.meta("headline"), "itemprop=headline"},
-      {f.itemprop_headline, "itemprop=headline"}, {f.meta("og:title"), "og:title"},
-      {f.meta("twitter:title"), "twitter:title"}, {h1, "h1"},
+      {ld.headline, "json-ld headline"},
+      {f.meta("headline"), "itemprop=headline"},
+      {f.itemprop_headline, "itemprop=headline"},
+      {f.meta("og:title"), "og:title"},
+      {f.meta("twitter:title"), "twitter:title"},
+      {h1, "h1"},
       {f.title, "<title>"},
   };
   for (const auto& [t, source] : titles) {
@@ -514,7 +537,8 @@ page_metadata read_metadata(const page& p, std::uint32_t content, std::string_vi
   }
   if (!m.published) {
     std::string source;
-    if (auto t = dom_date(p, region, source)) m.published = t, m.sources.emplace_back("published", source);
+    if (auto t = dom_date(p, region, source))
+      m.published = t, m.sources.emplace_back("published", source);
   }
 
   const std::pair<std::string, const char*> languages[] = {
@@ -541,7 +565,8 @@ page_metadata read_metadata(const page& p, std::uint32_t content, std::string_vi
       m.canonical_url = std::move(resolved);
       from("canonical", canonical_source);
     } else {
-      m.notes.push_back(std::string("relative ") + canonical_source + " without a page URL to resolve it");
+      m.notes.push_back(std::string("relative ") + canonical_source +
+                        " without a page URL to resolve it");
     }
   }
 

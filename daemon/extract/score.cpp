@@ -17,9 +17,19 @@ constexpr std::uint32_t k_plausible_chars = 200;
 // directly (a div with text and <br>s) holds an implied paragraph and is scored itself.
 bool paragraph_like(tag t) {
   switch (t) {
-    case tag::p: case tag::pre: case tag::li: case tag::dd: case tag::dt: case tag::h2:
-    case tag::h3: case tag::h4: case tag::h5: case tag::h6: case tag::caption:
-    case tag::summary: case tag::address:
+    case tag::p:
+    case tag::pre:
+    case tag::li:
+    case tag::dd:
+    case tag::dt:
+    case tag::h2:
+    case tag::h3:
+    case tag::h4:
+    case tag::h5:
+    case tag::h6:
+    case tag::caption:
+    case tag::summary:
+    case tag::address:
       return true;
     default:
       return false;
@@ -28,20 +38,38 @@ bool paragraph_like(tag t) {
 
 double tag_weight(tag t) {
   switch (t) {
-    case tag::div: return 5;
-    case tag::pre: case tag::td: case tag::blockquote: return 3;
-    case tag::address: case tag::ol: case tag::ul: case tag::dl: case tag::dd: case tag::dt:
-    case tag::li: case tag::form: return -3;
-    case tag::h1: case tag::h2: case tag::h3: case tag::h4: case tag::h5: case tag::h6:
-    case tag::th: return -5;
-    default: return 0;
+    case tag::div:
+      return 5;
+    case tag::pre:
+    case tag::td:
+    case tag::blockquote:
+      return 3;
+    case tag::address:
+    case tag::ol:
+    case tag::ul:
+    case tag::dl:
+    case tag::dd:
+    case tag::dt:
+    case tag::li:
+    case tag::form:
+      return -3;
+    case tag::h1:
+    case tag::h2:
+    case tag::h3:
+    case tag::h4:
+    case tag::h5:
+    case tag::h6:
+    case tag::th:
+      return -5;
+    default:
+      return 0;
   }
 }
 
 class scorer {
  public:
-  explicit scorer(const page& p) : p_(p), doc_(p.doc), score_(doc_.nodes.size(), 0.0),
-                                   scored_(doc_.nodes.size(), 0) {}
+  explicit scorer(const page& p)
+      : p_(p), doc_(p.doc), score_(doc_.nodes.size(), 0.0), scored_(doc_.nodes.size(), 0) {}
 
   // Walks the body, cutting its text into paragraphs at every block boundary and <br>.
   void score_paragraphs() {
@@ -105,7 +133,8 @@ class scorer {
     std::vector<std::uint32_t> ranked = candidates_;
     const std::size_t five = std::min<std::size_t>(ranked.size(), 5);
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(five),
-                      ranked.end(), [&](std::uint32_t a, std::uint32_t b) { return score_[a] > score_[b]; });
+                      ranked.end(),
+                      [&](std::uint32_t a, std::uint32_t b) { return score_[a] > score_[b]; });
     std::vector<std::uint32_t> strong;
     for (std::size_t i = 0; i < five; ++i)
       if (ranked[i] != top && score_[ranked[i]] >= 0.75 * score_[top]) strong.push_back(ranked[i]);
@@ -139,7 +168,8 @@ class scorer {
     // An only child says no more than its parent.
     while (top != p_.body) {
       const std::uint32_t parent = doc_.nodes[top].parent;
-      if (parent == no_node || parent == 0 || parent == p_.body || live_element_children(parent) != 1)
+      if (parent == no_node || parent == 0 || parent == p_.body ||
+          live_element_children(parent) != 1)
         break;
       top = parent;
     }
@@ -148,7 +178,8 @@ class scorer {
 
   // Readability's sibling rule: siblings that score at least a fifth of the top (more easily
   // with the same class), and paragraphs that read as prose.
-  std::vector<std::uint32_t> with_siblings(std::uint32_t top, std::vector<std::string>& added) const {
+  std::vector<std::uint32_t> with_siblings(std::uint32_t top,
+                                           std::vector<std::string>& added) const {
     const std::uint32_t parent = doc_.nodes[top].parent;
     if (top == p_.body || parent == no_node || parent == 0) return {top};
     const double threshold = std::max(10.0, score_[top] * 0.2);
@@ -160,8 +191,8 @@ class scorer {
         out.push_back(s);
         continue;
       }
-      const double bonus = !top_class.empty() && doc_.get(s, attr::class_) == top_class
-                               ? score_[top] * 0.2 : 0.0;
+      const double bonus =
+          !top_class.empty() && doc_.get(s, attr::class_) == top_class ? score_[top] * 0.2 : 0.0;
       bool take = scored_[s] && score_[s] + bonus >= threshold;
       if (!take && doc_.nodes[s].name == tag::p) {
         const text_stats& st = p_.stats[s];
@@ -228,8 +259,10 @@ class scorer {
     std::size_t count = 0;
     for (std::uint32_t c = doc_.nodes[n].first_child; c != no_node; c = doc_.nodes[c].next) {
       if (!p_.live(c)) continue;
-      if (doc_.is_element(c)) ++count;
-      else if (p_.stats[c].chars > 0) return 2;  // text beside it: not an only child
+      if (doc_.is_element(c))
+        ++count;
+      else if (p_.stats[c].chars > 0)
+        return 2;  // text beside it: not an only child
     }
     return count;
   }
@@ -363,15 +396,15 @@ selection select_content(const page& p) {
                          " more text: too broad";
     } else if (s.is_ancestor(top, preferred)) {
       use = pc >= (pref.strong ? 0.3 : 0.6) * p.stats[top].chars;
-      reason = use ? "holds " + percent(pc / p.stats[top].chars) + " of the best container's text"
-                   : "holds only " + percent(pc / p.stats[top].chars) +
-                         " of the best container's text";
+      reason =
+          use ? "holds " + percent(pc / p.stats[top].chars) + " of the best container's text"
+              : "holds only " + percent(pc / p.stats[top].chars) + " of the best container's text";
     } else {
       use = pc >= (pref.strong ? 0.25 : 0.5) * chosen_chars;
-      reason = use ? "apart from the best container, with " + percent(pc / chosen_chars) +
-                         " of its text"
-                   : "apart from the best container, with only " + percent(pc / chosen_chars) +
-                         " of its text";
+      reason =
+          use ? "apart from the best container, with " + percent(pc / chosen_chars) + " of its text"
+              : "apart from the best container, with only " + percent(pc / chosen_chars) +
+                    " of its text";
     }
     if (use) {
       final_top = preferred;
@@ -400,7 +433,8 @@ selection select_content(const page& p) {
     if (n != final_top) others.push_back(n);
   const std::size_t shown = std::min(others.size(), k_shown_runners_up);
   std::partial_sort(others.begin(), others.begin() + static_cast<std::ptrdiff_t>(shown),
-                    others.end(), [&](std::uint32_t a, std::uint32_t b) { return s.score(a) > s.score(b); });
+                    others.end(),
+                    [&](std::uint32_t a, std::uint32_t b) { return s.score(a) > s.score(b); });
   for (std::size_t i = 0; i < shown; ++i) {
     const std::uint32_t n = others[i];
     std::string note;

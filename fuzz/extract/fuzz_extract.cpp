@@ -9,9 +9,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // A leading byte 0x01-0x06 picks a charset hint (as HTTP would send); pages start otherwise.
-  static constexpr std::string_view k_hints[] = {"",         "windows-1251", "utf-16le",
-                                                 "koi8-r",   "text/html; charset=shift_jis",
-                                                 "gb18030",  "x-unknown"};
+  static constexpr std::string_view k_hints[] = {
+      "",        "windows-1251", "utf-16le", "koi8-r", "text/html; charset=shift_jis",
+      "gb18030", "x-unknown"};
   std::string_view in(reinterpret_cast<const char*>(data), size);
   sanctwatch::extract::extract_options o;
   if (!in.empty() && in[0] >= 1 && in[0] <= 6) {

@@ -22,7 +22,8 @@ std::string page(const std::string& head, const std::string& body) {
 
 std::string paras(int n, const std::string& tag = "p") {
   std::string out;
-  for (int i = 0; i < n; ++i) out += "<" + tag + ">" + k_para + " (" + std::to_string(i) + ")</" + tag + ">";
+  for (int i = 0; i < n; ++i)
+    out += "<" + tag + ">" + k_para + " (" + std::to_string(i) + ")</" + tag + ">";
   return out;
 }
 
@@ -37,17 +38,19 @@ article must(const std::string& html, const extract_options& o = {}) {
 TEST(Charset, MetaCharsetAndHttpEquiv) {
   EXPECT_EQ(meta_charset("<meta charset=\"KOI8-R\">").first, "koi8-r");
   EXPECT_EQ(meta_charset("<meta charset=\"KOI8-R\">").second, "meta charset");
-  auto he = meta_charset("<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=windows-1251'>");
+  auto he =
+      meta_charset("<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=windows-1251'>");
   EXPECT_EQ(he.first, "windows-1251");
   EXPECT_EQ(he.second, "meta http-equiv");
   EXPECT_EQ(meta_charset("<!-- <meta charset=koi8-r> --><meta charset=utf-8>").first, "utf-8");
-  EXPECT_EQ(meta_charset("<meta charset=utf-16>").first, "utf-8");       // markup cannot be UTF-16
+  EXPECT_EQ(meta_charset("<meta charset=utf-16>").first, "utf-8");  // markup cannot be UTF-16
   EXPECT_EQ(meta_charset("<meta charset=iso-8859-1>").first, "windows-1252");
   EXPECT_EQ(meta_charset("<metadata charset=koi8-r>").first, "");
 }
 
 TEST(Charset, PrecedenceBomOptionMetaDefault) {
-  const std::string cp1251 = "<meta charset=windows-1251><p>\xcf\xf0\xe8\xe2\xe5\xf2</p>";  // Привет
+  const std::string cp1251 =
+      "<meta charset=windows-1251><p>\xcf\xf0\xe8\xe2\xe5\xf2</p>";  // Привет
   auto meta = decode_page(cp1251, "");
   EXPECT_EQ(meta.charset, "windows-1251");
   EXPECT_NE(meta.utf8.find("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"), std::string::npos);
@@ -76,8 +79,9 @@ TEST(Charset, Utf16WithBom) {
 }
 
 TEST(Charset, ExtractReportsItsCharsetDecision) {
-  auto a = must("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\"><p>" +
-                std::string(k_para) + "</p>");
+  auto a =
+      must("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\"><p>" +
+           std::string(k_para) + "</p>");
   EXPECT_EQ(a.why.charset, "windows-1251");
   EXPECT_EQ(a.why.charset_source, "meta http-equiv");
 }
@@ -85,10 +89,11 @@ TEST(Charset, ExtractReportsItsCharsetDecision) {
 // --- the parse -----------------------------------------------------------------------------
 
 TEST(Dom, EveryKnownTagIsFound) {
-  for (const char* name : {"a", "abbr", "article", "aside", "blockquote", "body", "br", "div",
-                           "figcaption", "footer", "h1", "h6", "header", "main", "nav", "noscript",
-                           "p", "script", "section", "span", "svg", "table", "td", "template",
-                           "time", "ul", "video", "wbr"}) {
+  for (const char* name :
+       {"a",     "abbr",       "article",  "aside",  "blockquote", "body",   "br",
+        "div",   "figcaption", "footer",   "h1",     "h6",         "header", "main",
+        "nav",   "noscript",   "p",        "script", "section",    "span",   "svg",
+        "table", "td",         "template", "time",   "ul",         "video",  "wbr"}) {
     const tag t = tag_of(name);
     EXPECT_NE(t, tag::other) << name;
   }
@@ -113,31 +118,36 @@ TEST(Dom, PathsNameIdsAndClasses) {
 // --- what is dropped -----------------------------------------------------------------------
 
 TEST(Clean, HiddenElementsAreDropped) {
-  auto a = must(page("", "<article>" + paras(3) +
-                              "<p hidden>hidden attribute</p>"
-                              "<p aria-hidden=\"true\">aria hidden</p>"
-                              "<p style=\"color: red; DISPLAY : none\">display none</p>"
-                              "<p style=\"visibility:hidden\">visibility hidden</p>"
-                              "<p><a href=x>visible <span class=\"usa-sr-only\">screen reader</span></a> "
-                              "words of prose around the link to keep it</p></article>"));
+  auto a =
+      must(page("", "<article>" + paras(3) +
+                        "<p hidden>hidden attribute</p>"
+                        "<p aria-hidden=\"true\">aria hidden</p>"
+                        "<p style=\"color: red; DISPLAY : none\">display none</p>"
+                        "<p style=\"visibility:hidden\">visibility hidden</p>"
+                        "<p><a href=x>visible <span class=\"usa-sr-only\">screen reader</span></a> "
+                        "words of prose around the link to keep it</p></article>"));
   const std::string t = a.text();
-  for (const char* gone : {"hidden attribute", "aria hidden", "display none", "visibility hidden",
-                           "screen reader"})
+  for (const char* gone :
+       {"hidden attribute", "aria hidden", "display none", "visibility hidden", "screen reader"})
     EXPECT_EQ(t.find(gone), std::string::npos) << gone;
   EXPECT_NE(t.find("visible words of prose"), std::string::npos) << t;
 }
 
 TEST(Clean, BoilerplateByTagClassAndRole) {
-  auto a = must(page("", "<div id=cookie-notice>We use cookies to improve your experience here.</div>"
-                         "<nav>Home News World</nav>"
-                         "<div class=\"story-body\">" + paras(4) +
+  auto a = must(page("",
+                     "<div id=cookie-notice>We use cookies to improve your experience here.</div>"
+                     "<nav>Home News World</nav>"
+                     "<div class=\"story-body\">" +
+                         paras(4) +
                          "<div class=\"share-tools\">Share on Facebook</div>"
                          "<div class=\"newsletter-signup\">Sign up for our newsletter today.</div>"
                          "<div id=\"div-gpt-ad-1\">Ad slot text</div></div>"
                          "<div role=\"complementary\">Sidebar words here</div>"
-                         "<section class=\"comments\">" + paras(8) + "</section>"));
+                         "<section class=\"comments\">" +
+                         paras(8) + "</section>"));
   const std::string t = a.text();
-  for (const char* gone : {"We use cookies", "Home News", "Share on", "newsletter", "Ad slot", "Sidebar"})
+  for (const char* gone :
+       {"We use cookies", "Home News", "Share on", "newsletter", "Ad slot", "Sidebar"})
     EXPECT_EQ(t.find(gone), std::string::npos) << gone;
   // the comments held more text than the story and were still left out
   EXPECT_EQ(a.paragraphs.size(), 4u) << t;
@@ -145,16 +155,20 @@ TEST(Clean, BoilerplateByTagClassAndRole) {
 
 TEST(Clean, FurnitureClassesAroundTheWholePageAreNotDropped) {
   // A misnamed wrapper ("layout with sidebar") holding everything is not furniture.
-  auto a = must(page("", "<div class=\"sidebar-layout\"><div class=\"col\">" + paras(5) + "</div></div>"));
+  auto a = must(
+      page("", "<div class=\"sidebar-layout\"><div class=\"col\">" + paras(5) + "</div></div>"));
   EXPECT_EQ(a.paragraphs.size(), 5u);
   auto b = must(page("", "<div class=\"has-comments\">" + paras(5) + "</div>"));
   EXPECT_EQ(b.paragraphs.size(), 5u);
 }
 
 TEST(Clean, CustomElementsAreReadLikeClasses) {
-  auto a = must(page("", "<main>" + paras(3) + "<amp-ad width=300><div>Buy now, sale ends soon</div></amp-ad>"
-                             "<amp-social-share type=x>Share it</amp-social-share><amp-img src=x></amp-img>"
-                             "<story-paragraph>" + std::string(k_para) + " Custom.</story-paragraph></main>"));
+  auto a = must(
+      page("", "<main>" + paras(3) +
+                   "<amp-ad width=300><div>Buy now, sale ends soon</div></amp-ad>"
+                   "<amp-social-share type=x>Share it</amp-social-share><amp-img src=x></amp-img>"
+                   "<story-paragraph>" +
+                   std::string(k_para) + " Custom.</story-paragraph></main>"));
   EXPECT_EQ(a.text().find("Buy now"), std::string::npos);
   EXPECT_EQ(a.text().find("Share it"), std::string::npos);
   EXPECT_NE(a.text().find("Custom."), std::string::npos);
@@ -163,7 +177,8 @@ TEST(Clean, CustomElementsAreReadLikeClasses) {
 TEST(Clean, PullQuotesRepeatTheTextButFloatsDoNot) {
   auto a = must(page("", "<article>" + paras(3) +
                              "<blockquote class=\"pull-quote\">Repeated words</blockquote>"
-                             "<div class=\"pull-right\"><p>" + std::string(k_para) + " Float.</p></div></article>"));
+                             "<div class=\"pull-right\"><p>" +
+                             std::string(k_para) + " Float.</p></div></article>"));
   EXPECT_EQ(a.text().find("Repeated words"), std::string::npos);
   EXPECT_NE(a.text().find("Float."), std::string::npos);
 }
@@ -184,7 +199,8 @@ TEST(Select, SiblingsWithTheSameClassJoinTheBestContainer) {
 TEST(Select, ArticleElementIsPreferredOverTeaserCards) {
   std::string cards;
   for (int i = 0; i < 6; ++i)
-    cards += "<article class=card><h3><a href=x>Teaser</a></h3><p>" + std::string(k_para) + "</p></article>";
+    cards += "<article class=card><h3><a href=x>Teaser</a></h3><p>" + std::string(k_para) +
+             "</p></article>";
   auto a = must(page("", "<article class=main><h1>The story</h1><p>" + std::string(k_para) +
                              "</p><p>Second paragraph of the story, short.</p></article><section>" +
                              cards + "</section>"));
@@ -194,7 +210,8 @@ TEST(Select, ArticleElementIsPreferredOverTeaserCards) {
 }
 
 TEST(Select, JsonLdArticleBodyReplacesAnEmptyShell) {
-  const std::string ld = R"({"@type":"NewsArticle","headline":"H","articleBody":"First paragraph of the
+  const std::string ld =
+      R"({"@type":"NewsArticle","headline":"H","articleBody":"First paragraph of the
  body, long enough to count as an article for the extractor to trust it over the markup.\n\nSecond paragraph, which also has to be long enough, so here are some more words about sanctions."})";
   auto a = must(page("<script type=\"application/ld+json\">" + ld + "</script>",
                      "<div id=root>Loading…</div>"));
@@ -219,11 +236,12 @@ TEST(Select, EmptyBodyHasNoText) {
 // --- rendering -----------------------------------------------------------------------------
 
 TEST(Render, ParagraphStructureAndWhitespace) {
-  auto a = must(page("", "<article><h1>Headline</h1><p>" + std::string(k_para) +
-                             "</p><h2>A  subhead</h2><p>Line with\n  <b>bold</b>&nbsp;and <i>it</i>alic "
-                             "&amp; entities&hellip;</p><ul><li>item one</li><li>item two</li></ul>"
-                             "<blockquote>quoted words</blockquote><p>Advertisement</p>"
-                             "<p><a href=/x>Read more: another story entirely</a></p></article>"));
+  auto a =
+      must(page("", "<article><h1>Headline</h1><p>" + std::string(k_para) +
+                        "</p><h2>A  subhead</h2><p>Line with\n  <b>bold</b>&nbsp;and <i>it</i>alic "
+                        "&amp; entities&hellip;</p><ul><li>item one</li><li>item two</li></ul>"
+                        "<blockquote>quoted words</blockquote><p>Advertisement</p>"
+                        "<p><a href=/x>Read more: another story entirely</a></p></article>"));
   ASSERT_EQ(a.paragraphs.size(), 6u) << a.text();
   EXPECT_EQ(a.paragraphs[1], "A subhead");
   EXPECT_EQ(a.paragraphs[2], "Line with bold and italic & entities\u2026");
@@ -250,19 +268,21 @@ TEST(Metadata, JsonLdGraphWithReferences) {
 }
 
 TEST(Metadata, JsonLdWithRawLineBreaksAndComments) {
-  auto a = must(page("<script type=\"application/ld+json\"><!--\n{\"@type\": \"NewsArticle\", \"headline\": "
-                     "\"Broken\nacross lines\"}\n--></script>",
-                     paras(2)));
+  auto a = must(
+      page("<script type=\"application/ld+json\"><!--\n{\"@type\": \"NewsArticle\", \"headline\": "
+           "\"Broken\nacross lines\"}\n--></script>",
+           paras(2)));
   EXPECT_EQ(a.title, "Broken across lines");
 }
 
 TEST(Metadata, OpenGraphAndMetaTags) {
-  auto a = must(page("<title>Page title | Site</title><meta property=og:title content=\"OG title - Site\">"
-                     "<meta property=og:site_name content=Site><meta name=author content=\"By Jo Reporter\">"
-                     "<meta property=article:published_time content=\"2024-01-02T03:04:05Z\">"
-                     "<meta property=og:locale content=en_US><link rel=canonical href=\"/a/b\">",
-                     paras(2)),
-                {"https://site.test/x/y?z", "", 8 << 20, 250000, 512});
+  auto a = must(
+      page("<title>Page title | Site</title><meta property=og:title content=\"OG title - Site\">"
+           "<meta property=og:site_name content=Site><meta name=author content=\"By Jo Reporter\">"
+           "<meta property=article:published_time content=\"2024-01-02T03:04:05Z\">"
+           "<meta property=og:locale content=en_US><link rel=canonical href=\"/a/b\">",
+           paras(2)),
+      {"https://site.test/x/y?z", "", 8 << 20, 250000, 512});
   EXPECT_EQ(a.title, "OG title");
   EXPECT_EQ(a.site_name, "Site");
   EXPECT_EQ(a.byline, "Jo Reporter");

@@ -75,7 +75,8 @@ TEST(Hostile, StrayEndTagsUnderDeepNestingStopTheParse) {
 
 TEST(Hostile, ManyNodesAreParsedUpToTheLimit) {
   std::string html = "<body><article>";
-  for (int i = 0; i < 150'000; ++i) html += "<p>Paragraph " + std::to_string(i) + ", with a comma.</p>";
+  for (int i = 0; i < 150'000; ++i)
+    html += "<p>Paragraph " + std::to_string(i) + ", with a comma.</p>";
   html += "</article></body>";
   auto [r, s] = run(html);
   ASSERT_TRUE(r) << r.err().message;
@@ -121,8 +122,9 @@ TEST(Hostile, NulBytesDoNotEndTheDocument) {
 }
 
 TEST(Hostile, InvalidUtf8BecomesReplacementCharacters) {
-  const std::string html = std::string("<meta charset=utf-8><body><p>bad \xff\xfe bytes \xc3 here, ") +
-                           k_prose + "</p><p>\xed\xa0\x80 surrogate \xf4\x90\x80\x80 too big</p>";
+  const std::string html =
+      std::string("<meta charset=utf-8><body><p>bad \xff\xfe bytes \xc3 here, ") + k_prose +
+      "</p><p>\xed\xa0\x80 surrogate \xf4\x90\x80\x80 too big</p>";
   auto [r, s] = run(html);
   ASSERT_TRUE(r) << r.err().message;
   const std::string t = r->text();
@@ -132,10 +134,11 @@ TEST(Hostile, InvalidUtf8BecomesReplacementCharacters) {
 }
 
 TEST(Hostile, HostileJsonLdIsIgnored) {
-  const std::string html = "<head><script type=\"application/ld+json\">" + repeat("[", 100'000) +
-                           "</script><script type=\"application/ld+json\">{\"@type\": \"NewsArticle\", "
-                           "\"headline\": </script><title>Plain title</title></head><body><p>" +
-                           k_prose + "</p></body>";
+  const std::string html =
+      "<head><script type=\"application/ld+json\">" + repeat("[", 100'000) +
+      "</script><script type=\"application/ld+json\">{\"@type\": \"NewsArticle\", "
+      "\"headline\": </script><title>Plain title</title></head><body><p>" +
+      k_prose + "</p></body>";
   auto [r, s] = run(html);
   ASSERT_TRUE(r) << r.err().message;
   EXPECT_LT(s, k_seconds);

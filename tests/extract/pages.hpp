@@ -69,9 +69,12 @@ inline expected_page load_page(const std::string& name) {
     if (colon == std::string::npos) continue;
     const std::string key = line.substr(0, colon);
     const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
-    if (key == "keep") p.keep.push_back(value);
-    else if (key == "drop") p.drop.push_back(value);
-    else p.fields[key] = value;
+    if (key == "keep")
+      p.keep.push_back(value);
+    else if (key == "drop")
+      p.drop.push_back(value);
+    else
+      p.fields[key] = value;
   }
   return p;
 }
@@ -80,14 +83,16 @@ inline expected_page load_page(const std::string& name) {
 // (ASCII and the quotes, dashes and dots typography uses).
 inline std::vector<std::string> words_of(std::string_view text) {
   static const std::string_view k_punct[] = {
-      "\xe2\x80\x9e", "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x98", "\xe2\x80\x99", "\xc2\xab",
-      "\xc2\xbb",     "\xe2\x80\x94", "\xe2\x80\x93", "\xe2\x80\xa6", "\xc2\xb7",     "\xe2\x80\xa2",
-      "\xe2\x80\x9a"};
+      "\xe2\x80\x9e", "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x98", "\xe2\x80\x99",
+      "\xc2\xab",     "\xc2\xbb",     "\xe2\x80\x94", "\xe2\x80\x93", "\xe2\x80\xa6",
+      "\xc2\xb7",     "\xe2\x80\xa2", "\xe2\x80\x9a"};
   auto trim = [](std::string_view w) {
     for (bool changed = true; changed && !w.empty();) {
       changed = false;
-      if (std::ispunct(static_cast<unsigned char>(w.front()))) w.remove_prefix(1), changed = true;
-      else if (std::ispunct(static_cast<unsigned char>(w.back()))) w.remove_suffix(1), changed = true;
+      if (std::ispunct(static_cast<unsigned char>(w.front())))
+        w.remove_prefix(1), changed = true;
+      else if (std::ispunct(static_cast<unsigned char>(w.back())))
+        w.remove_suffix(1), changed = true;
       for (auto p : k_punct) {
         if (w.starts_with(p)) w.remove_prefix(p.size()), changed = true;
         if (w.ends_with(p)) w.remove_suffix(p.size()), changed = true;

@@ -30,7 +30,8 @@ TEST_P(Page, TextMatchesTheExpectedText) {
   const auto s = testing::word_f1(testing::joined(a->paragraphs), testing::joined(p.paragraphs));
   std::printf("| %s | %.3f | %.3f | %.3f |\n", p.name.c_str(), s.f1, s.precision, s.recall);
   EXPECT_GE(s.f1, 0.85) << p.name << ": precision " << s.precision << ", recall " << s.recall
-                        << "\n--- extracted:\n" << a->text();
+                        << "\n--- extracted:\n"
+                        << a->text();
 }
 
 TEST_P(Page, KeepsTheArticleAndDropsTheBoilerplate) {
@@ -38,8 +39,10 @@ TEST_P(Page, KeepsTheArticleAndDropsTheBoilerplate) {
   auto a = extract_page(p);
   ASSERT_TRUE(a) << a.err().message;
   const std::string text = a->text();
-  for (const auto& k : p.keep) EXPECT_NE(text.find(k), std::string::npos) << p.name << ": lost \"" << k << '"';
-  for (const auto& d : p.drop) EXPECT_EQ(text.find(d), std::string::npos) << p.name << ": kept \"" << d << '"';
+  for (const auto& k : p.keep)
+    EXPECT_NE(text.find(k), std::string::npos) << p.name << ": lost \"" << k << '"';
+  for (const auto& d : p.drop)
+    EXPECT_EQ(text.find(d), std::string::npos) << p.name << ": kept \"" << d << '"';
 }
 
 TEST_P(Page, ReadsTheMetadata) {
