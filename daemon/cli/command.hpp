@@ -73,6 +73,7 @@ std::shared_ptr<const engine::ruleset> tested_rules(const args& a, const char* c
 
 // The subcommands.
 int run_parse(const args&);
+int run_extract(const args&);
 int run_match(const args&);
 int run_check(const args&);
 int run_eval(const args&);
