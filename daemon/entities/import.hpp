@@ -51,6 +51,14 @@ result<entity_list> import_opensanctions_ftm(std::string_view bytes,
 /// Ids: "uk:<Unique ID>".
 result<entity_list> import_uk_csv(std::string_view bytes, const import_options& options = {});
 
+/// EU Financial Sanctions Files consolidated list, XML 1.1 (<export>/<sanctionEntity>). Ids:
+/// "eu-fsf:<logicalId>". subjectType person -> person, enterprise -> organization. Every
+/// nameAlias is a name (all languages and scripts); strong="false" ones are weak. Programs are
+/// the regulations' programmes (UKR, RUS, IRN, ...); countries come from citizenship and
+/// address. Read as one DOM (the file is tens of MB): a document that does not parse is
+/// "bad_xml" as a whole.
+result<entity_list> import_eu_fsf_xml(std::string_view bytes, const import_options& options = {});
+
 /// The project's curated YAML format:
 ///   namespace: watched          # optional: ids become "watched:<id>"
 ///   entities:
