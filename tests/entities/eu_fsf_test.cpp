@@ -74,20 +74,23 @@ TEST(entities_eu_fsf_xml, fixture) {
                                       "line 35: logicalId 900104: no <nameAlias> name"}));
 }
 
-TEST(entities_eu_fsf_xml, primary_name_prefers_a_strong_english_alias) {
+TEST(entities_eu_fsf_xml, primary_name_prefers_a_strong_english_alias_remarks_mark_weak_ones) {
   auto r = import_eu_fsf_xml(
       "<export><sanctionEntity logicalId=\"1\"><subjectType code=\"enterprise\"/>"
       "<nameAlias wholeName=\"ОРЛАН\" nameLanguage=\"RU\" strong=\"true\"/>"
       "<nameAlias wholeName=\"ORL\" nameLanguage=\"\" strong=\"false\"/>"
       "<nameAlias wholeName=\"Orlan Holding\" nameLanguage=\"EN\" strong=\"true\"/>"
-      "</sanctionEntity></export>");
+      "<nameAlias wholeName=\"O.H.\" strong=\"true\"><remark>Low quality alias</remark>"
+      "</nameAlias></sanctionEntity></export>");
   ASSERT_TRUE(r.ok()) << r.err().message;
   const entity& e = r.value().entities.at(0);
   EXPECT_EQ(e.primary_name, "Orlan Holding");
-  ASSERT_EQ(e.names.size(), 3u);
+  ASSERT_EQ(e.names.size(), 4u);
   EXPECT_EQ(e.names[0], (alias{"Orlan Holding", strength::strong, alias_kind::primary}));
   EXPECT_EQ(e.names[1], (alias{"ОРЛАН", strength::strong, alias_kind::aka}));
   EXPECT_EQ(e.names[2], (alias{"ORL", strength::weak, alias_kind::weak_aka}));
+  // Older files mark a weak alias only in its remark.
+  EXPECT_EQ(e.names[3], (alias{"O.H.", strength::weak, alias_kind::weak_aka}));
 }
 
 TEST(entities_eu_fsf_xml, bom_and_dispatcher) {
