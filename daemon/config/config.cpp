@@ -555,8 +555,9 @@ void reader::read_email(const YAML::Node& n, sink& s) {
 
 void reader::read_entity_list(const YAML::Node& n, config& c) {
   if (!mapping(n, "an entity list", {"name", "source", "format", "refresh", "types"})) return;
-  static const std::set<std::string> formats = {"yaml", "ofac-sdn-csv", "ofac-sdn-xml", "csl-csv",
-                                                "opensanctions-ftm", "uk-csv"};
+  static const std::set<std::string> formats = {"yaml",   "ofac-sdn-csv", "ofac-sdn-xml",
+                                                "csl-csv", "opensanctions-ftm", "uk-csv",
+                                                "eu-fsf-xml", "un-sc-xml"};
   entity_source e;
   e.line = n.Mark().line + 1;
   for (const char* k : {"name", "source", "format"})
@@ -573,7 +574,8 @@ void reader::read_entity_list(const YAML::Node& n, config& c) {
       e.format = *v;
       if (!formats.count(e.format))
         error(n["format"], "unknown format '" + e.format +
-                               "' (expected yaml, ofac-sdn-csv, ofac-sdn-xml, csl-csv, opensanctions-ftm or uk-csv)");
+                               "' (expected yaml, ofac-sdn-csv, ofac-sdn-xml, csl-csv, opensanctions-ftm, "
+                               "uk-csv, eu-fsf-xml or un-sc-xml)");
     }
   if (n["refresh"])
     if (auto d = duration(n["refresh"], "refresh", seconds{60})) e.refresh = *d;

@@ -50,7 +50,8 @@ struct opml_source {
 struct entity_source {
   std::string name;
   std::string source;  ///< a path, or an http(s) URL refreshed every `refresh`
-  std::string format;  ///< yaml | ofac-sdn-csv | ofac-sdn-xml | csl-csv | opensanctions-ftm | uk-csv
+  std::string format;  ///< yaml | ofac-sdn-csv | ofac-sdn-xml | csl-csv | opensanctions-ftm | uk-csv |
+                       ///< eu-fsf-xml | un-sc-xml
   seconds refresh{24 * 3600};
   std::vector<std::string> types;
   int line = 0;

@@ -51,6 +51,21 @@ result<entity_list> import_opensanctions_ftm(std::string_view bytes,
 /// Ids: "uk:<Unique ID>".
 result<entity_list> import_uk_csv(std::string_view bytes, const import_options& options = {});
 
+/// EU Financial Sanctions Files consolidated list, XML 1.1 (<export>/<sanctionEntity>). Ids:
+/// "eu-fsf:<logicalId>". subjectType person -> person, enterprise -> organization. Every
+/// nameAlias is a name (all languages and scripts); strong="false" ones are weak. Programs are
+/// the regulations' programmes (UKR, RUS, IRN, ...); countries come from citizenship and
+/// address. Read as one DOM (the file is tens of MB): a document that does not parse is
+/// "bad_xml" as a whole.
+result<entity_list> import_eu_fsf_xml(std::string_view bytes, const import_options& options = {});
+
+/// UN Security Council Consolidated List XML (<CONSOLIDATED_LIST>, INDIVIDUALS/INDIVIDUAL and
+/// ENTITIES/ENTITY). Ids: "un-sc:<REFERENCE_NUMBER>" (DATAID when there is none). Persons'
+/// names are FIRST_NAME..FOURTH_NAME joined in order; NAME_ORIGINAL_SCRIPT is an alias; alias
+/// QUALITY "Low" is weak, "Good"/"a.k.a." strong, "f.k.a." a former name. Programs: UN_LIST_TYPE;
+/// countries: NATIONALITY and address COUNTRY. Read as one DOM, like import_eu_fsf_xml.
+result<entity_list> import_un_sc_xml(std::string_view bytes, const import_options& options = {});
+
 /// The project's curated YAML format:
 ///   namespace: watched          # optional: ids become "watched:<id>"
 ///   entities:

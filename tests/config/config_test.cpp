@@ -201,6 +201,17 @@ TEST(config, webhook_and_list_requirements) {
   EXPECT_NE(e.find("interval must be at least 60s"), std::string::npos) << e;
 }
 
+TEST(config, eu_and_un_list_formats_are_accepted) {
+  auto r = load(
+      "entity_lists:\n"
+      "  - {name: eu, source: /data/eu.xml, format: eu-fsf-xml}\n"
+      "  - {name: un, source: /data/un.xml, format: un-sc-xml}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  ASSERT_EQ(r.value.entity_lists.size(), 2u);
+  EXPECT_EQ(r.value.entity_lists[0].format, "eu-fsf-xml");
+  EXPECT_EQ(r.value.entity_lists[1].format, "un-sc-xml");
+}
+
 TEST(config, relative_file_urls_resolve_against_the_config) {
   auto r = load("feeds:\n  - {id: s, url: \"file:sample-feed.xml\"}\n  - {id: t, url: \"file:///abs/x.xml\"}\n");
   ASSERT_TRUE(r.ok()) << all_errors(r);

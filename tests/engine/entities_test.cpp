@@ -191,7 +191,8 @@ TEST(engine_entity_lists, every_importer_format_loads_as_a_rule_input) {
   };
   const std::pair<const char*, const char*> formats[] = {
       {"ofac-sdn-csv", "sdn.csv"}, {"ofac-sdn-xml", "sdn.xml"},     {"csl-csv", "csl.csv"},
-      {"opensanctions-ftm", "ftm.jsonl"}, {"uk-csv", "uk.csv"}, {"yaml", "entities.yaml"}};
+      {"opensanctions-ftm", "ftm.jsonl"}, {"uk-csv", "uk.csv"}, {"eu-fsf-xml", "eu_fsf.xml"},
+      {"un-sc-xml", "un_sc.xml"},         {"yaml", "entities.yaml"}};
   for (const auto& [format, file] : formats) {
     auto l = load_yaml(std::string("entity_lists:\n  l:\n    source: d/") + file +
                            "\n    format: " + format +

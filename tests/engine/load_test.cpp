@@ -195,7 +195,8 @@ TEST(engine_load, entity_list_formats_and_errors) {
       only_error(
           "entity_lists:\n  firms:\n    source: sdn.csv\n    format: ofac-sdn-cvs\nrules: []\n"),
       "4:13: unsupported entity list format 'ofac-sdn-cvs' (did you mean 'ofac-sdn-csv'?) (known: "
-      "ofac-sdn-csv, ofac-sdn-xml, csl-csv, opensanctions-ftm, uk-csv, yaml)");
+      "ofac-sdn-csv, ofac-sdn-xml, csl-csv, opensanctions-ftm, uk-csv, eu-fsf-xml, un-sc-xml, "
+      "yaml)");
   EXPECT_EQ(only_error("entity_lists:\n  firms:\n    source: e/firms.yaml\n    types: [ship, "
                        "planet]\nrules: []\n",
                        {{"rules/e/firms.yaml", ents}}),

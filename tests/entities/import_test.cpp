@@ -504,11 +504,13 @@ TEST(entities_yaml, syntax_error_has_line_and_column) {
 // ---------------------------------------------------------------- dispatcher
 
 TEST(entities_import_entities, dispatches_every_known_format) {
-  EXPECT_EQ(known_formats().size(), 6u);
+  EXPECT_EQ(known_formats().size(), 8u);
   EXPECT_TRUE(import_entities("ofac-sdn-xml", fixture("sdn.xml")).ok());
   EXPECT_TRUE(import_entities("csl-csv", fixture("csl.csv")).ok());
   EXPECT_TRUE(import_entities("opensanctions-ftm", fixture("ftm.jsonl")).ok());
   EXPECT_TRUE(import_entities("uk-csv", fixture("uk.csv")).ok());
+  EXPECT_TRUE(import_entities("eu-fsf-xml", fixture("eu_fsf.xml")).ok());
+  EXPECT_TRUE(import_entities("un-sc-xml", fixture("un_sc.xml")).ok());
   const auto y = import_entities("yaml", fixture("entities.yaml"));
   ASSERT_TRUE(y.ok());
   EXPECT_EQ(y->source_format, "yaml");
