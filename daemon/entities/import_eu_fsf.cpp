@@ -69,22 +69,13 @@ result<entity_list> import_eu_fsf_xml(std::string_view bytes, const import_optio
   entity_list list;
   if (detail::is_blank(bytes))
     return detail::finish(std::move(list), format_name, options.list_name, true);
-  bool recoded = false;
-  const std::string text = detail::to_utf8(bytes, &recoded);
-  if (recoded) list.warnings.push_back({"", 0, 0, "not valid UTF-8; decoded as windows-1252"});
-
-  detail::line_counter lines(text);
-  pugi::xml_document doc;
-  const pugi::xml_parse_result parsed =
-      doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!parsed)
-    return error{"bad_xml", std::string(format_name) + ": line " +
-                                std::to_string(lines.at(parsed.offset)) + ": " +
-                                parsed.description()};
-  const pugi::xml_node root = doc.document_element();
-  if (!root || local_name(root) != "export")
-    return error{"bad_xml", std::string(format_name) +
-                                ": no <export> root element; not an EU Financial Sanctions File"};
+  detail::xml_list xml;
+  if (auto loaded = detail::load_xml_list(bytes, format_name, "export",
+                                          "an EU Financial Sanctions File", list, xml);
+      !loaded)
+    return loaded.err();
+  detail::line_counter lines(xml.text);
+  const pugi::xml_node root = xml.root;
 
   for_children(root, "sanctionEntity", [&](const pugi::xml_node& n) {
     const std::size_t at = lines.at(n.offset_debug());

@@ -55,23 +55,13 @@ result<entity_list> import_un_sc_xml(std::string_view bytes, const import_option
   entity_list list;
   if (detail::is_blank(bytes))
     return detail::finish(std::move(list), format_name, options.list_name, true);
-  bool recoded = false;
-  const std::string text = detail::to_utf8(bytes, &recoded);
-  if (recoded) list.warnings.push_back({"", 0, 0, "not valid UTF-8; decoded as windows-1252"});
-  detail::line_counter lines(text);
-
-  pugi::xml_document doc;
-  const pugi::xml_parse_result parsed =
-      doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!parsed)
-    return error{"bad_xml", std::string(format_name) + ": line " +
-                                std::to_string(lines.at(parsed.offset)) + ": " +
-                                parsed.description()};
-  const pugi::xml_node root = doc.document_element();
-  if (!root || local_name(root) != "CONSOLIDATED_LIST")
-    return error{"bad_xml",
-                 std::string(format_name) +
-                     ": no <CONSOLIDATED_LIST> root element; not a UN Security Council list"};
+  detail::xml_list xml;
+  if (auto loaded = detail::load_xml_list(bytes, format_name, "CONSOLIDATED_LIST",
+                                          "a UN Security Council list", list, xml);
+      !loaded)
+    return loaded.err();
+  detail::line_counter lines(xml.text);
+  const pugi::xml_node root = xml.root;
 
   auto read = [&](const pugi::xml_node& n, bool person) {
     const std::size_t at = lines.at(n.offset_debug());

@@ -9,7 +9,9 @@
 
 #include <pugixml.hpp>
 
+#include "core/result.hpp"
 #include "entities/detail.hpp"
+#include "entities/entity.hpp"
 
 namespace sanctwatch::entities::detail {
 
@@ -58,5 +60,33 @@ class line_counter {
   std::size_t line_ = 1;
   std::size_t pos_ = 0;  ///< `line_` is the line of text offset `pos_`
 };
+
+/// One list read as a DOM: the UTF-8 text (kept for line numbers), the document, its root.
+struct xml_list {
+  std::string text;
+  pugi::xml_document doc;
+  pugi::xml_node root;
+};
+
+/// Decodes `bytes` (not UTF-8: windows-1252, with a warning in `list`), parses them and checks
+/// the root element's local name: `root`. Errors are "bad_xml", naming `format` and the line
+/// of a parse error, or saying the file is not `what` ("an EU Financial Sanctions File").
+inline result<bool> load_xml_list(std::string_view bytes, std::string_view format, std::string_view root,
+                                  const char* what, entity_list& list, xml_list& out) {
+  bool recoded = false;
+  out.text = to_utf8(bytes, &recoded);
+  if (recoded) list.warnings.push_back({"", 0, 0, "not valid UTF-8; decoded as windows-1252"});
+  const pugi::xml_parse_result parsed = out.doc.load_buffer(
+      out.text.data(), out.text.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!parsed)
+    return error{"bad_xml", std::string(format) + ": line " +
+                                std::to_string(line_counter(out.text).at(parsed.offset)) + ": " +
+                                parsed.description()};
+  out.root = out.doc.document_element();
+  if (!out.root || local_name(out.root) != root)
+    return error{"bad_xml", std::string(format) + ": no <" + std::string(root) +
+                                "> root element; not " + what};
+  return true;
+}
 
 }  // namespace sanctwatch::entities::detail
