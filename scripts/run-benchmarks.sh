@@ -1,24 +1,21 @@
 #!/usr/bin/env bash
 # Runs every benchmark binary under BUILD/bench, writing BUILD/bench/NAME.json.
-# Generates the synthetic corpus first (needs ../shared/bench/gen_corpus.py).
+# Generates the synthetic corpora first (scripts/gen-corpus.py), drawing organisation names from
+# the OFAC SDN list at $SANCTWATCH_SDN_CSV when it is there.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${SANCTWATCH_SHARED_DIR:-$root/../shared}
+sdn=${SANCTWATCH_SDN_CSV:-$shared/data/ofac-sdn-2022-01/sdn.csv}
 corpus=$build/bench/corpus
-if [ -x "$shared/bench/gen_corpus.py" ] || [ -f "$shared/bench/gen_corpus.py" ]; then
-  if [ ! -f "$corpus/feeds.txt" ]; then
-    echo "generating corpus: 200 feeds x 50 items"
-    python3 "$shared/bench/gen_corpus.py" --feeds 200 --items 50 --seed 1 \
-      --sdn "$shared/data/ofac-sdn-2022-01/sdn.csv" --out "$corpus"
-  fi
-  if [ ! -f "$build/bench/corpus-2000/feeds.txt" ]; then
-    echo "generating corpus: 2,000 feeds x 20 items (poll benchmark)"
-    python3 "$shared/bench/gen_corpus.py" --feeds 2000 --items 20 --seed 2 \
-      --sdn "$shared/data/ofac-sdn-2022-01/sdn.csv" --out "$build/bench/corpus-2000"
-  fi
-else
-  echo "note: $shared/bench/gen_corpus.py not found; corpus benchmarks will skip"
+if [ ! -f "$corpus/feeds.txt" ]; then
+  echo "generating corpus: 200 feeds x 50 items"
+  python3 "$root/scripts/gen-corpus.py" --feeds 200 --items 50 --seed 1 --sdn "$sdn" --out "$corpus"
+fi
+if [ ! -f "$build/bench/corpus-2000/feeds.txt" ]; then
+  echo "generating corpus: 2,000 feeds x 20 items (poll benchmark)"
+  python3 "$root/scripts/gen-corpus.py" --feeds 2000 --items 20 --seed 2 --sdn "$sdn" \
+    --out "$build/bench/corpus-2000"
 fi
 status=0
 for b in "$build"/bench/bench_*; do

@@ -1,5 +1,5 @@
 // End to end, as a user runs it: `sanctwatch match --rules rules FEED...` over the corpus of
-// 200 feeds x 50 items (gen_corpus.py, seed 1). Reads, parses, normalizes, scans, evaluates
+// 200 feeds x 50 items (scripts/gen-corpus.py, seed 1). Reads, parses, normalizes, scans, evaluates
 // and prints every alert as JSON. Pinned to one core (the affinity is inherited by the child);
 // reports MB/s of feed XML by wall time and by the child's CPU time, and its peak RSS.
 #include <benchmark/benchmark.h>

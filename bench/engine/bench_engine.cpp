@@ -177,20 +177,21 @@ void BM_scan_only(benchmark::State& state) {
 }
 BENCHMARK(BM_scan_only)->Arg(1)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
-// --- a realistic corpus: gen_corpus.py's items (default hit rate 0.05), the full SDN list ----
+// --- a realistic corpus: scripts/gen-corpus.py's items (hit rate 0.05), the full SDN list ----
 
 const std::string shared_dir = SANCTWATCH_SHARED_DIR;
 const std::string sdn_csv = shared_dir + "/data/ofac-sdn-2022-01/sdn.csv";
 
-// 100 feeds x 30 items of gen_corpus.py (needs python3 and ../shared; empty otherwise).
+// 100 feeds x 30 items of scripts/gen-corpus.py, with organisation names from the SDN list
+// when it is there (needs python3; empty otherwise).
 const std::vector<item>& realistic() {
   static const std::vector<item> items = [] {
     std::vector<item> out;
     namespace fs = std::filesystem;
     const fs::path dir =
         fs::temp_directory_path() / ("sanctwatch-bench-" + std::to_string(getpid()));
-    const std::string cmd = "python3 '" + shared_dir +
-                            "/bench/gen_corpus.py' --feeds 100 "
+    const std::string cmd = "python3 '" + std::string(SANCTWATCH_SOURCE_DIR) +
+                            "/scripts/gen-corpus.py' --feeds 100 "
                             "--items 30 --seed 5 --sdn '" +
                             sdn_csv + "' --out '" + dir.string() + "' > /dev/null 2>&1";
     if (std::system(cmd.c_str()) != 0) return out;
@@ -221,7 +222,7 @@ std::size_t realistic_bytes() {
 
 void run_realistic(benchmark::State& state, const engine::ruleset& rs) {
   if (realistic().empty()) {
-    state.SkipWithError("no corpus (python3 and ../shared/bench/gen_corpus.py needed)");
+    state.SkipWithError("no corpus (python3 and scripts/gen-corpus.py needed)");
     return;
   }
   std::size_t alerts = 0;
@@ -277,7 +278,7 @@ void run_realistic_scan(benchmark::State& state, const engine::ruleset& rs) {
     return v;
   }();
   if (texts.empty()) {
-    state.SkipWithError("no corpus (python3 and ../shared/bench/gen_corpus.py needed)");
+    state.SkipWithError("no corpus (python3 and scripts/gen-corpus.py needed)");
     return;
   }
   engine::hs_scratch hs;

@@ -1,4 +1,4 @@
-// Feed parse throughput over the generated corpus (gen_corpus.py), against a bare pugixml
+// Feed parse throughput over the generated corpus (scripts/gen-corpus.py), against a bare pugixml
 // load_buffer of the same bytes: the ratio says what item extraction, charset handling,
 // the clean-up pass and HTML-to-text cost on top of XML parsing.
 #include <benchmark/benchmark.h>
