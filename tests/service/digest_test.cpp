@@ -143,7 +143,7 @@ TEST_F(digest_test, sealed_once_a_period_after_the_oldest_entry_and_sent_as_one_
   now_ = t(160);
   d.run_due();
   ASSERT_EQ(mail->delivered.size(), 1u);
-  const auto& sent = mail->delivered[0];
+  const auto sent = mail->delivered[0];  // a copy: later deliveries grow the vector
   EXPECT_TRUE(sent.digest);
   EXPECT_EQ(sent.level, severity::critical);
   EXPECT_EQ(members(sent), (std::set<std::string>{"a1", "a2"}));
