@@ -43,6 +43,18 @@ std::optional<std::uint64_t> parse_units(std::string_view s, F unit_value, bool 
 
 }  // namespace
 
+std::string_view to_string(full_text_mode m) {
+  switch (m) {
+    case full_text_mode::always:
+      return "always";
+    case full_text_mode::never:
+      return "never";
+    case full_text_mode::auto_:
+      break;
+  }
+  return "auto";
+}
+
 std::optional<seconds> parse_duration(std::string_view s) {
   auto v = parse_units(
       s,
@@ -235,6 +247,17 @@ class reader {
     return std::nullopt;
   }
 
+  std::optional<full_text_mode> full_text(const YAML::Node& n, std::string_view what) {
+    if (n.IsScalar()) {
+      const std::string& s = n.Scalar();
+      if (s == "auto") return full_text_mode::auto_;
+      if (s == "always") return full_text_mode::always;
+      if (s == "never") return full_text_mode::never;
+    }
+    error(n, std::string(what) + " must be auto, always or never");
+    return std::nullopt;
+  }
+
   std::optional<seconds> duration(const YAML::Node& n, std::string_view what, seconds min = seconds{0}) {
     if (n.IsScalar())
       if (auto d = parse_duration(n.Scalar())) {
@@ -341,7 +364,7 @@ void reader::read_feed(const YAML::Node& n, config& c) {
     return;
   }
   if (!mapping(n, "a feed", {"id", "url", "password_file", "interval", "headers", "tags",
-                             "user_agent", "enabled", "adaptive", "max_new_items"}))
+                             "user_agent", "enabled", "adaptive", "max_new_items", "full_text"}))
     return;
   feed f;
   f.line = n.Mark().line + 1;
@@ -378,6 +401,7 @@ void reader::read_feed(const YAML::Node& n, config& c) {
   if (n["max_new_items"])
     if (auto v = integer(n["max_new_items"], "max_new_items", 1, 1000000))
       f.max_new_items = static_cast<int>(*v);
+  if (n["full_text"]) f.full_text = full_text(n["full_text"], "full_text");
   c.feeds.push_back(std::move(f));
 }
 
@@ -670,7 +694,8 @@ void reader::read(const YAML::Node& root, config& c) {
     }
   }
   if (const auto& n = root["defaults"]) {
-    if (mapping(n, "defaults", {"interval", "adaptive", "max_new_items"})) {
+    if (mapping(n, "defaults", {"interval", "adaptive", "max_new_items", "full_text",
+                                "full_text_max_age", "full_text_rate"})) {
       if (n["interval"])
         if (auto d = duration(n["interval"], "defaults.interval", seconds{60})) c.defaults.interval = *d;
       if (n["adaptive"])
@@ -678,6 +703,14 @@ void reader::read(const YAML::Node& root, config& c) {
       if (n["max_new_items"])
         if (auto v = integer(n["max_new_items"], "defaults.max_new_items", 1, 1000000))
           c.defaults.max_new_items = static_cast<int>(*v);
+      if (n["full_text"])
+        if (auto m = full_text(n["full_text"], "defaults.full_text")) c.defaults.full_text = *m;
+      if (n["full_text_max_age"])
+        if (auto d = duration(n["full_text_max_age"], "defaults.full_text_max_age", seconds{60}))
+          c.defaults.full_text_max_age = *d;
+      if (n["full_text_rate"])
+        if (auto v = integer(n["full_text_rate"], "defaults.full_text_rate", 1, 600))
+          c.defaults.full_text_rate = static_cast<int>(*v);
     }
   }
   if (const auto& n = root["stories"]) {

@@ -23,6 +23,11 @@ using seconds = std::chrono::seconds;
 
 using sanctwatch::severity;
 
+/// Whether the page behind an item's link is fetched and its article text matched too
+/// (docs/full-text.md): `auto` when the item's own text is short, `always`, or `never`.
+enum class full_text_mode { auto_, always, never };
+std::string_view to_string(full_text_mode m);
+
 struct feed {
   std::string id;
   /// http(s)://, file:///abs/path, or file:rel/path (relative to the config). May carry
@@ -36,6 +41,7 @@ struct feed {
   bool enabled = true;
   std::optional<bool> adaptive;  ///< empty: defaults.adaptive
   std::optional<int> max_new_items;  ///< empty: defaults.max_new_items
+  std::optional<full_text_mode> full_text;  ///< empty: defaults.full_text
   int line = 0;  ///< where it was declared, for messages
 };
 
@@ -113,6 +119,13 @@ struct defaults_settings {
   /// New or changed items taken from one feed per poll; the rest wait for the next poll (a
   /// feed flooding thousands of items cannot hold the daemon for minutes).
   int max_new_items = 1000;
+  /// Fetch the article behind an item's link: `auto` when title + summary + content hold
+  /// fewer than full_text_min_words words.
+  full_text_mode full_text = full_text_mode::auto_;
+  /// Items published longer ago than this are never fetched (old news is not worth a request).
+  seconds full_text_max_age{7 * 24 * 3600};
+  /// Article fetches per host and minute at most; the rest wait in a queue.
+  int full_text_rate = 12;
 };
 
 struct state_settings {

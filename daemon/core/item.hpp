@@ -34,6 +34,10 @@ struct item {
   std::vector<std::string> authors;
   std::vector<std::string> categories;
   std::vector<enclosure> enclosures;
+  /// The main text of the page `link` points to, when sanctwatch fetched and extracted it
+  /// (feeds' `full_text`); plain text, paragraphs separated by blank lines. Not a feed field:
+  /// item identity and content_hash never depend on it.
+  std::string article;
 };
 
 /// Feed-level metadata.

@@ -252,7 +252,7 @@ class parser {
     if (cur_.type != tok::ident || !parse_field(cur_.value, f))
       fail(cur_.offset,
            "expected a field name (title, summary, content, author, category, "
-           "link, lead), got " +
+           "link, article, lead), got " +
                std::string(describe(cur_)) +
                (cur_.type == tok::ident ? " '" + cur_.value + "'" : ""));
     take();
@@ -481,7 +481,8 @@ class parser {
 
 bool parse_field(std::string_view name, field& out) {
   static constexpr std::string_view names[] = {"title",  "summary",  "content",
-                                               "author", "category", "link"};
+                                               "author", "category", "link",
+                                               "article"};
   for (int i = 0; i < field_count; ++i)
     if (names[i] == name) {
       out = static_cast<field>(i);

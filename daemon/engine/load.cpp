@@ -949,8 +949,8 @@ class loader {
           else
             r.error(f[i], "unknown field '" + name + "'" +
                               suggest(name, {"title", "summary", "content", "author", "category",
-                                             "link"}) +
-                              "; known: title, summary, content, author, category, link");
+                                             "link", "article"}) +
+                              "; known: title, summary, content, author, category, link, article");
           ++i;
         }
       }
@@ -1056,7 +1056,7 @@ class loader {
           rt.fields[int(field::content)] = c.Scalar();
           rt.label = c.Scalar();
         } else if (c.IsMap()) {
-          r.check_keys(c, {"title", "summary", "content", "author", "category", "link"},
+          r.check_keys(c, {"title", "summary", "content", "author", "category", "link", "article"},
                        "a test case");
           for (auto it = c.begin(); it != c.end(); ++it) {
             field f;

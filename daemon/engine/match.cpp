@@ -19,7 +19,8 @@
 namespace sanctwatch::engine {
 
 const char* field_name(field f) {
-  static const char* names[] = {"title", "summary", "content", "author", "category", "link"};
+  static const char* names[] = {"title",    "summary", "content", "author",
+                                "category", "link",    "article"};
   return names[int(f)];
 }
 
@@ -283,6 +284,8 @@ std::string_view field_text(const item& it, field f, std::string& joined) {
       return joined = join(it.categories);
     case field::link:
       return it.link;
+    case field::article:
+      return it.article;
   }
   return {};
 }
@@ -490,12 +493,13 @@ class evaluator {
               out.end());
   }
 
-  // Whether a hit lies in the fields of `mask`; with lead_only, content hits count only in the
-  // first lead_sentences sentences.
+  // Whether a hit lies in the fields of `mask`; with lead_only, content and article hits count
+  // only in their first lead_sentences sentences.
   bool accept(const hit& h, field_mask mask) {
     if (!(mask & mask_of(field(h.f)))) return false;
-    if (!(mask & lead_only) || field(h.f) != field::content) return true;
-    si_.position(mask_of(field::content));
+    if (!(mask & lead_only) || (field(h.f) != field::content && field(h.f) != field::article))
+      return true;
+    si_.position(mask_of(field(h.f)));
     return h.sentence < lead_sentences;
   }
 
@@ -1274,6 +1278,7 @@ item item_for_test(const rule_test& t) {
   if (!t.fields[int(field::category)].empty())
     it.categories.push_back(t.fields[int(field::category)]);
   it.link = t.fields[int(field::link)];
+  it.article = t.fields[int(field::article)];
   return it;
 }
 

@@ -18,14 +18,16 @@
 namespace sanctwatch::engine {
 
 /// The text fields of an item that rules can look at.
-enum class field : std::uint8_t { title, summary, content, author, category, link };
-inline constexpr int field_count = 6;
+/// `article`: the main text of the page the item links to, fetched and extracted when the feed
+/// carries only a summary (docs/full-text.md); empty when not fetched.
+enum class field : std::uint8_t { title, summary, content, author, category, link, article };
+inline constexpr int field_count = 7;
 using field_mask = std::uint8_t;
 inline constexpr field_mask mask_of(field f) { return field_mask(1u << unsigned(f)); }
-/// title, summary, content: the default when a rule names no `fields:`.
-inline constexpr field_mask default_fields = 0x07;
-/// `in lead`: title, summary and the first `lead_sentences` sentences of content; this bit
-/// narrows the content field of a mask to those sentences.
+/// title, summary, content, article: the default when a rule names no `fields:`.
+inline constexpr field_mask default_fields = 0x47;
+/// `in lead`: title, summary and the first `lead_sentences` sentences of content and of the
+/// article; this bit narrows the content and article fields of a mask to those sentences.
 inline constexpr field_mask lead_only = 0x80;
 inline constexpr field_mask lead_fields = default_fields | lead_only;
 inline constexpr std::uint32_t lead_sentences = 3;
@@ -127,7 +129,7 @@ struct expr {
 
 struct rule_test {
   bool expect_match = true;
-  std::string fields[field_count];  ///< title, summary, content, author, category, link
+  std::string fields[field_count];  ///< title, summary, content, author, category, link, article
   std::string label;                ///< the text shown in failures
   location where;
 };

@@ -110,6 +110,18 @@ void process_metrics(std::string& out) {
 
 }  // namespace
 
+void metrics::article(const std::string& status) {
+  std::string result = "error";
+  if (status == "ok") result = "ok";
+  else if (status.rfind("HTTP ", 0) == 0) result = "http_error";
+  else if (status.rfind("not HTML", 0) == 0) result = "not_html";
+  else if (status == "too large") result = "too_large";
+  else if (status == "timeout") result = "timeout";
+  else if (status.rfind("refused", 0) == 0) result = "refused";
+  else if (status == "no article found") result = "no_article";
+  ++articles_[result];
+}
+
 std::string metrics::render() const {
   std::string out;
   header(out, "sanctwatch_build_info", "gauge", "The running build; the value is always 1.");
@@ -131,6 +143,10 @@ std::string metrics::render() const {
   for (const auto& [k, v] : deferred_)
     out += "sanctwatch_items_deferred_total{feed=\"" + label_escape(k) + "\"} " +
            std::to_string(v) + "\n";
+  header(out, "sanctwatch_article_fetches_total", "counter",
+         "Full-text fetches of the pages behind feed items, by result.");
+  for (const auto& [k, v] : articles_)
+    out += "sanctwatch_article_fetches_total{result=\"" + k + "\"} " + std::to_string(v) + "\n";
   header(out, "sanctwatch_last_success_timestamp_seconds", "gauge",
          "Unix time of each feed's last successful poll.");
   for (const auto& [k, v] : last_success_)

@@ -25,6 +25,10 @@ class metrics {
   void alert(const std::string& rule);
   /// New items of a feed left for its next poll (over max_new_items).
   void deferred(const std::string& feed, std::size_t n) { deferred_[feed] += n; }
+  /// One full-text fetch finished with this status ("ok", "HTTP 404", "timeout", ...); counted
+  /// under a small set of results (ok, http_error, not_html, too_large, timeout, refused,
+  /// no_article, error) so that the label stays bounded.
+  void article(const std::string& status);
   /// One delivery outcome: "delivered", "retry" or "dead".
   void delivery(const std::string& sink, const std::string& result);
   void set_outbox_pending(std::int64_t n) { outbox_pending_ = n; }
@@ -55,6 +59,7 @@ class metrics {
   std::map<std::string, std::uint64_t> alerts_;                              // rule
   std::map<std::pair<std::string, std::string>, std::uint64_t> deliveries_;  // sink, result
   std::map<std::string, std::uint64_t> reloads_;
+  std::map<std::string, std::uint64_t> articles_;  // result
   std::array<std::uint64_t, buckets.size()> latency_counts_{};
   std::uint64_t latency_count_ = 0;
   double latency_sum_ = 0;

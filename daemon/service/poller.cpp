@@ -56,8 +56,13 @@ std::chrono::seconds adaptive_interval(std::chrono::seconds interval, int new_it
 }
 
 poller::poller(http::client& client, store::store& db, pipeline& pipe, poll_settings settings,
-               clock_fn now)
-    : client_(client), db_(db), pipe_(pipe), settings_(settings), now_(std::move(now)) {}
+               clock_fn now, full_text_fetcher* fetcher)
+    : client_(client),
+      db_(db),
+      pipe_(pipe),
+      fetcher_(fetcher),
+      settings_(settings),
+      now_(std::move(now)) {}
 
 void poller::set_feeds(std::vector<feed_spec> feeds) { feeds_ = std::move(feeds); }
 
@@ -167,12 +172,43 @@ void poller::finish(const feed_spec& f, store::feed_state st, http::response r) 
       for (const auto& w : doc->warnings) log::info("feed " + f.id + ": " + w);
       r.body.clear();
       r.body.shrink_to_fit();
-      auto job = std::make_shared<document_job>(
-          document_job{f, std::move(st), std::move(r), now, std::move(res), std::move(*doc), {}});
-      return step(std::move(job));
+      auto job = std::make_shared<document_job>(document_job{
+          f, std::move(st), std::move(r), now, std::move(res), std::move(*doc), {}, 0});
+      return fetch_articles(std::move(job));
     }
   }
   settle(f, std::move(st), r, now, std::move(res));
+}
+
+void poller::fetch_articles(std::shared_ptr<document_job> job) {
+  if (!fetcher_ || job->f.full_text == config::full_text_mode::never || stopping_)
+    return step(std::move(job));
+  // Only the items this poll will match: new ones (an edit is matched with what it had), up
+  // to the feed's cap. The guard count keeps the document from stepping before every
+  // request is made.
+  job->articles_waiting = 1;
+  std::size_t fresh = 0;
+  for (std::size_t i = 0; i < job->doc.items.size(); ++i) {
+    const item& it = job->doc.items[i];
+    if (job->f.max_new_items && fresh >= job->f.max_new_items) break;
+    if (db_.content_hash(job->f.id, item_key(it))) continue;
+    ++fresh;
+    if (!wants_full_text(job->f.full_text, it, job->now, fetcher_->settings())) continue;
+    ++job->articles_waiting;
+    fetcher_->get(it.link, job->f.user_agent, [this, job, i](const store::article_record& a) {
+      item& target = job->doc.items[i];
+      if (a.status == "ok") {
+        target.article = a.text;
+        ++job->res.articles;
+      } else if (a.status != "cancelled") {
+        ++job->res.articles_failed;
+        log::info("feed " + job->f.id + ": item " + redact_url(target.link) +
+                  " matched on the feed's text: " + a.status);
+      }
+      if (--job->articles_waiting == 0) step(job);
+    });
+  }
+  if (--job->articles_waiting == 0) step(std::move(job));
 }
 
 void poller::step(std::shared_ptr<document_job> job) {
@@ -186,7 +222,7 @@ void poller::step(std::shared_ptr<document_job> job) {
       if (!e.disk()) throw;
       return abandon(job->f, std::move(job->res), e);
     }
-    auto& [f, st, r, now, res, doc, progress] = *job;
+    auto& [f, st, r, now, res, doc, progress, articles_waiting] = *job;
     res.stats = std::move(progress.stats);
     res.interrupted = true;
     res.error = "interrupted: the daemon stopped after " + std::to_string(progress.next) +
@@ -207,7 +243,7 @@ void poller::step(std::shared_ptr<document_job> job) {
     asio::post(client_.context(), [this, job = std::move(job)]() mutable { step(std::move(job)); });
     return;
   }
-  auto& [f, st, r, now, res, doc, progress] = *job;
+  auto& [f, st, r, now, res, doc, progress, articles_waiting] = *job;
   res.stats = std::move(progress.stats);
   res.deferred = progress.deferred;
   res.ok = true;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "http/client.hpp"
+#include "service/full_text.hpp"
 #include "service/pipeline.hpp"
 #include "store/store.hpp"
 
@@ -37,6 +38,8 @@ struct feed_spec {
   /// it can be stored, logged and shown) or from a password file; sent only to `url`'s host.
   std::string user{};
   std::string password{};
+  /// Fetch the page behind new items' links (needs a full_text_fetcher; docs/full-text.md).
+  config::full_text_mode full_text = config::full_text_mode::auto_;
 };
 
 struct poll_settings {
@@ -58,6 +61,10 @@ struct poll_result {
   bool interrupted = false;  ///< the daemon stopped before the document was through
   bool disk_error = false;   ///< the state file refused a write: nothing of this poll was kept
   int error_streak = 0;      ///< the feed's failed polls in a row, this one included
+  /// Full text: articles matched with their items, and items left with their own text
+  /// because the page could not be had (each with its reason in the log and the store).
+  int articles = 0;
+  int articles_failed = 0;
   std::chrono::steady_clock::duration elapsed{};
 };
 
@@ -75,8 +82,10 @@ class poller {
  public:
   using clock_fn = std::function<timestamp()>;
 
+  /// With a `fetcher`, the new items of a document whose feed asks for full text wait for
+  /// their articles (or the reasons there are none) before the document is matched.
   poller(http::client& client, store::store& db, pipeline& pipe, poll_settings settings,
-         clock_fn now);
+         clock_fn now, full_text_fetcher* fetcher = nullptr);
 
   void set_feeds(std::vector<feed_spec> feeds);
   void set_settings(poll_settings s) { settings_ = s; }
@@ -105,11 +114,15 @@ class poller {
     poll_result res;
     feed_document doc;
     pipeline_progress progress;
+    std::size_t articles_waiting = 0;  ///< full-text fetches not back yet
   };
 
   void start(const feed_spec& f, store::feed_state st);
   void finish(const feed_spec& f, store::feed_state st, http::response r);
   void step(std::shared_ptr<document_job> job);
+  /// Asks for the articles of the document's new items that want them; steps the document
+  /// when all are back (at once when none is wanted).
+  void fetch_articles(std::shared_ptr<document_job> job);
   /// The end of every poll: the feed leaves in_flight, its state is saved, on_result runs.
   void settle(const feed_spec& f, store::feed_state st, const http::response& r, timestamp now,
               poll_result res);
@@ -124,6 +137,7 @@ class poller {
   http::client& client_;
   store::store& db_;
   pipeline& pipe_;
+  full_text_fetcher* fetcher_ = nullptr;
   poll_settings settings_;
   clock_fn now_;
   std::vector<feed_spec> feeds_;

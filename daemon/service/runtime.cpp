@@ -230,6 +230,7 @@ result<loaded_config> load_config(const std::string& path) {
     spec.user_agent = f.user_agent.empty() ? c.network.user_agent : f.user_agent;
     spec.enabled = f.enabled;
     spec.adaptive = f.adaptive.value_or(c.defaults.adaptive);
+    spec.full_text = f.full_text.value_or(c.defaults.full_text);
     auto url = expand_env(f.url);
     if (!url) {
       problems += where + "url: " + url.err().message + "\n";
@@ -275,6 +276,7 @@ result<loaded_config> load_config(const std::string& path) {
       spec.interval = o.interval.value_or(c.defaults.interval);
       spec.user_agent = c.network.user_agent;
       spec.adaptive = c.defaults.adaptive;
+      spec.full_text = c.defaults.full_text;
       // No ${ENV} here: a list from elsewhere must not send our environment to its servers.
       if (f.url.rfind("file:", 0) == 0) spec.url = f.url;
       else if (auto problem = take_url(f.url, spec))
@@ -397,7 +399,8 @@ class instance {
         db_(cfg_.state_path),
         pipe_(db_, sinks_, stories(cfg_.cfg)),
         dispatch_(db_, sinks_, now_seconds),
-        poller_(client_, db_, pipe_, settings(cfg_.cfg), now_seconds),
+        full_text_(client_, db_, now_seconds, full_text_settings_of(cfg_.cfg)),
+        poller_(client_, db_, pipe_, settings(cfg_.cfg), now_seconds, &full_text_),
         timer_(io_),
         watchdog_(io_),
         housekeeping_(io_),
@@ -406,6 +409,7 @@ class instance {
     pipe_.set_max_evidence(std::size_t(cfg_.cfg.alerts.max_evidence));
     poller_.set_feeds(cfg_.feeds);
     poller_.on_result([this](const poll_result& r) { on_polled(r); });
+    full_text_.on_fetched([this](const store::article_record& a) { metrics_.article(a.status); });
     dispatch_.on_settled([this] {
       maybe_finish();
       // A completed delivery may make another one due before the timer: re-arm it then.
@@ -486,6 +490,17 @@ class instance {
   static story_settings stories(const config::config& c) {
     return {c.stories.enabled, c.stories.window};
   }
+  static full_text_settings full_text_settings_of(const config::config& c) {
+    full_text_settings s;
+    s.max_age = c.defaults.full_text_max_age;
+    s.rate = c.defaults.full_text_rate;
+    s.timeout = c.network.timeout;
+    s.low_speed_time = c.network.low_speed_time;
+    // A news page is far smaller than a feed may be; an 8 MiB page is not an article.
+    s.max_body = std::min<std::size_t>(static_cast<std::size_t>(c.network.max_body), 8u << 20);
+    s.max_redirects = c.network.max_redirects;
+    return s;
+  }
   static poll_settings settings(const config::config& c) {
     return {c.network.timeout, c.network.low_speed_time, static_cast<std::size_t>(c.network.max_body),
             c.network.max_redirects};
@@ -512,7 +527,11 @@ class instance {
       log::info("feed " + r.feed_id + ": " + std::to_string(r.stats.items) + " items, " +
                 std::to_string(r.stats.new_items) + " new, " + std::to_string(r.stats.changed) +
                 " changed, " + std::to_string(r.stats.alerts) + " alerts" +
-                (r.stats.updates > 0 ? ", " + std::to_string(r.stats.updates) + " updated" : ""));
+                (r.stats.updates > 0 ? ", " + std::to_string(r.stats.updates) + " updated" : "") +
+                (r.articles + r.articles_failed > 0
+                     ? ", full text " + std::to_string(r.articles) + " of " +
+                           std::to_string(r.articles + r.articles_failed)
+                     : ""));
     if ((r.stats.alerts > 0 || r.stats.updates > 0) && !degraded_) guarded([&] { dispatch_.run_due(); });
     if (opts_.mode == run_mode::daemon) {
       notify("STATUS=" + status());
@@ -603,11 +622,13 @@ class instance {
   }
 
   // Retention, once at start and then daily: forget items no feed has published for
-  // state.retention, and delivered outbox rows older than state.delivered_retention.
+  // state.retention, and delivered outbox rows older than state.delivered_retention; drop the
+  // text of articles fetched longer than full_text_max_age ago (no copy will need it).
   void do_housekeeping() {
     const auto now = now_seconds();
     try {
       db_.purge(now - cfg_.cfg.state.retention, now - cfg_.cfg.state.delivered_retention);
+      db_.drop_article_text(now - cfg_.cfg.defaults.full_text_max_age);
     } catch (const store::sqlite_error& e) {
       log::error(std::string("retention purge failed: ") + e.what());
     }
@@ -684,6 +705,7 @@ class instance {
       dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));
+      full_text_.set_settings(full_text_settings_of(cfg_.cfg));
       client_.set_allow_private(cfg_.cfg.network.allow_private);
       metrics_.reloaded(true);
       metrics_.set_feeds(static_cast<std::int64_t>(cfg_.feeds.size()));
@@ -706,6 +728,7 @@ class instance {
     metrics_server_.reset();
     signals_.cancel();
     client_.cancel_all();
+    full_text_.cancel_all();
     poller_.stop();
     // Completions of cancelled transfers are posted; let them run (they record nothing
     // for aborted fetches beyond the feed's state), then the loop runs dry.
@@ -719,6 +742,7 @@ class instance {
   store::store db_;
   pipeline pipe_;
   dispatcher dispatch_;
+  full_text_fetcher full_text_;
   poller poller_;
   asio::steady_timer timer_;
   asio::steady_timer watchdog_;

@@ -155,6 +155,22 @@ CREATE TABLE digest_queue (
 CREATE INDEX digest_queue_open ON digest_queue (digest_id, sink, added_at);
 CREATE INDEX digest_queue_alert ON digest_queue (alert_id);
 )sql",
+    // v5: full text. One row per canonical article URL fetched (or refused): the fetch is
+    // made once whatever number of feeds carry the link; the text stays for later copies.
+    R"sql(
+CREATE TABLE articles (
+  url TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  text_hash TEXT NOT NULL DEFAULT '',
+  title TEXT NOT NULL DEFAULT '',
+  byline TEXT NOT NULL DEFAULT '',
+  published INTEGER,
+  final_url TEXT NOT NULL DEFAULT '',
+  text TEXT
+) WITHOUT ROWID;
+CREATE INDEX articles_fetched ON articles (fetched_at);
+)sql",
 };
 
 delivery_state parse_state(const std::string& s) {
@@ -718,8 +734,47 @@ std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const st
   return out;
 }
 
+std::optional<article_record> store::article(const std::string& url) {
+  auto st = db_.prepare(
+      "SELECT url, status, fetched_at, text_hash, title, byline, published, final_url, "
+      "coalesce(text, '') FROM articles WHERE url = ?");
+  st.bind(1, url);
+  if (!st.step()) return std::nullopt;
+  article_record a;
+  a.url = st.text(0);
+  a.status = st.text(1);
+  a.fetched_at = at(st.integer(2));
+  a.text_hash = st.text(3);
+  a.title = st.text(4);
+  a.byline = st.text(5);
+  if (auto p = st.optional_integer(6)) a.published = at(*p);
+  a.final_url = st.text(7);
+  a.text = st.text(8);
+  return a;
+}
+
+void store::save_article(const article_record& a) {
+  auto st = db_.prepare(
+      "INSERT OR REPLACE INTO articles (url, status, fetched_at, text_hash, title, byline, "
+      "published, final_url, text) VALUES (?,?,?,?,?,?,?,?,?)");
+  st.bind(1, a.url).bind(2, a.status).bind(3, secs(a.fetched_at)).bind(4, a.text_hash);
+  st.bind(5, a.title).bind(6, a.byline).bind(7, secs(a.published)).bind(8, a.final_url);
+  if (a.text.empty()) st.bind(9, std::nullopt);
+  else st.bind(9, a.text);
+  st.run();
+}
+
+void store::drop_article_text(timestamp before) {
+  auto st = db_.prepare("UPDATE articles SET text = NULL WHERE fetched_at < ? AND text IS NOT NULL");
+  st.bind(1, secs(before));
+  st.run();
+}
+
 void store::purge(timestamp seen_before, timestamp delivered_before) {
   batch tx(*this);
+  auto articles = db_.prepare("DELETE FROM articles WHERE fetched_at < ?");
+  articles.bind(1, secs(seen_before));
+  articles.run();
   auto items = db_.prepare("DELETE FROM items WHERE last_seen < ?");
   items.bind(1, secs(seen_before));
   items.run();

@@ -96,6 +96,22 @@ struct story_alert {
   std::string document;  ///< the latest revision's document
 };
 
+/// The page behind an item's link, fetched once per canonical URL (feeds' `full_text`).
+struct article_record {
+  std::string url;  ///< the canonical link (story::canonical_link), the cache key
+  /// "ok", or why there is no text: "HTTP 404", "timeout", "not HTML (application/pdf)",
+  /// "too large", "no article found", ...
+  std::string status;
+  timestamp fetched_at;
+  std::string text_hash;  ///< 16 hex digits of the extracted text; empty without text
+  std::string title, byline;
+  std::optional<timestamp> published;
+  std::string final_url;  ///< where the last redirect led; empty when none was followed
+  /// The extracted text, kept while a later copy of the story may still arrive (the store
+  /// drops it after full_text_max_age, the row itself with the items).
+  std::string text;
+};
+
 enum class delivery_state { pending, delivered, dead };
 const char* to_string(delivery_state s);
 
@@ -161,7 +177,7 @@ class store {
   /// sqlite_error when the file cannot be opened or is newer than this build.
   explicit store(const std::string& path);
 
-  static constexpr int schema_version = 4;
+  static constexpr int schema_version = 5;
   int version();
   /// One small write transaction (the schema version rewritten): throws sqlite_error when
   /// the disk still refuses writes.
@@ -269,6 +285,14 @@ class store {
   /// How many entries wait for a digest (metrics).
   std::int64_t queued_count();
 
+  // Articles (full text).
+  /// The cached fetch of a canonical URL, with its text unless dropped.
+  std::optional<article_record> article(const std::string& url);
+  /// Records a fetch (replacing an older one of the same URL).
+  void save_article(const article_record& a);
+  /// Drops the text of articles fetched before `before` (their rows stay: no second fetch).
+  void drop_article_text(timestamp before);
+
   // Queries.
   /// Recorded alerts and digests, newest first, with their deliveries and digest entries; a
   /// `rule_id` lists only the alerts that report it (digests report none).
@@ -278,6 +302,7 @@ class store {
   /// Removes items and stories not seen since `seen_before` and delivered outbox rows (and
   /// alerts with no remaining rows, digests with them) older than `delivered_before`. Dead
   /// letters stay until replayed; alerts queued for a digest stay until it is sealed.
+  /// Articles fetched before `seen_before` go with the items.
   void purge(timestamp seen_before, timestamp delivered_before);
 
  private:

@@ -116,6 +116,38 @@ TEST(config, every_error_is_located_and_all_are_reported) {
   EXPECT_NE(e.find(" 8 | colour: blue\n   | ^\n"), std::string::npos) << e;
 }
 
+TEST(config, full_text_settings_and_their_errors) {
+  auto r = load("rules: [r]\nfeeds:\n  - {id: a, url: \"https://a.example/f\"}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.defaults.full_text, full_text_mode::auto_);
+  EXPECT_EQ(r.value.defaults.full_text_max_age, seconds{7 * 24 * 3600});
+  EXPECT_EQ(r.value.defaults.full_text_rate, 12);
+  EXPECT_FALSE(r.value.feeds[0].full_text);
+  r = load(
+      "defaults: {full_text: always, full_text_max_age: 2d, full_text_rate: 30}\n"
+      "feeds:\n  - {id: a, url: \"https://a.example/f\", full_text: never}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.defaults.full_text, full_text_mode::always);
+  EXPECT_EQ(r.value.defaults.full_text_max_age, seconds{2 * 24 * 3600});
+  EXPECT_EQ(r.value.defaults.full_text_rate, 30);
+  EXPECT_EQ(r.value.feeds[0].full_text, full_text_mode::never);
+  EXPECT_EQ(to_string(full_text_mode::auto_), "auto");
+  r = load(
+      "defaults: {full_text: true, full_text_rate: 0, full_text_max_age: soon}\n"
+      "feeds:\n  - {id: a, url: \"https://a.example/f\", full_text: sometimes}\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("conf/test.yaml:1:23: error: defaults.full_text must be auto, always or never"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("conf/test.yaml:1:45: error: defaults.full_text_rate must be"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("defaults.full_text_max_age must be a duration"), std::string::npos) << e;
+  EXPECT_NE(e.find("conf/test.yaml:3:52: error: full_text must be auto, always or never"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(r.errors.size(), 4u) << e;
+}
+
 TEST(config, story_grouping_settings_and_their_errors) {
   auto r = load("rules: [r]\n");
   ASSERT_TRUE(r.ok());

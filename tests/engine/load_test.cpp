@@ -141,7 +141,7 @@ TEST(engine_load, expression_syntax_errors_have_columns) {
       "6:22: count() must be compared: count(A) >= N (or >, ==, <=, <)");
   EXPECT_EQ(
       only_error("lists:\n  a: [x]\nrules:\n  - id: x\n    title: X\n    when: '@a in body'\n"),
-      "6:18: expected a field name (title, summary, content, author, category, link, lead), got a "
+      "6:18: expected a field name (title, summary, content, author, category, link, article, lead), got a "
       "word 'body'");
 }
 

@@ -454,6 +454,50 @@ TEST(engine_match, in_lead_is_title_summary_and_first_sentences) {
   EXPECT_FALSE(fires(*n, "One. Two. Three. Sanctions on China."));
 }
 
+TEST(engine_match, article_is_a_default_field_with_its_own_scope) {
+  // The feed gave a one-line summary; the fetched page names the measure.
+  item it;
+  it.id = "i1";
+  it.title = "Markets close lower";
+  it.summary = "Shares fell on Tuesday.";
+  it.article = "Shares fell on Tuesday.\n\nThe Treasury also imposed sanctions on a Chinese lender.";
+  auto rs = rule_when("near(@sanc, @china, within=5)");
+  auto m = match(*rs, it);
+  ASSERT_EQ(m.size(), 1u);
+  ASSERT_FALSE(m[0].evidence.empty());
+  EXPECT_EQ(m[0].evidence[0].where, field::article);
+  EXPECT_STREQ(field_name(field::article), "article");
+  // `in article` and `in content` are different fields.
+  EXPECT_FALSE(match(*rule_when("@sanc in article"), it).empty());
+  EXPECT_TRUE(match(*rule_when("@sanc in content"), it).empty());
+  // A rule that names its fields without article does not see it.
+  auto l = load_yaml(
+      "rules:\n  - id: r\n    title: t\n    fields: [title, summary]\n    when: '\"sanctions\"'\n");
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  EXPECT_TRUE(match(*l.rules, it).empty());
+}
+
+TEST(engine_match, lead_takes_the_first_sentences_of_the_article) {
+  auto rs = rule_when("@sanc in lead");
+  item it;
+  it.id = "i1";
+  it.title = "Talks";
+  it.article = "Ministers met. Sanctions were on the table.";
+  EXPECT_FALSE(match(*rs, it).empty());
+  it.article = "One. Two. Three. Four mentions sanctions.";
+  EXPECT_TRUE(match(*rs, it).empty());
+}
+
+TEST(engine_match, rule_tests_take_an_article_field) {
+  auto l = load_yaml(
+      "rules:\n  - id: r\n    title: t\n    when: '\"sanctions\" in article'\n"
+      "    tests:\n      match:\n        - {title: Talks, article: New sanctions today.}\n"
+      "      no_match:\n        - {content: New sanctions today.}\n");
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  EXPECT_EQ(l.rules->rules[0].tests.size(), 2u);
+  EXPECT_EQ(l.rules->rules[0].tests[0].fields[int(field::article)], "New sanctions today.");
+}
+
 TEST(engine_match, semicolon_keeps_clauses_in_one_sentence) {
   auto rs = rule_when("near(@sanc, @china, within=10, scope=sentence)");
   EXPECT_TRUE(fires(*rs, "The measures are broad; sanctions now reach Chinese lenders."));

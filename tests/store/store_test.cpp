@@ -600,7 +600,9 @@ TEST_F(store_test, migrates_a_version_3_file) {
   }
   {
     connection c(path_);
-    c.exec("DROP TABLE digest_queue; ALTER TABLE alerts DROP COLUMN kind; PRAGMA user_version = 3");
+    c.exec(
+        "DROP TABLE articles; DROP TABLE digest_queue; ALTER TABLE alerts DROP COLUMN kind; "
+        "PRAGMA user_version = 3");
   }
   store s(path_);
   EXPECT_EQ(s.version(), store::schema_version);
@@ -648,6 +650,49 @@ TEST_F(store_test, failed_transaction_leaves_nothing_behind) {
   } catch (const std::runtime_error&) {
   }
   EXPECT_FALSE(s.content_hash("f", "i"));
+}
+
+TEST_F(store_test, articles_are_kept_by_canonical_url_their_text_dropped_then_the_row) {
+  {
+    // A version 4 file gains the article cache.
+    store s(path_);
+    connection c(path_);
+    c.exec("DROP TABLE articles; PRAGMA user_version = 4");
+  }
+  store s(path_);
+  EXPECT_EQ(s.version(), store::schema_version);
+  EXPECT_FALSE(s.article("https://news.example/a"));
+  article_record a;
+  a.url = "https://news.example/a";
+  a.status = "ok";
+  a.fetched_at = t(100);
+  a.text_hash = "0123456789abcdef";
+  a.title = "Port fees rise";
+  a.byline = "Ada Reporter";
+  a.published = t(50);
+  a.final_url = "https://www.news.example/a";
+  a.text = "The harbour authority raised its fees.";
+  s.save_article(a);
+  auto back = s.article(a.url);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->status, "ok");
+  EXPECT_EQ(back->fetched_at, t(100));
+  EXPECT_EQ(back->title, a.title);
+  EXPECT_EQ(back->byline, a.byline);
+  EXPECT_EQ(back->published, t(50));
+  EXPECT_EQ(back->final_url, a.final_url);
+  EXPECT_EQ(back->text, a.text);
+  // A failure replaces nothing else and keeps no text.
+  article_record b{"https://news.example/b", "HTTP 404", t(120), "", "", "", std::nullopt, "", ""};
+  s.save_article(b);
+  EXPECT_EQ(s.article(b.url)->status, "HTTP 404");
+  EXPECT_FALSE(s.article(b.url)->published);
+  s.drop_article_text(t(110));
+  EXPECT_TRUE(s.article(a.url)->text.empty());
+  EXPECT_EQ(s.article(a.url)->text_hash, a.text_hash);
+  s.purge(t(110), t(110));
+  EXPECT_FALSE(s.article(a.url));
+  EXPECT_TRUE(s.article(b.url));
 }
 
 }  // namespace sanctwatch::store
