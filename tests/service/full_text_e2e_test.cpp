@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alert_schema.hpp"
 #include "http/test_server.hpp"
 #include "run_binary.hpp"
 #include "store/store.hpp"
@@ -141,6 +142,11 @@ TEST_F(full_text_e2e, the_article_behind_a_one_line_summary_raises_the_alert) {
   EXPECT_EQ(server_.count("/news/drones"), 1u);
   EXPECT_EQ(status_of(server_.url("/news/drones")), "ok");
   EXPECT_NE(r.out.find("full text 1 of 1"), std::string::npos) << r.out;
+  if (testing::alert_validator_available()) {
+    // "field": "article" is part of the alert schema.
+    const auto [status, report] = testing::validate_alert_lines(alerts_);
+    EXPECT_EQ(status, 0) << report;
+  }
 
   // With full_text: never the same summary raises nothing and the page is not asked for.
   std::filesystem::remove(state_);
