@@ -30,6 +30,16 @@ std::string result::text(int row, int col) const {
   return std::string(PQgetvalue(r_.get(), row, col),
                      static_cast<std::size_t>(PQgetlength(r_.get(), row, col)));
 }
+std::string result::bytes(int row, int col) const {
+  std::size_t n = 0;
+  unsigned char* b =
+      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(r_.get(), row, col)), &n);
+  if (!b) return {};
+  std::string out(reinterpret_cast<const char*>(b), n);
+  PQfreemem(b);
+  return out;
+}
+
 std::int64_t result::integer(int row, int col) const {
   return std::strtoll(PQgetvalue(r_.get(), row, col), nullptr, 10);
 }
@@ -104,10 +114,15 @@ result connection::query(std::string_view sql, std::initializer_list<param> para
 result connection::query(std::string_view sql, const std::vector<param>& params) {
   const std::string s(sql);
   std::vector<const char*> values;
+  std::vector<int> lengths, formats;
   values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p.value() ? p.value()->c_str() : nullptr);
+  for (const auto& p : params) {
+    values.push_back(p.value() ? p.value()->data() : nullptr);
+    lengths.push_back(p.value() ? static_cast<int>(p.value()->size()) : 0);
+    formats.push_back(p.binary() ? 1 : 0);
+  }
   return check(PQexecParams(c_, s.c_str(), static_cast<int>(values.size()), nullptr,
-                            values.data(), nullptr, nullptr, 0),
+                            values.data(), lengths.data(), formats.data(), 0),
                sql);
 }
 

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/db.hpp"
+
 struct pg_conn;
 struct pg_result;
 
@@ -21,23 +23,31 @@ namespace sanctwatch::store::pg {
 /// A failed connection or statement. `sqlstate` is PostgreSQL's five-character code
 /// ("23505" unique violation, "40001" serialization failure, "57P01" admin shutdown, ...);
 /// `connection_lost` when the server could not be reached or the connection broke.
-class pg_error : public std::runtime_error {
+class pg_error : public db_error {
  public:
   pg_error(std::string message, std::string sqlstate, bool connection_lost)
-      : std::runtime_error(std::move(message)),
+      : db_error(std::move(message)),
         sqlstate_(std::move(sqlstate)),
         lost_(connection_lost) {}
   const std::string& sqlstate() const { return sqlstate_; }
   bool connection_lost() const { return lost_; }
+  /// Worth retrying later: the connection is gone.
+  bool disk() const override { return lost_; }
 
  private:
   std::string sqlstate_;
   bool lost_;
 };
 
-/// A statement parameter: text, an integer or NULL.
+/// A statement parameter: text, an integer, bytes (for a BYTEA column) or NULL.
 class param {
  public:
+  /// Bytes sent as they are (binary format), for BYTEA.
+  static param bytes(std::string_view b) {
+    param p{std::string(b)};
+    p.binary_ = true;
+    return p;
+  }
   param(std::nullopt_t) {}
   param(std::string_view s) : value_(s) {}
   param(const std::string& s) : value_(s) {}
@@ -49,9 +59,11 @@ class param {
     if (v) value_ = param(*v).value_;
   }
   const std::optional<std::string>& value() const { return value_; }
+  bool binary() const { return binary_; }
 
  private:
   std::optional<std::string> value_;
+  bool binary_ = false;
 };
 
 class result {
@@ -61,6 +73,8 @@ class result {
   int columns() const;
   bool is_null(int row, int col) const;
   std::string text(int row, int col) const;  ///< "" for NULL
+  /// A BYTEA value (sent as text in hex form), decoded to its bytes.
+  std::string bytes(int row, int col) const;
   std::int64_t integer(int row, int col) const;
   std::optional<std::int64_t> optional_integer(int row, int col) const;
   /// Rows an INSERT, UPDATE or DELETE touched.

@@ -33,7 +33,7 @@ CREATE TABLE feeds (
   last_error TEXT NOT NULL DEFAULT '',
   last_status INTEGER NOT NULL DEFAULT 0,
   items_total BIGINT NOT NULL DEFAULT 0,
-  disabled BOOLEAN NOT NULL DEFAULT FALSE,
+  disabled INTEGER NOT NULL DEFAULT 0,
   lease_owner TEXT NOT NULL DEFAULT '',
   lease_until BIGINT NOT NULL DEFAULT 0
 );

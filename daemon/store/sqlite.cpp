@@ -23,7 +23,7 @@ void statement_cache::give_back(const std::string& sql, sqlite3_stmt* stmt) {
   if (!idle_.emplace(sql, stmt).second) sqlite3_finalize(stmt);  // a second one in use at once
 }
 
-statement::statement(sqlite3* db, std::string_view sql, statement_cache* cache)
+sqlite_statement::sqlite_statement(sqlite3* db, std::string_view sql, statement_cache* cache)
     : db_(db), cache_(cache) {
   if (cache_) {
     sql_ = std::string(sql);
@@ -34,25 +34,27 @@ statement::statement(sqlite3* db, std::string_view sql, statement_cache* cache)
   if (rc != SQLITE_OK) fail(db, rc, "prepare '" + std::string(sql.substr(0, 60)) + "'");
 }
 
-statement& statement::bind(int i, std::string_view v) {
+void sqlite_statement::bind_text(int i, std::string_view v) {
   const int rc = sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) fail(db_, rc, "bind");
-  return *this;
 }
 
-statement& statement::bind(int i, std::int64_t v) {
+void sqlite_statement::bind_blob(int i, std::string_view v) {
+  const int rc = sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) fail(db_, rc, "bind");
+}
+
+void sqlite_statement::bind_int(int i, std::int64_t v) {
   const int rc = sqlite3_bind_int64(stmt_, i, v);
   if (rc != SQLITE_OK) fail(db_, rc, "bind");
-  return *this;
 }
 
-statement& statement::bind(int i, std::nullopt_t) {
+void sqlite_statement::bind_null(int i) {
   const int rc = sqlite3_bind_null(stmt_, i);
   if (rc != SQLITE_OK) fail(db_, rc, "bind");
-  return *this;
 }
 
-statement::~statement() {
+sqlite_statement::~sqlite_statement() {
   if (!stmt_) return;
   if (cache_)
     cache_->give_back(sql_, stmt_);
@@ -60,25 +62,25 @@ statement::~statement() {
     sqlite3_finalize(stmt_);
 }
 
-bool statement::step() {
+bool sqlite_statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   fail(db_, rc, "step");
 }
 
-void statement::run() {
-  while (step()) {
-  }
-  reset();
-}
-
-void statement::reset() {
+void sqlite_statement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
-std::string statement::text(int col) const {
+std::string sqlite_statement::blob(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
+
+std::string sqlite_statement::text(int col) const {
   const auto* p = sqlite3_column_text(stmt_, col);
   return p ? std::string(reinterpret_cast<const char*>(p),
                          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
@@ -108,6 +110,10 @@ void connection::exec(std::string_view sql) {
     sqlite3_free(err);
     throw sqlite_error(rc, "exec: " + msg);
   }
+}
+
+void connection::exec_quietly(std::string_view sql) noexcept {
+  sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, nullptr);
 }
 
 }  // namespace sanctwatch::store

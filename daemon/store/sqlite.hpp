@@ -12,17 +12,19 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "store/db.hpp"
+
 namespace sanctwatch::store {
 
 /// Thrown on SQLite errors that are bugs or environment failures (disk full, corrupt file);
 /// expected conditions (a missing row) are values.
-class sqlite_error : public std::runtime_error {
+class sqlite_error : public db_error {
  public:
-  sqlite_error(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  sqlite_error(int code, const std::string& what) : db_error(what), code_(code) {}
   int code() const { return code_; }
   /// The disk refused the write (full, quota, file size limit, I/O error): worth waiting out
   /// and retrying, unlike a schema or usage error.
-  bool disk() const {
+  bool disk() const override {
     const int primary = code_ & 0xff;
     return primary == SQLITE_FULL || primary == SQLITE_IOERR;
   }
@@ -50,42 +52,26 @@ class statement_cache {
   std::unordered_map<std::string, sqlite3_stmt*> idle_;
 };
 
-class statement {
+/// One SQLite prepared statement (the backend of store::statement).
+class sqlite_statement final : public statement::impl {
  public:
   /// Prepares `sql`, taking an idle copy from `cache` when there is one and handing it back
   /// to the cache when done (nullptr: finalized when done).
-  statement(sqlite3* db, std::string_view sql, statement_cache* cache = nullptr);
-  statement(statement&& o) noexcept
-      : db_(o.db_), stmt_(o.stmt_), cache_(o.cache_), sql_(std::move(o.sql_)) {
-    o.stmt_ = nullptr;
-  }
-  statement& operator=(statement&&) = delete;
-  statement(const statement&) = delete;
-  ~statement();
+  sqlite_statement(sqlite3* db, std::string_view sql, statement_cache* cache = nullptr);
+  sqlite_statement(const sqlite_statement&) = delete;
+  sqlite_statement& operator=(const sqlite_statement&) = delete;
+  ~sqlite_statement() override;
 
-  /// Binds by 1-based index; returns *this for chaining.
-  statement& bind(int i, std::string_view v);
-  statement& bind(int i, std::int64_t v);
-  statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
-  statement& bind(int i, std::nullopt_t);
-  template <class T>
-  statement& bind(int i, const std::optional<T>& v) {
-    return v ? bind(i, *v) : bind(i, std::nullopt);
-  }
-
-  /// Steps once: true while a row is available.
-  bool step();
-  /// Runs to completion (for statements without rows).
-  void run();
-  /// Resets for reuse with new bindings.
-  void reset();
-
-  std::string text(int col) const;
-  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  std::optional<std::int64_t> optional_integer(int col) const {
-    return is_null(col) ? std::nullopt : std::optional<std::int64_t>(integer(col));
-  }
+  void bind_text(int i, std::string_view v) override;
+  void bind_blob(int i, std::string_view v) override;
+  void bind_int(int i, std::int64_t v) override;
+  void bind_null(int i) override;
+  bool step() override;
+  void reset() override;
+  std::string text(int col) const override;
+  std::string blob(int col) const override;
+  std::int64_t integer(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
  private:
   sqlite3* db_;
@@ -94,22 +80,25 @@ class statement {
   std::string sql_;  ///< the cache key, when cached
 };
 
-class connection {
+class connection final : public database {
  public:
   /// Opens (creating if needed) a database file; throws sqlite_error on failure.
   explicit connection(const std::string& path);
-  connection(connection&& o) noexcept : db_(o.db_), cache_(std::move(o.cache_)) { o.db_ = nullptr; }
-  connection& operator=(connection&&) = delete;
   connection(const connection&) = delete;
-  ~connection() {
+  connection& operator=(const connection&) = delete;
+  ~connection() override {
     cache_.reset();  // statements are finalized before the connection closes
     sqlite3_close_v2(db_);
   }
 
-  void exec(std::string_view sql);
+  void exec(std::string_view sql) override;
+  void exec_quietly(std::string_view sql) noexcept override;
   /// A prepared statement, compiled once per connection and reused after it is destroyed.
-  statement prepare(std::string_view sql) { return statement(db_, sql, cache_.get()); }
-  std::int64_t changes() const { return sqlite3_changes64(db_); }
+  statement prepare(std::string_view sql) override {
+    return statement(std::make_unique<sqlite_statement>(db_, sql, cache_.get()));
+  }
+  std::int64_t changes() const override { return sqlite3_changes64(db_); }
+  std::string_view begin_sql() const override { return "BEGIN IMMEDIATE"; }
   sqlite3* handle() const { return db_; }
 
  private:

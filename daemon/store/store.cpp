@@ -2,6 +2,9 @@
 
 #include <array>
 
+#include "store/pg_database.hpp"
+#include "store/pg_schema.hpp"
+
 namespace sanctwatch::store {
 namespace {
 
@@ -193,23 +196,39 @@ const char* to_string(delivery_state s) {
   return "pending";
 }
 
-store::store(const std::string& path) : db_(path) {
-  db_.exec("PRAGMA journal_mode = WAL");
+bool store::is_postgresql(std::string_view location) {
+  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+}
+
+store::store(const std::string& location, const std::string& password)
+    : pg_(is_postgresql(location)) {
+  if (pg_) {
+    auto db = std::make_unique<pg_database>(location, password);
+    pg::migrate(db->connection());
+    db_ = std::move(db);
+    return;
+  }
+  db_ = std::make_unique<connection>(location);
+  db_->exec("PRAGMA journal_mode = WAL");
   // NORMAL is durable across process crashes in WAL mode; only power loss may lose the
   // last transactions, which then re-run as unseen items.
-  db_.exec("PRAGMA synchronous = NORMAL");
-  db_.exec("PRAGMA foreign_keys = ON");
+  db_->exec("PRAGMA synchronous = NORMAL");
+  db_->exec("PRAGMA foreign_keys = ON");
   migrate();
 }
 
+store::~store() = default;
+
 void store::write_probe() {
   batch tx(*this);
-  db_.exec("PRAGMA user_version = " + std::to_string(schema_version));
+  db_->exec(pg_ ? std::string("UPDATE sanctwatch_schema SET updated_at = now()")
+                : "PRAGMA user_version = " + std::to_string(schema_version));
   tx.commit();
 }
 
 int store::version() {
-  auto st = db_.prepare("PRAGMA user_version");
+  auto st = db_->prepare(pg_ ? "SELECT max(version) FROM sanctwatch_schema"
+                             : "PRAGMA user_version");
   st.step();
   return static_cast<int>(st.integer(0));
 }
@@ -218,8 +237,8 @@ int store::version() {
 // each open and release a savepoint or two, and compiling them every time showed in profiles.
 store::batch::batch(store& s) : s_(s), level_(s.depth_) {
   s_.db_
-      .prepare(level_ == 0 ? std::string("BEGIN IMMEDIATE")
-                           : "SAVEPOINT b" + std::to_string(level_))
+      ->prepare(level_ == 0 ? std::string(s_.db_->begin_sql())
+                            : "SAVEPOINT b" + std::to_string(level_))
       .run();
   ++s_.depth_;
 }
@@ -229,12 +248,12 @@ store::batch::~batch() {
   const std::string sql = level_ == 0 ? std::string("ROLLBACK")
                                       : "ROLLBACK TO b" + std::to_string(level_) + "; RELEASE b" +
                                             std::to_string(level_);
-  sqlite3_exec(s_.db_.handle(), sql.c_str(), nullptr, nullptr, nullptr);
+  s_.db_->exec_quietly(sql);
   --s_.depth_;
 }
 
 void store::batch::commit() {
-  s_.db_.prepare(level_ == 0 ? std::string("COMMIT") : "RELEASE b" + std::to_string(level_)).run();
+  s_.db_->prepare(level_ == 0 ? std::string("COMMIT") : "RELEASE b" + std::to_string(level_)).run();
   done_ = true;
   --s_.depth_;
 }
@@ -246,8 +265,8 @@ void store::migrate() {
     throw sqlite_error(SQLITE_MISMATCH, "state database schema version " + std::to_string(v) +
                                             " is newer than this sanctwatch (" +
                                             std::to_string(schema_version) + ")");
-  for (int i = v; i < schema_version; ++i) db_.exec(migrations[static_cast<std::size_t>(i)]);
-  if (v != schema_version) db_.exec("PRAGMA user_version = " + std::to_string(schema_version));
+  for (int i = v; i < schema_version; ++i) db_->exec(migrations[static_cast<std::size_t>(i)]);
+  if (v != schema_version) db_->exec("PRAGMA user_version = " + std::to_string(schema_version));
   tx.commit();
 }
 
@@ -278,22 +297,29 @@ feed_state read_feed(const statement& st) {
 }  // namespace
 
 std::optional<feed_state> store::load_feed(const std::string& id) {
-  auto st = db_.prepare(std::string("SELECT ") + feed_columns + " FROM feeds WHERE id = ?");
+  auto st = db_->prepare(std::string("SELECT ") + feed_columns + " FROM feeds WHERE id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   return read_feed(st);
 }
 
 std::vector<feed_state> store::feeds() {
-  auto st = db_.prepare(std::string("SELECT ") + feed_columns + " FROM feeds ORDER BY id");
+  auto st = db_->prepare(std::string("SELECT ") + feed_columns + " FROM feeds ORDER BY id");
   std::vector<feed_state> out;
   while (st.step()) out.push_back(read_feed(st));
   return out;
 }
 
 void store::save_feed(const feed_state& f) {
-  auto st = db_.prepare(std::string("INSERT OR REPLACE INTO feeds (") + feed_columns +
-                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto st = db_->prepare(
+      std::string("INSERT INTO feeds (") + feed_columns +
+      ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET url = excluded.url, "
+      "permanent_url = excluded.permanent_url, etag = excluded.etag, "
+      "last_modified = excluded.last_modified, last_poll = excluded.last_poll, "
+      "last_success = excluded.last_success, next_poll = excluded.next_poll, "
+      "error_streak = excluded.error_streak, last_error = excluded.last_error, "
+      "last_status = excluded.last_status, items_total = excluded.items_total, "
+      "disabled = excluded.disabled");
   st.bind(1, f.id).bind(2, f.url).bind(3, f.permanent_url).bind(4, f.etag).bind(5, f.last_modified);
   st.bind(6, secs(f.last_poll)).bind(7, secs(f.last_success)).bind(8, secs(f.next_poll));
   st.bind(9, f.error_streak).bind(10, f.last_error).bind(11, f.last_status);
@@ -303,14 +329,14 @@ void store::save_feed(const feed_state& f) {
 
 std::optional<std::string> store::content_hash(const std::string& feed_id,
                                                const std::string& item_key) {
-  auto st = db_.prepare("SELECT content_hash FROM items WHERE feed_id = ? AND item_key = ?");
+  auto st = db_->prepare("SELECT content_hash FROM items WHERE feed_id = ? AND item_key = ?");
   st.bind(1, feed_id).bind(2, item_key);
   if (!st.step()) return std::nullopt;
   return st.text(0);
 }
 
 std::set<std::string> store::fired_rules(const std::string& feed_id, const std::string& item_key) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "SELECT r.rule_id FROM alerts a JOIN alert_rules r ON r.alert_id = a.id "
       "WHERE a.feed_id = ?1 AND a.item_key = ?2 UNION "
       "SELECT r.rule_id FROM alert_sources s JOIN alert_rules r ON r.alert_id = s.alert_id "
@@ -324,7 +350,7 @@ std::set<std::string> store::fired_rules(const std::string& feed_id, const std::
 void store::record(const item_record& item, const std::vector<alert_record>& alerts,
                    const std::vector<alert_update>& updates) {
   batch tx(*this);
-  auto up = db_.prepare(
+  auto up = db_->prepare(
       "INSERT INTO items (feed_id, item_key, content_hash, first_seen, last_seen, story_id) "
       "VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT (feed_id, item_key) DO UPDATE SET "
       "content_hash = excluded.content_hash, last_seen = excluded.last_seen, "
@@ -335,21 +361,22 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
       .bind(4, secs(item.seen_at));
   up.bind(5, item.story_id);
   up.run();
-  auto ins = db_.prepare(
-      "INSERT OR IGNORE INTO alerts (id, rule_id, severity, feed_id, item_key, story_id, "
-      "created_at, document, doc_schema) VALUES (?,?,?,?,?,?,?,?,2)");
-  auto rule = db_.prepare("INSERT OR IGNORE INTO alert_rules (alert_id, rule_id) VALUES (?, ?)");
-  auto route = db_.prepare(
-      "INSERT OR IGNORE INTO outbox (alert_id, sink, state, next_attempt, updated_at) "
-      "VALUES (?, ?, 'pending', ?, ?)");
-  auto queue = db_.prepare(
-      "INSERT OR IGNORE INTO digest_queue (sink, alert_id, revision, added_at) "
-      "VALUES (?, ?, ?, ?)");
+  auto ins = db_->prepare(
+      "INSERT INTO alerts (id, rule_id, severity, feed_id, item_key, story_id, "
+      "created_at, document, doc_schema) VALUES (?,?,?,?,?,?,?,?,2) ON CONFLICT DO NOTHING");
+  auto rule = db_->prepare(
+      "INSERT INTO alert_rules (alert_id, rule_id) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  auto route = db_->prepare(
+      "INSERT INTO outbox (alert_id, sink, state, next_attempt, updated_at) "
+      "VALUES (?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING");
+  auto queue = db_->prepare(
+      "INSERT INTO digest_queue (sink, alert_id, revision, added_at) "
+      "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
   for (const auto& a : alerts) {
     ins.bind(1, a.id).bind(2, a.rule_id).bind(3, a.severity).bind(4, item.feed_id);
     ins.bind(5, item.item_key).bind(6, a.story_id).bind(7, secs(a.created_at)).bind(8, a.document);
     ins.run();
-    if (db_.changes() == 0) continue;  // already recorded: its outbox rows exist too
+    if (db_->changes() == 0) continue;  // already recorded: its outbox rows exist too
     for (const auto& r : a.rules.empty() ? std::vector<std::string>{a.rule_id} : a.rules) {
       rule.bind(1, a.id).bind(2, r);
       rule.run();
@@ -363,8 +390,9 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
       queue.run();
     }
   }
-  auto source = db_.prepare(
-      "INSERT OR IGNORE INTO alert_sources (alert_id, feed_id, item_key) VALUES (?, ?, ?)");
+  auto source = db_->prepare(
+      "INSERT INTO alert_sources (alert_id, feed_id, item_key) VALUES (?, ?, ?) "
+      "ON CONFLICT DO NOTHING");
   for (const auto& u : updates) {
     source.bind(1, u.alert_id).bind(2, item.feed_id).bind(3, item.item_key);
     source.run();
@@ -379,22 +407,22 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
 
 void store::add_revision(const alert_update& u) {
   if (u.document.empty()) return;
-  auto revision = db_.prepare(
-      "INSERT OR IGNORE INTO alert_updates (alert_id, revision, created_at, document) "
-      "VALUES (?, ?, ?, ?)");
-  auto route_update = db_.prepare(
-      "INSERT OR IGNORE INTO outbox (alert_id, sink, revision, state, next_attempt, updated_at) "
-      "VALUES (?, ?, ?, 'pending', ?, ?)");
-  auto queue = db_.prepare(
-      "INSERT OR IGNORE INTO digest_queue (sink, alert_id, revision, added_at) "
-      "VALUES (?, ?, ?, ?)");
+  auto revision = db_->prepare(
+      "INSERT INTO alert_updates (alert_id, revision, created_at, document) "
+      "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  auto route_update = db_->prepare(
+      "INSERT INTO outbox (alert_id, sink, revision, state, next_attempt, updated_at) "
+      "VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING");
+  auto queue = db_->prepare(
+      "INSERT INTO digest_queue (sink, alert_id, revision, added_at) "
+      "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
   {
     revision.bind(1, u.alert_id)
         .bind(2, u.revision)
         .bind(3, secs(u.created_at))
         .bind(4, u.document);
     revision.run();
-    if (db_.changes() == 0) return;  // already recorded, with its outbox rows
+    if (db_->changes() == 0) return;  // already recorded, with its outbox rows
     for (const auto& s : u.sinks) {
       route_update.bind(1, u.alert_id).bind(2, s).bind(3, u.revision);
       route_update.bind(4, secs(u.created_at)).bind(5, secs(u.created_at));
@@ -408,14 +436,14 @@ void store::add_revision(const alert_update& u) {
 }
 
 std::int64_t store::source_count(const std::string& alert_id) {
-  auto st = db_.prepare("SELECT COUNT(*) FROM alert_sources WHERE alert_id = ?");
+  auto st = db_->prepare("SELECT COUNT(*) FROM alert_sources WHERE alert_id = ?");
   st.bind(1, alert_id);
   return st.step() ? 1 + st.integer(0) : 1;
 }
 
 std::optional<std::string> store::item_story(const std::string& feed_id,
                                              const std::string& item_key) {
-  auto st = db_.prepare("SELECT story_id FROM items WHERE feed_id = ? AND item_key = ?");
+  auto st = db_->prepare("SELECT story_id FROM items WHERE feed_id = ? AND item_key = ?");
   st.bind(1, feed_id).bind(2, item_key);
   if (!st.step() || st.text(0).empty()) return std::nullopt;
   return st.text(0);
@@ -427,20 +455,20 @@ constexpr const char* story_columns =
     "s.id, s.feed_id, s.item_id, s.signature, s.first_seen, s.last_seen";
 
 story_record read_story(const statement& st) {
-  return {st.text(0), st.text(1), st.text(2), st.text(3), {}, at(st.integer(4)), at(st.integer(5))};
+  return {st.text(0), st.text(1), st.text(2), st.blob(3), {}, at(st.integer(4)), at(st.integer(5))};
 }
 
 }  // namespace
 
 std::optional<story_record> store::story(const std::string& id) {
-  auto st = db_.prepare(std::string("SELECT ") + story_columns + " FROM stories s WHERE s.id = ?");
+  auto st = db_->prepare(std::string("SELECT ") + story_columns + " FROM stories s WHERE s.id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   return read_story(st);
 }
 
 std::optional<story_record> store::story_by_link(const std::string& link, timestamp since) {
-  auto st = db_.prepare(std::string("SELECT ") + story_columns +
+  auto st = db_->prepare(std::string("SELECT ") + story_columns +
                         " FROM story_links l JOIN stories s ON s.id = l.story_id "
                         "WHERE l.link = ? AND s.last_seen >= ?");
   st.bind(1, link).bind(2, secs(since));
@@ -455,7 +483,7 @@ std::vector<story_record> store::story_candidates(const std::vector<std::int64_t
   std::string in;
   for (std::size_t i = 0; i < band_keys.size(); ++i) in += i ? ",?" : "?";
   const std::string bands = "SELECT story_id FROM story_bands WHERE band_key IN (" + in + ")";
-  auto st = db_.prepare(std::string("SELECT ") + story_columns +
+  auto st = db_->prepare(std::string("SELECT ") + story_columns +
                         " FROM stories s WHERE s.last_seen >= ? AND s.id IN (" + bands +
                         ") ORDER BY s.last_seen DESC, s.id");
   st.bind(1, secs(since));
@@ -466,19 +494,24 @@ std::vector<story_record> store::story_candidates(const std::vector<std::int64_t
 
 void store::add_story(const story_record& s, const std::string& link) {
   batch tx(*this);
-  auto ins = db_.prepare(
-      "INSERT OR REPLACE INTO stories (id, feed_id, item_id, signature, first_seen, last_seen) "
-      "VALUES (?, ?, ?, CAST(? AS BLOB), ?, ?)");
-  ins.bind(1, s.id).bind(2, s.feed_id).bind(3, s.item_id).bind(4, s.signature);
+  auto ins = db_->prepare(
+      "INSERT INTO stories (id, feed_id, item_id, signature, first_seen, last_seen) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET feed_id = excluded.feed_id, "
+      "item_id = excluded.item_id, signature = excluded.signature, "
+      "first_seen = excluded.first_seen, last_seen = excluded.last_seen");
+  ins.bind(1, s.id).bind(2, s.feed_id).bind(3, s.item_id).bind_blob(4, s.signature);
   ins.bind(5, secs(s.first_seen)).bind(6, secs(s.last_seen));
   ins.run();
-  auto band = db_.prepare("INSERT OR IGNORE INTO story_bands (band_key, story_id) VALUES (?, ?)");
+  auto band = db_->prepare(
+      "INSERT INTO story_bands (band_key, story_id) VALUES (?, ?) ON CONFLICT DO NOTHING");
   for (const auto k : s.band_keys) {
     band.bind(1, k).bind(2, s.id);
     band.run();
   }
   if (!link.empty()) {
-    auto l = db_.prepare("INSERT OR REPLACE INTO story_links (link, story_id) VALUES (?, ?)");
+    auto l = db_->prepare(
+        "INSERT INTO story_links (link, story_id) VALUES (?, ?) "
+        "ON CONFLICT (link) DO UPDATE SET story_id = excluded.story_id");
     l.bind(1, link).bind(2, s.id);
     l.run();
   }
@@ -487,11 +520,15 @@ void store::add_story(const story_record& s, const std::string& link) {
 
 void store::join_story(const std::string& story_id, const std::string& link, timestamp now) {
   batch tx(*this);
-  auto st = db_.prepare("UPDATE stories SET last_seen = MAX(last_seen, ?) WHERE id = ?");
+  auto st = db_->prepare(
+      "UPDATE stories SET last_seen = CASE WHEN last_seen > ?1 THEN last_seen ELSE ?1 END "
+      "WHERE id = ?2");
   st.bind(1, secs(now)).bind(2, story_id);
   st.run();
   if (!link.empty()) {
-    auto l = db_.prepare("INSERT OR REPLACE INTO story_links (link, story_id) VALUES (?, ?)");
+    auto l = db_->prepare(
+        "INSERT INTO story_links (link, story_id) VALUES (?, ?) "
+        "ON CONFLICT (link) DO UPDATE SET story_id = excluded.story_id");
     l.bind(1, link).bind(2, story_id);
     l.run();
   }
@@ -499,7 +536,7 @@ void store::join_story(const std::string& story_id, const std::string& link, tim
 }
 
 std::optional<story_alert> store::alert_for_story(const std::string& story_id) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "SELECT a.id, COALESCE(u.revision, 0), COALESCE(u.document, a.document) FROM alerts a "
       "LEFT JOIN alert_updates u ON u.alert_id = a.id AND u.revision = "
       "(SELECT MAX(revision) FROM alert_updates WHERE alert_id = a.id) "
@@ -514,7 +551,7 @@ void store::touch(const std::string& feed_id, const std::vector<std::string>& it
                   timestamp now) {
   if (item_keys.empty()) return;
   batch tx(*this);
-  auto st = db_.prepare("UPDATE items SET last_seen = ? WHERE feed_id = ? AND item_key = ?");
+  auto st = db_->prepare("UPDATE items SET last_seen = ? WHERE feed_id = ? AND item_key = ?");
   for (const auto& k : item_keys) {
     st.bind(1, secs(now)).bind(2, feed_id).bind(3, k);
     st.run();
@@ -524,7 +561,7 @@ void store::touch(const std::string& feed_id, const std::vector<std::string>& it
 
 std::vector<delivery> store::due(timestamp now, int limit) {
   // An update goes out with its own document; revision 0 is the alert's.
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "SELECT o.alert_id, o.sink, COALESCE(u.document, a.document), o.attempts, o.next_attempt, "
       "o.last_error, o.last_status, o.revision FROM outbox o JOIN alerts a ON a.id = o.alert_id "
       "LEFT JOIN alert_updates u ON u.alert_id = o.alert_id AND u.revision = o.revision "
@@ -548,25 +585,25 @@ std::vector<delivery> store::due(timestamp now, int limit) {
 }
 
 std::int64_t store::pending_count() {
-  auto st = db_.prepare("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
+  auto st = db_->prepare("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
   st.step();
   return st.integer(0);
 }
 
 std::int64_t store::dead_count() {
-  auto st = db_.prepare("SELECT COUNT(*) FROM outbox WHERE state = 'dead'");
+  auto st = db_->prepare("SELECT COUNT(*) FROM outbox WHERE state = 'dead'");
   st.step();
   return st.integer(0);
 }
 
 std::optional<timestamp> store::next_due() {
-  auto st = db_.prepare("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'");
+  auto st = db_->prepare("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'");
   st.step();
   return at(st.optional_integer(0));
 }
 
 std::vector<store::pending_slot> store::next_pending(int limit) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "SELECT alert_id, sink, revision, next_attempt FROM outbox WHERE state = 'pending' "
       "ORDER BY next_attempt LIMIT ?");
   st.bind(1, limit);
@@ -578,7 +615,7 @@ std::vector<store::pending_slot> store::next_pending(int limit) {
 
 void store::mark_delivered(const std::string& alert_id, const std::string& sink, timestamp now,
                            int status, int revision) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_status = ?, "
       "last_error = '', updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ?");
   st.bind(1, status).bind(2, secs(now)).bind(3, alert_id).bind(4, sink).bind(5, revision);
@@ -587,7 +624,7 @@ void store::mark_delivered(const std::string& alert_id, const std::string& sink,
 
 void store::mark_retry(const std::string& alert_id, const std::string& sink, timestamp next_attempt,
                        int status, const std::string& error, int revision) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_status = ?, "
       "last_error = ?, updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ? AND "
       "state = 'pending'");
@@ -598,7 +635,7 @@ void store::mark_retry(const std::string& alert_id, const std::string& sink, tim
 
 void store::mark_dead(const std::string& alert_id, const std::string& sink, timestamp now,
                       int status, const std::string& error, int revision) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_status = ?, "
       "last_error = ?, updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ?");
   st.bind(1, status).bind(2, error).bind(3, secs(now)).bind(4, alert_id).bind(5, sink);
@@ -608,17 +645,17 @@ void store::mark_dead(const std::string& alert_id, const std::string& sink, time
 
 int store::requeue(const std::string& sink, std::optional<timestamp> since, bool dead_only,
                    timestamp now) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "UPDATE outbox SET state = 'pending', next_attempt = ?1, attempts = 0, updated_at = ?1 "
       "WHERE (?2 = '' OR sink = ?2) AND (?3 = 0 OR state = 'dead') AND "
-      "(?4 IS NULL OR alert_id IN (SELECT id FROM alerts WHERE created_at >= ?4))");
+      "(CAST(?4 AS BIGINT) IS NULL OR alert_id IN (SELECT id FROM alerts WHERE created_at >= ?4))");
   st.bind(1, secs(now)).bind(2, sink).bind(3, dead_only ? 1 : 0).bind(4, secs(since));
   st.run();
-  return static_cast<int>(db_.changes());
+  return static_cast<int>(db_->changes());
 }
 
 std::vector<open_digest> store::open_digests() {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "SELECT sink, MIN(added_at), COUNT(*) FROM digest_queue WHERE digest_id IS NULL "
       "GROUP BY sink ORDER BY sink");
   std::vector<open_digest> out;
@@ -627,7 +664,7 @@ std::vector<open_digest> store::open_digests() {
 }
 
 std::vector<queued_entry> store::queued(const std::string& sink, timestamp until) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "SELECT q.alert_id, q.revision, q.added_at, COALESCE(u.document, a.document) "
       "FROM digest_queue q JOIN alerts a ON a.id = q.alert_id "
       "LEFT JOIN alert_updates u ON u.alert_id = q.alert_id AND u.revision = q.revision "
@@ -642,20 +679,20 @@ std::vector<queued_entry> store::queued(const std::string& sink, timestamp until
 
 int store::seal_digest(const digest_record& d, timestamp until) {
   batch tx(*this);
-  auto ins = db_.prepare(
+  auto ins = db_->prepare(
       "INSERT INTO alerts (id, rule_id, severity, feed_id, item_key, story_id, created_at, "
       "document, doc_schema, kind) VALUES (?, ?, ?, '', '', '', ?, ?, 1, 'digest')");
   ins.bind(1, d.id).bind(2, d.rule_id).bind(3, d.severity).bind(4, secs(d.created_at));
   ins.bind(5, d.document);
   ins.run();
-  auto take = db_.prepare(
+  auto take = db_->prepare(
       "UPDATE digest_queue SET digest_id = ? WHERE digest_id IS NULL AND sink = ? AND "
       "added_at <= ?");
   take.bind(1, d.id).bind(2, d.sink).bind(3, secs(until));
   take.run();
-  const auto taken = static_cast<int>(db_.changes());
+  const auto taken = static_cast<int>(db_->changes());
   if (taken == 0) return 0;  // rolled back: an empty digest is never recorded
-  auto route = db_.prepare(
+  auto route = db_->prepare(
       "INSERT INTO outbox (alert_id, sink, state, next_attempt, updated_at) "
       "VALUES (?, ?, 'pending', ?, ?)");
   route.bind(1, d.id).bind(2, d.sink).bind(3, secs(d.created_at)).bind(4, secs(d.created_at));
@@ -666,39 +703,39 @@ int store::seal_digest(const digest_record& d, timestamp until) {
 
 int store::release_queued(const std::string& sink, timestamp now) {
   batch tx(*this);
-  auto route = db_.prepare(
-      "INSERT OR IGNORE INTO outbox (alert_id, sink, revision, state, next_attempt, updated_at) "
-      "SELECT alert_id, sink, revision, 'pending', ?1, ?1 FROM digest_queue "
-      "WHERE digest_id IS NULL AND sink = ?2");
+  auto route = db_->prepare(
+      "INSERT INTO outbox (alert_id, sink, revision, state, next_attempt, updated_at) "
+      "SELECT alert_id, sink, revision, 'pending', CAST(?1 AS BIGINT), CAST(?1 AS BIGINT) "
+      "FROM digest_queue WHERE digest_id IS NULL AND sink = ?2 ON CONFLICT DO NOTHING");
   route.bind(1, secs(now)).bind(2, sink);
   route.run();
-  auto drop = db_.prepare("DELETE FROM digest_queue WHERE digest_id IS NULL AND sink = ?");
+  auto drop = db_->prepare("DELETE FROM digest_queue WHERE digest_id IS NULL AND sink = ?");
   drop.bind(1, sink);
   drop.run();
-  const auto n = static_cast<int>(db_.changes());
+  const auto n = static_cast<int>(db_->changes());
   tx.commit();
   return n;
 }
 
 std::int64_t store::queued_count() {
-  auto st = db_.prepare("SELECT COUNT(*) FROM digest_queue WHERE digest_id IS NULL");
+  auto st = db_->prepare("SELECT COUNT(*) FROM digest_queue WHERE digest_id IS NULL");
   st.step();
   return st.integer(0);
 }
 
 std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const std::string& rule_id,
                                         int limit) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "SELECT id, rule_id, severity, feed_id, created_at, COALESCE((SELECT u.document FROM "
       "alert_updates u WHERE u.alert_id = alerts.id ORDER BY u.revision DESC LIMIT 1), document), "
-      "kind FROM alerts WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 = '' OR id IN "
+      "kind FROM alerts WHERE (CAST(?1 AS BIGINT) IS NULL OR created_at >= ?1) AND (?2 = '' OR id IN "
       "(SELECT alert_id FROM alert_rules WHERE rule_id = ?2)) "
       "ORDER BY created_at DESC, id LIMIT ?3");
   st.bind(1, secs(since)).bind(2, rule_id).bind(3, limit);
-  auto rows = db_.prepare(
+  auto rows = db_->prepare(
       "SELECT sink, state, attempts, next_attempt, last_status, last_error, revision FROM outbox "
       "WHERE alert_id = ? ORDER BY sink, revision");
-  auto entries = db_.prepare(
+  auto entries = db_->prepare(
       "SELECT sink, revision, COALESCE(digest_id, '') FROM digest_queue WHERE alert_id = ? "
       "ORDER BY sink, revision");
   std::vector<stored_alert> out;
@@ -735,7 +772,7 @@ std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const st
 }
 
 std::optional<article_record> store::article(const std::string& url) {
-  auto st = db_.prepare(
+  auto st = db_->prepare(
       "SELECT url, status, fetched_at, text_hash, title, byline, published, final_url, "
       "coalesce(text, '') FROM articles WHERE url = ?");
   st.bind(1, url);
@@ -754,9 +791,12 @@ std::optional<article_record> store::article(const std::string& url) {
 }
 
 void store::save_article(const article_record& a) {
-  auto st = db_.prepare(
-      "INSERT OR REPLACE INTO articles (url, status, fetched_at, text_hash, title, byline, "
-      "published, final_url, text) VALUES (?,?,?,?,?,?,?,?,?)");
+  auto st = db_->prepare(
+      "INSERT INTO articles (url, status, fetched_at, text_hash, title, byline, "
+      "published, final_url, text) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (url) DO UPDATE SET "
+      "status = excluded.status, fetched_at = excluded.fetched_at, "
+      "text_hash = excluded.text_hash, title = excluded.title, byline = excluded.byline, "
+      "published = excluded.published, final_url = excluded.final_url, text = excluded.text");
   st.bind(1, a.url).bind(2, a.status).bind(3, secs(a.fetched_at)).bind(4, a.text_hash);
   st.bind(5, a.title).bind(6, a.byline).bind(7, secs(a.published)).bind(8, a.final_url);
   if (a.text.empty()) st.bind(9, std::nullopt);
@@ -765,30 +805,30 @@ void store::save_article(const article_record& a) {
 }
 
 void store::drop_article_text(timestamp before) {
-  auto st = db_.prepare("UPDATE articles SET text = NULL WHERE fetched_at < ? AND text IS NOT NULL");
+  auto st = db_->prepare("UPDATE articles SET text = NULL WHERE fetched_at < ? AND text IS NOT NULL");
   st.bind(1, secs(before));
   st.run();
 }
 
 void store::purge(timestamp seen_before, timestamp delivered_before) {
   batch tx(*this);
-  auto articles = db_.prepare("DELETE FROM articles WHERE fetched_at < ?");
+  auto articles = db_->prepare("DELETE FROM articles WHERE fetched_at < ?");
   articles.bind(1, secs(seen_before));
   articles.run();
-  auto items = db_.prepare("DELETE FROM items WHERE last_seen < ?");
+  auto items = db_->prepare("DELETE FROM items WHERE last_seen < ?");
   items.bind(1, secs(seen_before));
   items.run();
-  auto stories = db_.prepare("DELETE FROM stories WHERE last_seen < ?");
+  auto stories = db_->prepare("DELETE FROM stories WHERE last_seen < ?");
   stories.bind(1, secs(seen_before));
   stories.run();
-  auto rows = db_.prepare("DELETE FROM outbox WHERE state = 'delivered' AND updated_at < ?");
+  auto rows = db_->prepare("DELETE FROM outbox WHERE state = 'delivered' AND updated_at < ?");
   rows.bind(1, secs(delivered_before));
   rows.run();
   // An alert stays while any delivery row refers to it (pending or dead), while it waits for
   // a digest, and while its item or an item that joined it as a source is still remembered,
   // so an updated item does not alert again for the same rule. A digest (no item) goes with
   // its delivery row; the entries it took go with it (and with their alerts).
-  auto alerts = db_.prepare(
+  auto alerts = db_->prepare(
       "DELETE FROM alerts WHERE created_at < ? AND id NOT IN (SELECT alert_id FROM outbox) AND "
       "id NOT IN (SELECT alert_id FROM digest_queue WHERE digest_id IS NULL) AND "
       "NOT EXISTS (SELECT 1 FROM items i WHERE i.feed_id = alerts.feed_id AND "

@@ -173,9 +173,17 @@ struct digest_record {
 
 class store {
  public:
-  /// Opens or creates the database and migrates it to the current schema; throws
-  /// sqlite_error when the file cannot be opened or is newer than this build.
-  explicit store(const std::string& path);
+  /// Opens or creates the database and migrates it to the current schema: a SQLite file at
+  /// `location`, or, for a `postgresql://` (or `postgres://`) URI, a PostgreSQL database
+  /// (`password` instead of one in the URI or PGPASSFILE). Throws sqlite_error or
+  /// pg::pg_error when it cannot be opened or is newer than this build.
+  explicit store(const std::string& location, const std::string& password = "");
+  ~store();
+
+  /// Whether `location` names a PostgreSQL database rather than a SQLite file.
+  static bool is_postgresql(std::string_view location);
+  /// "sqlite" or "postgresql".
+  std::string_view backend() const { return pg_ ? "postgresql" : "sqlite"; }
 
   static constexpr int schema_version = 5;
   int version();
@@ -307,7 +315,8 @@ class store {
 
  private:
   void migrate();
-  connection db_;
+  std::unique_ptr<database> db_;
+  bool pg_ = false;
   int depth_ = 0;  ///< open batches
 };
 

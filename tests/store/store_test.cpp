@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "pg_server.hpp"
 #include "temp_dir.hpp"
 
 namespace sanctwatch::store {
@@ -16,22 +17,47 @@ alert_record alert(const std::string& id, const std::string& rule, std::int64_t 
   return {id, rule, "high", "story-" + id, "{\"id\":\"" + id + "\"}", t(when), std::move(sinks)};
 }
 
-class store_test : public ::testing::Test {
+// The SQLite file itself: migrations of older files, what the file system does.
+class sqlite_store_test : public ::testing::Test {
  protected:
   sanctwatch::testing::temp_dir dir_;
   std::string path_ = dir_.file("state.db");
 };
 
+// Every test of the store's behaviour runs on both backends: a SQLite file, and a database on
+// a real PostgreSQL server (emptied before each test).
+class store_test : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void TearDownTestSuite() {
+    delete pg_;
+    pg_ = nullptr;
+  }
+  void SetUp() override {
+    if (GetParam() == "sqlite") return;
+    if (!pg_) pg_ = new sanctwatch::testing::pg_server();
+    if (!pg_->available()) GTEST_SKIP() << pg_->why();
+    ASSERT_TRUE(pg_->psql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"));
+    path_ = pg_->uri();
+  }
+  static sanctwatch::testing::pg_server* pg_;
+  sanctwatch::testing::temp_dir dir_;
+  std::string path_ = dir_.file("state.db");
+};
+sanctwatch::testing::pg_server* store_test::pg_ = nullptr;
+
 }  // namespace
 
-TEST_F(store_test, creates_and_migrates_a_new_file) {
+INSTANTIATE_TEST_SUITE_P(backends, store_test, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(store_test, creates_and_migrates_a_new_file) {
   store s(path_);
   EXPECT_EQ(s.version(), store::schema_version);
   EXPECT_TRUE(s.feeds().empty());
   EXPECT_FALSE(s.next_due());
 }
 
-TEST_F(store_test, refuses_a_newer_schema) {
+TEST_F(sqlite_store_test, refuses_a_newer_schema) {
   { store s(path_); }
   {
     connection c(path_);
@@ -45,7 +71,7 @@ TEST_F(store_test, refuses_a_newer_schema) {
   }
 }
 
-TEST_F(store_test, unopenable_path_is_an_error_naming_it) {
+TEST_F(sqlite_store_test, unopenable_path_is_an_error_naming_it) {
   try {
     store s("/nonexistent-dir/state.db");
     FAIL();
@@ -54,7 +80,7 @@ TEST_F(store_test, unopenable_path_is_an_error_naming_it) {
   }
 }
 
-TEST_F(store_test, feed_state_round_trips_and_survives_reopen) {
+TEST_P(store_test, feed_state_round_trips_and_survives_reopen) {
   feed_state f;
   f.id = "ofac";
   f.url = "https://example.invalid/ofac.xml";
@@ -88,7 +114,7 @@ TEST_F(store_test, feed_state_round_trips_and_survives_reopen) {
   EXPECT_EQ(s.feeds().size(), 1u);
 }
 
-TEST_F(store_test, records_items_alerts_and_outbox_rows_together) {
+TEST_P(store_test, records_items_alerts_and_outbox_rows_together) {
   store s(path_);
   EXPECT_FALSE(s.content_hash("f", "i1"));
   s.record({"f", "i1", "h1", t(100)},
@@ -107,7 +133,7 @@ TEST_F(store_test, records_items_alerts_and_outbox_rows_together) {
   EXPECT_EQ(s.content_hash("f", "i1"), "h2");
 }
 
-TEST_F(store_test, delivery_states) {
+TEST_P(store_test, delivery_states) {
   store s(path_);
   s.record({"f", "i1", "h", t(100)}, {alert("a1", "r", 100, {"jsonl", "hook", "chat"})});
   s.mark_delivered("a1", "jsonl", t(101), 0);
@@ -139,7 +165,7 @@ TEST_F(store_test, delivery_states) {
   EXPECT_EQ(s.requeue("jsonl", t(101), false, t(600)), 0);
 }
 
-TEST_F(store_test, alert_queries_filter_by_time_and_rule) {
+TEST_P(store_test, alert_queries_filter_by_time_and_rule) {
   store s(path_);
   s.record({"f", "i1", "h", t(100)}, {alert("a1", "r1", 100, {"jsonl"})});
   s.record({"f", "i2", "h", t(200)}, {alert("a2", "r2", 200, {"jsonl"})});
@@ -152,7 +178,7 @@ TEST_F(store_test, alert_queries_filter_by_time_and_rule) {
   EXPECT_EQ(s.alerts(std::nullopt, "", 1).size(), 1u);
 }
 
-TEST_F(store_test, purge_keeps_pending_and_dead_deliveries) {
+TEST_P(store_test, purge_keeps_pending_and_dead_deliveries) {
   store s(path_);
   s.record({"f", "old", "h", t(100)}, {alert("a1", "r", 100, {"jsonl", "hook"})});
   s.record({"f", "new", "h", t(5000)}, {});
@@ -171,7 +197,7 @@ TEST_F(store_test, purge_keeps_pending_and_dead_deliveries) {
   EXPECT_TRUE(s.alerts(std::nullopt, "", 10).empty());
 }
 
-TEST_F(store_test, touch_keeps_items_still_in_the_feed) {
+TEST_P(store_test, touch_keeps_items_still_in_the_feed) {
   store s(path_);
   s.record({"f", "kept", "h", t(100)}, {});
   s.record({"f", "gone", "h", t(100)}, {});
@@ -186,7 +212,7 @@ story_record story(const std::string& id, std::int64_t when, std::vector<std::in
   return {id, "feed-" + id, "item-" + id, std::move(signature), std::move(bands), t(when), t(when)};
 }
 
-TEST_F(store_test, stories_are_found_by_link_and_by_band_within_the_window) {
+TEST_P(store_test, stories_are_found_by_link_and_by_band_within_the_window) {
   {
     store s(path_);
     s.add_story(story("s1", 1000, {11, 12, 13}, std::string("\x00\x01\xff", 3)),
@@ -231,7 +257,7 @@ TEST_F(store_test, stories_are_found_by_link_and_by_band_within_the_window) {
   EXPECT_TRUE(s.story_candidates({11, 12}, t(0)).empty());
 }
 
-TEST_F(store_test, items_remember_their_story) {
+TEST_P(store_test, items_remember_their_story) {
   store s(path_);
   s.record({"f", "i1", "h", t(100), "s1"}, {});
   s.record({"f", "i2", "h", t(100)}, {});
@@ -240,7 +266,7 @@ TEST_F(store_test, items_remember_their_story) {
   EXPECT_FALSE(s.item_story("f", "unknown"));
 }
 
-TEST_F(store_test, updates_are_revisions_with_their_own_outbox_rows) {
+TEST_P(store_test, updates_are_revisions_with_their_own_outbox_rows) {
   store s(path_);
   alert_record a = alert("a1", "r", 100, {"jsonl", "hook", "chat"});
   a.story_id = "s1";
@@ -307,7 +333,7 @@ TEST_F(store_test, updates_are_revisions_with_their_own_outbox_rows) {
   EXPECT_EQ(s.requeue("hook", std::nullopt, false, t(600)), 2);
 }
 
-TEST_F(store_test, migrates_a_version_1_file_and_keeps_its_outbox) {
+TEST_F(sqlite_store_test, migrates_a_version_1_file_and_keeps_its_outbox) {
   {
     connection c(path_);
     c.exec(R"sql(
@@ -356,7 +382,7 @@ PRAGMA user_version = 1;
 // left it: its alerts stay listed, filterable by rule, replayable and deliverable; they are
 // not taken for a story's alert (a new copy starts a schema-2 alert), and their rules still
 // count as fired for their items and sources.
-TEST_F(store_test, migrates_a_version_2_file_with_alerts_of_one_rule) {
+TEST_F(sqlite_store_test, migrates_a_version_2_file_with_alerts_of_one_rule) {
   {
     connection c(path_);
     c.exec(R"sql(
@@ -449,7 +475,7 @@ digest_record digest(const std::string& id, const std::string& sink, std::int64_
           t(when)};
 }
 
-TEST_F(store_test, digest_sinks_get_queue_entries_instead_of_outbox_rows) {
+TEST_P(store_test, digest_sinks_get_queue_entries_instead_of_outbox_rows) {
   store s(path_);
   s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {"jsonl"}, {"mail"})});
   s.record({"f", "i2", "h", t(130)}, {digest_alert("a2", 130, {}, {"mail", "chat"})});
@@ -489,7 +515,7 @@ TEST_F(store_test, digest_sinks_get_queue_entries_instead_of_outbox_rows) {
   EXPECT_EQ(list[1].digests[0].digest_id, "");
 }
 
-TEST_F(store_test, sealing_takes_each_queued_entry_once_with_one_outbox_row) {
+TEST_P(store_test, sealing_takes_each_queued_entry_once_with_one_outbox_row) {
   store s(path_);
   s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail"})});
   s.record({"f", "i2", "h", t(150)}, {digest_alert("a2", 150, {}, {"mail"})});
@@ -533,19 +559,19 @@ TEST_F(store_test, sealing_takes_each_queued_entry_once_with_one_outbox_row) {
   EXPECT_EQ(s.requeue("mail", t(0), false, t(600)), 2);
 }
 
-TEST_F(store_test, a_failed_seal_leaves_the_entries_queued) {
+TEST_P(store_test, a_failed_seal_leaves_the_entries_queued) {
   store s(path_);
   s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail"})});
   s.seal_digest(digest("d1", "mail", 200), t(200));
   s.record({"f", "i2", "h", t(300)}, {digest_alert("a2", 300, {}, {"mail"})});
   // The same id again violates the key: the whole seal is rolled back.
-  EXPECT_THROW(s.seal_digest(digest("d1", "mail", 400), t(400)), sqlite_error);
+  EXPECT_THROW(s.seal_digest(digest("d1", "mail", 400), t(400)), db_error);
   ASSERT_EQ(s.queued("mail", t(400)).size(), 1u);
   EXPECT_EQ(s.due(t(1000), 10).size(), 1u);
   EXPECT_EQ(s.seal_digest(digest("d2", "mail", 400), t(400)), 1);
 }
 
-TEST_F(store_test, queued_and_sealed_digests_survive_a_reopen) {
+TEST_P(store_test, queued_and_sealed_digests_survive_a_reopen) {
   {
     store s(path_);
     s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail"})});
@@ -563,7 +589,7 @@ TEST_F(store_test, queued_and_sealed_digests_survive_a_reopen) {
   EXPECT_EQ(s.due(t(300), 10).size(), 2u);
 }
 
-TEST_F(store_test, released_entries_become_ordinary_deliveries) {
+TEST_P(store_test, released_entries_become_ordinary_deliveries) {
   store s(path_);
   s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail", "chat"})});
   s.record({"g", "i9", "h", t(200)}, {},
@@ -576,7 +602,7 @@ TEST_F(store_test, released_entries_become_ordinary_deliveries) {
   EXPECT_EQ(s.open_digests().size(), 1u);
 }
 
-TEST_F(store_test, purge_keeps_queued_alerts_and_drops_delivered_digests) {
+TEST_P(store_test, purge_keeps_queued_alerts_and_drops_delivered_digests) {
   store s(path_);
   s.record({"f", "i1", "h", t(100)}, {digest_alert("a1", 100, {}, {"mail"})});
   s.record({"f", "i2", "h", t(100)}, {digest_alert("a2", 100, {}, {"chat"})});
@@ -591,7 +617,7 @@ TEST_F(store_test, purge_keeps_queued_alerts_and_drops_delivered_digests) {
 }
 
 // A state file of schema 3, as the previous release left it, gains the digest queue.
-TEST_F(store_test, migrates_a_version_3_file) {
+TEST_F(sqlite_store_test, migrates_a_version_3_file) {
   {
     store s(path_);
     alert_record a = alert("a1", "r", 100, {"hook"});
@@ -616,7 +642,7 @@ TEST_F(store_test, migrates_a_version_3_file) {
   EXPECT_EQ(s.alert_for_story("s1")->alert_id, "a1");
 }
 
-TEST_F(store_test, a_batch_commits_or_rolls_back_everything_inside_it) {
+TEST_P(store_test, a_batch_commits_or_rolls_back_everything_inside_it) {
   store s(path_);
   {
     store::batch b(s);
@@ -640,7 +666,7 @@ TEST_F(store_test, a_batch_commits_or_rolls_back_everything_inside_it) {
   EXPECT_TRUE(other.story("s1"));
 }
 
-TEST_F(store_test, failed_transaction_leaves_nothing_behind) {
+TEST_F(sqlite_store_test, failed_transaction_leaves_nothing_behind) {
   store s(path_);
   connection c(path_);
   try {
@@ -652,13 +678,19 @@ TEST_F(store_test, failed_transaction_leaves_nothing_behind) {
   EXPECT_FALSE(s.content_hash("f", "i"));
 }
 
-TEST_F(store_test, articles_are_kept_by_canonical_url_their_text_dropped_then_the_row) {
+TEST_F(sqlite_store_test, migrates_a_version_4_file) {
   {
     // A version 4 file gains the article cache.
     store s(path_);
     connection c(path_);
     c.exec("DROP TABLE articles; PRAGMA user_version = 4");
   }
+  store s(path_);
+  EXPECT_EQ(s.version(), store::schema_version);
+  EXPECT_FALSE(s.article("https://news.example/a"));
+}
+
+TEST_P(store_test, articles_are_kept_by_canonical_url_their_text_dropped_then_the_row) {
   store s(path_);
   EXPECT_EQ(s.version(), store::schema_version);
   EXPECT_FALSE(s.article("https://news.example/a"));
