@@ -55,18 +55,40 @@ void read_atom_link(pugi::xml_node c, item_builder& b, context& ctx) {
 }
 
 
+// The HTML of an RSS element, base64-decoded when it says mode="base64".
+std::string rss_html(pugi::xml_node c, const context& ctx) {
+  if (auto decoded = base64_text(c, ctx)) return std::move(*decoded);
+  return element_text(c, ctx);
+}
+
 }  // namespace
 
 // One RSS 0.9x/1.0/2.0 item; also reads the extension elements RSS items carry.
 void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& ctx) {
   if (rss_ns(q.uri)) {
     if (is(q.local, "title")) {
-      if (b.title_html.empty()) b.title_html = element_view(c, b.title_owned, ctx);
+      if (b.title_html.empty()) {
+        if (auto decoded = base64_text(c, ctx)) {
+          b.title_owned = std::move(*decoded);
+          b.title_html = b.title_owned;
+        } else {
+          b.title_html = element_view(c, b.title_owned, ctx);
+        }
+      }
     } else if (is(q.local, "link")) {
       const std::string_view href = trim(element_view(c, b.scratch, ctx));
       if (b.it.link.empty() && !href.empty()) b.it.link = ctx.resolve(href);
     } else if (is(q.local, "description")) {
-      if (b.it.summary_html.empty()) b.it.summary_html = element_text(c, ctx);
+      if (b.it.summary_html.empty()) {
+        auto decoded = base64_text(c, ctx);
+        b.it.summary_html = decoded ? std::move(*decoded) : element_text(c, ctx);
+      }
+    } else if (is(q.local, "summary")) {
+      if (b.summary_element.empty()) b.summary_element = rss_html(c, ctx);
+    } else if (is(q.local, "body")) {
+      if (b.it.content_html.empty()) serialize_children(c, b.it.content_html, ctx);
+    } else if (is(q.local, "fullitem")) {
+      if (b.it.content_html.empty()) b.it.content_html = rss_html(c, ctx);
     } else if (is(q.local, "guid")) {
       b.own_id = std::string(trim(element_view(c, b.scratch, ctx)));
       const std::string_view perma = trim(attr(c, "isPermaLink"));
@@ -76,8 +98,7 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
     } else if (is(q.local, "pubDate")) {
       if (!b.pub) b.pub = ctx.dates.read(element_view(c, b.scratch, ctx));
     } else if (is(q.local, "author")) {
-      if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
-        b.it.authors.push_back(std::move(a));
+      add_author(b.it, parse_author(element_view(c, b.scratch, ctx)));
     } else if (is(q.local, "category")) {
       if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.categories.push_back(std::move(a));
@@ -92,9 +113,8 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
         b.it.content_html = element_text(c, ctx);
       break;
     case ns::dc:
-      if (is(q.local, "creator") || is(q.local, "contributor")) {
-        if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
-          b.it.authors.push_back(std::move(a));
+      if (is(q.local, "creator") || is(q.local, "author") || is(q.local, "contributor")) {
+        add_author(b.it, parse_author(element_view(c, b.scratch, ctx)));
       } else if (is(q.local, "date")) {
         if (!b.dc_date) b.dc_date = ctx.dates.read(element_view(c, b.scratch, ctx));
       } else if (is(q.local, "subject")) {
@@ -118,14 +138,23 @@ void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& 
     case ns::media:
       read_media(c, q, b, ctx);
       break;
+    case ns::xhtml:
+      if (is(q.local, "body") && b.it.content_html.empty())
+        serialize_children(c, b.it.content_html, ctx);
+      break;
     case ns::atom10:
-      if (is(q.local, "link")) {
+    case ns::atom03:
+      if (is(q.local, "summary")) {
+        if (b.summary_element.empty()) b.summary_element = atom_text(c, ctx).html;
+      } else if (is(q.local, "link")) {
         if (b.it.link.empty()) read_atom_link(c, b, ctx);
       } else if (is(q.local, "updated")) {
         if (!b.upd) b.upd = ctx.dates.read(element_view(c, b.scratch, ctx));
       }
       break;
     default:
+      if (is(q.local, "fullitem") && b.it.content_html.empty())
+        b.it.content_html = rss_html(c, ctx);
       break;
   }
 }
@@ -134,9 +163,8 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
   if (!atom_ns(q.uri)) {
     if (q.uri == ns::media)
       read_media(c, q, b, ctx);
-    else if (q.uri == ns::dc && is(q.local, "creator")) {
-      if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
-        b.it.authors.push_back(std::move(a));
+    else if (q.uri == ns::dc && (is(q.local, "creator") || is(q.local, "author"))) {
+      add_author(b.it, parse_author(element_view(c, b.scratch, ctx)));
     } else if (q.uri == ns::dc && is(q.local, "subject")) {
       if (std::string a = plain_text(element_view(c, b.scratch, ctx)); !a.empty())
         b.it.categories.push_back(std::move(a));
@@ -169,17 +197,25 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
     if (const std::string_view src = attr(c, "src"); !src.empty() && b.it.link.empty())
       b.it.link = ctx.resolve(src);
   } else if (is(l, "author")) {
+    author a;
     for (pugi::xml_node n = c.first_child(); n; n = n.next_sibling()) {
       if (n.type() != pugi::node_element) continue;
+      scope s(ctx, n);
       const qname nq = ctx.name_of(n);
-      if (atom_ns(nq.uri) && is(nq.local, "name"))
-        if (std::string a = plain_text(element_view(n, b.scratch, ctx)); !a.empty())
-          b.it.authors.push_back(std::move(a));
+      if (!atom_ns(nq.uri) && nq.uri != ns::none) continue;
+      if (is(nq.local, "name"))
+        a.name = plain_text(element_view(n, b.scratch, ctx));
+      else if (is(nq.local, "email"))
+        a.email = std::string(trim(element_view(n, b.scratch, ctx)));
+      else if (is(nq.local, "uri") || is(nq.local, "url"))  // "url" in Atom 0.3
+        a.uri = ctx.resolve(trim(element_view(n, b.scratch, ctx)));
     }
+    add_author(b.it, std::move(a));
   } else if (is(l, "category")) {
-    std::string_view label = attr(c, "label");
-    if (label.empty()) label = attr(c, "term");
-    if (std::string a = text::collapse_whitespace(label); !a.empty()) b.it.categories.push_back(a);
+    // The term is the category; the label only its display name (RFC 4287 4.2.2).
+    std::string_view term = attr(c, "term");
+    if (trim(term).empty()) term = attr(c, "label");
+    if (std::string a = text::collapse_whitespace(term); !a.empty()) b.it.categories.push_back(a);
   }
 }
 
@@ -191,6 +227,12 @@ item finish_item(item_builder&& b, family f) {
     it.title = plain_text(b.title_html);
   }
   if (it.link.empty()) it.link = std::move(b.guid_link);
+  if (!b.summary_element.empty()) {
+    // An item with a summary and a description: the summary is the summary and the
+    // description the content, as feedparser reads it.
+    if (!it.summary_html.empty() && it.content_html.empty()) it.content_html = std::move(it.summary_html);
+    it.summary_html = std::move(b.summary_element);
+  }
   if (it.summary_html.empty()) it.summary_html = std::move(b.fallback_summary_html);
   if (it.summary_html.empty()) it.summary_html = std::move(b.media_description);
   if (f == family::rss) {

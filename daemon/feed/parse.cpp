@@ -75,6 +75,7 @@ class xml_reader {
 
   // Returns an error for documents that are not feeds.
   std::optional<error> read(pugi::xml_node root, feed_document& doc) {
+    note_atom_alias(root);
     scope s(ctx_, root);
     const qname q = ctx_.name_of(root);
     if (q.uri == ns::none && is(q.local, "rss")) {
@@ -143,6 +144,20 @@ class xml_reader {
   }
 
  private:
+  // A root <feed> in a namespace nothing else knows (an outdated or mistyped Atom namespace)
+  // is Atom: its namespace is read as Atom's, as feedparser does.
+  void note_atom_alias(pugi::xml_node root) {
+    const std::string_view name(root.name());
+    const auto colon = name.find(':');
+    const std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
+    if (!is(local, "feed")) return;
+    const std::string decl = colon == std::string_view::npos
+                                 ? std::string("xmlns")
+                                 : "xmlns:" + std::string(name.substr(0, colon));
+    const std::string_view uri = attr(root, decl.c_str());
+    if (!uri.empty() && classify_uri(uri) == ns::other) ctx_.set_atom_alias(std::string(uri));
+  }
+
   // Room for as many items as `parent` has children (an upper bound), so that the vector
   // does not move every item it holds each time it grows. Capped: a body of many tiny
   // elements must not reserve hundreds of megabytes.
@@ -155,13 +170,15 @@ class xml_reader {
   }
 
   void read_rss_channel(pugi::xml_node channel, feed_document& doc) {
+    std::string dc_title, dc_description;
     for (pugi::xml_node c = channel.first_child(); c; c = c.next_sibling()) {
       if (c.type() != pugi::node_element) continue;
       scope s(ctx_, c);
       const qname q = ctx_.name_of(c);
       if (rss_ns(q.uri)) {
         if (is(q.local, "title") && doc.feed.title.empty()) {
-          doc.feed.title = plain_text(element_text(c, ctx_));
+          auto decoded = base64_text(c, ctx_);
+          doc.feed.title = plain_text(decoded ? *decoded : element_text(c, ctx_));
         } else if (is(q.local, "link") && doc.feed.link.empty()) {
           doc.feed.link = ctx_.resolve(trim(element_text(c, ctx_)));
         } else if (is(q.local, "description") && doc.feed.description.empty()) {
@@ -173,8 +190,15 @@ class xml_reader {
       } else if (q.is(ns::atom10, "link") && trim(attr(c, "rel")) == "self" &&
                  doc.feed.id.empty()) {
         doc.feed.id = ctx_.resolve(attr(c, "href"));
+      } else if (q.is(ns::dc, "title") && dc_title.empty()) {
+        dc_title = plain_text(element_text(c, ctx_));
+      } else if (q.is(ns::dc, "description") && dc_description.empty()) {
+        dc_description = plain_text(element_text(c, ctx_));
       }
     }
+    // Dublin Core's title and description stand in for RSS's when those are missing.
+    if (doc.feed.title.empty()) doc.feed.title = std::move(dc_title);
+    if (doc.feed.description.empty()) doc.feed.description = std::move(dc_description);
     // Relative item links are relative to the channel link (when it is absolute).
     if (has_scheme(doc.feed.link)) ctx_.push_base(doc.feed.link);
   }
@@ -202,7 +226,7 @@ class xml_reader {
 
   void read_atom(pugi::xml_node root, feed_document& doc) {
     reserve_items(root, doc);
-    std::vector<std::string> feed_authors;
+    item feed_authors;  // only its authors and author_details
     // Feed-level elements first: entries inherit the feed's authors (RFC 4287 4.2.1).
     for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
       if (c.type() != pugi::node_element) continue;
@@ -222,7 +246,8 @@ class xml_reader {
       } else if (is(q.local, "author")) {
         item_builder tmp;
         read_atom_child(c, q, tmp, ctx_);
-        feed_authors = std::move(tmp.it.authors);
+        feed_authors.authors = std::move(tmp.it.authors);
+        feed_authors.author_details = std::move(tmp.it.author_details);
       }
     }
     for (pugi::xml_node n = root.first_child(); n; n = n.next_sibling()) {
@@ -238,7 +263,10 @@ class xml_reader {
         // Atom without a namespace declaration: read as Atom rather than not at all.
         read_atom_child(c, cq.uri == ns::none ? qname{ns::atom10, cq.local} : cq, b, ctx_);
       }
-      if (b.it.authors.empty()) b.it.authors = feed_authors;
+      if (b.it.authors.empty()) {
+        b.it.authors = feed_authors.authors;
+        b.it.author_details = feed_authors.author_details;
+      }
       doc.items.push_back(finish_item(std::move(b), family::atom));
       item_parent_ = root;
       item_name_ = n.name();

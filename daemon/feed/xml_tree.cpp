@@ -7,9 +7,13 @@
 
 namespace sanctwatch::feed::detail {
 
-ns classify_uri(std::string_view uri) {
+ns classify_uri(std::string_view uri, std::string_view atom_alias) {
   if (is(uri, "http://www.w3.org/2005/Atom")) return ns::atom10;
   if (is(uri, "http://purl.org/atom/ns#")) return ns::atom03;
+  // The drafts between Atom 0.3 and RFC 4287 ("http://purl.org/atom/ns#draft-ietf-atompub-
+  // format-08") are nearer 1.0.
+  if (uri.starts_with("http://purl.org/atom/ns#")) return ns::atom10;
+  if (!atom_alias.empty() && uri == atom_alias) return ns::atom10;
   if (is(uri, "http://purl.org/rss/1.0/")) return ns::rss10;
   if (is(uri, "http://my.netscape.com/rdf/simple/0.9/")) return ns::rss090;
   if (is(uri, "http://www.w3.org/1999/02/22-rdf-syntax-ns#")) return ns::rdf;
@@ -36,6 +40,7 @@ ns conventional_prefix(std::string_view prefix) {
   if (is(prefix, "media")) return ns::media;
   if (is(prefix, "atom")) return ns::atom10;
   if (is(prefix, "rdf")) return ns::rdf;
+  if (is(prefix, "xhtml")) return ns::xhtml;
   return ns::other;
 }
 
@@ -153,10 +158,49 @@ std::optional<std::int64_t> to_int(std::string_view s) {
 // Atom text constructs: type="text" (default), "html", "xhtml", or a MIME type; Atom 0.3
 // also says mode="escaped"/"xml"/"base64".
 // Without `want_html`, t.html may be left empty when the text does not need it.
+namespace {
+
+// Whether a text construct's content is base64: Atom 0.3 says so with mode="base64"; in
+// Atom 1.0 (RFC 4287 3.1.1.3) any type that is not text, HTML, XHTML or XML is.
+bool base64_content(std::string_view type, std::string_view mode) {
+  if (!mode.empty()) return is(mode, "base64");
+  if (type.empty() || is(type, "text") || is(type, "html") || is(type, "xhtml")) return false;
+  if (type.starts_with("text/") || type.ends_with("+xml") || type.ends_with("/xml")) return false;
+  return type.find('/') != std::string_view::npos;
+}
+
+// Binary media have no text to decode: an image in base64 is not news.
+bool binary_type(std::string_view type) {
+  return type.starts_with("image/") || type.starts_with("audio/") || type.starts_with("video/");
+}
+
+std::optional<std::string> decode_element(pugi::xml_node n, const context& ctx) {
+  std::string scratch;
+  return decode_base64_text(element_view(n, scratch, ctx));
+}
+
+}  // namespace
+
+std::optional<std::string> base64_text(pugi::xml_node n, const context& ctx) {
+  const pugi::xml_attribute mode = n.attribute("mode");
+  if (!mode || trim(mode.value()) != "base64") return std::nullopt;
+  return decode_element(n, ctx);
+}
+
 text_construct atom_text(pugi::xml_node n, context& ctx, bool want_html) {
-  const std::string_view type = attr(n, "type");
-  const std::string_view mode = attr(n, "mode");
+  const std::string_view type = trim(attr(n, "type"));
+  const std::string_view mode = trim(attr(n, "mode"));
   text_construct t;
+  if (!type.empty() || !mode.empty()) {
+    if (base64_content(type, mode)) {
+      if (binary_type(type)) return t;
+      if (auto decoded = decode_element(n, ctx)) {
+        t.html = std::move(*decoded);
+        t.text = is(type, "text/plain") ? detail::collapse(t.html) : plain_text(t.html);
+        return t;
+      }
+    }
+  }
   const bool xhtml = is(type, "xhtml") || type.find("xhtml") != std::string_view::npos ||
                      (is(mode, "xml") && type.find("html") != std::string_view::npos);
   if (xhtml || (has_element_child(n) && !is(mode, "escaped"))) {

@@ -43,8 +43,9 @@ enum class ns : std::uint8_t {
   other,
 };
 
-/// The namespace class of a namespace URI.
-ns classify_uri(std::string_view uri);
+/// The namespace class of a namespace URI. `atom_alias`, when not empty, is a URI the
+/// document's root <feed> uses for Atom: an unknown or outdated namespace read as Atom.
+ns classify_uri(std::string_view uri, std::string_view atom_alias = {});
 
 /// Prefixes feeds use without declaring them: the conventional binding is what they meant.
 ns conventional_prefix(std::string_view prefix);
@@ -72,9 +73,9 @@ class context {
       if (name[0] != 'x' || name[1] != 'm' || name[2] != 'l') continue;
       const std::string_view nm(name);
       if (is(nm, "xmlns")) {
-        bindings_.push_back({std::string_view{}, classify_uri(a.value())});
+        bindings_.push_back({std::string_view{}, classify_uri(a.value(), atom_alias_)});
       } else if (nm.starts_with("xmlns:")) {
-        bindings_.push_back({nm.substr(6), classify_uri(a.value())});
+        bindings_.push_back({nm.substr(6), classify_uri(a.value(), atom_alias_)});
       } else if (is(nm, "xml:base")) {
         bases_.push_back(resolve_url(bases_.back(), a.value()));
       }
@@ -123,6 +124,9 @@ class context {
     return v;
   }
 
+  /// Reads elements in `uri` as Atom (set before entering the root).
+  void set_atom_alias(std::string uri) { atom_alias_ = std::move(uri); }
+
   const std::string& base() const { return bases_.back(); }
   void push_base(std::string b) { bases_.push_back(std::move(b)); }
   std::string resolve(std::string_view ref) const { return resolve_url(bases_.back(), ref); }
@@ -133,6 +137,7 @@ class context {
  private:
   std::vector<std::pair<std::string_view, ns>> bindings_;
   std::vector<std::string> bases_;
+  std::string atom_alias_;
   const detail::cdata_sections* cdata_ = nullptr;
   const char* buffer_ = nullptr;
 };
@@ -194,6 +199,10 @@ struct text_construct {
 // also says mode="escaped"/"xml"/"base64".
 text_construct atom_text(pugi::xml_node n, context& ctx, bool want_html = true);
 
+/// The text of an element marked mode="base64" (RSS elements take the attribute too),
+/// decoded; nullopt when it is not marked or not base64.
+std::optional<std::string> base64_text(pugi::xml_node n, const context& ctx);
+
 // Per-item values collected before the precedence rules are applied.
 struct item_builder {
   item it;
@@ -207,6 +216,7 @@ struct item_builder {
   bool have_link_alternate = false;
   std::string fallback_title, fallback_summary_html;
   std::string media_description;
+  std::string summary_element;  // HTML of a <summary> in an RSS item, beside its <description>
 };
 
 
