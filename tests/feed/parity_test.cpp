@@ -194,5 +194,42 @@ TEST(feed_parity_category, term_is_the_category_label_its_display_name) {
   EXPECT_EQ(d.items[0].categories, (std::vector<std::string>{"sanctions/ru", "Only a label"}));
 }
 
+TEST(feed_parity_entities, internal_dtd_entities_expand) {
+  const auto d = parse_ok(R"(<?xml version="1.0"?>
+<!DOCTYPE rss [
+  <!ENTITY id "tag:wire.example,">
+  <!ENTITY year '2024'>
+  <!ENTITY full "&id;&year;:">
+  <!ENTITY co "Ace &amp; Sons <Ltd>">
+  <!ENTITY % param "ignored">
+]>
+<rss version="2.0"><channel><title>T</title>
+<item><guid>&full;42</guid><title>&co; listed</title><description>&co;</description>
+  <link>http://wire.example/&year;/42</link></item>
+</channel></rss>)");
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].id, "tag:wire.example,2024:42");
+  // Its replacement text is character data, as if written "Ace &amp; Sons &lt;Ltd&gt;":
+  // markup in it is what HTML in any RSS field is.
+  EXPECT_EQ(d.items[0].summary_html, "Ace & Sons <Ltd>");
+  EXPECT_EQ(d.items[0].title, "Ace & Sons listed");
+  EXPECT_EQ(d.items[0].link, "http://wire.example/2024/42");
+  EXPECT_FALSE(has_warning(d, "unexpanded")) << all_warnings(d);
+}
+
+TEST(feed_parity_entities, nesting_is_capped_at_eight_levels) {
+  // e0 is "x"; each e<k> refers to e<k-1>. e6 needs 7 levels, e12 needs 13.
+  std::string dtd = "<!DOCTYPE rss [<!ENTITY e0 \"x\">";
+  for (int k = 1; k <= 12; ++k)
+    dtd += "<!ENTITY e" + std::to_string(k) + " \"&e" + std::to_string(k - 1) + ";\">";
+  // And a loop, which only the cap ends.
+  dtd += "<!ENTITY ping \"&pong;\"><!ENTITY pong \"&ping;\">]>";
+  const auto d = parse_ok(dtd + R"(<rss version="2.0"><channel><title>T</title>
+    <item><guid>1</guid><title>[&e6;] [&e12;] [&ping;]</title></item></channel></rss>)");
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].title, "[x] [&e12;] [&ping;]");
+  EXPECT_TRUE(has_warning(d, "left 2 entity reference(s) unexpanded")) << all_warnings(d);
+}
+
 }  // namespace
 }  // namespace sanctwatch::feed
