@@ -233,3 +233,66 @@ TEST(feed_parity_entities, nesting_is_capped_at_eight_levels) {
 
 }  // namespace
 }  // namespace sanctwatch::feed
+
+namespace sanctwatch::feed {
+namespace {
+
+using testing::parse_ok;
+
+TEST(feed_parity_charset, latin1_label_means_windows_1252) {
+  for (const std::string label : {"ISO-8859-1", "iso-8859-1", "latin1", "iso_8859-1:1987", "cp819",
+                                  "l1", "us-ascii", "csisolatin1", "iso-ir-100", "ibm819"}) {
+    SCOPED_TRACE(label);
+    const auto d = parse_ok("<?xml version=\"1.0\" encoding=\"" + label +
+                            "\"?><rss version=\"2.0\"><channel><title>T</title><item><guid>1"
+                            "</guid><title>don\x92t \x93quote\x94 caf\xe9 \x80 \x81</title></item>"
+                            "</channel></rss>");
+    ASSERT_EQ(d.items.size(), 1u);
+    // 0x81 is unassigned in windows-1252: WHATWG maps it to U+0081.
+    EXPECT_EQ(d.items[0].title,
+              "don\u2019t \u201cquote\u201d caf\u00e9 \u20ac \xc2\x81");
+  }
+  // The HTTP charset says Latin-1 too.
+  parse_options o;
+  o.content_type = "application/rss+xml; charset=ISO-8859-1";
+  const auto d = parse_ok(
+      "<rss version=\"2.0\"><channel><title>It\x92s</title></channel></rss>", o);
+  EXPECT_EQ(d.feed.title, "It\u2019s");
+}
+
+TEST(feed_parity_iri, xml_base_with_a_non_ascii_host) {
+  const auto d = parse_ok(R"(<feed xmlns="http://www.w3.org/2005/Atom"
+      xml:base="http://例え.テスト/新聞/">
+    <link href="index.html"/>
+    <entry xml:base="http://bücher.example/katalog/"><id>1</id><title>A</title>
+      <link href="../neu?x=ü#teil"/></entry>
+    <entry><id>2</id><title>B</title><link href="/top"/></entry>
+    <entry><id>3</id><title>C</title><link href="//bücher.example/x"/></entry>
+  </feed>)");
+  EXPECT_EQ(d.feed.link, "http://例え.テスト/新聞/index.html");
+  ASSERT_EQ(d.items.size(), 3u);
+  EXPECT_EQ(d.items[0].link, "http://bücher.example/neu?x=ü#teil");
+  EXPECT_EQ(d.items[1].link, "http://例え.テスト/top");
+  EXPECT_EQ(d.items[2].link, "http://bücher.example/x");
+
+  // RSS: xml:base on the channel and on an item, a port, a Latin-1 document.
+  const auto r = parse_ok(
+      "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\" "
+      "xml:base=\"http://\xe9t\xe9.example:8080/a/b/\"><channel><title>T</title>"
+      "<link>../chan</link><item xml:base=\"https://m\xfcnchen.example/news/\"><guid>1</guid>"
+      "<link>story?id=7</link></item><item><guid>2</guid><link>x</link></item></channel></rss>");
+  EXPECT_EQ(r.feed.link, "http://été.example:8080/a/chan");
+  ASSERT_EQ(r.items.size(), 2u);
+  EXPECT_EQ(r.items[0].link, "https://münchen.example/news/story?id=7");
+  EXPECT_EQ(r.items[1].link, "http://été.example:8080/a/x");
+
+  // The host written with character references, and a base without a path.
+  const auto c = parse_ok(R"(<feed xmlns="http://www.w3.org/2005/Atom"
+      xml:base="http://&#x65E5;&#x672C;.example"><entry><id>1</id><title>A</title>
+      <link href="kiji/1"/></entry></feed>)");
+  ASSERT_EQ(c.items.size(), 1u);
+  EXPECT_EQ(c.items[0].link, "http://日本.example/kiji/1");
+}
+
+}  // namespace
+}  // namespace sanctwatch::feed
