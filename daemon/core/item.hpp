@@ -39,7 +39,7 @@ struct item {
   std::string content;
   std::string summary_html;
   std::string content_html;
-  std::vector<std::string> authors;  ///< names (an email when that is all the feed gives)
+  std::vector<std::string> authors;    ///< names (an email when that is all the feed gives)
   std::vector<author> author_details;  ///< one per entry of `authors`, in the same order
   std::vector<std::string> categories;
   std::vector<enclosure> enclosures;

@@ -117,7 +117,8 @@ nlohmann::json author_details_json(const item& it) {
   const bool have = it.author_details.size() == it.authors.size();
   for (std::size_t i = 0; i < it.authors.size(); ++i) {
     const author a = have ? it.author_details[i] : author{it.authors[i], {}, {}};
-    out.push_back({{"name", nullable(a.name)}, {"email", nullable(a.email)}, {"uri", nullable(a.uri)}});
+    out.push_back(
+        {{"name", nullable(a.name)}, {"email", nullable(a.email)}, {"uri", nullable(a.uri)}});
   }
   return out;
 }

@@ -41,8 +41,7 @@ author parse_author(std::string_view text) {
   std::string_view email = text.substr(from, to - from);
   while (!email.empty() && (email.back() == '.' || email.back() == '\'')) email.remove_suffix(1);
   const std::size_t sign = email.find('@');
-  if (sign == 0 || sign + 1 >= email.size() ||
-      email.find('.', sign) == std::string_view::npos) {
+  if (sign == 0 || sign + 1 >= email.size() || email.find('.', sign) == std::string_view::npos) {
     a.name = plain_text(trim_author(text));  // an '@' that is no address: "@handle"
     return a;
   }
@@ -69,7 +68,8 @@ std::optional<std::string> decode_base64_text(std::string_view s) {
     std::array<std::int8_t, 256> t{};
     for (auto& v : t) v = -1;
     const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+    for (int i = 0; i < 64; ++i)
+      t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
     t['-'] = 62;  // the URL-safe alphabet too
     t['_'] = 63;
     return t;

@@ -54,7 +54,6 @@ void read_atom_link(pugi::xml_node c, item_builder& b, context& ctx) {
   }
 }
 
-
 // The HTML of an RSS element, base64-decoded when it says mode="base64".
 std::string rss_html(pugi::xml_node c, const context& ctx) {
   if (auto decoded = base64_text(c, ctx)) return std::move(*decoded);
@@ -219,7 +218,6 @@ void read_atom_child(pugi::xml_node c, const qname& q, item_builder& b, context&
   }
 }
 
-
 item finish_item(item_builder&& b, family f) {
   item& it = b.it;
   if (f == family::rss || !b.title_is_text) {
@@ -230,7 +228,8 @@ item finish_item(item_builder&& b, family f) {
   if (!b.summary_element.empty()) {
     // An item with a summary and a description: the summary is the summary and the
     // description the content, as feedparser reads it.
-    if (!it.summary_html.empty() && it.content_html.empty()) it.content_html = std::move(it.summary_html);
+    if (!it.summary_html.empty() && it.content_html.empty())
+      it.content_html = std::move(it.summary_html);
     it.summary_html = std::move(b.summary_element);
   }
   if (it.summary_html.empty()) it.summary_html = std::move(b.fallback_summary_html);

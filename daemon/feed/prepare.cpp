@@ -548,8 +548,7 @@ class cleaner {
   // counted as they are produced, so billion laughs costs at most that much work.
   bool expand(std::string_view value, int depth, std::string& out) {
     std::size_t span = 0;
-    for (std::size_t k = value.find('&'); k != std::string_view::npos;
-         k = value.find('&', k + 1)) {
+    for (std::size_t k = value.find('&'); k != std::string_view::npos; k = value.find('&', k + 1)) {
       const auto semi = value.find(';', k + 1);
       if (semi == std::string_view::npos) break;
       const auto e = entities_.find(value.substr(k + 1, semi - k - 1));
@@ -588,11 +587,21 @@ class cleaner {
     for (std::size_t k = 0; k < decoded.size();) {
       const std::size_t len = std::max<std::size_t>(1, utf8_sequence(d + k, decoded.size() - k));
       switch (decoded[k]) {
-        case '&': out_.append("&amp;"); break;
-        case '<': out_.append("&lt;"); break;
-        case '>': out_.append("&gt;"); break;
-        case '"': out_.append("&quot;"); break;
-        case '\'': out_.append("&apos;"); break;
+        case '&':
+          out_.append("&amp;");
+          break;
+        case '<':
+          out_.append("&lt;");
+          break;
+        case '>':
+          out_.append("&gt;");
+          break;
+        case '"':
+          out_.append("&quot;");
+          break;
+        case '\'':
+          out_.append("&apos;");
+          break;
         default:
           if ((d[k] >= 0x20 || d[k] == '\t' || d[k] == '\n' || d[k] == '\r') &&
               !(len == 3 && d[k] == 0xEF && d[k + 1] == 0xBF && d[k + 2] >= 0xBE))
@@ -610,7 +619,7 @@ class cleaner {
   std::string& out_;
   cdata_sections* split_;
   std::map<std::string, std::string_view, std::less<>> entities_;  // declared in the DOCTYPE
-  std::size_t entity_bytes_ = 0;  // produced by expansions so far
+  std::size_t entity_bytes_ = 0;                                   // produced by expansions so far
   std::size_t span_ = 0;        // start of the input not yet copied to out_
   std::size_t lo_ = 0;          // a '<' before this index belongs to something already handled
   bool cdata_ = false;          // inside a CDATA section

@@ -219,7 +219,6 @@ struct item_builder {
   std::string summary_element;  // HTML of a <summary> in an RSS item, beside its <description>
 };
 
-
 /// One child element of an RSS item (RSS elements and the extensions RSS items carry).
 void read_rss_child(pugi::xml_node c, const qname& q, item_builder& b, context& ctx);
 

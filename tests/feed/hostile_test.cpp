@@ -122,8 +122,8 @@ TEST(feed_hostile, many_references_share_one_expansion_budget) {
   const std::string k(1000, 'k');
   std::string body;
   for (int i = 0; i < 10000; ++i) body += "&kilo;";
-  const auto r = parse("<!DOCTYPE rss [<!ENTITY kilo \"" + k + "\">]>" +
-                       rss(item("1", "Kilo", body)));
+  const auto r =
+      parse("<!DOCTYPE rss [<!ENTITY kilo \"" + k + "\">]>" + rss(item("1", "Kilo", body)));
   ASSERT_TRUE(r) << r.err().message;
   ASSERT_EQ(r->items.size(), 1u);
   const std::string& s = r->items[0].summary;

@@ -21,10 +21,13 @@ constexpr const char* b64_html = "PHA+VHdlbHZlIDxiPmZpcm1zPC9iPiBsaXN0ZWQuPC9wPg
 
 TEST(feed_parity_base64, atom03_mode_base64) {
   const auto d = parse_ok(std::string(R"(<feed version="0.3" xmlns="http://purl.org/atom/ns#">
-  <title mode="base64">)") + b64_title + R"(</title>
+  <title mode="base64">)") +
+                          b64_title + R"(</title>
   <entry><id>tag:a,2024:1</id>
-    <title type="text/plain" mode="base64">)" + b64_title + R"(</title>
-    <summary type="text/html" mode="base64">)" + b64_html + R"(</summary>
+    <title type="text/plain" mode="base64">)" +
+                          b64_title + R"(</title>
+    <summary type="text/html" mode="base64">)" +
+                          b64_html + R"(</summary>
     <content type="text/html" mode="base64">
       )" + b64_html + R"(
     </content>
@@ -40,10 +43,13 @@ TEST(feed_parity_base64, atom03_mode_base64) {
 
 TEST(feed_parity_base64, atom10_other_media_type_is_base64) {
   const auto d = parse_ok(std::string(R"(<feed xmlns="http://www.w3.org/2005/Atom">
-  <title type="application/octet-stream">)") + b64_title + R"(</title>
+  <title type="application/octet-stream">)") +
+                          b64_title + R"(</title>
   <entry><id>e1</id><title>T</title>
-    <content type="application/x-custom">)" + b64_html + R"(</content>
-    <summary type="text/plain">)" + b64_title + R"(</summary></entry>
+    <content type="application/x-custom">)" +
+                          b64_html + R"(</content>
+    <summary type="text/plain">)" +
+                          b64_title + R"(</summary></entry>
   <entry><id>e2</id><title>Image</title><content type="image/png">iVBORw0KGgo=</content></entry>
   </feed>)");
   EXPECT_EQ(d.feed.title, "Sanctions widened");
@@ -55,9 +61,12 @@ TEST(feed_parity_base64, atom10_other_media_type_is_base64) {
 
 TEST(feed_parity_base64, rss_elements_with_mode_base64) {
   const auto d = parse_ok(std::string(R"(<rss version="2.0"><channel>
-  <title mode="base64">)") + b64_title + R"(</title>
-  <item><guid>1</guid><title mode="base64">)" + b64_title + R"(</title>
-    <description mode="base64">)" + b64_html + R"(</description></item>
+  <title mode="base64">)") +
+                          b64_title + R"(</title>
+  <item><guid>1</guid><title mode="base64">)" +
+                          b64_title + R"(</title>
+    <description mode="base64">)" +
+                          b64_html + R"(</description></item>
   <item><guid>2</guid><title mode="base64">not base64!</title></item>
   </channel></rss>)");
   EXPECT_EQ(d.feed.title, "Sanctions widened");
@@ -101,7 +110,8 @@ TEST(feed_parity_dc, rss_title_wins_over_dc_title) {
 }
 
 TEST(feed_parity_authors, atom_author_keeps_email_and_uri) {
-  const auto d = parse_ok(R"(<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://wire.example/">
+  const auto d =
+      parse_ok(R"(<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://wire.example/">
   <author><name>Feed Desk</name><email>desk@wire.example</email></author>
   <entry><id>1</id><title>A</title>
     <author><name>Ana Costa</name><email>ana@wire.example</email><uri>/ana</uri></author></entry>
@@ -187,7 +197,8 @@ TEST(feed_parity_atom_ns, outdated_draft_and_unknown_namespaces) {
 }
 
 TEST(feed_parity_category, term_is_the_category_label_its_display_name) {
-  const auto d = parse_ok(R"(<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title>A</title>
+  const auto d =
+      parse_ok(R"(<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title>A</title>
     <category term="sanctions/ru" scheme="http://wire.example/tags" label="Russia sanctions"/>
     <category label="Only a label"/></entry></feed>)");
   ASSERT_EQ(d.items.size(), 1u);
@@ -249,14 +260,13 @@ TEST(feed_parity_charset, latin1_label_means_windows_1252) {
                             "</channel></rss>");
     ASSERT_EQ(d.items.size(), 1u);
     // 0x81 is unassigned in windows-1252: WHATWG maps it to U+0081.
-    EXPECT_EQ(d.items[0].title,
-              "don\u2019t \u201cquote\u201d caf\u00e9 \u20ac \xc2\x81");
+    EXPECT_EQ(d.items[0].title, "don\u2019t \u201cquote\u201d caf\u00e9 \u20ac \xc2\x81");
   }
   // The HTTP charset says Latin-1 too.
   parse_options o;
   o.content_type = "application/rss+xml; charset=ISO-8859-1";
-  const auto d = parse_ok(
-      "<rss version=\"2.0\"><channel><title>It\x92s</title></channel></rss>", o);
+  const auto d =
+      parse_ok("<rss version=\"2.0\"><channel><title>It\x92s</title></channel></rss>", o);
   EXPECT_EQ(d.feed.title, "It\u2019s");
 }
 
