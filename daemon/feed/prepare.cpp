@@ -544,16 +544,18 @@ class cleaner {
 
   // Appends the replacement text of `value` to `out`, declared entities in it expanded in
   // turn; other references stay as they are. False when the caps are reached: a nesting
-  // deeper than max_entity_depth or more than max_entity_bytes produced in the document,
-  // counted as they are produced, so billion laughs costs at most that much work.
+  // deeper than max_entity_depth, or more than max_entity_bytes spent in the document. Each
+  // byte produced and each reference expanded (its length) is spent as it happens, so billion
+  // laughs, with text or with empty entities at the bottom, costs at most that much work.
   bool expand(std::string_view value, int depth, std::string& out) {
     std::size_t span = 0;
     for (std::size_t k = value.find('&'); k != std::string_view::npos; k = value.find('&', k + 1)) {
-      const auto semi = value.find(';', k + 1);
-      if (semi == std::string_view::npos) break;
+      // Names are short: looking further for the ';' would make "&&&...;" quadratic.
+      const auto semi = value.substr(0, k + 2 + max_entity_name).find(';', k + 1);
+      if (semi == std::string_view::npos) continue;
       const auto e = entities_.find(value.substr(k + 1, semi - k - 1));
       if (e == entities_.end()) continue;
-      if (!produce(out, value.substr(span, k - span))) return false;
+      if (!produce(out, value.substr(span, k - span)) || !spend(semi + 1 - k)) return false;
       if (depth + 1 >= max_entity_depth || !expand(e->second, depth + 1, out)) return false;
       span = semi + 1;
       k = semi;
@@ -561,12 +563,17 @@ class cleaner {
     return produce(out, value.substr(span));
   }
 
-  bool produce(std::string& out, std::string_view s) {
-    if (s.size() > max_entity_bytes - entity_bytes_) {
+  bool spend(std::size_t n) {
+    if (n > max_entity_bytes - entity_bytes_) {
       entity_bytes_ = max_entity_bytes;  // spent: later references fail at once
       return false;
     }
-    entity_bytes_ += s.size();
+    entity_bytes_ += n;
+    return true;
+  }
+
+  bool produce(std::string& out, std::string_view s) {
+    if (!spend(s.size())) return false;
     out.append(s);
     return true;
   }
@@ -613,6 +620,7 @@ class cleaner {
   }
 
   static constexpr int max_entity_depth = 8;
+  static constexpr std::size_t max_entity_name = 64;
   static constexpr std::size_t max_entity_bytes = 1u << 20;
 
   std::string_view in_;
