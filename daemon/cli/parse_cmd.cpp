@@ -26,6 +26,10 @@ nlohmann::json to_json(const feed_document& doc) {
       enclosures.push_back({{"url", e.url},
                             {"type", nullable(e.type)},
                             {"length", e.length ? nlohmann::json(*e.length) : nlohmann::json()}});
+    nlohmann::json details = nlohmann::json::array();
+    for (const auto& a : it.author_details)
+      details.push_back(
+          {{"name", nullable(a.name)}, {"email", nullable(a.email)}, {"uri", nullable(a.uri)}});
     items.push_back({{"id", it.id},
                      {"title", nullable(it.title)},
                      {"link", nullable(it.link)},
@@ -34,6 +38,7 @@ nlohmann::json to_json(const feed_document& doc) {
                      {"summary", nullable(it.summary)},
                      {"content", nullable(it.content)},
                      {"authors", it.authors},
+                     {"author_details", details},
                      {"categories", it.categories},
                      {"enclosures", enclosures}});
   }

@@ -18,6 +18,14 @@ struct enclosure {
   std::optional<std::int64_t> length;
 };
 
+/// Who wrote an item, as far as the feed says: Atom's name, email and uri; an RSS or Dublin Core
+/// author written "Name (email)" or "email (Name)" split into its parts. Empty when unknown.
+struct author {
+  std::string name;
+  std::string email;
+  std::string uri;
+};
+
 /// One news item, normalized from any feed format. Text fields (title, summary,
 /// content) are plain text: markup removed, entities decoded, whitespace collapsed.
 /// The original markup stays in `summary_html` / `content_html` for later full-text use.
@@ -31,7 +39,8 @@ struct item {
   std::string content;
   std::string summary_html;
   std::string content_html;
-  std::vector<std::string> authors;
+  std::vector<std::string> authors;    ///< names (an email when that is all the feed gives)
+  std::vector<author> author_details;  ///< one per entry of `authors`, in the same order
   std::vector<std::string> categories;
   std::vector<enclosure> enclosures;
   /// The main text of the page `link` points to, when sanctwatch fetched and extracted it

@@ -110,6 +110,19 @@ nlohmann::json entity_json(const entity_hit& e) {
   return j;
 }
 
+// One {name, email, uri} per entry of `authors`, in its order. An item made without details
+// (not by the feed parser) gets its author names with null email and uri.
+nlohmann::json author_details_json(const item& it) {
+  nlohmann::json out = nlohmann::json::array();
+  const bool have = it.author_details.size() == it.authors.size();
+  for (std::size_t i = 0; i < it.authors.size(); ++i) {
+    const author a = have ? it.author_details[i] : author{it.authors[i], {}, {}};
+    out.push_back(
+        {{"name", nullable(a.name)}, {"email", nullable(a.email)}, {"uri", nullable(a.uri)}});
+  }
+  return out;
+}
+
 nlohmann::json make_alert(const std::vector<rule_match>& fired, const item& it,
                           const feed_ref& feed, const story_name& story,
                           const std::string& ruleset_hash, timestamp created_at,
@@ -149,6 +162,7 @@ nlohmann::json make_alert(const std::vector<rule_match>& fired, const item& it,
             {"link", nullable(it.link)},
             {"published", nullable(it.published)},
             {"authors", it.authors},
+            {"author_details", author_details_json(it)},
             {"summary", nullable(first_chars(plain, 300))},
             {"feed",
              {{"id", nullable(feed.id)},

@@ -24,6 +24,18 @@ std::string plain_text(std::string_view maybe_html);
 /// Never the date, which feeds rewrite.
 std::string item_id(std::string_view own_id, const item& it);
 
+/// An author as RSS and Dublin Core write one: "Name (email)", "email (Name)", "Name <email>",
+/// an email alone or a name alone. Markup is removed and whitespace collapsed first.
+author parse_author(std::string_view text);
+
+/// Appends an author: its name to it.authors (its email when it has no name) and the details
+/// to it.author_details. Nothing when both name and email are empty.
+void add_author(item& it, author a);
+
+/// Decodes base64 (RFC 4648, whitespace allowed, padding optional); nullopt when the text is
+/// not base64. The result is made valid UTF-8 without control characters, since it is text.
+std::optional<std::string> decode_base64_text(std::string_view s);
+
 /// Counts dates that could not be read, for one summary warning per document.
 struct date_tally {
   std::size_t bad = 0;

@@ -21,9 +21,10 @@ std::string str(const json& obj, const char* key) {
   return {};
 }
 
-void add_author(const json& a, std::vector<std::string>& out) {
+void add_json_author(const json& a, item& out) {
   if (!a.is_object()) return;
-  if (std::string n = collapse(str(a, "name")); !n.empty()) out.push_back(n);
+  if (std::string n = collapse(str(a, "name")); !n.empty())
+    add_author(out, {std::move(n), {}, collapse(str(a, "url"))});
 }
 
 std::string resolve(std::string_view base, const std::string& ref) {
@@ -82,10 +83,10 @@ result<feed_document> parse_json_feed(std::string_view utf8, const parse_options
   doc.feed.id = feed_url;
   doc.feed.description = plain_text(str(root, "description"));
 
-  std::vector<std::string> feed_authors;
-  add_author(root.value("author", json()), feed_authors);
+  item feed_authors;  // only its authors and author_details
+  add_json_author(root.value("author", json()), feed_authors);
   if (const auto a = root.find("authors"); a != root.end() && a->is_array())
-    for (const auto& x : *a) add_author(x, feed_authors);
+    for (const auto& x : *a) add_json_author(x, feed_authors);
 
   date_tally dates;
   if (has_items) {
@@ -103,10 +104,13 @@ result<feed_document> parse_json_feed(std::string_view utf8, const parse_options
       it.summary = plain_text(it.summary_html);
       if (const std::string d = str(j, "date_published"); !d.empty()) it.published = dates.read(d);
       if (const std::string d = str(j, "date_modified"); !d.empty()) it.updated = dates.read(d);
-      add_author(j.value("author", json()), it.authors);
+      add_json_author(j.value("author", json()), it);
       if (const auto a = j.find("authors"); a != j.end() && a->is_array())
-        for (const auto& x : *a) add_author(x, it.authors);
-      if (it.authors.empty()) it.authors = feed_authors;
+        for (const auto& x : *a) add_json_author(x, it);
+      if (it.authors.empty()) {
+        it.authors = feed_authors.authors;
+        it.author_details = feed_authors.author_details;
+      }
       if (const auto t = j.find("tags"); t != j.end() && t->is_array())
         for (const auto& x : *t)
           if (x.is_string())

@@ -1,6 +1,7 @@
 #pragma once
-/// Feed parsing: bytes in, values out. RSS 0.90-0.94 / 2.0, RSS 1.0 (RDF), Atom 0.3 / 1.0,
-/// JSON Feed 1.0 / 1.1. No I/O: fetching and file reading live one layer up.
+/// Feed parsing: bytes in, values out. RSS 0.90-0.94 / 2.0, RSS 1.0 (RDF), Atom 0.3 / 1.0
+/// (and the drafts between; a root <feed> in an unknown namespace is read as Atom), JSON Feed
+/// 1.0 / 1.1. No I/O: fetching and file reading live one layer up.
 
 #include <string>
 #include <string_view>

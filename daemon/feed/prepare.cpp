@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -202,7 +203,8 @@ struct repair_counts {
   std::size_t illegal_chars = 0;
   std::size_t invalid_bytes = 0;
   std::size_t junk_bytes = 0;
-  bool doctype_entities = false;
+  std::size_t external_entities = 0;  // declared SYSTEM or PUBLIC: never fetched
+  std::size_t capped_entities = 0;    // references left unexpanded by the caps
   bool doctype = false;
   bool unterminated_cdata = false;
 };
@@ -443,6 +445,9 @@ class cleaner {
     const std::string_view name = in_.substr(start, p - start);
     if (name == "lt" || name == "gt" || name == "amp" || name == "quot" || name == "apos")
       return p + 1;
+    if (!entities_.empty())
+      if (const auto e = entities_.find(name); e != entities_.end())
+        return declared_entity(i, p + 1, e->second);
     const std::string_view ref = in_.substr(i, p + 1 - i);
     const std::string decoded = text::decode_entities(ref);
     if (decoded.empty() || decoded == ref) {
@@ -500,7 +505,7 @@ class cleaner {
       } else if (c == ']') {
         if (depth > 0) --depth;
       } else if (c == '<' && depth > 0 && in_.substr(p).starts_with("<!ENTITY")) {
-        counts.doctype_entities = true;
+        declare_entity(p + 8);
       } else if (c == '>' && depth == 0) {
         return p + 1;
       }
@@ -508,9 +513,121 @@ class cleaner {
     return in_.size();
   }
 
+  // Reads the entity declaration whose name follows in_[p] ("<!ENTITY" before it). Internal
+  // general entities are kept for expansion; the first declaration of a name binds it (XML 1.0
+  // 4.2). External ones are counted, never fetched; parameter entities are not used.
+  void declare_entity(std::size_t p) {
+    const std::size_t n = in_.size();
+    while (p < n && is_space(in_[p])) ++p;
+    if (p < n && in_[p] == '%') {
+      const std::string_view decl = in_.substr(p, 200);
+      const std::string_view head = decl.substr(0, std::min(decl.size(), decl.find('>')));
+      if (head.find("SYSTEM") != std::string_view::npos ||
+          head.find("PUBLIC") != std::string_view::npos)
+        ++counts.external_entities;
+      return;
+    }
+    const std::size_t start = p;
+    while (p < n && !is_space(in_[p]) && in_[p] != '"' && in_[p] != '\'' && in_[p] != '>') ++p;
+    const std::string_view name = in_.substr(start, p - start);
+    while (p < n && is_space(in_[p])) ++p;
+    if (name.empty() || p >= n) return;
+    if (in_[p] != '"' && in_[p] != '\'') {
+      ++counts.external_entities;  // SYSTEM "uri" or PUBLIC "id" "uri"
+      return;
+    }
+    const char quote = in_[p];
+    const auto close = in_.find(quote, p + 1);
+    if (close == std::string_view::npos) return;
+    entities_.emplace(std::string(name), in_.substr(p + 1, close - p - 1));
+  }
+
+  // Appends the replacement text of `value` to `out`, declared entities in it expanded in
+  // turn; other references stay as they are. False when the caps are reached: a nesting
+  // deeper than max_entity_depth, or more than max_entity_bytes spent in the document. Each
+  // byte produced and each reference expanded (its length) is spent as it happens, so billion
+  // laughs, with text or with empty entities at the bottom, costs at most that much work.
+  bool expand(std::string_view value, int depth, std::string& out) {
+    std::size_t span = 0;
+    for (std::size_t k = value.find('&'); k != std::string_view::npos; k = value.find('&', k + 1)) {
+      // Names are short: looking further for the ';' would make "&&&...;" quadratic.
+      const auto semi = value.substr(0, k + 2 + max_entity_name).find(';', k + 1);
+      if (semi == std::string_view::npos) continue;
+      const auto e = entities_.find(value.substr(k + 1, semi - k - 1));
+      if (e == entities_.end()) continue;
+      if (!produce(out, value.substr(span, k - span)) || !spend(semi + 1 - k)) return false;
+      if (depth + 1 >= max_entity_depth || !expand(e->second, depth + 1, out)) return false;
+      span = semi + 1;
+      k = semi;
+    }
+    return produce(out, value.substr(span));
+  }
+
+  bool spend(std::size_t n) {
+    if (n > max_entity_bytes - entity_bytes_) {
+      entity_bytes_ = max_entity_bytes;  // spent: later references fail at once
+      return false;
+    }
+    entity_bytes_ += n;
+    return true;
+  }
+
+  bool produce(std::string& out, std::string_view s) {
+    if (!spend(s.size())) return false;
+    out.append(s);
+    return true;
+  }
+
+  // The reference in_[i, end) to a declared entity: its replacement text, as text (markup in
+  // it escaped, references in it decoded), or the reference kept literally past the caps.
+  std::size_t declared_entity(std::size_t i, std::size_t end, std::string_view value) {
+    std::string raw;
+    if (!expand(value, 0, raw)) {
+      ++counts.capped_entities;
+      return bare_ampersand(i);
+    }
+    const std::string decoded = text::sanitize_utf8(text::decode_entities(raw));
+    flush(i);
+    span_ = end;
+    ++repairs_;
+    const auto* d = reinterpret_cast<const unsigned char*>(decoded.data());
+    for (std::size_t k = 0; k < decoded.size();) {
+      const std::size_t len = std::max<std::size_t>(1, utf8_sequence(d + k, decoded.size() - k));
+      switch (decoded[k]) {
+        case '&':
+          out_.append("&amp;");
+          break;
+        case '<':
+          out_.append("&lt;");
+          break;
+        case '>':
+          out_.append("&gt;");
+          break;
+        case '"':
+          out_.append("&quot;");
+          break;
+        case '\'':
+          out_.append("&apos;");
+          break;
+        default:
+          if ((d[k] >= 0x20 || d[k] == '\t' || d[k] == '\n' || d[k] == '\r') &&
+              !(len == 3 && d[k] == 0xEF && d[k + 1] == 0xBF && d[k + 2] >= 0xBE))
+            out_.append(decoded, k, len);
+      }
+      k += len;
+    }
+    return end;
+  }
+
+  static constexpr int max_entity_depth = 8;
+  static constexpr std::size_t max_entity_name = 64;
+  static constexpr std::size_t max_entity_bytes = 1u << 20;
+
   std::string_view in_;
   std::string& out_;
   cdata_sections* split_;
+  std::map<std::string, std::string_view, std::less<>> entities_;  // declared in the DOCTYPE
+  std::size_t entity_bytes_ = 0;                                   // produced by expansions so far
   std::size_t span_ = 0;        // start of the input not yet copied to out_
   std::size_t lo_ = 0;          // a '<' before this index belongs to something already handled
   bool cdata_ = false;          // inside a CDATA section
@@ -690,8 +807,13 @@ void clean_into(std::string_view in, std::string& out, cdata_sections* split,
   if (k.invalid_bytes)
     warnings.push_back("replaced " + std::to_string(k.invalid_bytes) +
                        " invalid byte sequence(s) with U+FFFD");
-  if (k.doctype_entities)
-    warnings.push_back("ignored a DOCTYPE declaring entities; DTD entities are never expanded");
+  if (k.external_entities)
+    warnings.push_back("ignored " + std::to_string(k.external_entities) +
+                       " external entity declaration(s) in the DOCTYPE; never fetched");
+  if (k.capped_entities)
+    warnings.push_back("left " + std::to_string(k.capped_entities) +
+                       " entity reference(s) unexpanded: nested deeper than 8 or past 1 MiB of "
+                       "expansion in the document");
   if (k.unterminated_cdata) warnings.push_back("closed an unterminated CDATA section");
 }
 

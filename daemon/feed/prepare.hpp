@@ -39,8 +39,10 @@ std::string_view decode(std::string_view bytes, const charset_choice& choice, st
 ///    LF, CR; U+FFFE, U+FFFF; numeric references to them) removed;
 ///  - HTML named references that XML does not define (&nbsp; &eacute; &mdash; ...) turned
 ///    into numeric references; unknown references and bare '&' escaped as "&amp;";
-///  - comments, processing instructions and the DOCTYPE removed: DTD entities are never
-///    expanded;
+///  - comments, processing instructions and the DOCTYPE removed; references to the internal
+///    general entities it declares replaced by their text (escaped: character data), nested
+///    at most 8 deep and at most 1 MiB produced per document, else left literal; external
+///    entities never fetched (their references stay literal);
 ///  - an unterminated CDATA section closed.
 /// CDATA content is kept verbatim apart from the character checks. One warning per kind of
 /// repair is appended to `warnings`.

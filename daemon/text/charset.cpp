@@ -57,15 +57,24 @@ bool is_utf8_label(std::string_view lower) {
 // Standard maps them: Latin-1 and ASCII labels really mean windows-1252 (curly quotes in
 // 0x80-0x9F), and GB2312/GBK mean GB18030, a superset that decodes both.
 std::string icu_name(std::string_view lower) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 16> aliases{{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 25> aliases{{
+      // Every label the WHATWG Encoding Standard gives windows-1252.
       {"iso-8859-1", "windows-1252"},
       {"iso8859-1", "windows-1252"},
+      {"iso88591", "windows-1252"},
       {"iso_8859-1", "windows-1252"},
+      {"iso_8859-1:1987", "windows-1252"},
+      {"iso-ir-100", "windows-1252"},
+      {"csisolatin1", "windows-1252"},
+      {"cp819", "windows-1252"},
+      {"ibm819", "windows-1252"},
       {"latin1", "windows-1252"},
       {"l1", "windows-1252"},
       {"us-ascii", "windows-1252"},
       {"ascii", "windows-1252"},
+      {"ansi_x3.4-1968", "windows-1252"},
       {"cp1252", "windows-1252"},
+      {"x-cp1252", "windows-1252"},
       {"gb2312", "GB18030"},
       {"gbk", "GB18030"},
       {"x-gbk", "GB18030"},

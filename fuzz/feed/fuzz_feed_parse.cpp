@@ -23,7 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r) {
     // Touch the results so a broken string shows up under ASan.
     std::size_t n = 0;
-    for (const auto& it : r->items) n += it.id.size() + it.title.size() + it.link.size();
+    for (const auto& it : r->items) {
+      n += it.id.size() + it.title.size() + it.link.size() + it.summary.size();
+      for (const auto& a : it.author_details) n += a.name.size() + a.email.size() + a.uri.size();
+      if (it.author_details.size() != it.authors.size()) __builtin_trap();  // parallel lists
+    }
     (void)n;
   }
   return 0;

@@ -48,6 +48,7 @@ rules:
   it.id = "https://example.com/a";
   it.link = "https://example.com/a";
   it.authors = {"A. Writer"};
+  it.author_details = {{"A. Writer", "writer@example.com", ""}};
   it.published = from_civil(2024, 6, 1, 0, 0, 0);
   auto m = match(rs, it);
   ASSERT_EQ(m.size(), 2u);
@@ -71,6 +72,9 @@ rules:
   EXPECT_EQ(doc["item"]["link"], "https://example.com/a");
   EXPECT_EQ(doc["item"]["published"], "2024-06-01T00:00:00Z");
   EXPECT_EQ(doc["item"]["authors"][0], "A. Writer");
+  EXPECT_EQ(doc["item"]["author_details"],
+            nlohmann::json::parse(
+                R"([{"name": "A. Writer", "email": "writer@example.com", "uri": null}])"));
   EXPECT_EQ(doc["item"]["feed"]["id"], "f1");
   EXPECT_EQ(doc["item"]["feed"]["url"], "https://example.com/feed");
   // Evidence: sentences, each once, the headline rule's first, at most three; marks at exact

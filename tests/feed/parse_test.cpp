@@ -38,8 +38,11 @@ TEST(feed_parse_rss2, full_item) {
   EXPECT_EQ(it.summary_html, "<p>The EU <a href=\"/x\">added</a> twelve companies.</p>");
   EXPECT_EQ(it.content, "Brussels \u2014 the European Union added twelve companies & two banks.");
   EXPECT_NE(it.content_html.find("<script>"), std::string::npos);
-  EXPECT_EQ(it.authors,
-            (std::vector<std::string>{"Jane Roe", "desk@wire.example (Sanctions Desk)"}));
+  // "email (Name)": the name is the author, the email goes to the details.
+  EXPECT_EQ(it.authors, (std::vector<std::string>{"Jane Roe", "Sanctions Desk"}));
+  ASSERT_EQ(it.author_details.size(), 2u);
+  EXPECT_EQ(it.author_details[1].name, "Sanctions Desk");
+  EXPECT_EQ(it.author_details[1].email, "desk@wire.example");
   EXPECT_EQ(it.categories, (std::vector<std::string>{"Sanctions", "Russia"}));
   ASSERT_EQ(it.enclosures.size(), 1u);
   EXPECT_EQ(it.enclosures[0].url, "https://cdn.wire.example/a.mp3");
@@ -162,7 +165,8 @@ TEST(feed_parse_atom1, feed_and_entries) {
   EXPECT_TRUE(a.content.ends_with("entities.\nSecond paragraph.")) << a.content;
   EXPECT_EQ(a.content_html,
             "<p>The <b>Bureau</b> added 3\u00a0entities.</p><p>Second paragraph.</p>");
-  EXPECT_EQ(a.categories, (std::vector<std::string>{"Export controls", "china"}));
+  // The term is the category (the label "Export controls" is only its display name).
+  EXPECT_EQ(a.categories, (std::vector<std::string>{"export-controls", "china"}));
   EXPECT_EQ(a.authors, std::vector<std::string>{"Feed Author"});  // inherited
   ASSERT_EQ(a.enclosures.size(), 1u);
   EXPECT_EQ(a.enclosures[0].url, "https://atom.example/blog/audio/1.mp3");

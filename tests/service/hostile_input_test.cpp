@@ -90,7 +90,8 @@ class hostile_feeds : public ::testing::Test {
     server_.route("/nested",
                   http_reply{.body = channel("<item><guid>n1</guid><title>Deep</title>" + deep +
                                              "</item>" + item("n2", entity_list))});
-    // Billion laughs and an external entity: DTD entities are never expanded or fetched.
+    // Billion laughs and an external entity: the expansion stops at its cap (the reference
+    // stays literal), the external entity is never fetched.
     std::string laughs = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY lol \"lol\">";
     for (int i = 1; i < 10; ++i) {
       laughs += "<!ENTITY lol" + std::to_string(i) + " \"";
@@ -178,7 +179,7 @@ TEST_F(hostile_feeds, each_gets_a_clear_bounded_outcome_and_the_others_are_serve
     EXPECT_GE(alerts_with(jsonl, std::string("\"id\":\"") + id + "\""), 1) << id << "\n" << r.out;
   EXPECT_GE(alerts_with(jsonl, "\"feed\":{\"id\":\"badutf8\""), 1) << r.out;
   EXPECT_EQ(alerts_with(jsonl, "\"feed\":{\"id\":\"many\""), 0);
-  // DTD entities stay unexpanded and the external one is never fetched.
+  // Billion laughs stays unexpanded (past the cap) and the external entity is never fetched.
   EXPECT_EQ(server_.count("/secret"), 0u);
   EXPECT_EQ(jsonl.find("lollollol"), std::string::npos);
   EXPECT_EQ(jsonl.find("never to be fetched"), std::string::npos);
