@@ -404,6 +404,7 @@ class instance {
         signals_(io_, SIGINT, SIGTERM) {
     pipe_.set_ruleset(cfg_.rules);
     pipe_.set_max_evidence(std::size_t(cfg_.cfg.alerts.max_evidence));
+    pipe_.set_keep_text(cfg_.cfg.state.text_retention.count() > 0);
     poller_.set_feeds(cfg_.feeds);
     poller_.on_result([this](const poll_result& r) { on_polled(r); });
     dispatch_.on_settled([this] {
@@ -607,7 +608,8 @@ class instance {
   void do_housekeeping() {
     const auto now = now_seconds();
     try {
-      db_.purge(now - cfg_.cfg.state.retention, now - cfg_.cfg.state.delivered_retention);
+      const auto& st = cfg_.cfg.state;
+      db_.purge(now - st.retention, now - st.delivered_retention, now - st.text_retention);
     } catch (const store::sqlite_error& e) {
       log::error(std::string("retention purge failed: ") + e.what());
     }
@@ -681,6 +683,7 @@ class instance {
       pipe_.set_sinks(sinks_);
       pipe_.set_stories(stories(cfg_.cfg));
       pipe_.set_max_evidence(std::size_t(cfg_.cfg.alerts.max_evidence));
+      pipe_.set_keep_text(cfg_.cfg.state.text_retention.count() > 0);
       dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));

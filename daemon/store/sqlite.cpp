@@ -40,6 +40,12 @@ statement& statement::bind(int i, std::string_view v) {
   return *this;
 }
 
+statement& statement::bind_blob(int i, std::string_view bytes) {
+  const int rc = sqlite3_bind_blob64(stmt_, i, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) fail(db_, rc, "bind");
+  return *this;
+}
+
 statement& statement::bind(int i, std::int64_t v) {
   const int rc = sqlite3_bind_int64(stmt_, i, v);
   if (rc != SQLITE_OK) fail(db_, rc, "bind");
@@ -81,6 +87,13 @@ void statement::reset() {
 std::string statement::text(int col) const {
   const auto* p = sqlite3_column_text(stmt_, col);
   return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
+
+std::string statement::blob(int col) const {
+  const auto* p = sqlite3_column_blob(stmt_, col);
+  return p ? std::string(static_cast<const char*>(p),
                          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
            : std::string();
 }

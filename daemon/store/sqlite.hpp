@@ -68,6 +68,8 @@ class statement {
   statement& bind(int i, std::int64_t v);
   statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
   statement& bind(int i, std::nullopt_t);
+  /// Binds bytes as a BLOB (a TEXT value must be valid UTF-8; compressed bytes are not).
+  statement& bind_blob(int i, std::string_view bytes);
   template <class T>
   statement& bind(int i, const std::optional<T>& v) {
     return v ? bind(i, *v) : bind(i, std::nullopt);
@@ -81,6 +83,8 @@ class statement {
   void reset();
 
   std::string text(int col) const;
+  /// A BLOB column's bytes (empty for NULL).
+  std::string blob(int col) const;
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::optional<std::int64_t> optional_integer(int col) const {
