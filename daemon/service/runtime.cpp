@@ -19,6 +19,7 @@
 #include "core/uri.hpp"
 #include "engine/load.hpp"
 #include "service/dispatcher.hpp"
+#include "service/lookback.hpp"
 #include "service/metrics.hpp"
 #include "service/opml.hpp"
 #include "service/pipeline.hpp"
@@ -464,6 +465,32 @@ class instance {
       return failed_ > 0 ? 1 : 0;
     }
     return 0;
+  }
+
+  /// For the list refresher, after it swapped in a refreshed list `list` that added `added`:
+  /// screens the kept items of the list's `lookback` period for those entities only, records
+  /// one look-back alert per story not raised before, and delivers them. On the io_context
+  /// thread.
+  void on_list_added(const std::string& list, const entities::entity_list& added) {
+    if (added.entities.empty() || degraded_) return;
+    guarded([&] {
+      const auto started = std::chrono::steady_clock::now();
+      const auto r = run_lookback(db_, cfg_.cfg, sinks_, list, added, now_seconds());
+      if (!r.error.empty()) {
+        log::error("look-back for list " + list + ": the rules did not load:\n" + r.error);
+        return;
+      }
+      alerts_ += static_cast<int>(r.alerts);
+      log::info("look-back for list " + list + ": " + std::to_string(added.entities.size()) +
+                " new entities, " + std::to_string(r.screened) + " kept items screened in " +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - started)
+                                   .count()) +
+                " ms, " + std::to_string(r.hits) + " naming them, " + std::to_string(r.alerts) +
+                " look-back alerts");
+      if (r.alerts > 0) dispatch_.run_due();
+    });
+    if (opts_.mode == run_mode::daemon) schedule();
   }
 
  private:
