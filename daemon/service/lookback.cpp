@@ -21,6 +21,20 @@ engine::load_outcome lookback_ruleset(const std::vector<std::string>& rule_dirs,
   return engine::load_rule_dirs(rule_dirs, std::move(extra));
 }
 
+namespace {
+
+// Whether an expression screens entity list `list` (by index, or through entity(@*)).
+bool screens(const engine::expr& e, std::uint32_t list) {
+  if (e.kind == engine::expr::op::entity &&
+      (e.list == list || e.list == engine::all_entity_lists))
+    return true;
+  for (const auto& a : e.args)
+    if (a && screens(*a, list)) return true;
+  return false;
+}
+
+}  // namespace
+
 lookback_screening screen_kept(store::store& db, std::shared_ptr<const engine::ruleset> rules,
                                const std::string& list, timestamp since, timestamp until) {
   lookback_screening out;
@@ -28,10 +42,19 @@ lookback_screening screen_kept(store::store& db, std::shared_ptr<const engine::r
   out.list = list;
   if (!out.rules) return out;
   const engine::ruleset& rs = *out.rules;
+  // Only the rules that can name an entity of the list are asked: the others' windows and
+  // vetoes cost most of the time on sanctions news and can add nothing here.
+  std::vector<std::uint32_t> asked;
+  for (std::uint32_t l = 0; l < rs.entity_lists.size(); ++l) {
+    if (rs.entity_lists[l].name != list) continue;
+    for (std::uint32_t i = 0; i < rs.rules.size(); ++i)
+      if (rs.rules[i].root && screens(*rs.rules[i].root, l)) asked.push_back(i);
+  }
+  if (asked.empty()) return out;
   db.kept_items(since, until, [&](store::kept_item&& k) {
     ++out.screened;
     lookback_hit hit;
-    for (auto& m : engine::match(rs, k.it)) {
+    for (auto& m : engine::match_only(rs, k.it, asked)) {
       bool names_new = false;
       for (const auto& e : m.entities)
         if (e.list == list) {
