@@ -12,6 +12,7 @@
 #include "alert_schema.hpp"
 #include "engine/alert.hpp"
 #include "service/pipeline.hpp"
+#include "sinks/text_render.hpp"
 #include "temp_dir.hpp"
 
 namespace sanctwatch::service {
@@ -161,6 +162,12 @@ TEST_F(lookback_test, an_item_seen_before_naming_a_new_entity_raises_exactly_one
     ASSERT_FALSE(doc["evidence"].empty());
     EXPECT_NE(doc["evidence"][0]["text"].get<std::string>().find("Vellmora"), std::string::npos);
     EXPECT_NE(doc["id"], engine::story_alert_id("w1", "wire"));  // never the story's own alert
+    const auto view = sinks::view_of(listed[0].document);
+    ASSERT_TRUE(view);
+    const auto block = sinks::render_text(*view, {false});
+    ASSERT_TRUE(block);
+    EXPECT_NE(block->find("look-back: newly listed, in the news on 1972-09-27"), std::string::npos)
+        << *block;
     if (sanctwatch::testing::alert_validator_available()) {
       const auto lines = dir_.file("lookback.jsonl");
       std::ofstream(lines) << doc.dump() << "\n";
