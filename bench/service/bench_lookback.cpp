@@ -21,10 +21,10 @@ using namespace sanctwatch;
 
 // Invented company names: two made-up words and a legal form, none in the corpus.
 std::string invented_name(int i) {
-  static const char* first[] = {"Vell", "Quor", "Dran", "Mez", "Tulv", "Osk", "Pral", "Fenn",
-                                "Zarv", "Kelm"};
-  static const char* second[] = {"ora", "ith", "ane", "uvo", "esk", "ald", "imo", "arn",
-                                 "ysta", "ent"};
+  static const char* first[] = {"Vell", "Quor", "Dran", "Mez",  "Tulv",
+                                "Osk",  "Pral", "Fenn", "Zarv", "Kelm"};
+  static const char* second[] = {"ora", "ith", "ane", "uvo",  "esk",
+                                 "ald", "imo", "arn", "ysta", "ent"};
   static const char* trade[] = {"Maritime", "Logistics", "Metals", "Avionics", "Chemicals"};
   return std::string(first[i % 10]) + second[(i / 10) % 10] + " " + first[(i / 3) % 10] +
          second[(i / 7) % 10] + "ex " + trade[i % 5] + " LLC";
@@ -96,8 +96,7 @@ const kept_state* prepare() {
       store::store db(path);
       store::store::batch tx(db);
       for (std::size_t i = 0; i < items.size(); ++i) {
-        store::item_record rec{items[i].first, std::to_string(i), "h",
-                               now - std::chrono::hours{1}};
+        store::item_record rec{items[i].first, std::to_string(i), "h", now - std::chrono::hours{1}};
         if (texts) rec.text = &items[i].second;
         rec.feed_title = "Corpus feed";
         db.record(rec, {});
@@ -137,7 +136,8 @@ void BM_lookback_screen_10000_items_100_names(benchmark::State& state) {
   const timestamp now{std::chrono::seconds{1800000000}};
   std::size_t hits = 0, screened = 0;
   for (auto _ : state) {
-    auto r = service::screen_kept(db, rules, "designations", now - std::chrono::hours{24 * 30}, now);
+    auto r =
+        service::screen_kept(db, rules, "designations", now - std::chrono::hours{24 * 30}, now);
     hits = r.hits.size();
     screened = r.screened;
   }
@@ -189,8 +189,9 @@ void BM_kept_items_read_10000(benchmark::State& state) {
   std::size_t bytes = 0;
   for (auto _ : state) {
     bytes = 0;
-    db.kept_items(timestamp{}, std::nullopt,
-                  [&](store::kept_item&& k) { bytes += k.it.content.size() + k.it.summary.size(); });
+    db.kept_items(timestamp{}, std::nullopt, [&](store::kept_item&& k) {
+      bytes += k.it.content.size() + k.it.summary.size();
+    });
   }
   state.SetBytesProcessed(std::int64_t(bytes) * state.iterations());
 }

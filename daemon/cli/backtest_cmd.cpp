@@ -33,8 +33,10 @@ int run_backtest(const args& a) {
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   const std::string since_arg = a.get("--since", "30d");
   std::optional<timestamp> since;
-  if (auto d = config::parse_duration(since_arg)) since = now - *d;
-  else since = feed::parse_date(since_arg);
+  if (auto d = config::parse_duration(since_arg))
+    since = now - *d;
+  else
+    since = feed::parse_date(since_arg);
   if (!since) {
     std::fprintf(stderr, "sanctwatch backtest: --since '%s' is neither a date nor a duration\n",
                  since_arg.c_str());
@@ -76,8 +78,8 @@ int run_backtest(const args& a) {
   for (const auto& spec : a.all("--entities")) {
     auto x = engine::parse_entity_spec(spec);
     if (!x) {
-      std::fprintf(stderr,
-                   "sanctwatch backtest: --entities wants FORMAT:PATH, e.g. ofac-sdn-csv:sdn.csv\n");
+      std::fprintf(
+          stderr, "sanctwatch backtest: --entities wants FORMAT:PATH, e.g. ofac-sdn-csv:sdn.csv\n");
       return usage_error;
     }
     extra.push_back(std::move(*x));

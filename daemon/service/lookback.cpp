@@ -25,8 +25,7 @@ namespace {
 
 // Whether an expression screens entity list `list` (by index, or through entity(@*)).
 bool screens(const engine::expr& e, std::uint32_t list) {
-  if (e.kind == engine::expr::op::entity &&
-      (e.list == list || e.list == engine::all_entity_lists))
+  if (e.kind == engine::expr::op::entity && (e.list == list || e.list == engine::all_entity_lists))
     return true;
   for (const auto& a : e.args)
     if (a && screens(*a, list)) return true;
@@ -59,8 +58,7 @@ lookback_screening screen_kept(store::store& db, std::shared_ptr<const engine::r
       for (const auto& e : m.entities)
         if (e.list == list) {
           names_new = true;
-          if (std::find(hit.entity_ids.begin(), hit.entity_ids.end(), e.id) ==
-              hit.entity_ids.end())
+          if (std::find(hit.entity_ids.begin(), hit.entity_ids.end(), e.id) == hit.entity_ids.end())
             hit.entity_ids.push_back(e.id);
         }
       if (names_new) hit.fired.push_back(std::move(m));
@@ -101,8 +99,7 @@ std::vector<std::string> raise_lookback(store::store& db, const lookback_screeni
     auto doc = story_groups::alert(g, s.rules->hash, now, producer, max_sentences);
     doc["id"] = engine::lookback_alert_id(s.list, g.first.id, g.feed.id, fresh);
     doc["lookback"] = true;
-    const std::string document =
-        doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string document = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const auto view = sinks::view_of(document);
     if (!view) continue;
     store::alert_record a;

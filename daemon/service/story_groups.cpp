@@ -24,9 +24,8 @@ void story_groups::add(const item& it, const engine::feed_ref& feed,
   }
   g->members.push_back(token);
   for (auto& m : fired)
-    if (std::none_of(g->fired.begin(), g->fired.end(), [&](const engine::rule_match& x) {
-          return x.matched_rule == m.matched_rule;
-        }))
+    if (std::none_of(g->fired.begin(), g->fired.end(),
+                     [&](const engine::rule_match& x) { return x.matched_rule == m.matched_rule; }))
       g->fired.push_back(std::move(m));
   // The same outlet twice (one feed given twice) is one source.
   const bool listed = std::any_of(g->sources.begin(), g->sources.end(), [&](const auto& x) {

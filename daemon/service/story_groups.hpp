@@ -43,8 +43,7 @@ class story_groups {
 
   /// The alert document of one story, as `match` prints it.
   static nlohmann::json alert(const group& g, const std::string& ruleset_hash, timestamp now,
-                              const engine::producer_info& producer,
-                              std::size_t max_sentences = 3);
+                              const engine::producer_info& producer, std::size_t max_sentences = 3);
 
  private:
   std::vector<group> groups_;

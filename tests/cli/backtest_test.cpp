@@ -108,8 +108,7 @@ TEST_F(backtest_e2e, gives_the_alerts_match_gives_on_the_same_texts) {
   write_config();
   auto poll = testing::run_sanctwatch(cmd("poll"));
   ASSERT_EQ(poll.exit_code, 0) << poll.out;
-  for (const std::string& rules :
-       {std::string(SANCTWATCH_SOURCE_DIR) + "/rules", draft_dir_}) {
+  for (const std::string& rules : {std::string(SANCTWATCH_SOURCE_DIR) + "/rules", draft_dir_}) {
     auto back = testing::run_sanctwatch(
         cmd("backtest") + " --rules '" + rules + "' --since 30d --format json", false);
     auto match = testing::run_sanctwatch("match --rules '" + rules + "' '" + feed_ + "'", false);
@@ -130,8 +129,7 @@ TEST_F(backtest_e2e, gives_the_alerts_match_gives_on_the_same_texts) {
   // The default rules are the config's; the text form is match's text form.
   auto text = testing::run_sanctwatch(cmd("backtest") + " --format text", false);
   EXPECT_EQ(text.exit_code, 1);
-  EXPECT_NE(text.out.find("Treasury designates two trading houses"), std::string::npos)
-      << text.out;
+  EXPECT_NE(text.out.find("Treasury designates two trading houses"), std::string::npos) << text.out;
 }
 
 TEST_F(backtest_e2e, records_and_sends_nothing) {
@@ -145,8 +143,8 @@ TEST_F(backtest_e2e, records_and_sends_nothing) {
   EXPECT_EQ(testing::run_sanctwatch(cmd("alerts") + " --format json", false).out, before);
   EXPECT_EQ(testing::slurp(alerts_), delivered);
   // Nothing kept in the period asked for: nothing to say, exit 0.
-  auto later = testing::run_sanctwatch(cmd("backtest") + " --rules '" + draft_dir_ +
-                                       "' --since 2099-01-01");
+  auto later =
+      testing::run_sanctwatch(cmd("backtest") + " --rules '" + draft_dir_ + "' --since 2099-01-01");
   EXPECT_EQ(later.exit_code, 0) << later.out;
   EXPECT_NE(later.out.find("0 kept items"), std::string::npos) << later.out;
   auto bad = testing::run_sanctwatch(cmd("backtest") + " --since yesterday");

@@ -125,24 +125,23 @@ TEST_F(lookback_test, an_item_seen_before_naming_a_new_entity_raises_exactly_one
   {
     store::store db(state_);
     // The story through two feeds (one alert), an unrelated item, and one too old to look at.
-    poll(db, "wire", {story("w1", "https://news.example.test/port", "Night shift at the port",
-                            port_text),
-                      story("w2", "https://news.example.test/yard", "Shipyard orders", yard_text)},
+    poll(db, "wire",
+         {story("w1", "https://news.example.test/port", "Night shift at the port", port_text),
+          story("w2", "https://news.example.test/yard", "Shipyard orders", yard_text)},
          refresh - 5 * day);
     poll(db, "mirror",
-         {story("m1", "https://news.example.test/port?utm_source=mirror",
-                "Night shift at the port", port_text)},
+         {story("m1", "https://news.example.test/port?utm_source=mirror", "Night shift at the port",
+                port_text)},
          refresh - 4 * day);
-    poll(db, "old", {story("o1", "https://news.example.test/old-port", "Earlier port report",
-                           port_text)},
+    poll(db, "old",
+         {story("o1", "https://news.example.test/old-port", "Earlier port report", port_text)},
          refresh - 40 * day);
     ASSERT_EQ(db.kept_count(), 4);
     ASSERT_EQ(db.pending_count(), 0);  // nothing fired before the refresh
 
-    const auto r = run_lookback(db, cfg_, sinks_, "designations",
-                                added({organization("designations:101",
-                                                    "VELLMORA HARBOUR LOGISTICS LLC")}),
-                                refresh);
+    const auto r = run_lookback(
+        db, cfg_, sinks_, "designations",
+        added({organization("designations:101", "VELLMORA HARBOUR LOGISTICS LLC")}), refresh);
     EXPECT_TRUE(r.error.empty()) << r.error;
     EXPECT_EQ(r.screened, 3u);  // the old item is outside the 30-day look-back
     EXPECT_EQ(r.hits, 2u);      // both copies of the port story
@@ -176,10 +175,9 @@ TEST_F(lookback_test, an_item_seen_before_naming_a_new_entity_raises_exactly_one
     }
 
     // The next refresh adding the same entity again (its id seen anew): nothing.
-    const auto again = run_lookback(db, cfg_, sinks_, "designations",
-                                    added({organization("designations:101",
-                                                        "VELLMORA HARBOUR LOGISTICS LLC")}),
-                                    refresh + day);
+    const auto again = run_lookback(
+        db, cfg_, sinks_, "designations",
+        added({organization("designations:101", "VELLMORA HARBOUR LOGISTICS LLC")}), refresh + day);
     EXPECT_EQ(again.hits, 2u);
     EXPECT_EQ(again.alerts, 0u);
   }
@@ -192,11 +190,11 @@ TEST_F(lookback_test, an_item_seen_before_naming_a_new_entity_raises_exactly_one
   EXPECT_EQ(db.alerts(std::nullopt, "", 10).size(), 1u);
 
   // A later refresh adding another entity named by a kept item raises for that one only.
-  const auto yard = run_lookback(
-      db, cfg_, sinks_, "designations",
-      added({organization("designations:102", "PELLUCID KEEL SHIPWORKS JSC"),
-             organization("designations:101", "VELLMORA HARBOUR LOGISTICS LLC")}),
-      refresh + 2 * day);
+  const auto yard =
+      run_lookback(db, cfg_, sinks_, "designations",
+                   added({organization("designations:102", "PELLUCID KEEL SHIPWORKS JSC"),
+                          organization("designations:101", "VELLMORA HARBOUR LOGISTICS LLC")}),
+                   refresh + 2 * day);
   EXPECT_EQ(yard.alerts, 1u);
   const auto all = db.alerts(std::nullopt, "", 10);
   ASSERT_EQ(all.size(), 2u);
