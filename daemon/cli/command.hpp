@@ -14,6 +14,9 @@ namespace sanctwatch::engine {
 struct extra_entity_list;  // engine/load.hpp
 struct ruleset;            // engine/ruleset.hpp
 }
+namespace sanctwatch::service {
+class story_groups;  // service/story_groups.hpp
+}
 
 namespace sanctwatch::cli {
 
@@ -70,11 +73,20 @@ std::optional<rules_args> rules_from(const args& a, const char* cmd);
 /// The ruleset of --rules and --entities, loaded, compiled and its inline tests passed (a
 /// failing test fails the load, as in the daemon); null after printing every error.
 std::shared_ptr<const engine::ruleset> tested_rules(const args& a, const char* cmd);
+/// The same for given directories and extra lists.
+std::shared_ptr<const engine::ruleset> tested_rules(
+    const std::vector<std::string>& dirs, const std::vector<engine::extra_entity_list>& extra);
+
+/// Prints the alert of every story in `stories` as `match` does: JSON lines, or (format
+/// "text") the blocks people read.
+void print_story_alerts(const service::story_groups& stories, const engine::ruleset& rs,
+                        const std::string& format);
 
 // The subcommands.
 int run_parse(const args&);
 int run_extract(const args&);
 int run_match(const args&);
+int run_backtest(const args&);
 int run_check(const args&);
 int run_eval(const args&);
 int run_daemon(const args&);

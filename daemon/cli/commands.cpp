@@ -77,6 +77,16 @@ const std::vector<command>& commands() {
         {"--min-precision", "P", "exit 1 when a tag's precision is below P (0 to 1)"},
         {"--min-recall", "R", "exit 1 when a tag's recall is below R (0 to 1)"}},
        run_eval},
+      {"backtest",
+       "run rules over the item texts the state keeps and print what they would have raised",
+       "[-c FILE] [--rules DIR]... [--entities FORMAT:PATH]... [--since T] [--format json|text]",
+       {{"-c", "FILE", "config file (default " SANCTWATCH_DEFAULT_CONFIG ")"},
+        {"--config", "FILE", "same as -c"},
+        {"--rules", "DIR", "rules directory (default: the config's rules); repeatable", true},
+        {"--entities", "FORMAT:PATH", "add an entity list for this run; repeatable", true},
+        {"--since", "T", "items kept since a date or a duration ago (default 30d)"},
+        {"--format", "json|text", "output format (default json)"}},
+       run_backtest},
       {"run",
        "the daemon: poll feeds, match, deliver alerts (foreground, for systemd)",
        "[-c FILE]",
@@ -138,7 +148,12 @@ std::optional<rules_args> rules_from(const args& a, const char* cmd) {
 std::shared_ptr<const engine::ruleset> tested_rules(const args& a, const char* cmd) {
   const auto rules = rules_from(a, cmd);
   if (!rules) return nullptr;
-  auto loaded = engine::load_rule_dirs(rules->dirs, rules->extra);
+  return tested_rules(rules->dirs, rules->extra);
+}
+
+std::shared_ptr<const engine::ruleset> tested_rules(
+    const std::vector<std::string>& dirs, const std::vector<engine::extra_entity_list>& extra) {
+  auto loaded = engine::load_rule_dirs(dirs, extra);
   if (!loaded.rules) {
     for (const auto& e : loaded.errors) std::fputs(engine::format_error(e).c_str(), stderr);
     return nullptr;

@@ -578,7 +578,8 @@ void reader::read_email(const YAML::Node& n, sink& s) {
 }
 
 void reader::read_entity_list(const YAML::Node& n, config& c) {
-  if (!mapping(n, "an entity list", {"name", "source", "format", "refresh", "types"})) return;
+  if (!mapping(n, "an entity list", {"name", "source", "format", "refresh", "lookback", "types"}))
+    return;
   static const std::set<std::string> formats = {"yaml",   "ofac-sdn-csv", "ofac-sdn-xml",
                                                 "csl-csv", "opensanctions-ftm", "uk-csv",
                                                 "eu-fsf-xml", "un-sc-xml"};
@@ -603,6 +604,8 @@ void reader::read_entity_list(const YAML::Node& n, config& c) {
     }
   if (n["refresh"])
     if (auto d = duration(n["refresh"], "refresh", seconds{60})) e.refresh = *d;
+  if (n["lookback"])
+    if (auto d = duration(n["lookback"], "lookback")) e.lookback = *d;
   if (n["types"]) e.types = strings(n["types"], "types");
   c.entity_lists.push_back(std::move(e));
 }
@@ -617,7 +620,7 @@ void reader::read(const YAML::Node& root, config& c) {
     return;
   repeated_keys(root);
   if (const auto& n = root["state"]) {
-    if (mapping(n, "state", {"path", "retention", "delivered_retention"})) {
+    if (mapping(n, "state", {"path", "retention", "delivered_retention", "text_retention"})) {
       if (n["path"])
         if (auto v = string(n["path"], "state.path")) c.state.path = *v;
       if (n["retention"])
@@ -625,8 +628,13 @@ void reader::read(const YAML::Node& root, config& c) {
       if (n["delivered_retention"])
         if (auto d = duration(n["delivered_retention"], "state.delivered_retention", seconds{3600}))
           c.state.delivered_retention = *d;
+      if (n["text_retention"])
+        if (auto d = duration(n["text_retention"], "state.text_retention"))
+          c.state.text_retention = *d;
     }
   }
+  // A text outliving its item could never be looked at: the item's row is what names it.
+  c.state.text_retention = std::min(c.state.text_retention, c.state.retention);
   if (const auto& n = root["rules"]) c.rules = strings(n, "rules");
   if (const auto& n = root["rules_allow_empty"])
     if (auto b = boolean(n, "rules_allow_empty")) c.rules_allow_empty = *b;

@@ -59,6 +59,9 @@ struct entity_source {
   std::string format;  ///< yaml | ofac-sdn-csv | ofac-sdn-xml | csl-csv | opensanctions-ftm | uk-csv |
                        ///< eu-fsf-xml | un-sc-xml
   seconds refresh{24 * 3600};
+  /// When a refresh adds entities, kept items of this period are screened for them (look-back
+  /// alerts); 0: no look-back for this list.
+  seconds lookback{30 * 24 * 3600};
   std::vector<std::string> types;
   int line = 0;
 };
@@ -132,6 +135,9 @@ struct state_settings {
   std::string path;  ///< empty: $STATE_DIRECTORY/state.db, else ./var/state.db
   seconds retention{90 * 24 * 3600};            ///< items not seen for this long are forgotten
   seconds delivered_retention{30 * 24 * 3600};  ///< delivered outbox rows; dead letters stay
+  /// Items' normalized text kept for look-back screening and `backtest`; at most `retention`
+  /// (a longer value is lowered to it when read); 0: keep none.
+  seconds text_retention{30 * 24 * 3600};
 };
 
 struct stories_settings {

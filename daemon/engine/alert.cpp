@@ -45,6 +45,15 @@ std::string story_alert_id(const std::string& item_id, const std::string& feed_i
   return hashed_id({&tag, &item_id, &feed_id});
 }
 
+std::string lookback_alert_id(const std::string& list, const std::string& item_id,
+                              const std::string& feed_id,
+                              const std::vector<std::string>& entity_ids) {
+  static const std::string tag = "\x01lookback";
+  std::string ids;
+  for (const auto& e : entity_ids) ids += std::to_string(e.size()) + ":" + e + ";";
+  return hashed_id({&tag, &list, &item_id, &feed_id, &ids});
+}
+
 std::string first_chars(const std::string& s, std::size_t n) {
   std::size_t chars = 0, i = 0;
   while (i < s.size() && chars < n) {

@@ -35,6 +35,13 @@ struct producer_info {
 /// deduplicate.
 std::string story_alert_id(const std::string& item_id, const std::string& feed_id);
 
+/// The id of a look-back alert (entities a list refresh added, named by a kept story): the
+/// first 32 hex digits of sha256("lookback", list, the story's first item id and feed id, the
+/// entity ids), so the same finding keeps its id; never a story's own alert id.
+std::string lookback_alert_id(const std::string& list, const std::string& item_id,
+                              const std::string& feed_id,
+                              const std::vector<std::string>& entity_ids);
+
 /// The id alerts of schema 1 had, one per (rule, item, feed); kept to read old state.
 std::string alert_id(const std::string& rule_id, const std::string& item_id,
                      const std::string& feed_id);

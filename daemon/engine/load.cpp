@@ -515,6 +515,10 @@ class loader {
   }
 
   void load_extra_entities(const extra_entity_list& x) {
+    if (x.entities) {
+      extra_pending_.push_back({x, {}});
+      return;
+    }
     if (!known_format(x.format)) {
       errs_.push_back({{x.path, 0, 0},
                        "unsupported entity list format '" + x.format + "'" +
@@ -539,6 +543,15 @@ class loader {
       std::string name = x.name;
       for (int n = 2; listed_names_.count(name); ++n) name = x.name + "_" + std::to_string(n);
       listed_names_.insert(name);
+      if (x.entities) {
+        // Ids and names decide what the list screens for, so they make the ruleset's hash.
+        for (const auto& e : x.entities->entities) {
+          hash_input_ += e.id;
+          for (const auto& a : e.names) hash_input_ += "\x1f" + a.text;
+        }
+        add_entity_list(name, {x.path, 1, 1}, *x.entities, default_types());
+        continue;
+      }
       import_list(name, {x.path, 1, 1}, x.format, x.path, bytes, default_types());
     }
   }

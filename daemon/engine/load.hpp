@@ -12,6 +12,7 @@
 #include "core/diagnostic.hpp"
 #include "core/result.hpp"
 #include "engine/ruleset.hpp"
+#include "entities/entity.hpp"
 
 namespace sanctwatch::engine {
 
@@ -36,6 +37,9 @@ struct extra_entity_list {
   std::string name;    ///< referenced as entity(@name)
   std::string format;  ///< an importer format: entities::known_formats()
   std::string path;
+  /// Entities already imported (a refreshed list, or only the entities a refresh added): used
+  /// as they are instead of reading `path`, which then only names the list in messages.
+  std::shared_ptr<const entities::entity_list> entities{};
 };
 
 /// Reads a referenced file (entity list sources). The engine does no I/O itself.

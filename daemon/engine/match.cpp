@@ -1190,7 +1190,11 @@ std::string compile_database(ruleset& rs) {
 
 }  // namespace detail
 
-std::vector<rule_match> match(const ruleset& rs, const item& it) {
+namespace {
+
+// match() and match_only(): `only` null for every rule.
+std::vector<rule_match> match_rules(const ruleset& rs, const item& it,
+                                    const std::vector<bool>* only) {
   scanned_item si(rs);
   scan(si, it);
   std::vector<std::uint32_t> candidates = rs.always_rules;
@@ -1199,6 +1203,8 @@ std::vector<rule_match> match(const ruleset& rs, const item& it) {
                       rs.rules_of_atom[atom].end());
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  if (only)
+    std::erase_if(candidates, [&](std::uint32_t i) { return !(*only)[i]; });
   std::vector<rule_match> out;
   evaluator ev(si);
   for (auto i : candidates) {
@@ -1213,6 +1219,29 @@ std::vector<rule_match> match(const ruleset& rs, const item& it) {
     for (auto by : m.matched_rule->suppressed_by)
       if (fired[by]) return true;
     return false;
+  });
+  return out;
+}
+
+}  // namespace
+
+std::vector<rule_match> match(const ruleset& rs, const item& it) {
+  return match_rules(rs, it, nullptr);
+}
+
+std::vector<rule_match> match_only(const ruleset& rs, const item& it,
+                                   const std::vector<std::uint32_t>& rules) {
+  // The rules asked for and those that suppress them: a suppressor must be evaluated for the
+  // result to be what match() gives for these rules.
+  std::vector<bool> evaluated(rs.rules.size(), false), wanted(rs.rules.size(), false);
+  for (auto i : rules) {
+    if (i >= rs.rules.size()) continue;
+    wanted[i] = evaluated[i] = true;
+    for (auto by : rs.rules[i].suppressed_by) evaluated[by] = true;
+  }
+  auto out = match_rules(rs, it, &evaluated);
+  std::erase_if(out, [&](const rule_match& m) {
+    return !wanted[std::size_t(m.matched_rule - rs.rules.data())];
   });
   return out;
 }

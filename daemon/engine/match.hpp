@@ -62,6 +62,12 @@ struct rule_explanation {
 /// Every rule that fires on the item, in ruleset order.
 std::vector<rule_match> match(const ruleset& rs, const item& it);
 
+/// What match() gives for the rules `rules` (indexes into rs.rules) only, without evaluating
+/// the others (those that suppress one of them excepted): look-back screening asks only the
+/// rules that can name an entity.
+std::vector<rule_match> match_only(const ruleset& rs, const item& it,
+                                   const std::vector<std::uint32_t>& rules);
+
 /// Every rule, fired or not, with the value of each sub-expression.
 std::vector<rule_explanation> explain(const ruleset& rs, const item& it);
 

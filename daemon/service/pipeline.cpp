@@ -318,8 +318,13 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
       }
     }
     stats.alerts += static_cast<int>(alerts.size());
-    db_.record({feed.id, key, hash, now, stories_.enabled ? story.id : std::string()}, alerts,
-               updates);
+    store::item_record rec{feed.id, key, hash, now, stories_.enabled ? story.id : std::string()};
+    if (keep_text_) {
+      rec.text = &it;
+      rec.feed_title = ref.title;
+      rec.feed_url = ref.url;
+    }
+    db_.record(rec, alerts, updates);
   }
   db_.touch(feed.id, unchanged, now);
   p.done = p.next >= doc.items.size();

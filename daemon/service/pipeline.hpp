@@ -109,6 +109,9 @@ class pipeline {
   static constexpr std::size_t max_listed_sources = 100;
   /// Evidence sentences an alert carries (config `alerts.max_evidence`, default 3).
   void set_max_evidence(std::size_t n) { max_sentences_ = n; }
+  /// Keep each new or changed item's text in the store (config state.text_retention > 0), in
+  /// the transaction that marks it seen. On by default.
+  void set_keep_text(bool on) { keep_text_ = on; }
 
  private:
   /// The story an item belongs to, found or founded (and recorded) in the current batch.
@@ -122,6 +125,7 @@ class pipeline {
   std::shared_ptr<const engine::ruleset> rules_;
   story_settings stories_;
   std::size_t max_sentences_ = 3;
+  bool keep_text_ = true;
 };
 
 /// The identity of an item within its feed, and a hash of the text rules look at.

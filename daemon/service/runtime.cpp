@@ -19,6 +19,7 @@
 #include "core/uri.hpp"
 #include "engine/load.hpp"
 #include "service/dispatcher.hpp"
+#include "service/lookback.hpp"
 #include "service/metrics.hpp"
 #include "service/opml.hpp"
 #include "service/pipeline.hpp"
@@ -407,6 +408,7 @@ class instance {
         signals_(io_, SIGINT, SIGTERM) {
     pipe_.set_ruleset(cfg_.rules);
     pipe_.set_max_evidence(std::size_t(cfg_.cfg.alerts.max_evidence));
+    pipe_.set_keep_text(cfg_.cfg.state.text_retention.count() > 0);
     poller_.set_feeds(cfg_.feeds);
     poller_.on_result([this](const poll_result& r) { on_polled(r); });
     full_text_.on_fetched([this](const store::article_record& a) { metrics_.article(a.status); });
@@ -467,6 +469,32 @@ class instance {
       return failed_ > 0 ? 1 : 0;
     }
     return 0;
+  }
+
+  /// For the list refresher, after it swapped in a refreshed list `list` that added `added`:
+  /// screens the kept items of the list's `lookback` period for those entities only, records
+  /// one look-back alert per story not raised before, and delivers them. On the io_context
+  /// thread.
+  void on_list_added(const std::string& list, const entities::entity_list& added) {
+    if (added.entities.empty() || degraded_) return;
+    guarded([&] {
+      const auto started = std::chrono::steady_clock::now();
+      const auto r = run_lookback(db_, cfg_.cfg, sinks_, list, added, now_seconds());
+      if (!r.error.empty()) {
+        log::error("look-back for list " + list + ": the rules did not load:\n" + r.error);
+        return;
+      }
+      alerts_ += static_cast<int>(r.alerts);
+      log::info("look-back for list " + list + ": " + std::to_string(added.entities.size()) +
+                " new entities, " + std::to_string(r.screened) + " kept items screened in " +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - started)
+                                   .count()) +
+                " ms, " + std::to_string(r.hits) + " naming them, " + std::to_string(r.alerts) +
+                " look-back alerts");
+      if (r.alerts > 0) dispatch_.run_due();
+    });
+    if (opts_.mode == run_mode::daemon) schedule();
   }
 
  private:
@@ -627,7 +655,8 @@ class instance {
   void do_housekeeping() {
     const auto now = now_seconds();
     try {
-      db_.purge(now - cfg_.cfg.state.retention, now - cfg_.cfg.state.delivered_retention);
+      const auto& st = cfg_.cfg.state;
+      db_.purge(now - st.retention, now - st.delivered_retention, now - st.text_retention);
       db_.drop_article_text(now - cfg_.cfg.defaults.full_text_max_age);
     } catch (const store::sqlite_error& e) {
       log::error(std::string("retention purge failed: ") + e.what());
@@ -702,6 +731,7 @@ class instance {
       pipe_.set_sinks(sinks_);
       pipe_.set_stories(stories(cfg_.cfg));
       pipe_.set_max_evidence(std::size_t(cfg_.cfg.alerts.max_evidence));
+      pipe_.set_keep_text(cfg_.cfg.state.text_retention.count() > 0);
       dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));

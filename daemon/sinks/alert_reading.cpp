@@ -157,6 +157,7 @@ result<alert_reading> read_alert(const alert_view& a, const std::vector<fired_ru
   r.published = one_line(published.substr(0, 10));
   r.date = published.empty() ? one_line(r.created_at.substr(0, 10)) : r.published;
   r.revision = j.value("revision", 0) > 0 ? j.value("revision", 0) : a.revision;
+  if (const auto lb = j.find("lookback"); lb != j.end() && lb->is_boolean()) r.lookback = *lb;
 
   for (const auto& e : arr(j, "evidence")) {
     if (!e.is_object()) continue;

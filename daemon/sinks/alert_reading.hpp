@@ -60,6 +60,9 @@ struct alert_reading {
   std::vector<source_reading> others;  ///< outlets besides the item's own, as listed
   std::size_t others_total = 0;        ///< all of them (`sources_total` - 1), at least `others`
   std::optional<update_reading> update;  ///< a revision with `changes`
+  /// A look-back alert (`"lookback": true`): entities a list refresh just added, named by a
+  /// story seen before it; `date` says when it was in the news.
+  bool lookback = false;
 };
 
 /// Reads `a.document`; `shown` are the rules to show (sink::shown_rules), all of them when empty.

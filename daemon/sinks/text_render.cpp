@@ -44,6 +44,8 @@ result<std::string> render_text(const alert_view& a, const text_style& style,
   for (const auto* part : {&r.published, &r.item_link})
     if (!part->empty()) where += (where.empty() ? "" : " · ") + *part;
   if (!where.empty()) out += "  " + where + "\n";
+  if (r.lookback)
+    out += "  " + bold + "look-back" + reset + ": newly listed, in the news on " + r.date + "\n";
   if (r.update) {
     // A terminal shows rules by id, as its rules line does.
     update_reading u = *r.update;

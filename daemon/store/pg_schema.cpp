@@ -154,6 +154,29 @@ CREATE TABLE nodes (
   heartbeat BIGINT NOT NULL
 );
 )sql"},
+    // v6: item texts kept for look-back and backtest, and the look-back alerts raised.
+    migration{6, 5, R"sql(
+CREATE TABLE item_texts (
+  id BIGSERIAL PRIMARY KEY,
+  feed_id TEXT NOT NULL,
+  item_key TEXT NOT NULL,
+  seen_at BIGINT NOT NULL,
+  text BYTEA NOT NULL,
+  article BYTEA NOT NULL DEFAULT ''::bytea,
+  UNIQUE (feed_id, item_key)
+);
+CREATE INDEX item_texts_seen ON item_texts (seen_at);
+CREATE TABLE lookback_hits (
+  list TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  feed_id TEXT NOT NULL,
+  item_key TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  raised_at BIGINT NOT NULL,
+  PRIMARY KEY (list, entity_id, feed_id, item_key)
+);
+CREATE INDEX lookback_hits_item ON lookback_hits (feed_id, item_key);
+)sql"},
 };
 
 static_assert(migrations.back().to_version == store::schema_version,

@@ -1,5 +1,8 @@
 #include "store/store.hpp"
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <array>
 
 #include "store/pg_database.hpp"
@@ -174,7 +177,149 @@ CREATE TABLE articles (
 ) WITHOUT ROWID;
 CREATE INDEX articles_fetched ON articles (fetched_at);
 )sql",
+    // v6: item texts kept for look-back screening and `backtest` (state.text_retention), and
+    // the look-back alerts already raised. `text` is the zlib-compressed normalized item (what
+    // rules look at); `article` the compressed full text of the article page, empty until a
+    // full-text fetch fills it. A rowid table: WITHOUT ROWID suits small rows, not kilobytes.
+    // lookback_hits: one row per (list, entity, item) a look-back alert stood for, so a
+    // restart or the next refresh never raises it again.
+    R"sql(
+CREATE TABLE item_texts (
+  id INTEGER PRIMARY KEY,
+  feed_id TEXT NOT NULL,
+  item_key TEXT NOT NULL,
+  seen_at INTEGER NOT NULL,
+  text BLOB NOT NULL,
+  article BLOB NOT NULL DEFAULT x'',
+  UNIQUE (feed_id, item_key)
+);
+CREATE INDEX item_texts_seen ON item_texts (seen_at);
+CREATE TABLE lookback_hits (
+  list TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  feed_id TEXT NOT NULL,
+  item_key TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  raised_at INTEGER NOT NULL,
+  PRIMARY KEY (list, entity_id, feed_id, item_key)
+) WITHOUT ROWID;
+CREATE INDEX lookback_hits_item ON lookback_hits (feed_id, item_key);
+)sql",
 };
+
+// Kept texts: a version byte, then length-prefixed fields (LEB128 lengths), the whole
+// compressed with zlib behind a 4-byte little-endian length of the uncompressed bytes.
+constexpr unsigned char text_format = 1;
+
+void put_size(std::string& out, std::uint64_t n) {
+  do {
+    unsigned char b = n & 0x7f;
+    n >>= 7;
+    out.push_back(static_cast<char>(n ? b | 0x80 : b));
+  } while (n);
+}
+
+void put(std::string& out, std::string_view s) {
+  put_size(out, s.size());
+  out.append(s);
+}
+
+void put_time(std::string& out, const std::optional<timestamp>& t) {
+  // Zig-zag, so dates before 1970 stay small.
+  if (!t) return put_size(out, 0);
+  const std::int64_t v = secs(*t);
+  put_size(out, 1);
+  put_size(out, (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+}
+
+struct reader {
+  std::string_view in;
+  bool ok = true;
+  std::uint64_t size() {
+    std::uint64_t n = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in.empty()) break;
+      const auto b = static_cast<unsigned char>(in.front());
+      in.remove_prefix(1);
+      n |= std::uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) return n;
+    }
+    ok = false;
+    return 0;
+  }
+  std::string str() {
+    const auto n = size();
+    if (n > in.size()) {
+      ok = false;
+      return {};
+    }
+    std::string s(in.substr(0, n));
+    in.remove_prefix(n);
+    return s;
+  }
+  std::optional<timestamp> time() {
+    if (size() == 0) return std::nullopt;
+    const auto z = size();
+    return at(static_cast<std::int64_t>(z >> 1) ^ -static_cast<std::int64_t>(z & 1));
+  }
+};
+
+std::string compress(const std::string& raw) {
+  if (raw.size() > 0xffffffffu) return {};
+  uLongf n = compressBound(raw.size());
+  std::string out(4 + n, '\0');
+  const auto len = static_cast<std::uint32_t>(raw.size());
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((len >> (8 * i)) & 0xff);
+  if (compress2(reinterpret_cast<Bytef*>(out.data() + 4), &n,
+                reinterpret_cast<const Bytef*>(raw.data()), raw.size(), 6) != Z_OK)
+    return {};
+  out.resize(4 + n);
+  return out;
+}
+
+std::optional<std::string> decompress(const std::string& packed) {
+  if (packed.size() < 4) return std::nullopt;
+  std::uint32_t len = 0;
+  for (int i = 0; i < 4; ++i) len |= std::uint32_t(static_cast<unsigned char>(packed[i])) << (8 * i);
+  std::string out(len, '\0');
+  uLongf n = len;
+  if (uncompress(reinterpret_cast<Bytef*>(out.data()), &n,
+                 reinterpret_cast<const Bytef*>(packed.data() + 4), packed.size() - 4) != Z_OK ||
+      n != len)
+    return std::nullopt;
+  return out;
+}
+
+std::string encode_text(const item& it, const std::string& feed_title, const std::string& feed_url) {
+  std::string raw;
+  raw.push_back(static_cast<char>(text_format));
+  for (const std::string* s : {&feed_title, &feed_url, &it.id, &it.title, &it.link, &it.summary,
+                               &it.content})
+    put(raw, *s);
+  put_time(raw, it.published);
+  put_time(raw, it.updated);
+  for (const auto* v : {&it.authors, &it.categories}) {
+    put_size(raw, v->size());
+    for (const auto& x : *v) put(raw, x);
+  }
+  return compress(raw);
+}
+
+bool decode_text(const std::string& packed, kept_item& k) {
+  const auto raw = decompress(packed);
+  if (!raw || raw->empty() || static_cast<unsigned char>((*raw)[0]) != text_format) return false;
+  reader r{std::string_view(*raw).substr(1)};
+  for (std::string* s : {&k.feed_title, &k.feed_url, &k.it.id, &k.it.title, &k.it.link,
+                         &k.it.summary, &k.it.content})
+    *s = r.str();
+  k.it.published = r.time();
+  k.it.updated = r.time();
+  for (auto* v : {&k.it.authors, &k.it.categories}) {
+    const auto n = r.size();
+    for (std::uint64_t i = 0; r.ok && i < n; ++i) v->push_back(r.str());
+  }
+  return r.ok;
+}
 
 delivery_state parse_state(const std::string& s) {
   if (s == "delivered") return delivery_state::delivered;
@@ -361,38 +506,21 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
       .bind(4, secs(item.seen_at));
   up.bind(5, item.story_id);
   up.run();
-  auto ins = db_->prepare(
-      "INSERT INTO alerts (id, rule_id, severity, feed_id, item_key, story_id, "
-      "created_at, document, doc_schema) VALUES (?,?,?,?,?,?,?,?,2) ON CONFLICT DO NOTHING");
-  auto rule = db_->prepare(
-      "INSERT INTO alert_rules (alert_id, rule_id) VALUES (?, ?) ON CONFLICT DO NOTHING");
-  auto route = db_->prepare(
-      "INSERT INTO outbox (alert_id, sink, state, next_attempt, updated_at) "
-      "VALUES (?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING");
-  auto queue = db_->prepare(
-      "INSERT INTO digest_queue (sink, alert_id, revision, added_at) "
-      "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
-  for (const auto& a : alerts) {
-    ins.bind(1, a.id).bind(2, a.rule_id).bind(3, a.severity).bind(4, item.feed_id);
-    ins.bind(5, item.item_key).bind(6, a.story_id).bind(7, secs(a.created_at)).bind(8, a.document);
-    ins.run();
-    if (db_->changes() == 0) continue;  // already recorded: its outbox rows exist too
-    for (const auto& r : a.rules.empty() ? std::vector<std::string>{a.rule_id} : a.rules) {
-      rule.bind(1, a.id).bind(2, r);
-      rule.run();
-    }
-    for (const auto& s : a.sinks) {
-      route.bind(1, a.id).bind(2, s).bind(3, secs(a.created_at)).bind(4, secs(a.created_at));
-      route.run();
-    }
-    for (const auto& s : a.digests) {
-      queue.bind(1, s).bind(2, a.id).bind(3, 0).bind(4, secs(a.created_at));
-      queue.run();
-    }
+  if (item.text) {
+    auto keep = db_->prepare(
+        "INSERT INTO item_texts (feed_id, item_key, seen_at, text, article) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (feed_id, item_key) DO UPDATE SET "
+        "seen_at = excluded.seen_at, text = excluded.text, article = excluded.article");
+    keep.bind(1, item.feed_id).bind(2, item.item_key).bind(3, secs(item.seen_at));
+    keep.bind_blob(4, encode_text(*item.text, item.feed_title, item.feed_url));
+    // The fetched article (full text), so look-back and backtest match what the daemon did.
+    keep.bind_blob(5, item.text->article.empty() ? std::string() : compress(item.text->article));
+    keep.run();
   }
+  for (const auto& a : alerts) insert_alert(item.feed_id, item.item_key, a);
+  auto rule = db_->prepare("INSERT INTO alert_rules (alert_id, rule_id) VALUES (?, ?) ON CONFLICT DO NOTHING");
   auto source = db_->prepare(
-      "INSERT INTO alert_sources (alert_id, feed_id, item_key) VALUES (?, ?, ?) "
-      "ON CONFLICT DO NOTHING");
+      "INSERT INTO alert_sources (alert_id, feed_id, item_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
   for (const auto& u : updates) {
     source.bind(1, u.alert_id).bind(2, item.feed_id).bind(3, item.item_key);
     source.run();
@@ -401,6 +529,101 @@ void store::record(const item_record& item, const std::vector<alert_record>& ale
       rule.run();
     }
     add_revision(u);
+  }
+  tx.commit();
+}
+
+bool store::insert_alert(const std::string& feed_id, const std::string& item_key,
+                         const alert_record& a) {
+  auto ins = db_->prepare(
+      "INSERT INTO alerts (id, rule_id, severity, feed_id, item_key, story_id, "
+      "created_at, document, doc_schema) VALUES (?,?,?,?,?,?,?,?,2) ON CONFLICT DO NOTHING");
+  ins.bind(1, a.id).bind(2, a.rule_id).bind(3, a.severity).bind(4, feed_id);
+  ins.bind(5, item_key).bind(6, a.story_id).bind(7, secs(a.created_at)).bind(8, a.document);
+  ins.run();
+  if (db_->changes() == 0) return false;
+  auto rule = db_->prepare("INSERT INTO alert_rules (alert_id, rule_id) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  for (const auto& r : a.rules.empty() ? std::vector<std::string>{a.rule_id} : a.rules) {
+    rule.bind(1, a.id).bind(2, r);
+    rule.run();
+  }
+  auto route = db_->prepare(
+      "INSERT INTO outbox (alert_id, sink, state, next_attempt, updated_at) "
+      "VALUES (?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING");
+  for (const auto& s : a.sinks) {
+    route.bind(1, a.id).bind(2, s).bind(3, secs(a.created_at)).bind(4, secs(a.created_at));
+    route.run();
+  }
+  auto queue = db_->prepare(
+      "INSERT INTO digest_queue (sink, alert_id, revision, added_at) "
+      "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  for (const auto& s : a.digests) {
+    queue.bind(1, s).bind(2, a.id).bind(3, 0).bind(4, secs(a.created_at));
+    queue.run();
+  }
+  return true;
+}
+
+void store::kept_items(timestamp since, std::optional<timestamp> until,
+                       const std::function<void(kept_item&&)>& f) {
+  auto st = db_->prepare(
+      "SELECT t.feed_id, t.item_key, t.seen_at, t.text, t.article, COALESCE(i.story_id, '') "
+      "FROM item_texts t LEFT JOIN items i ON i.feed_id = t.feed_id AND i.item_key = t.item_key "
+      "WHERE t.seen_at >= ?1 AND (CAST(?2 AS BIGINT) IS NULL OR t.seen_at < ?2) ORDER BY t.seen_at, t.id");
+  st.bind(1, secs(since)).bind(2, secs(until));
+  while (st.step()) {
+    kept_item k;
+    k.feed_id = st.text(0);
+    k.item_key = st.text(1);
+    k.seen_at = at(st.integer(2));
+    if (!decode_text(st.blob(3), k)) continue;  // unreadable: as if not kept
+    if (const auto art = st.blob(4); !art.empty())
+      if (auto a = decompress(art)) k.it.article = k.article = std::move(*a);
+    k.story_id = st.text(5);
+    f(std::move(k));
+  }
+}
+
+std::int64_t store::kept_count() {
+  auto st = db_->prepare("SELECT COUNT(*) FROM item_texts");
+  st.step();
+  return st.integer(0);
+}
+
+std::int64_t store::kept_bytes() {
+  auto st = db_->prepare("SELECT COALESCE(SUM(LENGTH(text) + LENGTH(article)), 0) FROM item_texts");
+  st.step();
+  return st.integer(0);
+}
+
+void store::set_article(const std::string& feed_id, const std::string& item_key,
+                        const std::string& article) {
+  auto st = db_->prepare("UPDATE item_texts SET article = ? WHERE feed_id = ? AND item_key = ?");
+  st.bind_blob(1, article.empty() ? std::string() : compress(article));
+  st.bind(2, feed_id).bind(3, item_key);
+  st.run();
+}
+
+bool store::lookback_raised(const std::string& list, const std::string& entity_id,
+                            const std::string& feed_id, const std::string& item_key) {
+  auto st = db_->prepare(
+      "SELECT 1 FROM lookback_hits WHERE list = ? AND entity_id = ? AND feed_id = ? AND "
+      "item_key = ?");
+  st.bind(1, list).bind(2, entity_id).bind(3, feed_id).bind(4, item_key);
+  return st.step();
+}
+
+void store::record_lookback(const alert_record& alert, const std::vector<lookback_mark>& marks) {
+  if (marks.empty()) return;
+  batch tx(*this);
+  insert_alert(marks.front().feed_id, marks.front().item_key, alert);
+  auto mark = db_->prepare(
+      "INSERT INTO lookback_hits (list, entity_id, feed_id, item_key, alert_id, "
+      "raised_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  for (const auto& m : marks) {
+    mark.bind(1, m.list).bind(2, m.entity_id).bind(3, m.feed_id).bind(4, m.item_key);
+    mark.bind(5, alert.id).bind(6, secs(alert.created_at));
+    mark.run();
   }
   tx.commit();
 }
@@ -810,7 +1033,8 @@ void store::drop_article_text(timestamp before) {
   st.run();
 }
 
-void store::purge(timestamp seen_before, timestamp delivered_before) {
+void store::purge(timestamp seen_before, timestamp delivered_before,
+                  std::optional<timestamp> texts_before) {
   batch tx(*this);
   auto articles = db_->prepare("DELETE FROM articles WHERE fetched_at < ?");
   articles.bind(1, secs(seen_before));
@@ -818,6 +1042,17 @@ void store::purge(timestamp seen_before, timestamp delivered_before) {
   auto items = db_->prepare("DELETE FROM items WHERE last_seen < ?");
   items.bind(1, secs(seen_before));
   items.run();
+  // A text goes at its own age (text_retention), or with its item; a look-back mark with
+  // its item (an item forgotten and seen again is a new item).
+  auto texts = db_->prepare(
+      "DELETE FROM item_texts WHERE seen_at < ?1 OR NOT EXISTS (SELECT 1 FROM items i WHERE "
+      "i.feed_id = item_texts.feed_id AND i.item_key = item_texts.item_key)");
+  texts.bind(1, secs(std::max(seen_before, texts_before.value_or(seen_before))));
+  texts.run();
+  auto marks = db_->prepare(
+      "DELETE FROM lookback_hits WHERE NOT EXISTS (SELECT 1 FROM items i WHERE "
+      "i.feed_id = lookback_hits.feed_id AND i.item_key = lookback_hits.item_key)");
+  marks.run();
   auto stories = db_->prepare("DELETE FROM stories WHERE last_seen < ?");
   stories.bind(1, secs(seen_before));
   stories.run();

@@ -15,6 +15,7 @@
 /// process (`sanctwatch alerts`) may open the same file; writers wait up to 5 s for locks.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -48,6 +49,34 @@ struct item_record {
   timestamp seen_at;
   /// The story the item belongs to; empty: not grouped now (an earlier story is kept).
   std::string story_id{};
+  /// The item's normalized text to keep (state.text_retention), or null to keep none. Written
+  /// in the same transaction that marks the item seen, compressed; replaces an older version.
+  const item* text = nullptr;
+  std::string feed_title{};  ///< kept with the text: the alert documents name the feed
+  std::string feed_url{};
+};
+
+/// A kept item text (table item_texts): what rules look at, for backtests and look-back
+/// screening. `it` has id, title, link, published, updated, summary, content, authors and
+/// categories; the HTML forms and enclosures are not kept.
+struct kept_item {
+  std::string feed_id;
+  std::string item_key;
+  std::string feed_title;
+  std::string feed_url;
+  item it;
+  /// The article's full text (a full-text fetch); empty until something fills it.
+  std::string article;
+  timestamp seen_at;       ///< when this version of the text was recorded
+  std::string story_id;    ///< the item's story, when it fired a rule; else empty
+};
+
+/// One (list, entity, item) a look-back alert was raised for: never raised again.
+struct lookback_mark {
+  std::string list;
+  std::string entity_id;
+  std::string feed_id;
+  std::string item_key;
 };
 
 struct alert_record {
@@ -185,7 +214,7 @@ class store {
   /// "sqlite" or "postgresql".
   std::string_view backend() const { return pg_ ? "postgresql" : "sqlite"; }
 
-  static constexpr int schema_version = 5;
+  static constexpr int schema_version = 6;
   int version();
   /// One small write transaction (the schema version rewritten): throws sqlite_error when
   /// the disk still refuses writes.
@@ -230,6 +259,28 @@ class store {
   std::int64_t source_count(const std::string& alert_id);
   /// The story an item was put in, or empty when never seen or seen ungrouped.
   std::optional<std::string> item_story(const std::string& feed_id, const std::string& item_key);
+
+  // Kept item texts (state.text_retention).
+  /// Calls `f` for every kept text recorded at or after `since` and before `until` (all when
+  /// empty), oldest first, one at a time (10,000 texts are not held in memory at once).
+  void kept_items(timestamp since, std::optional<timestamp> until,
+                  const std::function<void(kept_item&&)>& f);
+  /// How many texts are kept, and their compressed bytes (metrics, docs).
+  std::int64_t kept_count();
+  std::int64_t kept_bytes();
+  /// Sets the full text of an item already kept (the article column; nothing when the item's
+  /// text is not kept).
+  void set_article(const std::string& feed_id, const std::string& item_key,
+                   const std::string& article);
+
+  // Look-back alerts (a list refresh named an entity that kept items mention).
+  /// Whether a look-back alert was raised for this entity on this item.
+  bool lookback_raised(const std::string& list, const std::string& entity_id,
+                       const std::string& feed_id, const std::string& item_key);
+  /// Records a look-back alert (on the story of its first mark's item, with its outbox rows)
+  /// and every (list, entity, item) it stands for, atomically; an alert id already recorded
+  /// only adds the marks.
+  void record_lookback(const alert_record& alert, const std::vector<lookback_mark>& marks);
 
   // Stories.
   std::optional<story_record> story(const std::string& id);
@@ -309,12 +360,19 @@ class store {
 
   /// Removes items and stories not seen since `seen_before` and delivered outbox rows (and
   /// alerts with no remaining rows, digests with them) older than `delivered_before`. Dead
-  /// letters stay until replayed; alerts queued for a digest stay until it is sealed.
-  /// Articles fetched before `seen_before` go with the items.
-  void purge(timestamp seen_before, timestamp delivered_before);
+  /// letters stay until replayed; alerts queued for a digest stay until it is sealed. Kept
+  /// texts go when recorded before `texts_before` (state.text_retention; `seen_before` when
+  /// empty) or with their item; look-back marks with their item. Articles fetched before
+  /// `seen_before` go with the items.
+  void purge(timestamp seen_before, timestamp delivered_before,
+             std::optional<timestamp> texts_before = std::nullopt);
 
  private:
   void migrate();
+  /// Inserts one alert with its rules, outbox rows and digest entries; false when the id
+  /// was already recorded (its rows exist too).
+  bool insert_alert(const std::string& feed_id, const std::string& item_key,
+                    const alert_record& a);
   std::unique_ptr<database> db_;
   bool pg_ = false;
   int depth_ = 0;  ///< open batches

@@ -720,3 +720,34 @@ TEST(config, digest_elsewhere_and_bad_periods_are_located_errors) {
 }
 
 }  // namespace sanctwatch::config
+
+namespace sanctwatch::config {
+
+TEST(config, text_retention_and_lookback) {
+  auto r = load(R"(
+rules: [rules]
+entity_lists:
+  - {name: a, source: a.yaml, format: yaml}
+  - {name: b, source: b.yaml, format: yaml, lookback: 7d}
+  - {name: c, source: c.yaml, format: yaml, lookback: 0}
+)");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.state.text_retention, std::chrono::hours{24 * 30});
+  ASSERT_EQ(r.value.entity_lists.size(), 3u);
+  EXPECT_EQ(r.value.entity_lists[0].lookback, std::chrono::hours{24 * 30});
+  EXPECT_EQ(r.value.entity_lists[1].lookback, std::chrono::hours{24 * 7});
+  EXPECT_EQ(r.value.entity_lists[2].lookback.count(), 0);
+  // Never longer than the items it belongs to are remembered.
+  r = load("rules: [rules]\nstate: {retention: 10d, text_retention: 60d}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.state.text_retention, std::chrono::hours{24 * 10});
+  r = load("rules: [rules]\nstate: {text_retention: 0}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.state.text_retention.count(), 0);
+  r = load("rules: [rules]\nstate: {text_retention: soon}\n");
+  EXPECT_FALSE(r.ok());
+  r = load("rules: [rules]\nentity_lists:\n  - {name: a, source: a.yaml, format: yaml, lookback: x}\n");
+  EXPECT_FALSE(r.ok());
+}
+
+}  // namespace sanctwatch::config

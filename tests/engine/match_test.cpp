@@ -526,3 +526,47 @@ TEST(engine_match, count_after_other_evidence_adds_none) {
 
 }  // namespace
 }  // namespace sanctwatch::engine::test
+
+namespace sanctwatch::engine::test {
+
+// Look-back screening asks some rules only: what they give must be what match() gives for
+// them, suppression by a rule outside the set included; an entity list handed over already
+// imported is screened like one read from a file.
+TEST(engine_match, match_only_gives_what_match_gives_for_those_rules) {
+  entities::entity_list added;
+  added.name = "fresh";
+  entities::entity e;
+  e.id = "fresh:1";
+  e.type = entities::entity_type::organization;
+  e.primary_name = "ORVANTE GLASSWORKS LTD";
+  e.names.push_back({e.primary_name, entities::strength::strong, entities::alias_kind::primary});
+  added.entities.push_back(e);
+  load_options o;
+  o.extra_entities.push_back(
+      {"fresh", "", "fresh", std::make_shared<const entities::entity_list>(added)});
+  const auto l = load_ruleset({{"rules/test.yaml", R"(
+lists:
+  measures: [sanction*]
+rules:
+  - {id: t.measures, title: Measures, when: '@measures', suppresses: [t.mention]}
+  - {id: t.mention, title: Mention, when: 'entity(@fresh)'}
+  - {id: t.other, title: Other, when: '"glass"'}
+)"}},
+                              o);
+  ASSERT_TRUE(l.rules) << errors_of(l);
+  const auto& rs = *l.rules;
+  item quiet, loud;
+  quiet.content = "Orvante Glassworks opened a second furnace near the glass museum.";
+  loud.content = "Orvante Glassworks faces sanctions, officials said.";
+  const auto only_mention = match_only(rs, quiet, {1});
+  ASSERT_EQ(only_mention.size(), 1u);
+  EXPECT_EQ(only_mention[0].matched_rule->id, "t.mention");
+  ASSERT_EQ(only_mention[0].entities.size(), 1u);
+  EXPECT_EQ(only_mention[0].entities[0].id, "fresh:1");
+  EXPECT_EQ(match(rs, quiet).size(), 2u);  // t.other too, which match_only did not ask
+  // t.measures (not asked) suppresses t.mention, as in match().
+  EXPECT_TRUE(match_only(rs, loud, {1}).empty());
+  EXPECT_EQ(match(rs, loud).size(), 1u);
+}
+
+}  // namespace sanctwatch::engine::test

@@ -627,8 +627,8 @@ TEST_F(sqlite_store_test, migrates_a_version_3_file) {
   {
     connection c(path_);
     c.exec(
-        "DROP TABLE articles; DROP TABLE digest_queue; ALTER TABLE alerts DROP COLUMN kind; "
-        "PRAGMA user_version = 3");
+        "DROP TABLE item_texts; DROP TABLE lookback_hits; DROP TABLE articles; "
+        "DROP TABLE digest_queue; ALTER TABLE alerts DROP COLUMN kind; PRAGMA user_version = 3");
   }
   store s(path_);
   EXPECT_EQ(s.version(), store::schema_version);
@@ -683,7 +683,9 @@ TEST_F(sqlite_store_test, migrates_a_version_4_file) {
     // A version 4 file gains the article cache.
     store s(path_);
     connection c(path_);
-    c.exec("DROP TABLE articles; PRAGMA user_version = 4");
+    c.exec(
+        "DROP TABLE item_texts; DROP TABLE lookback_hits; DROP TABLE articles; "
+        "PRAGMA user_version = 4");
   }
   store s(path_);
   EXPECT_EQ(s.version(), store::schema_version);
@@ -725,6 +727,147 @@ TEST_P(store_test, articles_are_kept_by_canonical_url_their_text_dropped_then_th
   s.purge(t(110), t(110));
   EXPECT_FALSE(s.article(a.url));
   EXPECT_TRUE(s.article(b.url));
+}
+
+}  // namespace sanctwatch::store
+
+namespace sanctwatch::store {
+namespace {
+
+item kept_sample(const std::string& id, const std::string& title) {
+  item it;
+  it.id = id;
+  it.title = title;
+  it.link = "https://news.example.test/" + id;
+  it.published = t(1700000000);
+  it.summary = "A short summary of the story about a trading house.";
+  it.content = "The whole story: the trading house shipped valves through a third country, "
+               "officials said on Tuesday.";
+  it.authors = {"A. Reporter"};
+  it.categories = {"trade", "policy"};
+  return it;
+}
+
+std::vector<kept_item> all_kept(store& s, std::int64_t since = 0) {
+  std::vector<kept_item> out;
+  s.kept_items(t(since), std::nullopt, [&](kept_item&& k) { out.push_back(std::move(k)); });
+  return out;
+}
+
+}  // namespace
+
+TEST_P(store_test, keeps_an_items_text_with_the_item_and_reads_it_back) {
+  store s(path_);
+  const item it = kept_sample("guid-1", "Valves shipped through a third country");
+  item_record rec{"wire", "k1", "h1", t(100)};
+  rec.text = &it;
+  rec.feed_title = "The Wire";
+  rec.feed_url = "https://wire.example.test/feed";
+  s.record(rec, {});
+  const auto kept = all_kept(s);
+  ASSERT_EQ(kept.size(), 1u);
+  const auto& k = kept[0];
+  EXPECT_EQ(k.feed_id, "wire");
+  EXPECT_EQ(k.item_key, "k1");
+  EXPECT_EQ(k.feed_title, "The Wire");
+  EXPECT_EQ(k.feed_url, "https://wire.example.test/feed");
+  EXPECT_EQ(k.seen_at, t(100));
+  EXPECT_EQ(k.it.id, it.id);
+  EXPECT_EQ(k.it.title, it.title);
+  EXPECT_EQ(k.it.link, it.link);
+  EXPECT_EQ(k.it.published, it.published);
+  EXPECT_FALSE(k.it.updated);
+  EXPECT_EQ(k.it.summary, it.summary);
+  EXPECT_EQ(k.it.content, it.content);
+  EXPECT_EQ(k.it.authors, it.authors);
+  EXPECT_EQ(k.it.categories, it.categories);
+  EXPECT_TRUE(k.article.empty());
+  // Compressed: the blob is smaller than a long repetitive text.
+  item big = it;
+  for (int i = 0; i < 200; ++i) big.content += " The trading house denied any wrongdoing.";
+  item_record rec2{"wire", "k2", "h2", t(101)};
+  rec2.text = &big;
+  s.record(rec2, {});
+  EXPECT_EQ(s.kept_count(), 2);
+  EXPECT_LT(s.kept_bytes(), std::int64_t(big.content.size() / 4));
+  s.set_article("wire", "k2", "The article page's full text.");
+  const auto again = all_kept(s, 101);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].it.content, big.content);
+  EXPECT_EQ(again[0].article, "The article page's full text.");
+}
+
+TEST_P(store_test, an_item_recorded_without_text_keeps_none_and_an_edit_replaces_it) {
+  store s(path_);
+  s.record({"wire", "k1", "h1", t(100)}, {});
+  EXPECT_EQ(s.kept_count(), 0);
+  item it = kept_sample("guid-1", "First version");
+  item_record rec{"wire", "k1", "h2", t(200)};
+  rec.text = &it;
+  s.record(rec, {});
+  it.title = "Second version";
+  item_record edit{"wire", "k1", "h3", t(300)};
+  edit.text = &it;
+  s.record(edit, {});
+  const auto kept = all_kept(s);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].it.title, "Second version");
+  EXPECT_EQ(kept[0].seen_at, t(300));
+}
+
+TEST_P(store_test, texts_are_pruned_at_text_retention_and_with_their_items) {
+  store s(path_);
+  const item it = kept_sample("guid-1", "Old");
+  for (int i = 0; i < 3; ++i) {
+    item_record rec{"wire", "k" + std::to_string(i), "h", t(1000 * (i + 1))};
+    rec.text = &it;
+    s.record(rec, {});
+  }
+  // Items seen before 1500 are forgotten; texts recorded before 2500 go too.
+  s.purge(t(1500), t(0), t(2500));
+  const auto kept = all_kept(s);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].item_key, "k2");
+  EXPECT_EQ(s.content_hash("wire", "k1"), "h");  // the item itself stays seen
+}
+
+TEST_F(sqlite_store_test, migrates_a_version_5_file_keeping_its_items) {
+  {
+    store s(path_);
+    s.record({"f", "i1", "h1", t(100)}, {alert("a1", "r", 100, {"hook"})});
+  }
+  {
+    connection c(path_);
+    c.exec("DROP TABLE item_texts; DROP TABLE lookback_hits; PRAGMA user_version = 5");
+  }
+  store s(path_);
+  EXPECT_EQ(s.version(), store::schema_version);
+  EXPECT_EQ(s.content_hash("f", "i1"), "h1");
+  EXPECT_EQ(s.kept_count(), 0);  // items seen before the upgrade have no text
+  const item it = kept_sample("guid-2", "After the upgrade");
+  item_record rec{"f", "i2", "h2", t(200)};
+  rec.text = &it;
+  s.record(rec, {});
+  EXPECT_EQ(s.kept_count(), 1);
+}
+
+TEST_P(store_test, a_lookback_alert_is_recorded_once_with_its_marks) {
+  store s(path_);
+  s.record({"wire", "k1", "h1", t(100)}, {});
+  alert_record a = alert("lb1", "entity.new", 500, {"jsonl"});
+  const std::vector<lookback_mark> marks = {{"sdn", "sdn:1", "wire", "k1"}};
+  EXPECT_FALSE(s.lookback_raised("sdn", "sdn:1", "wire", "k1"));
+  s.record_lookback(a, marks);
+  s.record_lookback(a, marks);  // idempotent
+  EXPECT_TRUE(s.lookback_raised("sdn", "sdn:1", "wire", "k1"));
+  EXPECT_FALSE(s.lookback_raised("sdn", "sdn:2", "wire", "k1"));
+  EXPECT_EQ(s.pending_count(), 1);
+  const auto listed = s.alerts(std::nullopt, "", 10);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].id, "lb1");
+  // The mark goes with its item.
+  s.purge(t(200), t(0));
+  EXPECT_FALSE(s.lookback_raised("sdn", "sdn:1", "wire", "k1"));
 }
 
 }  // namespace sanctwatch::store
