@@ -88,19 +88,19 @@ TEST_F(pg_test, an_unreachable_server_is_a_connection_error_naming_it) {
 TEST_F(pg_test, the_schema_is_migrated_once_by_one_of_several_daemons) {
   // Four daemons start at once on an empty database: one migrates, the others find it done.
   std::vector<std::thread> daemons;
-  std::atomic<int> applied{0}, failed{0};
+  std::atomic<int> migrators{0}, failed{0};
   for (int i = 0; i < 4; ++i)
     daemons.emplace_back([&] {
       try {
         connection c(server_->uri());
-        applied += migrate(c).applied;
+        if (migrate(c).applied > 0) ++migrators;
       } catch (const std::exception&) {
         ++failed;
       }
     });
   for (auto& t : daemons) t.join();
   EXPECT_EQ(failed.load(), 0);
-  EXPECT_EQ(applied.load(), 1);
+  EXPECT_EQ(migrators.load(), 1);
   connection c(server_->uri());
   const auto st = migrate(c);
   EXPECT_EQ(st.found, store::schema_version);
