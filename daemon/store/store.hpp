@@ -155,13 +155,26 @@ struct digest_record {
   timestamp created_at;
 };
 
+/// A list event (or the summary of one list refresh for people), stored as a row of `alerts`
+/// of kind 'list-event' with one outbox row per sink in `sinks`.
+struct list_event_record {
+  std::string id;
+  std::string type;      ///< list.added | list.removed | list.changed | list.refresh
+  std::string severity;
+  std::string list;      ///< the entity list's name
+  std::string entity_id;  ///< empty for a refresh summary
+  std::string document;
+  timestamp created_at;
+  std::vector<std::string> sinks;
+};
+
 class store {
  public:
   /// Opens or creates the database and migrates it to the current schema; throws
   /// sqlite_error when the file cannot be opened or is newer than this build.
   explicit store(const std::string& path);
 
-  static constexpr int schema_version = 4;
+  static constexpr int schema_version = 5;
   int version();
   /// One small write transaction (the schema version rewritten): throws sqlite_error when
   /// the disk still refuses writes.
@@ -268,6 +281,11 @@ class store {
   int release_queued(const std::string& sink, timestamp now);
   /// How many entries wait for a digest (metrics).
   std::int64_t queued_count();
+
+  // List events.
+  /// Records list events with their outbox rows, in one transaction; an id already recorded
+  /// is skipped (a refresh reported twice sends nothing twice).
+  void record_list_events(const std::vector<list_event_record>& events);
 
   // Queries.
   /// Recorded alerts and digests, newest first, with their deliveries and digest entries; a
