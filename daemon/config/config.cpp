@@ -260,9 +260,10 @@ class reader {
   }
 
   /// An http(s) URL as libcurl reads it; one with ${ENV} parts waits until they are expanded.
-  void check_web_url(const YAML::Node& n, const std::string& url) {
+  void check_web_url(const YAML::Node& n, const std::string& url, std::string_view key = "url") {
     if (has_env(url)) return;
-    if (auto u = parse_url(url, {"http", "https"}); !u) error(n, "url " + u.err().message);
+    if (auto u = parse_url(url, {"http", "https"}); !u)
+      error(n, std::string(key) + " " + u.err().message);
   }
 
   /// yaml-cpp keeps every entry of a repeated key and answers lookups with the first, so a
@@ -586,7 +587,7 @@ void reader::read_entity_list(const YAML::Node& n, config& c) {
   if (n["source"])
     if (auto v = string(n["source"], "source")) {
       e.source = *v;
-      if (e.from_url()) check_web_url(n["source"], e.source);
+      if (e.from_url()) check_web_url(n["source"], e.source, "source");
       else if (e.source.find("://") != std::string::npos)
         error(n["source"], "source must be a path or an http:// or https:// URL");
     }
@@ -625,7 +626,7 @@ void reader::read_entity_list(const YAML::Node& n, config& c) {
         else if (!is_url(*v, false))
           error(n[k], std::string(k) + " must be an http:// or https:// URL");
         else
-          check_web_url(n[k], *v);
+          check_web_url(n[k], *v, k);
         (std::string(k) == "aliases" ? e.aliases : e.addresses) = *v;
       }
   if (n["types"]) e.types = strings(n["types"], "types");

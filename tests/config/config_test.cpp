@@ -736,12 +736,12 @@ sinks:
   ASSERT_FALSE(r.ok());
   const std::string all = all_errors(r);
   EXPECT_NE(all.find(":4:23: error: source must be a path or an http:// or https:// URL"), std::string::npos) << all;
-  EXPECT_NE(all.find(":5:90: error: max_shrink must be a percentage from 0% to 100%"), std::string::npos) << all;
-  EXPECT_NE(all.find(":6:89: error: aliases names a companion file of ofac-sdn-csv only"), std::string::npos) << all;
-  EXPECT_NE(all.find(":7:67: error: addresses is for a list fetched from a URL"), std::string::npos) << all;
-  EXPECT_NE(all.find(":8:23: error: url "), std::string::npos) << all;
-  EXPECT_NE(all.find(":10:57: error: unknown event kind 'news' (expected alerts or lists)"), std::string::npos) << all;
-  EXPECT_NE(all.find(":11:27: error: events must name at least one of alerts, lists"), std::string::npos) << all;
+  EXPECT_NE(all.find(":5:88: error: max_shrink must be a percentage from 0% to 100%"), std::string::npos) << all;
+  EXPECT_NE(all.find(":6:85: error: aliases names a companion file of ofac-sdn-csv only"), std::string::npos) << all;
+  EXPECT_NE(all.find(":7:65: error: addresses is for a list fetched from a URL"), std::string::npos) << all;
+  EXPECT_NE(all.find(":8:23: error: source is not a valid URL"), std::string::npos) << all;
+  EXPECT_NE(all.find(":10:51: error: unknown event kind 'news' (expected alerts or lists)"), std::string::npos) << all;
+  EXPECT_NE(all.find(":11:28: error: events must name at least one of alerts, lists"), std::string::npos) << all;
 }
 
 }  // namespace sanctwatch::config
