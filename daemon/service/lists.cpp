@@ -746,7 +746,7 @@ void list_refresher::work() {
 
     auto imported = import_copy(cand);
     if (!imported) {
-      refuse("parse", imported.err().message);
+      refuse("parse", src.source + ": " + imported.err().message);
       continue;
     }
     std::shared_ptr<const entities::entity_list> before;

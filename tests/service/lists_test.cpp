@@ -14,6 +14,7 @@
 #include "engine/match.hpp"
 #include "http/test_server.hpp"
 #include "service/lists.hpp"
+#include "service/metrics.hpp"
 #include "temp_dir.hpp"
 
 namespace sanctwatch::service {
@@ -269,6 +270,7 @@ TEST_F(refresher_test, v1_baseline_v2_events_v3_corrupt_and_v4_shrunk_refused_re
   r = next_report();
   EXPECT_FALSE(r.changed);
   EXPECT_EQ(r.failure, "parse") << r.message;
+  EXPECT_EQ(r.message.rfind(server_.url("/sdn.xml") + ": ", 0), 0u) << r.message;  // located
   EXPECT_EQ(r.meta.entries, 10);  // the last good copy, still in use
   EXPECT_EQ(r.meta.version, "2024-05-08");
   EXPECT_NE(r.meta.status.find("refused"), std::string::npos) << r.meta.status;
@@ -311,6 +313,19 @@ TEST_F(refresher_test, an_unreachable_list_keeps_the_copy_and_says_why) {
   EXPECT_NE(r.message.find("HTTP 503"), std::string::npos) << r.message;
   EXPECT_EQ(r.meta.entries, 10);
   EXPECT_TRUE(screens("Zorvanextrade"));
+}
+
+TEST(list_metrics, failures_entries_and_last_change_per_list) {
+  metrics m;
+  m.list_refresh_failed("ofac-sdn", "shrink");
+  m.list_refresh_failed("ofac-sdn", "shrink");
+  m.set_list("ofac-sdn", 10, 1715100000);
+  const std::string out = m.render();
+  EXPECT_NE(out.find("sanctwatch_entity_list_refresh_failures_total{list=\"ofac-sdn\",reason=\"shrink\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("sanctwatch_entity_list_entries{list=\"ofac-sdn\"} 10\n"), std::string::npos);
+  EXPECT_NE(out.find("sanctwatch_entity_list_changed_timestamp_seconds{list=\"ofac-sdn\"} 1715100000\n"),
+            std::string::npos);
 }
 
 }  // namespace
