@@ -315,6 +315,75 @@ TEST_F(refresher_test, an_unreachable_list_keeps_the_copy_and_says_why) {
   EXPECT_TRUE(screens("Zorvanextrade"));
 }
 
+// ofac-sdn-csv from URLs: alt.csv and add.csv fetched beside sdn.csv, each conditionally, and
+// a change in a companion alone (a new alias) is a new version.
+TEST(refresher, an_ofac_csv_list_fetches_its_companions_each_conditionally) {
+  const std::string data = SANCTWATCH_TEST_DATA;
+  test::test_server server;
+  std::atomic<int> alt_version{1};
+  for (const char* f : {"sdn.csv", "add.csv"})
+    server.route(std::string("/") + f, [body = slurp(data + "/entities/" + f)](const http_request& r) {
+      if (r.header("if-none-match") == "\"x\"") return http_reply{.status = 304};
+      return http_reply{.headers = {{"ETag", "\"x\""}}, .body = body};
+    });
+  server.route("/alt.csv", [&, body = slurp(data + "/entities/alt.csv")](const http_request& r) {
+    const std::string etag = "\"a" + std::to_string(alt_version.load()) + "\"";
+    if (r.header("if-none-match") == etag) return http_reply{.status = 304};
+    return http_reply{.headers = {{"ETag", etag}},
+                      .body = alt_version == 1 ? body
+                                              : body + (body.ends_with('\n') ? "" : "\n") +
+                                                    "103,6,aka,\"SEA STAR ONE TANKER\",-0- \n"};
+  });
+  testing::temp_dir dir;
+  asio::io_context io;
+  std::string why;
+  http::client client(io, {.allow_private = {*parse_ip_network("127.0.0.0/8", why)}});
+  compile_inputs in;
+  config::entity_source src;
+  src.name = "sdn";
+  src.format = "ofac-sdn-csv";
+  src.source = server.url("/sdn.csv");
+  src.aliases = server.url("/alt.csv");
+  src.addresses = server.url("/add.csv");
+  in.lists.push_back(src);
+  in.rule_files.push_back({"rules/t.yaml", "rules:\n  - {id: t, title: T, severity: high, when: \"entity(@*)\"}\n"});
+  std::vector<refresh_report> reports;
+  std::vector<list_change> changes;
+  {
+    list_refresher lr(client, dir.file("state.db"), [] { return at(1715000000); });
+    lr.on_report([&](const refresh_report& r) { reports.push_back(r); });
+    lr.add_change_listener([&](const list_change& c) { changes.push_back(c); });
+    const auto wait_for = [&](std::size_t n) {
+      const auto deadline = std::chrono::steady_clock::now() + 20s;
+      while (reports.size() < n && std::chrono::steady_clock::now() < deadline) {
+        io.run_for(20ms);
+        io.restart();
+      }
+      return reports.size() >= n;
+    };
+    lr.configure(in, {}, {});
+    ASSERT_TRUE(wait_for(1));
+    ASSERT_TRUE(reports[0].changed) << reports[0].message;
+    EXPECT_EQ(reports[0].meta.entries, 5) << reports[0].message;
+    EXPECT_EQ(server.count("/alt.csv"), 1u);
+    EXPECT_EQ(server.count("/add.csv"), 1u);
+    alt_version = 2;
+    lr.check_all_now();
+    ASSERT_TRUE(wait_for(2));
+    EXPECT_TRUE(reports[1].changed) << reports[1].failure << reports[1].message;
+    // The second look: every file asked for conditionally, one after the other.
+    const auto reqs = server.requests();
+    ASSERT_EQ(reqs.size(), 6u);
+    for (std::size_t i = 3; i < 6; ++i) EXPECT_TRUE(reqs[i].has_header("if-none-match")) << reqs[i].path;
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_FALSE(reqs[i].has_header("if-none-match")) << reqs[i].path;
+  }
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(ids(changes[0].changed), (std::set<std::string>{"ofac-sdn:103"}));
+  auto copy = read_list_copy(lists_dir(dir.file("state.db")), "sdn");
+  ASSERT_TRUE(copy && copy->aliases && copy->addresses);
+  EXPECT_NE(copy->aliases->find("SEA STAR ONE TANKER"), std::string::npos);
+}
+
 TEST(list_metrics, failures_entries_and_last_change_per_list) {
   metrics m;
   m.list_refresh_failed("ofac-sdn", "shrink");
