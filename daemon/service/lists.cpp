@@ -644,154 +644,173 @@ void list_refresher::work() {
       j = std::move(queue_.front());
       queue_.pop_front();
     }
-    refresh_report r;
-    if (j->what == job::kind::configure) {
-      // Copies the worker took after the reload read the state directory are newer than the
-      // reload's: keep them, and compile a ruleset that has them.
-      bool rebuild = false;
-      list_copies copies;
-      for (const auto& src : j->inputs.lists) {
-        if (!src.from_url()) continue;
-        const auto mine = w_copies_.find(src.name);
-        const auto given = j->copies.find(src.name);
-        const bool mine_ok = mine != w_copies_.end() && mine->second &&
-                             mine->second->meta.source == src.source;
-        if (given != j->copies.end() && given->second &&
-            (!mine_ok || mine->second->meta.content_hash == given->second->meta.content_hash ||
-             given->second->meta.fetched_at >= mine->second->meta.fetched_at)) {
-          copies[src.name] = given->second;
-        } else if (mine_ok) {
-          copies[src.name] = mine->second;
-          rebuild = true;
-        }
-      }
-      for (auto it = w_imported_.begin(); it != w_imported_.end();) {
-        const auto c = copies.find(it->first);
-        const auto w = w_copies_.find(it->first);
-        const bool same = c != copies.end() && w != w_copies_.end() && c->second == w->second;
-        it = same ? std::next(it) : w_imported_.erase(it);
-      }
-      w_inputs_ = std::move(j->inputs);
-      w_copies_ = std::move(copies);
-      w_generation_ = j->generation;
-      if (!rebuild) continue;
-      auto out = compile_ruleset(w_inputs_, w_copies_);
-      if (!out.rules) continue;
-      r.rules = out.rules;
-      r.changed = true;
+    try {
+      process(j);
+    } catch (const std::exception& e) {
+      // A bug or no memory: said like a refused version, the copy in use stays.
+      refresh_report r;
+      r.list = j->what == job::kind::configure ? "" : j->name;
+      r.failure = "compile";
+      r.message = e.what();
       r.generation = w_generation_;
+      if (const auto c = w_copies_.find(j->name); c != w_copies_.end() && c->second)
+        r.meta = c->second->meta;
+      else if (j->cand)
+        r.meta = j->cand->meta;
       deliver(std::move(r));
-      continue;
     }
-
-    const auto now = now_();
-    const auto src_it = std::find_if(w_inputs_.lists.begin(), w_inputs_.lists.end(),
-                                     [&](const auto& s) { return s.name == j->name; });
-    r.list = j->name;
-    r.generation = w_generation_;
-    if (src_it == w_inputs_.lists.end() || src_it->source != j->src.source) {
-      r.failure = "fetch";
-      r.message = "the list was removed or moved by a reload";
-      r.meta = j->cand->meta;
-      deliver(std::move(r));
-      continue;
-    }
-    const auto& src = *src_it;
-    const auto cur_it = w_copies_.find(j->name);
-    const std::shared_ptr<const list_copy> cur =
-        cur_it == w_copies_.end() ? nullptr : cur_it->second;
-    auto& cand = *j->cand;
-    cand.meta.name = src.name;
-    cand.meta.source = src.source;
-    cand.meta.format = src.format;
-    cand.meta.content_hash = content_hash(cand);
-
-    // What the metadata says after a refusal: the copy in use, with this look's outcome.
-    const auto refuse = [&](const std::string& reason, const std::string& message) {
-      r.failure = reason;
-      r.message = message;
-      r.meta = cur ? cur->meta : list_meta{};
-      r.meta.name = src.name;
-      r.meta.source = src.source;
-      r.meta.format = src.format;
-      r.meta.checked_at = now;
-      r.meta.status = (reason == "shrink" ? "refused: " : reason + " failed, refused: ") + message;
-      if (auto e = write_list_meta(dir_, r.meta))
-        log::warning("entity list " + src.name + ": " + *e);
-      deliver(std::move(r));
-    };
-
-    if (cur && same_bytes(cur->bytes, cand.bytes) && same_bytes(cur->aliases, cand.aliases) &&
-        same_bytes(cur->addresses, cand.addresses)) {
-      // The publisher sent the same bytes again (no validators, or new ones on old content).
-      auto m = cur->meta;
-      m.etag = cand.meta.etag;
-      m.last_modified = cand.meta.last_modified;
-      m.aliases_etag = cand.meta.aliases_etag;
-      m.aliases_last_modified = cand.meta.aliases_last_modified;
-      m.addresses_etag = cand.meta.addresses_etag;
-      m.addresses_last_modified = cand.meta.addresses_last_modified;
-      m.checked_at = now;
-      m.status = "ok";
-      auto same = std::make_shared<list_copy>(*cur);
-      same->meta = m;
-      if (auto e = write_list_meta(dir_, m)) log::warning("entity list " + src.name + ": " + *e);
-      w_copies_[src.name] = same;
-      w_imported_.erase(src.name);  // keyed by the copy; re-imported when needed
-      r.meta = m;
-      r.copy = same;
-      deliver(std::move(r));
-      continue;
-    }
-
-    auto imported = import_copy(cand);
-    if (!imported) {
-      refuse("parse", src.source + ": " + imported.err().message);
-      continue;
-    }
-    std::shared_ptr<const entities::entity_list> before;
-    if (cur) {
-      if (auto w = w_imported_.find(src.name); w != w_imported_.end()) before = w->second;
-      else if (auto b = import_copy(*cur)) before = std::make_shared<const entities::entity_list>(std::move(*b));
-    }
-    const auto entries = static_cast<std::int64_t>(imported->entities.size());
-    if (before)
-      if (auto why = shrink_refusal(static_cast<std::int64_t>(before->entities.size()), entries,
-                                    src.max_shrink)) {
-        refuse("shrink", *why);
-        continue;
-      }
-    cand.meta.entries = entries;
-    cand.meta.names = count_names(*imported);
-    cand.meta.version = list_version(src.format, *cand.bytes);
-    cand.meta.changed_at = now;
-    cand.meta.status = "ok";
-    list_copies next = w_copies_;
-    next[src.name] = j->cand;
-    auto out = compile_ruleset(w_inputs_, next);
-    if (!out.rules) {
-      refuse("compile", out.errors.empty() ? "no ruleset" : engine::format_error(out.errors.front()));
-      continue;
-    }
-    if (auto e = write_list_copy(dir_, cand))
-      log::warning("entity list " + src.name + ": the new copy is in use but could not be kept: " + *e);
-    w_copies_ = std::move(next);
-    auto after = std::make_shared<const entities::entity_list>(std::move(*imported));
-    w_imported_[src.name] = after;
-    r.changed = true;
-    r.baseline = !before;
-    r.meta = cand.meta;
-    r.rules = out.rules;
-    if (before) {
-      r.change = diff_lists(*before, *after);
-      r.change.list = src.name;
-    }
-    r.change.list = src.name;
-    r.change.version = cand.meta.shown_version();
-    r.change.content_hash = cand.meta.content_hash;
-    r.copy = j->cand;
-    deliver(std::move(r));
   }
+}
+
+// One job on the worker thread.
+void list_refresher::process(const std::shared_ptr<job>& j) {
+  refresh_report r;
+  if (j->what == job::kind::configure) {
+    // Copies the worker took after the reload read the state directory are newer than the
+    // reload's: keep them, and compile a ruleset that has them.
+    bool rebuild = false;
+    list_copies copies;
+    for (const auto& src : j->inputs.lists) {
+      if (!src.from_url()) continue;
+      const auto mine = w_copies_.find(src.name);
+      const auto given = j->copies.find(src.name);
+      const bool mine_ok = mine != w_copies_.end() && mine->second &&
+                           mine->second->meta.source == src.source;
+      if (given != j->copies.end() && given->second &&
+          (!mine_ok || mine->second->meta.content_hash == given->second->meta.content_hash ||
+           given->second->meta.fetched_at >= mine->second->meta.fetched_at)) {
+        copies[src.name] = given->second;
+      } else if (mine_ok) {
+        copies[src.name] = mine->second;
+        rebuild = true;
+      }
+    }
+    for (auto it = w_imported_.begin(); it != w_imported_.end();) {
+      const auto c = copies.find(it->first);
+      const auto w = w_copies_.find(it->first);
+      const bool same = c != copies.end() && w != w_copies_.end() && c->second == w->second;
+      it = same ? std::next(it) : w_imported_.erase(it);
+    }
+    w_inputs_ = std::move(j->inputs);
+    w_copies_ = std::move(copies);
+    w_generation_ = j->generation;
+    if (!rebuild) return;
+    auto out = compile_ruleset(w_inputs_, w_copies_);
+    if (!out.rules) return;
+    r.rules = out.rules;
+    r.changed = true;
+    r.generation = w_generation_;
+    deliver(std::move(r));
+    return;
+  }
+
+  const auto now = now_();
+  const auto src_it = std::find_if(w_inputs_.lists.begin(), w_inputs_.lists.end(),
+                                   [&](const auto& s) { return s.name == j->name; });
+  r.list = j->name;
+  r.generation = w_generation_;
+  if (src_it == w_inputs_.lists.end() || src_it->source != j->src.source) {
+    r.failure = "fetch";
+    r.message = "the list was removed or moved by a reload";
+    r.meta = j->cand->meta;
+    deliver(std::move(r));
+    return;
+  }
+  const auto& src = *src_it;
+  const auto cur_it = w_copies_.find(j->name);
+  const std::shared_ptr<const list_copy> cur =
+      cur_it == w_copies_.end() ? nullptr : cur_it->second;
+  auto& cand = *j->cand;
+  cand.meta.name = src.name;
+  cand.meta.source = src.source;
+  cand.meta.format = src.format;
+  cand.meta.content_hash = content_hash(cand);
+
+  // What the metadata says after a refusal: the copy in use, with this look's outcome.
+  const auto refuse = [&](const std::string& reason, const std::string& message) {
+    r.failure = reason;
+    r.message = message;
+    r.meta = cur ? cur->meta : list_meta{};
+    r.meta.name = src.name;
+    r.meta.source = src.source;
+    r.meta.format = src.format;
+    r.meta.checked_at = now;
+    r.meta.status = (reason == "shrink" ? "refused: " : reason + " failed, refused: ") + message;
+    if (auto e = write_list_meta(dir_, r.meta))
+      log::warning("entity list " + src.name + ": " + *e);
+    deliver(std::move(r));
+  };
+
+  if (cur && same_bytes(cur->bytes, cand.bytes) && same_bytes(cur->aliases, cand.aliases) &&
+      same_bytes(cur->addresses, cand.addresses)) {
+    // The publisher sent the same bytes again (no validators, or new ones on old content).
+    auto m = cur->meta;
+    m.etag = cand.meta.etag;
+    m.last_modified = cand.meta.last_modified;
+    m.aliases_etag = cand.meta.aliases_etag;
+    m.aliases_last_modified = cand.meta.aliases_last_modified;
+    m.addresses_etag = cand.meta.addresses_etag;
+    m.addresses_last_modified = cand.meta.addresses_last_modified;
+    m.checked_at = now;
+    m.status = "ok";
+    auto same = std::make_shared<list_copy>(*cur);
+    same->meta = m;
+    if (auto e = write_list_meta(dir_, m)) log::warning("entity list " + src.name + ": " + *e);
+    w_copies_[src.name] = same;
+    w_imported_.erase(src.name);  // keyed by the copy; re-imported when needed
+    r.meta = m;
+    r.copy = same;
+    deliver(std::move(r));
+    return;
+  }
+
+  auto imported = import_copy(cand);
+  if (!imported) {
+    refuse("parse", src.source + ": " + imported.err().message);
+    return;
+  }
+  std::shared_ptr<const entities::entity_list> before;
+  if (cur) {
+    if (auto w = w_imported_.find(src.name); w != w_imported_.end()) before = w->second;
+    else if (auto b = import_copy(*cur)) before = std::make_shared<const entities::entity_list>(std::move(*b));
+  }
+  const auto entries = static_cast<std::int64_t>(imported->entities.size());
+  if (before)
+    if (auto why = shrink_refusal(static_cast<std::int64_t>(before->entities.size()), entries,
+                                  src.max_shrink)) {
+      refuse("shrink", *why);
+      return;
+    }
+  cand.meta.entries = entries;
+  cand.meta.names = count_names(*imported);
+  cand.meta.version = list_version(src.format, *cand.bytes);
+  cand.meta.changed_at = now;
+  cand.meta.status = "ok";
+  list_copies next = w_copies_;
+  next[src.name] = j->cand;
+  auto out = compile_ruleset(w_inputs_, next);
+  if (!out.rules) {
+    refuse("compile", out.errors.empty() ? "no ruleset" : engine::format_error(out.errors.front()));
+    return;
+  }
+  if (auto e = write_list_copy(dir_, cand))
+    log::warning("entity list " + src.name + ": the new copy is in use but could not be kept: " + *e);
+  w_copies_ = std::move(next);
+  auto after = std::make_shared<const entities::entity_list>(std::move(*imported));
+  w_imported_[src.name] = after;
+  r.changed = true;
+  r.baseline = !before;
+  r.meta = cand.meta;
+  r.rules = out.rules;
+  if (before) {
+    r.change = diff_lists(*before, *after);
+    r.change.list = src.name;
+  }
+  r.change.list = src.name;
+  r.change.version = cand.meta.shown_version();
+  r.change.content_hash = cand.meta.content_hash;
+  r.copy = j->cand;
+  deliver(std::move(r));
 }
 
 // Worker -> io thread.

@@ -199,6 +199,7 @@ class list_refresher {
   void finish_fetch(std::shared_ptr<job> j);
   void fail(const std::string& name, const std::string& reason, const std::string& message);
   void work();
+  void process(const std::shared_ptr<job>& j);
   void deliver(refresh_report r);
 
   http::client& client_;
