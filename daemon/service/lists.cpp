@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <asio.hpp>
 #include <algorithm>
+#include <asio.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -158,7 +158,8 @@ std::shared_ptr<const list_copy> read_list_copy(const std::string& dir, const st
   auto bytes = read_whole(base.string() + ".data");
   if (!bytes) return nullptr;
   c->bytes = std::make_shared<const std::string>(std::move(*bytes));
-  if (auto a = read_whole(base.string() + ".aliases")) c->aliases = std::make_shared<const std::string>(std::move(*a));
+  if (auto a = read_whole(base.string() + ".aliases"))
+    c->aliases = std::make_shared<const std::string>(std::move(*a));
   if (auto a = read_whole(base.string() + ".addresses"))
     c->addresses = std::make_shared<const std::string>(std::move(*a));
   // A copy whose files do not match its metadata (a crash between them) is not the good one.
@@ -195,7 +196,8 @@ std::optional<std::string> write_list_copy(const std::string& dir, const list_co
   if (ec) return dir + ": " + ec.message();
   const std::string base = (fs::path(dir) / file_stem(c.meta.name)).string();
   if (auto e = write_atomically(base + ".data", c.bytes ? *c.bytes : std::string())) return e;
-  for (const auto& [ext, part] : {std::pair{".aliases", c.aliases}, std::pair{".addresses", c.addresses}}) {
+  for (const auto& [ext, part] :
+       {std::pair{".aliases", c.aliases}, std::pair{".addresses", c.addresses}}) {
     if (part) {
       if (auto e = write_atomically(base + ext, *part)) return e;
     } else {
@@ -262,10 +264,9 @@ std::optional<std::string> shrink_refusal(std::int64_t before, std::int64_t afte
   if (before <= 0 || after >= before) return std::nullopt;
   const double lost = static_cast<double>(before - after) / static_cast<double>(before);
   if (lost <= max_shrink + 1e-9) return std::nullopt;
-  return "shrank from " + std::to_string(before) + " to " + std::to_string(after) +
-         " entries (" + std::to_string(static_cast<int>(lost * 100 + 0.5)) +
-         "%), more than max_shrink " + std::to_string(static_cast<int>(max_shrink * 100 + 0.5)) +
-         "%";
+  return "shrank from " + std::to_string(before) + " to " + std::to_string(after) + " entries (" +
+         std::to_string(static_cast<int>(lost * 100 + 0.5)) + "%), more than max_shrink " +
+         std::to_string(static_cast<int>(max_shrink * 100 + 0.5)) + "%";
 }
 
 list_change diff_lists(const entities::entity_list& before, const entities::entity_list& after) {
@@ -301,15 +302,16 @@ std::vector<list_event> list_events(const list_change& c, timestamp detected_at)
     ev.type = type;
     ev.severity = severity;
     ev.entity_id = e.id;
-    ev.document = json{{"schema", "sanctwatch.list-event/1"},
-                       {"type", type},
-                       {"id", ev.id},
-                       {"list", c.list},
-                       {"list_version", c.version},
-                       {"entity", entity_json(e)},
-                       {"detected_at", format_rfc3339(detected_at)},
-                       {"severity", severity}}
-                      .dump();
+    ev.document = json{
+        {"schema", "sanctwatch.list-event/1"},
+        {"type", type},
+        {"id", ev.id},
+        {"list", c.list},
+        {"list_version", c.version},
+        {"entity", entity_json(e)},
+        {"detected_at", format_rfc3339(detected_at)},
+        {"severity",
+         severity}}.dump();
     out.push_back(std::move(ev));
   };
   for (const auto& e : c.added) add(e, "list.added", "high");
@@ -358,21 +360,20 @@ list_event list_refresh_summary(const list_change& c, timestamp detected_at) {
   s.severity = !c.added.empty() ? "high" : !c.changed.empty() ? "medium" : "low";
   json ids = json::array();
   for (const auto& e : list_events(c, detected_at)) ids.push_back(e.id);
-  s.document = json{{"schema", "sanctwatch.list-refresh/1"},
-                    {"type", "list.refresh"},
-                    {"id", s.id},
-                    {"list", c.list},
-                    {"list_version", c.version},
-                    {"counts",
-                     {{"added", c.added.size()},
-                      {"removed", c.removed.size()},
-                      {"changed", c.changed.size()}}},
-                    {"events", ids},
-                    {"line", c.list + ": " + counts + ": " + names},
-                    {"text", text},
-                    {"detected_at", format_rfc3339(detected_at)},
-                    {"severity", s.severity}}
-                   .dump();
+  s.document = json{
+      {"schema", "sanctwatch.list-refresh/1"},
+      {"type", "list.refresh"},
+      {"id", s.id},
+      {"list", c.list},
+      {"list_version", c.version},
+      {"counts",
+       {{"added", c.added.size()}, {"removed", c.removed.size()}, {"changed", c.changed.size()}}},
+      {"events", ids},
+      {"line", c.list + ": " + counts + ": " + names},
+      {"text", text},
+      {"detected_at", format_rfc3339(detected_at)},
+      {"severity",
+       s.severity}}.dump();
   return s;
 }
 
@@ -516,11 +517,11 @@ void list_refresher::stop() {
 void list_refresher::schedule(list_state& l, std::chrono::seconds after) {
   if (stopped_) return;
   l.timer.expires_after(after);
-  l.timer.async_wait([this, name = l.src.name, alive = std::weak_ptr<bool>(alive_)](
-                         std::error_code ec) {
-    if (ec || alive.expired()) return;
-    check(name);
-  });
+  l.timer.async_wait(
+      [this, name = l.src.name, alive = std::weak_ptr<bool>(alive_)](std::error_code ec) {
+        if (ec || alive.expired()) return;
+        check(name);
+      });
 }
 
 void list_refresher::check(const std::string& name) {
@@ -540,18 +541,23 @@ void list_refresher::check(const std::string& name) {
 
 void list_refresher::fetch_part(std::shared_ptr<job> j, int part) {
   for (; part < 3; ++part) {
-    const std::string& url = part == 0 ? j->src.source : part == 1 ? j->src.aliases : j->src.addresses;
+    const std::string& url = part == 0   ? j->src.source
+                             : part == 1 ? j->src.aliases
+                                         : j->src.addresses;
     if (url.empty()) continue;
     const auto& base = j->base;
-    std::shared_ptr<const std::string> had =
-        !base ? nullptr : part == 0 ? base->bytes : part == 1 ? base->aliases : base->addresses;
+    std::shared_ptr<const std::string> had = !base       ? nullptr
+                                             : part == 0 ? base->bytes
+                                             : part == 1 ? base->aliases
+                                                         : base->addresses;
     http::request req;
     req.url = url;
     if (had) {
       const auto& m = base->meta;
       req.etag = part == 0 ? m.etag : part == 1 ? m.aliases_etag : m.addresses_etag;
-      req.last_modified =
-          part == 0 ? m.last_modified : part == 1 ? m.aliases_last_modified : m.addresses_last_modified;
+      req.last_modified = part == 0   ? m.last_modified
+                          : part == 1 ? m.aliases_last_modified
+                                      : m.addresses_last_modified;
     }
     req.user_agent = settings_.user_agent;
     req.timeout = settings_.timeout;
@@ -570,9 +576,9 @@ void list_refresher::fetch_part(std::shared_ptr<job> j, int part) {
         bytes = std::make_shared<const std::string>(std::move(r.body));
         j->any_new = true;
         (part == 0 ? m.etag : part == 1 ? m.aliases_etag : m.addresses_etag) = r.header("etag");
-        (part == 0 ? m.last_modified : part == 1 ? m.aliases_last_modified
-                                                 : m.addresses_last_modified) =
-            r.header("last-modified");
+        (part == 0   ? m.last_modified
+         : part == 1 ? m.aliases_last_modified
+                     : m.addresses_last_modified) = r.header("last-modified");
       } else {
         return fail(j->name, "fetch", url + ": HTTP " + std::to_string(r.status));
       }
@@ -674,8 +680,8 @@ void list_refresher::process(const std::shared_ptr<job>& j) {
       if (!src.from_url()) continue;
       const auto mine = w_copies_.find(src.name);
       const auto given = j->copies.find(src.name);
-      const bool mine_ok = mine != w_copies_.end() && mine->second &&
-                           mine->second->meta.source == src.source;
+      const bool mine_ok =
+          mine != w_copies_.end() && mine->second && mine->second->meta.source == src.source;
       if (given != j->copies.end() && given->second &&
           (!mine_ok || mine->second->meta.content_hash == given->second->meta.content_hash ||
            given->second->meta.fetched_at >= mine->second->meta.fetched_at)) {
@@ -718,8 +724,7 @@ void list_refresher::process(const std::shared_ptr<job>& j) {
   }
   const auto& src = *src_it;
   const auto cur_it = w_copies_.find(j->name);
-  const std::shared_ptr<const list_copy> cur =
-      cur_it == w_copies_.end() ? nullptr : cur_it->second;
+  const std::shared_ptr<const list_copy> cur = cur_it == w_copies_.end() ? nullptr : cur_it->second;
   auto& cand = *j->cand;
   cand.meta.name = src.name;
   cand.meta.source = src.source;
@@ -736,8 +741,7 @@ void list_refresher::process(const std::shared_ptr<job>& j) {
     r.meta.format = src.format;
     r.meta.checked_at = now;
     r.meta.status = (reason == "shrink" ? "refused: " : reason + " failed, refused: ") + message;
-    if (auto e = write_list_meta(dir_, r.meta))
-      log::warning("entity list " + src.name + ": " + *e);
+    if (auto e = write_list_meta(dir_, r.meta)) log::warning("entity list " + src.name + ": " + *e);
     deliver(std::move(r));
   };
 
@@ -771,8 +775,10 @@ void list_refresher::process(const std::shared_ptr<job>& j) {
   }
   std::shared_ptr<const entities::entity_list> before;
   if (cur) {
-    if (auto w = w_imported_.find(src.name); w != w_imported_.end()) before = w->second;
-    else if (auto b = import_copy(*cur)) before = std::make_shared<const entities::entity_list>(std::move(*b));
+    if (auto w = w_imported_.find(src.name); w != w_imported_.end())
+      before = w->second;
+    else if (auto b = import_copy(*cur))
+      before = std::make_shared<const entities::entity_list>(std::move(*b));
   }
   const auto entries = static_cast<std::int64_t>(imported->entities.size());
   if (before)
@@ -794,7 +800,8 @@ void list_refresher::process(const std::shared_ptr<job>& j) {
     return;
   }
   if (auto e = write_list_copy(dir_, cand))
-    log::warning("entity list " + src.name + ": the new copy is in use but could not be kept: " + *e);
+    log::warning("entity list " + src.name +
+                 ": the new copy is in use but could not be kept: " + *e);
   w_copies_ = std::move(next);
   auto after = std::make_shared<const entities::entity_list>(std::move(*imported));
   w_imported_[src.name] = after;

@@ -50,9 +50,9 @@ struct list_meta {
   std::string addresses_etag, addresses_last_modified;
   /// The publisher's version (its publish date) when the file states one, else empty.
   std::string version;
-  std::string content_hash;  ///< of the copy's bytes (16 hex digits)
-  std::int64_t entries = 0;  ///< entities
-  std::int64_t names = 0;    ///< names and aliases
+  std::string content_hash;             ///< of the copy's bytes (16 hex digits)
+  std::int64_t entries = 0;             ///< entities
+  std::int64_t names = 0;               ///< names and aliases
   std::optional<timestamp> fetched_at;  ///< when the copy in use was fetched
   std::optional<timestamp> checked_at;  ///< the last look at the publisher, whatever came of it
   std::optional<timestamp> changed_at;  ///< when a new version was last taken
@@ -106,8 +106,8 @@ list_change diff_lists(const entities::entity_list& before, const entities::enti
 
 /// One list event document ("sanctwatch.list-event/1", docs/list-event.schema.json).
 struct list_event {
-  std::string id;    ///< stable: a hash of the list, the entity id and the list version
-  std::string type;  ///< list.added | list.removed | list.changed | list.refresh (the summary)
+  std::string id;        ///< stable: a hash of the list, the entity id and the list version
+  std::string type;      ///< list.added | list.removed | list.changed | list.refresh (the summary)
   std::string severity;  ///< added high, changed medium, removed low
   std::string entity_id;
   std::string document;
@@ -142,7 +142,7 @@ struct refresh_report {
   list_meta meta;  ///< the list's metadata after the look (the copy in use)
   list_change change;
   std::shared_ptr<const engine::ruleset> rules;
-  std::uint64_t generation = 0;  ///< of the configuration it was compiled under
+  std::uint64_t generation = 0;           ///< of the configuration it was compiled under
   std::shared_ptr<const list_copy> copy;  ///< the copy in use when the look changed it
 };
 

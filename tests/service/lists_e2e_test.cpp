@@ -81,23 +81,22 @@ class lists_e2e : public ::testing::Test {
       return http_reply{.headers = {{"ETag", etag}}, .body = fixture(file)};
     });
     std::ofstream(dir_.file("wire.xml")) << rss("1", "Markets rallied on Tuesday");
-    std::ofstream(config_)
-        << "state: {path: " << dir_.file("state.db") << "}\n"
-        << "rules: [" << SANCTWATCH_SOURCE_DIR << "/rules]\n"
-        << "network: {allow_private: [127.0.0.0/8]}\n"
-        << "feeds:\n  - {id: wire, url: \"file:" << dir_.file("wire.xml") << "\", interval: 1h}\n"
-        << "entity_lists:\n"
-        << "  - {name: ofac-sdn, source: \"" << server_->url("/sdn.xml")
-        << "\", format: ofac-sdn-xml, refresh: 6h, max_shrink: 20%}\n"
-        << "sinks:\n"
-        << "  - {type: jsonl, name: everything, path: " << events_ << ", events: [alerts, lists]}\n"
-        << "  - {type: jsonl, name: alerts-only, path: " << alerts_ << "}\n"
-        << "  - {type: stdout, format: text, events: [lists]}\n";
+    std::ofstream(config_) << "state: {path: " << dir_.file("state.db") << "}\n"
+                           << "rules: [" << SANCTWATCH_SOURCE_DIR << "/rules]\n"
+                           << "network: {allow_private: [127.0.0.0/8]}\n"
+                           << "feeds:\n  - {id: wire, url: \"file:" << dir_.file("wire.xml")
+                           << "\", interval: 1h}\n"
+                           << "entity_lists:\n"
+                           << "  - {name: ofac-sdn, source: \"" << server_->url("/sdn.xml")
+                           << "\", format: ofac-sdn-xml, refresh: 6h, max_shrink: 20%}\n"
+                           << "sinks:\n"
+                           << "  - {type: jsonl, name: everything, path: " << events_
+                           << ", events: [alerts, lists]}\n"
+                           << "  - {type: jsonl, name: alerts-only, path: " << alerts_ << "}\n"
+                           << "  - {type: stdout, format: text, events: [lists]}\n";
   }
 
-  json meta() {
-    return json::parse(slurp(dir_.file("lists/ofac-sdn.json")), nullptr, false);
-  }
+  json meta() { return json::parse(slurp(dir_.file("lists/ofac-sdn.json")), nullptr, false); }
 
   // SIGHUP until `done` holds: a reload looks at the lists now, unless a look is under way.
   bool reload_until(pid_t pid, const std::function<bool()>& done) {
@@ -131,8 +130,9 @@ TEST_F(lists_e2e, refresh_events_refusals_and_a_restart_without_network) {
 
   // v2: one event per entity for the machine sink, one summary for people.
   version_ = 2;
-  ASSERT_TRUE(reload_until(d.pid, [&] { return lines_of(events_, "sanctwatch.list-event").size() >= 5; }))
-      << slurp(log_);
+  ASSERT_TRUE(reload_until(d.pid, [&] {
+    return lines_of(events_, "sanctwatch.list-event").size() >= 5;
+  })) << slurp(log_);
   std::this_thread::sleep_for(300ms);  // nothing more comes
   const auto events = lines_of(events_, "sanctwatch.list-event");
   ASSERT_EQ(events.size(), 5u) << slurp(events_);
@@ -147,9 +147,11 @@ TEST_F(lists_e2e, refresh_events_refusals_and_a_restart_without_network) {
   EXPECT_TRUE(lines_of(alerts_, "sanctwatch.list").empty()) << "a sink that did not ask got events";
   EXPECT_TRUE(lines_of(events_, "sanctwatch.list-refresh").empty()) << "the summary is for people";
   ASSERT_TRUE(eventually([&] {
-    return occurrences(slurp(log_), "ofac-sdn: 3 added, 1 removed, 1 changed (version 2024-05-08)") == 1;
+    return occurrences(slurp(log_),
+                       "ofac-sdn: 3 added, 1 removed, 1 changed (version 2024-05-08)") == 1;
   })) << slurp(log_);
-  EXPECT_NE(slurp(log_).find("added: ZORVANEXTRADE (ofac-sdn:2001; RUSSIA-EO14024)"), std::string::npos);
+  EXPECT_NE(slurp(log_).find("added: ZORVANEXTRADE (ofac-sdn:2001; RUSSIA-EO14024)"),
+            std::string::npos);
   if (testing::alert_validator_available()) {
     const std::string cmd = std::string("/usr/bin/python3 '") + SANCTWATCH_SOURCE_DIR +
                             "/tests/tools/validate_list_events.py' '" + SANCTWATCH_SOURCE_DIR +
@@ -171,9 +173,10 @@ TEST_F(lists_e2e, refresh_events_refusals_and_a_restart_without_network) {
   EXPECT_EQ(lines_of(events_, "sanctwatch.list-event").size(), 5u);
   // The copy's metadata is written before the loop logs the refusal.
   EXPECT_TRUE(eventually([&] {
-    return slurp(log_).find("new version refused: shrank from 10 to 5 entries (50%), more than "
-                            "max_shrink 20%; keeping the last good copy (2024-05-08, 10 "
-                            "entries)") != std::string::npos;
+    return slurp(log_).find(
+               "new version refused: shrank from 10 to 5 entries (50%), more than "
+               "max_shrink 20%; keeping the last good copy (2024-05-08, 10 "
+               "entries)") != std::string::npos;
   })) << slurp(log_);
 
   const auto shown = testing::run_sanctwatch("lists -c '" + config_ + "'");

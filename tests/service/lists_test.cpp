@@ -50,12 +50,15 @@ std::set<std::string> ids(const std::vector<entities::entity>& v) {
 
 TEST(list_version, reads_the_publish_date_each_publisher_states) {
   EXPECT_EQ(list_version("ofac-sdn-xml", fixture("sdn_v1.xml")), "2024-05-01");
-  EXPECT_EQ(list_version("eu-fsf-xml",
-                         "<?xml version=\"1.0\"?><export generationDate=\"2024-05-14T10:00:00.000+02:00\">"),
+  EXPECT_EQ(list_version(
+                "eu-fsf-xml",
+                "<?xml version=\"1.0\"?><export generationDate=\"2024-05-14T10:00:00.000+02:00\">"),
             "2024-05-14");
-  EXPECT_EQ(list_version("un-sc-xml", "<CONSOLIDATED_LIST dateGenerated=\"2024-03-01T00:00:01.000Z\">"),
-            "2024-03-01");
-  EXPECT_EQ(list_version("uk-csv", "\xef\xbb\xbfLast Updated,14/05/2024\nName 6,Name 1\n"), "2024-05-14");
+  EXPECT_EQ(
+      list_version("un-sc-xml", "<CONSOLIDATED_LIST dateGenerated=\"2024-03-01T00:00:01.000Z\">"),
+      "2024-03-01");
+  EXPECT_EQ(list_version("uk-csv", "\xef\xbb\xbfLast Updated,14/05/2024\nName 6,Name 1\n"),
+            "2024-05-14");
   // Formats that state none, and dates that are not dates.
   EXPECT_EQ(list_version("ofac-sdn-csv", "36,\"AEROCARIBBEAN AIRLINES\",-0-\n"), "");
   EXPECT_EQ(list_version("ofac-sdn-xml", "<Publish_Date>soon</Publish_Date>"), "");
@@ -77,7 +80,8 @@ TEST(diff_lists, finds_added_removed_and_changed_by_entity_id) {
   ASSERT_EQ(v1.entities.size(), 8u);
   ASSERT_EQ(v2.entities.size(), 10u);
   const auto c = diff_lists(v1, v2);
-  EXPECT_EQ(ids(c.added), (std::set<std::string>{"ofac-sdn:2001", "ofac-sdn:2002", "ofac-sdn:2003"}));
+  EXPECT_EQ(ids(c.added),
+            (std::set<std::string>{"ofac-sdn:2001", "ofac-sdn:2002", "ofac-sdn:2003"}));
   EXPECT_EQ(ids(c.removed), (std::set<std::string>{"ofac-sdn:1008"}));
   EXPECT_EQ(ids(c.changed), (std::set<std::string>{"ofac-sdn:1003"}));  // a new alias
   EXPECT_TRUE(diff_lists(v2, v2).empty());
@@ -125,8 +129,9 @@ TEST(list_events, one_per_entity_with_stable_ids_and_severities) {
   EXPECT_EQ(s["severity"], "high");
   EXPECT_EQ(s["line"].get<std::string>().rfind("sdn: 3 added, 1 removed, 1 changed: ", 0), 0u)
       << s["line"];
-  EXPECT_NE(s["text"].get<std::string>().find("added: ZORVANEXTRADE (ofac-sdn:2001; RUSSIA-EO14024)"),
-            std::string::npos)
+  EXPECT_NE(
+      s["text"].get<std::string>().find("added: ZORVANEXTRADE (ofac-sdn:2001; RUSSIA-EO14024)"),
+      std::string::npos)
       << s["text"];
 }
 
@@ -165,7 +170,10 @@ class refresher_test : public ::testing::Test {
       const int v = version_.load();
       const std::string etag = "\"v" + std::to_string(v) + "\"";
       if (r.header("if-none-match") == etag) return http_reply{.status = 304};
-      const char* file = v == 1 ? "sdn_v1.xml" : v == 2 ? "sdn_v2.xml" : v == 3 ? "sdn_v3_corrupt.xml" : "sdn_v4.xml";
+      const char* file = v == 1   ? "sdn_v1.xml"
+                         : v == 2 ? "sdn_v2.xml"
+                         : v == 3 ? "sdn_v3_corrupt.xml"
+                                  : "sdn_v4.xml";
       return http_reply{.headers = {{"ETag", etag}}, .body = fixture(file), .gzip = v == 2};
     });
     config::entity_source src;
@@ -183,7 +191,8 @@ class refresher_test : public ::testing::Test {
     std::string why;
     o.allow_private = {*parse_ip_network("127.0.0.0/8", why)};
     client_ = std::make_unique<http::client>(io_, o);
-    refresher_ = std::make_unique<list_refresher>(*client_, dir_.file("state.db"), [this] { return now_; });
+    refresher_ =
+        std::make_unique<list_refresher>(*client_, dir_.file("state.db"), [this] { return now_; });
     refresher_->on_report([this](const refresh_report& r) {
       if (r.list.empty()) return;
       reports_.push_back(r);
@@ -322,17 +331,18 @@ TEST(refresher, an_ofac_csv_list_fetches_its_companions_each_conditionally) {
   test::test_server server;
   std::atomic<int> alt_version{1};
   for (const char* f : {"sdn.csv", "add.csv"})
-    server.route(std::string("/") + f, [body = slurp(data + "/entities/" + f)](const http_request& r) {
-      if (r.header("if-none-match") == "\"x\"") return http_reply{.status = 304};
-      return http_reply{.headers = {{"ETag", "\"x\""}}, .body = body};
-    });
+    server.route(std::string("/") + f,
+                 [body = slurp(data + "/entities/" + f)](const http_request& r) {
+                   if (r.header("if-none-match") == "\"x\"") return http_reply{.status = 304};
+                   return http_reply{.headers = {{"ETag", "\"x\""}}, .body = body};
+                 });
   server.route("/alt.csv", [&, body = slurp(data + "/entities/alt.csv")](const http_request& r) {
     const std::string etag = "\"a" + std::to_string(alt_version.load()) + "\"";
     if (r.header("if-none-match") == etag) return http_reply{.status = 304};
     return http_reply{.headers = {{"ETag", etag}},
                       .body = alt_version == 1 ? body
-                                              : body + (body.ends_with('\n') ? "" : "\n") +
-                                                    "103,6,aka,\"SEA STAR ONE TANKER\",-0- \n"};
+                                               : body + (body.ends_with('\n') ? "" : "\n") +
+                                                     "103,6,aka,\"SEA STAR ONE TANKER\",-0- \n"};
   });
   testing::temp_dir dir;
   asio::io_context io;
@@ -346,7 +356,8 @@ TEST(refresher, an_ofac_csv_list_fetches_its_companions_each_conditionally) {
   src.aliases = server.url("/alt.csv");
   src.addresses = server.url("/add.csv");
   in.lists.push_back(src);
-  in.rule_files.push_back({"rules/t.yaml", "rules:\n  - {id: t, title: T, severity: high, when: \"entity(@*)\"}\n"});
+  in.rule_files.push_back(
+      {"rules/t.yaml", "rules:\n  - {id: t, title: T, severity: high, when: \"entity(@*)\"}\n"});
   std::vector<refresh_report> reports;
   std::vector<list_change> changes;
   {
@@ -374,8 +385,10 @@ TEST(refresher, an_ofac_csv_list_fetches_its_companions_each_conditionally) {
     // The second look: every file asked for conditionally, one after the other.
     const auto reqs = server.requests();
     ASSERT_EQ(reqs.size(), 6u);
-    for (std::size_t i = 3; i < 6; ++i) EXPECT_TRUE(reqs[i].has_header("if-none-match")) << reqs[i].path;
-    for (std::size_t i = 0; i < 3; ++i) EXPECT_FALSE(reqs[i].has_header("if-none-match")) << reqs[i].path;
+    for (std::size_t i = 3; i < 6; ++i)
+      EXPECT_TRUE(reqs[i].has_header("if-none-match")) << reqs[i].path;
+    for (std::size_t i = 0; i < 3; ++i)
+      EXPECT_FALSE(reqs[i].has_header("if-none-match")) << reqs[i].path;
   }
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(ids(changes[0].changed), (std::set<std::string>{"ofac-sdn:103"}));
@@ -390,11 +403,14 @@ TEST(list_metrics, failures_entries_and_last_change_per_list) {
   m.list_refresh_failed("ofac-sdn", "shrink");
   m.set_list("ofac-sdn", 10, 1715100000);
   const std::string out = m.render();
-  EXPECT_NE(out.find("sanctwatch_entity_list_refresh_failures_total{list=\"ofac-sdn\",reason=\"shrink\"} 2\n"),
-            std::string::npos);
+  EXPECT_NE(
+      out.find(
+          "sanctwatch_entity_list_refresh_failures_total{list=\"ofac-sdn\",reason=\"shrink\"} 2\n"),
+      std::string::npos);
   EXPECT_NE(out.find("sanctwatch_entity_list_entries{list=\"ofac-sdn\"} 10\n"), std::string::npos);
-  EXPECT_NE(out.find("sanctwatch_entity_list_changed_timestamp_seconds{list=\"ofac-sdn\"} 1715100000\n"),
-            std::string::npos);
+  EXPECT_NE(
+      out.find("sanctwatch_entity_list_changed_timestamp_seconds{list=\"ofac-sdn\"} 1715100000\n"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -15,33 +15,32 @@ namespace {
 
 using json = nlohmann::json;
 
-const std::string event_doc = json{{"schema", "sanctwatch.list-event/1"},
-                                   {"type", "list.added"},
-                                   {"id", "0123456789abcdef0123456789abcdef"},
-                                   {"list", "ofac-sdn"},
-                                   {"list_version", "2024-05-08"},
-                                   {"entity",
-                                    {{"id", "ofac-sdn:2001"},
-                                     {"name", "ZORVANEXTRADE"},
-                                     {"type", "organization"},
-                                     {"programs", {"RUSSIA-EO14024"}},
-                                     {"aliases", json::array()}}},
-                                   {"detected_at", "2024-05-08T14:02:11Z"},
-                                   {"severity", "high"}}
-                                  .dump();
+const std::string event_doc = json{
+    {"schema", "sanctwatch.list-event/1"},
+    {"type", "list.added"},
+    {"id", "0123456789abcdef0123456789abcdef"},
+    {"list", "ofac-sdn"},
+    {"list_version", "2024-05-08"},
+    {"entity",
+     {{"id", "ofac-sdn:2001"},
+      {"name", "ZORVANEXTRADE"},
+      {"type", "organization"},
+      {"programs", {"RUSSIA-EO14024"}},
+      {"aliases", json::array()}}},
+    {"detected_at", "2024-05-08T14:02:11Z"},
+    {"severity", "high"}}.dump();
 
-const std::string summary_doc =
-    json{{"schema", "sanctwatch.list-refresh/1"},
-         {"type", "list.refresh"},
-         {"id", "fedcba9876543210fedcba9876543210"},
-         {"list", "ofac-sdn"},
-         {"list_version", "2024-05-08"},
-         {"line", "ofac-sdn: 1 added, 1 removed: ZORVANEXTRADE, PELTRANOVIK"},
-         {"text",
-          "ofac-sdn: 1 added, 1 removed (version 2024-05-08)\nadded: ZORVANEXTRADE "
-          "(ofac-sdn:2001; RUSSIA-EO14024)\nremoved: PELTRANOVIK (ofac-sdn:1008; IRAN)"},
-         {"severity", "high"}}
-        .dump();
+const std::string summary_doc = json{
+    {"schema", "sanctwatch.list-refresh/1"},
+    {"type", "list.refresh"},
+    {"id", "fedcba9876543210fedcba9876543210"},
+    {"list", "ofac-sdn"},
+    {"list_version", "2024-05-08"},
+    {"line", "ofac-sdn: 1 added, 1 removed: ZORVANEXTRADE, PELTRANOVIK"},
+    {"text",
+     "ofac-sdn: 1 added, 1 removed (version 2024-05-08)\nadded: ZORVANEXTRADE "
+     "(ofac-sdn:2001; RUSSIA-EO14024)\nremoved: PELTRANOVIK (ofac-sdn:1008; IRAN)"},
+    {"severity", "high"}}.dump();
 
 TEST(list_event_view, an_event_and_a_summary_are_list_events_not_alerts) {
   const auto e = view_of(event_doc).value();
@@ -100,7 +99,8 @@ TEST(list_event_view, files_write_the_document_for_machines_and_the_text_for_peo
   machine.deliver(e, [](outcome o) { EXPECT_EQ(o.result, outcome::kind::delivered); });
   people.deliver(s, [](outcome o) { EXPECT_EQ(o.result, outcome::kind::delivered); });
   EXPECT_EQ(sanctwatch::testing::slurp(dir.file("a.jsonl")), event_doc + "\n");
-  EXPECT_EQ(sanctwatch::testing::slurp(dir.file("a.txt")), json::parse(summary_doc)["text"].get<std::string>() + "\n");
+  EXPECT_EQ(sanctwatch::testing::slurp(dir.file("a.txt")),
+            json::parse(summary_doc)["text"].get<std::string>() + "\n");
 }
 
 }  // namespace
