@@ -92,6 +92,7 @@ int run_eval(const args&);
 int run_daemon(const args&);
 int run_poll(const args&);
 int run_feeds(const args&);
+int run_lists(const args&);
 int run_alerts(const args&);
 int run_replay(const args&);
 

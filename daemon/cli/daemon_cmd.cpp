@@ -1,8 +1,14 @@
-// `run`, `poll` and `feeds`: the daemon, its one-shot form, and feed status.
+// `run`, `poll`, `feeds` and `lists`: the daemon, its one-shot form, feed and list status.
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "cli/command.hpp"
+#include "config/config.hpp"
 #include "core/time.hpp"
+#include "entities/import.hpp"
+#include "service/lists.hpp"
 #include "service/runtime.hpp"
 #include "store/store.hpp"
 
@@ -57,6 +63,110 @@ int run_feeds(const args& a) {
     std::fprintf(stderr, "sanctwatch feeds: %s\n", e.what());
     return usage_error;
   }
+}
+
+namespace {
+
+std::optional<std::string> slurp_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return std::move(ss).str();
+}
+
+// A list on disk, read as the daemon reads it: entries, names, the version it states.
+service::list_meta file_list(const config::entity_source& e) {
+  service::list_meta m;
+  service::list_copy c;
+  c.meta.name = e.name;
+  c.meta.format = e.format;
+  auto bytes = slurp_file(e.source);
+  if (!bytes) {
+    m.status = "cannot read " + e.source;
+    return m;
+  }
+  c.bytes = std::make_shared<const std::string>(std::move(*bytes));
+  if (e.format == "ofac-sdn-csv") {
+    const auto dir = std::filesystem::path(e.source).parent_path();
+    if (auto a = slurp_file((dir / "alt.csv").string()))
+      c.aliases = std::make_shared<const std::string>(std::move(*a));
+    if (auto a = slurp_file((dir / "add.csv").string()))
+      c.addresses = std::make_shared<const std::string>(std::move(*a));
+  }
+  std::error_code ec;
+  const auto mtime = std::filesystem::last_write_time(e.source, ec);
+  if (!ec)
+    m.changed_at = std::chrono::time_point_cast<std::chrono::seconds>(
+        std::chrono::file_clock::to_sys(mtime));
+  auto imported = service::import_copy(c);
+  if (!imported) {
+    m.status = "cannot load: " + imported.err().message;
+    return m;
+  }
+  m.entries = static_cast<std::int64_t>(imported->entities.size());
+  for (const auto& en : imported->entities) m.names += static_cast<std::int64_t>(en.names.size());
+  m.version = service::list_version(e.format, *c.bytes);
+  return m;
+}
+
+}  // namespace
+
+int run_lists(const args& a) {
+  if (!no_positional(a, "lists")) return usage_error;
+  const std::string path = config_path(a);
+  auto bytes = slurp_file(path);
+  if (!bytes) {
+    std::fprintf(stderr, "sanctwatch lists: %s: cannot open\n", path.c_str());
+    return usage_error;
+  }
+  auto parsed = config::parse(*bytes, path);
+  if (!parsed.ok()) {
+    std::fputs(format_diagnostics(parsed.errors).c_str(), stderr);
+    return usage_error;
+  }
+  const auto& c = parsed.value;
+  const std::string dir = service::lists_dir(service::state_path_for(c));
+  std::printf("%-20s %-8s %-12s %8s %8s %-20s %-20s  %s\n", "LIST", "STATUS", "VERSION",
+              "ENTRIES", "NAMES", "LAST CHECK", "LAST CHANGE", "SOURCE");
+  int failing = 0;
+  std::string problems;
+  for (const auto& e : c.entity_lists) {
+    service::list_meta m;
+    std::string status;
+    std::string source = e.source;
+    if (e.from_url()) {
+      auto read = service::read_list_meta(dir, e.name);
+      const bool known = read && read->source == e.source;
+      if (known) m = *read;
+      // stale: the last look failed or was refused and the last good copy is in use;
+      // failing: there is no good copy at all.
+      const bool held = known && m.fetched_at;
+      status = !known           ? "new"
+               : !held          ? (m.status == "ok" ? "new" : "failing")
+               : m.status == "ok" ? "ok"
+                                  : "stale";
+    } else {
+      source = config::resolve_path(c, e.source);
+      auto resolved = e;
+      resolved.source = source;
+      m = file_list(resolved);
+      status = m.status == "ok" ? "file" : "failing";
+    }
+    if (status == "stale" || status == "failing") {
+      ++failing;
+      problems += "  " + e.name + ": " + m.status + "\n";
+    }
+    const std::string version = !m.version.empty()      ? m.version
+                                : !m.content_hash.empty() ? m.content_hash.substr(0, 12)
+                                                          : "-";
+    std::printf("%-20s %-8s %-12s %8lld %8lld %-20s %-20s  %s\n", e.name.c_str(), status.c_str(),
+                version.c_str(), static_cast<long long>(m.entries),
+                static_cast<long long>(m.names), when(m.checked_at).c_str(),
+                when(m.changed_at).c_str(), source.c_str());
+  }
+  if (!problems.empty()) std::printf("\n%s", problems.c_str());
+  return failing > 0 ? findings : ok;
 }
 
 }  // namespace sanctwatch::cli

@@ -283,9 +283,10 @@ class reader {
   }
 
   /// An http(s) URL as libcurl reads it; one with ${ENV} parts waits until they are expanded.
-  void check_web_url(const YAML::Node& n, const std::string& url) {
+  void check_web_url(const YAML::Node& n, const std::string& url, std::string_view key = "url") {
     if (has_env(url)) return;
-    if (auto u = parse_url(url, {"http", "https"}); !u) error(n, "url " + u.err().message);
+    if (auto u = parse_url(url, {"http", "https"}); !u)
+      error(n, std::string(key) + " " + u.err().message);
   }
 
   /// yaml-cpp keeps every entry of a repeated key and answers lookups with the first, so a
@@ -417,33 +418,33 @@ void reader::read_sink(const YAML::Node& n, config& c) {
   const bool common_ok = [&] {
     if (s.type == "stdout")
       return mapping(n, "a stdout sink",
-                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "format"},
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "events", "format"},
                      {"digest"});
     if (s.type == "journald")
       return mapping(n, "a journald sink",
                      {"type", "name", "min_severity", "tags", "exclude_tags", "rules"}, {"digest"});
     if (s.type == "syslog")
       return mapping(n, "a syslog sink",
-                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "socket",
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "events", "socket",
                       "format"},
                      {"digest"});
     if (s.type == "jsonl")
       return mapping(n, "a jsonl sink",
-                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "path"},
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "events", "path"},
                      {"digest"});
     if (s.type == "webhook")
       return mapping(n, "a webhook sink",
-                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "url",
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "events", "url",
                       "secret", "secret_file", "headers", "timeout"},
                      {"digest"});
     if (chat.count(s.type))
       return mapping(n, "a " + s.type + " sink",
-                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "url",
+                     {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "events", "url",
                       "headers", "timeout", "digest"});
     if (s.type == "email")
       return mapping(
           n, "an email sink",
-          {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "url", "from", "to",
+          {"type", "name", "min_severity", "tags", "exclude_tags", "rules", "events", "url", "from", "to",
            "username", "password", "password_file", "starttls", "timeout", "digest"});
     error(n["type"], "unknown sink type '" + s.type +
                          "' (expected stdout, jsonl, journald, syslog, webhook, slack, teams, discord, mattermost or email)");
@@ -463,6 +464,19 @@ void reader::read_sink(const YAML::Node& n, config& c) {
   if (n["tags"]) s.tags = strings(n["tags"], "tags");
   if (n["exclude_tags"]) s.exclude_tags = strings(n["exclude_tags"], "exclude_tags");
   if (n["rules"]) s.rules = strings(n["rules"], "rules");
+  if (n["events"]) {
+    s.events = strings(n["events"], "events");
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < s.events.size(); ++i) {
+      const auto& at = n["events"].IsSequence() ? n["events"][i] : n["events"];
+      if (s.events[i] != "alerts" && s.events[i] != "lists")
+        error(at, "unknown event kind '" + s.events[i] + "' (expected alerts or lists)");
+      else if (!seen.insert(s.events[i]).second)
+        error(at, "event kind '" + s.events[i] + "' given twice");
+    }
+    if (n["events"].IsSequence() && n["events"].size() == 0)
+      error(n["events"], "events must name at least one of alerts, lists");
+  }
   if (n["digest"]) {
     // People read one message per period; machines and logs take every alert as it comes.
     if (s.type == "email" || chat.count(s.type)) {
@@ -578,7 +592,9 @@ void reader::read_email(const YAML::Node& n, sink& s) {
 }
 
 void reader::read_entity_list(const YAML::Node& n, config& c) {
-  if (!mapping(n, "an entity list", {"name", "source", "format", "refresh", "lookback", "types"}))
+  if (!mapping(n, "an entity list",
+               {"name", "source", "format", "refresh", "lookback", "max_shrink", "aliases",
+                "addresses", "types"}))
     return;
   static const std::set<std::string> formats = {"yaml",   "ofac-sdn-csv", "ofac-sdn-xml",
                                                 "csl-csv", "opensanctions-ftm", "uk-csv",
@@ -593,7 +609,12 @@ void reader::read_entity_list(const YAML::Node& n, config& c) {
       if (!list_names_.insert(e.name).second) error(n["name"], "duplicate entity list '" + e.name + "'");
     }
   if (n["source"])
-    if (auto v = string(n["source"], "source")) e.source = *v;
+    if (auto v = string(n["source"], "source")) {
+      e.source = *v;
+      if (e.from_url()) check_web_url(n["source"], e.source, "source");
+      else if (e.source.find("://") != std::string::npos)
+        error(n["source"], "source must be a path or an http:// or https:// URL");
+    }
   if (n["format"])
     if (auto v = string(n["format"], "format")) {
       e.format = *v;
@@ -606,6 +627,34 @@ void reader::read_entity_list(const YAML::Node& n, config& c) {
     if (auto d = duration(n["refresh"], "refresh", seconds{60})) e.refresh = *d;
   if (n["lookback"])
     if (auto d = duration(n["lookback"], "lookback")) e.lookback = *d;
+  if (n["max_shrink"]) {
+    const auto& m = n["max_shrink"];
+    std::optional<double> v;
+    if (m.IsScalar()) {
+      std::string t = m.Scalar();
+      const bool percent = !t.empty() && t.back() == '%';
+      if (percent) t.pop_back();
+      char* end = nullptr;
+      const double d = t.empty() ? -1 : std::strtod(t.c_str(), &end);
+      if (end && *end == '\0' && d >= 0 && d <= 100) v = d / 100;
+    }
+    if (v) e.max_shrink = *v;
+    else error(m, "max_shrink must be a percentage from 0% to 100%, such as 20%");
+  }
+  for (const char* k : {"aliases", "addresses"})
+    if (n[k])
+      if (auto v = string(n[k], k)) {
+        if (e.format != "ofac-sdn-csv")
+          error(n[k], std::string(k) + " names a companion file of ofac-sdn-csv only");
+        else if (!e.from_url())
+          error(n[k], std::string(k) + " is for a list fetched from a URL; a list on disk has "
+                      "alt.csv and add.csv beside it");
+        else if (!is_url(*v, false))
+          error(n[k], std::string(k) + " must be an http:// or https:// URL");
+        else
+          check_web_url(n[k], *v, k);
+        (std::string(k) == "aliases" ? e.aliases : e.addresses) = *v;
+      }
   if (n["types"]) e.types = strings(n["types"], "types");
   c.entity_lists.push_back(std::move(e));
 }

@@ -58,12 +58,23 @@ struct entity_source {
   std::string source;  ///< a path, or an http(s) URL refreshed every `refresh`
   std::string format;  ///< yaml | ofac-sdn-csv | ofac-sdn-xml | csl-csv | opensanctions-ftm | uk-csv |
                        ///< eu-fsf-xml | un-sc-xml
-  seconds refresh{24 * 3600};
+  seconds refresh{24 * 3600};  ///< URL sources: how often to look for a new version
+  /// URL sources: a new version with fewer entries than (1 - max_shrink) × the last good
+  /// copy's is refused (a truncated or emptied publication), the last good copy kept.
+  double max_shrink = 0.2;
+  /// ofac-sdn-csv from a URL: the URLs of alt.csv and add.csv (empty: none). A list on disk
+  /// has them beside it instead.
+  std::string aliases;
+  std::string addresses;
   /// When a refresh adds entities, kept items of this period are screened for them (look-back
   /// alerts); 0: no look-back for this list.
   seconds lookback{30 * 24 * 3600};
   std::vector<std::string> types;
   int line = 0;
+
+  bool from_url() const {
+    return source.rfind("http://", 0) == 0 || source.rfind("https://", 0) == 0;
+  }
 };
 
 struct sink {
@@ -91,6 +102,14 @@ struct sink {
   bool starttls = true;         ///< smtp:// only: require STARTTLS
   /// email and chat: collect alerts into one message per this period; empty: each as it comes
   std::optional<seconds> digest;
+  /// What the sink is sent: "alerts" (alert documents), "lists" (list events, docs/entities.md);
+  /// default alerts only, so readers that expect alerts never see another document unasked.
+  std::vector<std::string> events{"alerts"};
+  bool takes(std::string_view kind) const {
+    for (const auto& e : events)
+      if (e == kind) return true;
+    return false;
+  }
   int line = 0;
 };
 

@@ -21,15 +21,27 @@ result<std::string> read_file(const std::string& path) {
 
 }  // namespace
 
+result<std::string> read_disk_file(const std::string& path) { return read_file(path); }
+
 load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
                             std::vector<extra_entity_list> extra_entities) {
-  namespace fs = std::filesystem;
   load_outcome out;
+  std::vector<source_file> files = read_rule_dirs(dirs, out.errors);
+  if (!out.errors.empty()) return out;
+  load_options opts;
+  opts.extra_entities = std::move(extra_entities);
+  opts.read = read_file;
+  return load_ruleset(files, opts);
+}
+
+std::vector<source_file> read_rule_dirs(const std::vector<std::string>& dirs,
+                                        std::vector<load_error>& errors) {
+  namespace fs = std::filesystem;
   std::vector<source_file> files;
   for (const auto& d : dirs) {
     std::error_code ec;
     if (!fs::is_directory(d, ec)) {
-      out.errors.push_back({{d, 0, 0}, "not a rules directory", {}});
+      errors.push_back({{d, 0, 0}, "not a rules directory", {}});
       continue;
     }
     std::vector<std::string> paths;
@@ -44,24 +56,20 @@ load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
     }
     // An unreadable directory (or folder under it) must not pass for one without rules.
     if (ec) {
-      out.errors.push_back({{d, 0, 0}, "cannot read: " + ec.message(), {}});
+      errors.push_back({{d, 0, 0}, "cannot read: " + ec.message(), {}});
       continue;
     }
     std::sort(paths.begin(), paths.end());
     for (const auto& p : paths) {
       auto bytes = read_file(p);
       if (!bytes) {
-        out.errors.push_back({{p, 0, 0}, bytes.err().message, {}});
+        errors.push_back({{p, 0, 0}, bytes.err().message, {}});
         continue;
       }
       files.push_back({p, std::move(*bytes)});
     }
   }
-  if (!out.errors.empty()) return out;
-  load_options opts;
-  opts.extra_entities = std::move(extra_entities);
-  opts.read = read_file;
-  return load_ruleset(files, opts);
+  return files;
 }
 
 }  // namespace sanctwatch::engine

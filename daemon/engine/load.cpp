@@ -495,7 +495,8 @@ class loader {
           types |= type_bit(entities::entity_type::unknown);
       }
       if (srcs->rfind("http://", 0) == 0 || srcs->rfind("https://", 0) == 0) {
-        r.error(src, "URL entity sources are not supported yet; give a path");
+        r.error(src, "a rule file's entity list takes a path; a list fetched from a URL (and "
+                     "kept current) is declared in the configuration's entity_lists");
         continue;
       }
       std::filesystem::path path = *srcs;
@@ -527,13 +528,17 @@ class loader {
                        {}});
       return;
     }
+    if (x.bytes) {
+      extra_pending_.push_back({x, x.bytes});
+      return;
+    }
     if (!opts_.read) return;
     auto bytes = opts_.read(x.path);
     if (!bytes) {
       errs_.push_back({{x.path, 0, 0}, "cannot read: " + bytes.err().message, {}});
       return;
     }
-    extra_pending_.push_back({x, std::move(*bytes)});
+    extra_pending_.push_back({x, std::make_shared<const std::string>(std::move(*bytes))});
   }
 
   // A list given on the command line keeps the name it was given, unless a rule file already
@@ -552,7 +557,7 @@ class loader {
         add_entity_list(name, {x.path, 1, 1}, *x.entities, default_types());
         continue;
       }
-      import_list(name, {x.path, 1, 1}, x.format, x.path, bytes, default_types());
+      import_list(name, {x.path, 1, 1}, x.format, x.path, *bytes, default_types(), &x);
     }
   }
 
@@ -570,8 +575,10 @@ class loader {
     return {number_after("line "), number_after("column ")};
   }
 
+  // `given`: a list handed over as bytes, whose companions are bytes too (no file is read).
   void import_list(const std::string& name, location where, const std::string& format,
-                   const std::string& path, const std::string& bytes, type_set types) {
+                   const std::string& path, const std::string& bytes, type_set types,
+                   const extra_entity_list* given = nullptr) {
     hash_input_ += bytes;
     entities::import_options io;
     io.list_name = name;
@@ -581,7 +588,14 @@ class loader {
       // OFAC publishes aliases (alt.csv) and addresses (add.csv) beside sdn.csv.
       const auto dir = std::filesystem::path(path).parent_path();
       std::string alt, add;
-      if (opts_.read) {
+      if (given && given->bytes) {
+        alt_path = path + " (aliases)";
+        add_path = path + " (addresses)";
+        if (given->aliases) alt = *given->aliases;
+        if (given->addresses) add = *given->addresses;
+        hash_input_ += alt;
+        hash_input_ += add;
+      } else if (opts_.read) {
         alt_path = (dir / "alt.csv").string();
         add_path = (dir / "add.csv").string();
         if (auto b = opts_.read(alt_path))
@@ -1110,7 +1124,7 @@ class loader {
   std::map<std::string, location> rule_ids_;
   std::set<std::string> listed_names_;
   std::vector<load_error> warnings_;
-  std::vector<std::pair<extra_entity_list, std::string>> extra_pending_;
+  std::vector<std::pair<extra_entity_list, std::shared_ptr<const std::string>>> extra_pending_;
 };
 
 }  // namespace

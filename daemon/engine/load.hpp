@@ -32,13 +32,21 @@ struct source_file {
   std::string bytes;
 };
 
-/// An entity list given outside the rule files (`match --entities FORMAT:PATH`).
+/// An entity list given outside the rule files (`match --entities FORMAT:PATH`, the
+/// configuration's `entity_lists`).
 struct extra_entity_list {
   std::string name;    ///< referenced as entity(@name)
   std::string format;  ///< an importer format: entities::known_formats()
-  std::string path;
+  std::string path;    ///< read with load_options::read, unless `bytes` is set
+  /// The list itself, when it does not come from a file (a list fetched from a URL, held in
+  /// memory by the daemon); `path` then only names it in messages. Shared, not copied: lists
+  /// run to hundreds of MB.
+  std::shared_ptr<const std::string> bytes{};
+  /// ofac-sdn-csv with `bytes`: alt.csv and add.csv as bytes (null: none, no file is read).
+  std::shared_ptr<const std::string> aliases{};
+  std::shared_ptr<const std::string> addresses{};
   /// Entities already imported (a refreshed list, or only the entities a refresh added): used
-  /// as they are instead of reading `path`, which then only names the list in messages.
+  /// as they are instead of reading `path` or `bytes`, which then only name the list.
   std::shared_ptr<const entities::entity_list> entities{};
 };
 
@@ -65,6 +73,16 @@ load_outcome load_ruleset(const std::vector<source_file>& files, const load_opti
 /// (recursive, sorted by path), entity sources read relative to their rule file.
 load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
                             std::vector<extra_entity_list> extra_entities = {});
+
+/// The rule files load_rule_dirs reads: every `*.yaml` under each directory (recursive, sorted
+/// by path); a missing or unreadable directory or file adds a located error to `errors`.
+/// The daemon keeps them so that a refreshed entity list is compiled with the rules it
+/// loaded, not with edits on disk that no reload has checked yet.
+std::vector<source_file> read_rule_dirs(const std::vector<std::string>& dirs,
+                                        std::vector<load_error>& errors);
+
+/// The file reader load_rule_dirs gives the loader (entity sources on disk).
+result<std::string> read_disk_file(const std::string& path);
 
 /// The entity list name derived from a path: file stem, non-alphanumerics as '_'.
 std::string entity_list_name_for(const std::string& path);

@@ -175,6 +175,22 @@ std::string metrics::render() const {
   header(out, "sanctwatch_reloads_total", "counter", "Configuration reloads by result.");
   for (const auto& [k, v] : reloads_)
     out += "sanctwatch_reloads_total{result=\"" + k + "\"} " + std::to_string(v) + "\n";
+  header(out, "sanctwatch_entity_list_refresh_failures_total", "counter",
+         "Entity list refreshes refused or failed, by list and reason (fetch, parse, shrink, "
+         "compile); the last good copy stays in use.");
+  for (const auto& [k, v] : list_failures_)
+    out += "sanctwatch_entity_list_refresh_failures_total{list=\"" + label_escape(k.first) +
+           "\",reason=\"" + k.second + "\"} " + std::to_string(v) + "\n";
+  header(out, "sanctwatch_entity_list_entries", "gauge",
+         "Entries of the copy of each URL entity list in use.");
+  for (const auto& [k, v] : list_entries_)
+    out += "sanctwatch_entity_list_entries{list=\"" + label_escape(k) + "\"} " +
+           std::to_string(v) + "\n";
+  header(out, "sanctwatch_entity_list_changed_timestamp_seconds", "gauge",
+         "Unix time each URL entity list in use last changed.");
+  for (const auto& [k, v] : list_changed_)
+    out += "sanctwatch_entity_list_changed_timestamp_seconds{list=\"" + label_escape(k) +
+           "\"} " + std::to_string(v) + "\n";
   header(out, "sanctwatch_fetch_duration_seconds", "histogram", "Feed fetch latency.");
   for (std::size_t i = 0; i < buckets.size(); ++i)
     out += "sanctwatch_fetch_duration_seconds_bucket{le=\"" + num(buckets[i], 6) + "\"} " +

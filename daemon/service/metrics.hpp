@@ -40,6 +40,16 @@ class metrics {
   void set_digest_queued(std::int64_t n) { digest_queued_ = n; }
   void set_feeds(std::int64_t n) { feeds_ = n; }
   void reloaded(bool ok) { ++reloads_[ok ? "ok" : "error"]; }
+  /// An entity list refresh that was refused or failed: `reason` is "fetch", "parse",
+  /// "shrink" or "compile"; the last good copy stays in use.
+  void list_refresh_failed(const std::string& list, const std::string& reason) {
+    ++list_failures_[{list, reason}];
+  }
+  /// The entries of the copy of an entity list in use, and when it last changed (unix time).
+  void set_list(const std::string& list, std::int64_t entries, std::int64_t changed_unix) {
+    list_entries_[list] = entries;
+    list_changed_[list] = changed_unix;
+  }
   /// Why the daemon is degraded (e.g. the state file refuses writes); empty: healthy.
   void set_degraded(std::string why) { degraded_ = std::move(why); }
   const std::string& degraded() const { return degraded_; }
@@ -60,6 +70,9 @@ class metrics {
   std::map<std::pair<std::string, std::string>, std::uint64_t> deliveries_;  // sink, result
   std::map<std::string, std::uint64_t> reloads_;
   std::map<std::string, std::uint64_t> articles_;  // result
+  std::map<std::pair<std::string, std::string>, std::uint64_t> list_failures_;  // list, reason
+  std::map<std::string, std::int64_t> list_entries_;                           // list
+  std::map<std::string, std::int64_t> list_changed_;                           // list
   std::array<std::uint64_t, buckets.size()> latency_counts_{};
   std::uint64_t latency_count_ = 0;
   double latency_sum_ = 0;

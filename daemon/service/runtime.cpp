@@ -184,6 +184,7 @@ result<std::vector<std::shared_ptr<sinks::sink>>> make_sinks(const loaded_config
       } else {
         return error{"sink", c.file + ":" + std::to_string(s.line) + ": unknown sink type '" + s.type + "'"};
       }
+      out.back()->set_events(s.takes("alerts"), s.takes("lists"));
       // Only sinks people read take digests; the config check refuses `digest` elsewhere.
       if (s.digest && out.back()->takes_digests()) out.back()->set_digest(*s.digest);
     } catch (const std::invalid_argument& e) {
@@ -289,17 +290,23 @@ result<loaded_config> load_config(const std::string& path) {
   std::vector<std::string> dirs;
   for (const auto& d : c.rules) dirs.push_back(config::resolve_path(c, d));
   if (dirs.empty()) problems += c.file + ": no rules directories configured (rules: [DIR])\n";
-  std::vector<engine::extra_entity_list> extra;
-  for (const auto& e : c.entity_lists) {
-    if (e.source.find("://") != std::string::npos) {
-      problems += c.file + ":" + std::to_string(e.line) + ": entity list '" + e.name +
-                  "': URL sources are not supported yet; download it and give a path\n";
-      continue;
+  // The rules and lists are read once here; the refresher compiles the same rule files with
+  // each new version of a URL list (edits on disk wait for a reload, which checks them).
+  std::vector<engine::load_error> read_errors;
+  out.inputs.rule_files = engine::read_rule_dirs(dirs, read_errors);
+  for (const auto& e : read_errors) problems += engine::format_error(e);
+  const std::string copies_dir = lists_dir(state_path_for(c));
+  for (auto e : c.entity_lists) {
+    if (!e.from_url()) {
+      e.source = config::resolve_path(c, e.source);
+    } else if (auto copy = read_list_copy(copies_dir, e.name);
+               copy && copy->meta.source == e.source && copy->meta.format == e.format) {
+      out.copies[e.name] = copy;
     }
-    extra.push_back({e.name, e.format, config::resolve_path(c, e.source)});
+    out.inputs.lists.push_back(std::move(e));
   }
-  if (!dirs.empty()) {
-    auto rules = engine::load_rule_dirs(dirs, extra);
+  if (!dirs.empty() && read_errors.empty()) {
+    auto rules = compile_ruleset(out.inputs, out.copies);
     for (const auto& e : rules.errors) problems += engine::format_error(e);
     out.rules = rules.rules;
     // An empty or mistyped directory would start a daemon that can never alert.
@@ -402,6 +409,7 @@ class instance {
         dispatch_(db_, sinks_, now_seconds),
         full_text_(client_, db_, now_seconds, full_text_settings_of(cfg_.cfg)),
         poller_(client_, db_, pipe_, settings(cfg_.cfg), now_seconds, &full_text_),
+        lists_(client_, cfg_.state_path, now_seconds),
         timer_(io_),
         watchdog_(io_),
         housekeeping_(io_),
@@ -426,6 +434,15 @@ class instance {
         log::warning("delivery of " + d.alert_id + " to " + d.sink + " failed: " + o.error);
     });
     metrics_.set_feeds(static_cast<std::int64_t>(cfg_.feeds.size()));
+    for (const auto& [name, copy] : cfg_.copies)
+      metrics_.set_list(name, copy->meta.entries, unix_or_zero(copy->meta.changed_at));
+    lists_.on_report([this](const refresh_report& r) { on_list_report(r); });
+    lists_.add_change_listener([this](const list_change& c) { record_list_events(c); });
+    // Look-back (issue 16) adds its listener here: lists_.add_change_listener(...) gets
+    // change.added, the newly listed entities, once the ruleset with them is in use.
+    // Lists are refreshed by the daemon; `poll` screens with the last good copies.
+    if (opts_.mode == run_mode::daemon)
+      lists_.configure(cfg_.inputs, cfg_.copies, list_settings(cfg_.cfg));
     // Error streaks survive restarts in the state file; the gauge starts from them.
     for (const auto& st : db_.feeds())
       for (const auto& f : cfg_.feeds)
@@ -515,6 +532,69 @@ class instance {
     o.proxy = c.network.proxy;
     return o;
   }
+  static list_fetch_settings list_settings(const config::config& c) {
+    list_fetch_settings s;
+    s.user_agent = c.network.user_agent;
+    s.low_speed_time = c.network.low_speed_time;
+    s.max_redirects = c.network.max_redirects;
+    return s;
+  }
+  static std::int64_t unix_or_zero(const std::optional<timestamp>& t) {
+    return t ? t->time_since_epoch().count() : 0;
+  }
+
+  // A look at an entity list: a new version is swapped in (items matched from now on use it),
+  // a refused or failed one is said and counted, the last good copy staying in use.
+  void on_list_report(const refresh_report& r) {
+    if (!r.failure.empty()) {
+      metrics_.list_refresh_failed(r.list, r.failure);
+      log::warning("entity list " + r.list + ": " +
+                   (r.failure == "shrink" ? "new version refused: " + r.message
+                    : r.failure == "fetch" ? "fetch failed: " + r.message
+                                           : "new version refused (" + r.failure + "): " + r.message) +
+                   (r.meta.fetched_at ? "; keeping the last good copy (" + r.meta.shown_version() +
+                                            ", " + std::to_string(r.meta.entries) + " entries)"
+                                      : "; not screened until a good copy arrives"));
+    }
+    if (!r.list.empty() && r.meta.fetched_at)
+      metrics_.set_list(r.list, r.meta.entries, unix_or_zero(r.meta.changed_at));
+    if (!r.changed || !r.rules) return;
+    if (r.generation == lists_.generation()) {
+      cfg_.rules = r.rules;
+      pipe_.set_ruleset(r.rules);
+    }
+    if (r.list.empty()) return;
+    log::notice("entity list " + r.list + ": version " + r.meta.shown_version() + ", " +
+                std::to_string(r.meta.entries) + " entries" +
+                (r.baseline ? " (first copy)"
+                            : ": " + std::to_string(r.change.added.size()) + " added, " +
+                                  std::to_string(r.change.removed.size()) + " removed, " +
+                                  std::to_string(r.change.changed.size()) + " changed"));
+  }
+
+  // One event per entity for the sinks that read lists by machine, one summary for people.
+  void record_list_events(const list_change& c) {
+    const auto now = now_seconds();
+    const auto events = list_events(c, now);
+    const auto summary = list_refresh_summary(c, now);
+    std::vector<store::list_event_record> records;
+    const auto record = [&](const list_event& e, bool people) {
+      store::list_event_record rec{e.id, e.type, e.severity, c.list, e.entity_id, e.document, now, {}};
+      const auto level = parse_severity(e.severity).value_or(severity::info);
+      for (const auto& s : sinks_)
+        if (s->takes_lists() && s->for_people() == people && s->accepts_level(level))
+          rec.sinks.push_back(s->name());
+      records.push_back(std::move(rec));
+    };
+    record(summary, true);
+    for (const auto& e : events) record(e, false);
+    guarded([&] {
+      db_.record_list_events(records);
+      if (!degraded_) dispatch_.run_due();
+    });
+    if (opts_.mode == run_mode::daemon) schedule();
+  }
+
   static story_settings stories(const config::config& c) {
     return {c.stories.enabled, c.stories.window};
   }
@@ -736,6 +816,9 @@ class instance {
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));
       full_text_.set_settings(full_text_settings_of(cfg_.cfg));
+      lists_.configure(cfg_.inputs, cfg_.copies, list_settings(cfg_.cfg));
+      // A reload also looks for new versions of the URL lists now (conditional GETs).
+      lists_.check_all_now();
       client_.set_allow_private(cfg_.cfg.network.allow_private);
       metrics_.reloaded(true);
       metrics_.set_feeds(static_cast<std::int64_t>(cfg_.feeds.size()));
@@ -757,6 +840,7 @@ class instance {
     housekeeping_.cancel();
     metrics_server_.reset();
     signals_.cancel();
+    lists_.stop();
     client_.cancel_all();
     full_text_.cancel_all();
     poller_.stop();
@@ -774,6 +858,7 @@ class instance {
   dispatcher dispatch_;
   full_text_fetcher full_text_;
   poller poller_;
+  list_refresher lists_;
   asio::steady_timer timer_;
   asio::steady_timer watchdog_;
   asio::steady_timer housekeeping_;

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "core/result.hpp"
 #include "engine/ruleset.hpp"
+#include "service/lists.hpp"
 #include "service/poller.hpp"
 #include "sinks/sink.hpp"
 
@@ -32,6 +33,12 @@ struct loaded_config {
   std::vector<sink_spec> sinks;
   std::vector<feed_spec> feeds;
   std::string state_path;
+  /// What `rules` was compiled from, for the entity list refresher to compile again with a
+  /// new version of a URL list.
+  compile_inputs inputs;
+  /// The last good copies of the URL lists, read from the state directory (a list never
+  /// fetched has none and is screened once it is).
+  list_copies copies;
 };
 
 /// Reads and validates the config, OPML lists, rules, entity lists and sink secrets.

@@ -761,6 +761,45 @@ result<std::string> render_chat_digest(chat_service service, const alert_view& d
   return error{"bad_service", "unknown chat service"};
 }
 
+std::string render_chat_list(chat_service service, const alert_view& a) {
+  const std::string head = std::string(severity_icon(a.level)) + " " + a.item_title;
+  std::string body = a.text;
+  // The first line of the text is the summary the head already shows.
+  if (const auto nl = body.find('\n'); nl != std::string::npos) body = body.substr(nl + 1);
+  else body.clear();
+  switch (service) {
+    case chat_service::slack:
+      return json{{"text", cap(slack_escape(head + (body.empty() ? "" : "\n" + body)), 3000)}}
+          .dump();
+    case chat_service::discord:
+      return json{{"content", cap(markdown_escape(head + (body.empty() ? "" : "\n" + body)), 2000)}}
+          .dump();
+    case chat_service::mattermost:
+      return json{{"text", cap(markdown_escape(head + (body.empty() ? "" : "\n" + body)), 16000)}}
+          .dump();
+    case chat_service::teams: {
+      json card = {{"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
+                   {"type", "AdaptiveCard"},
+                   {"version", "1.4"},
+                   {"body", json::array({{{"type", "TextBlock"},
+                                          {"text", markdown_escape(head)},
+                                          {"weight", "Bolder"},
+                                          {"wrap", true}},
+                                         {{"type", "TextBlock"},
+                                          {"text", markdown_escape(cap(body, 20000))},
+                                          {"wrap", true}}})}};
+      return json{{"type", "message"},
+                  {"summary", cap(head, 250)},
+                  {"attachments",
+                   json::array({{{"contentType", "application/vnd.microsoft.card.adaptive"},
+                                 {"contentUrl", nullptr},
+                                 {"content", card}}})}}
+          .dump();
+    }
+  }
+  return {};
+}
+
 chat_sink::chat_sink(std::string name, filter f, chat_settings settings, http::client& client,
                      steady_clock_fn clock)
     : sink(std::move(name), std::move(f)),
@@ -784,7 +823,8 @@ void chat_sink::deliver(const alert_view& a, done_fn done) {
     return done(std::move(o));
   }
   // People read only the rules this sink asked for, in a digest too.
-  auto body = a.digest ? render_chat_digest(settings_.service, a,
+  auto body = a.list_event ? result<std::string>(render_chat_list(settings_.service, a))
+               : a.digest ? render_chat_digest(settings_.service, a,
                                             [this](const alert_view& v) { return shown_rules(v); })
                        : render_chat(settings_.service, a, shown_rules(a));
   if (!body) return done(outcome::dead(body.err().message));

@@ -59,6 +59,10 @@ result<std::string> render_chat(chat_service service, const alert_view& a,
 /// outlet, and what its updates brought or how often it was updated. Within the same limits as
 /// single alerts: at most 20 sections (Discord: fields) and whole lines, the rest counted
 /// ("… 3 more"). Fails on a document that is not a digest.
+/// A list refresh summary (alert_view::list_event) as the service's message: its text, with
+/// the severity in front.
+std::string render_chat_list(chat_service service, const alert_view& a);
+
 result<std::string> render_chat_digest(chat_service service, const alert_view& d,
                                        const shown_fn& shown = {});
 

@@ -1,6 +1,7 @@
 #include "sinks/email_message.hpp"
 
 #include <algorithm>
+#include <sstream>
 #include <cctype>
 #include <cstdio>
 
@@ -560,6 +561,25 @@ result<email_content> render_email_digest(const alert_view& d, const shown_fn& s
   out.text = std::move(t);
   out.html = std::move(h);
   return out;
+}
+
+std::string build_list_email(const alert_view& a, const mailbox& from,
+                             const std::vector<mailbox>& to,
+                             std::chrono::system_clock::time_point now) {
+  std::string level(to_string(a.level));
+  for (auto& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  email_content c;
+  c.subject = "[" + level + "] " + one_line(a.item_title, max_title);
+  c.text = a.text + "\n";
+  std::string h = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
+                  html_escape(c.subject) + "</title></head>\n<body style=\"font-family: sans-serif\">\n";
+  bool first = true;
+  std::istringstream lines(a.text);
+  for (std::string line; std::getline(lines, line); first = false)
+    h += first ? "<h2>" + html_escape(line) + "</h2>\n" : "<p>" + html_escape(line) + "</p>\n";
+  c.html = h + "</body></html>\n";
+  return assemble(c, a, from, to, now,
+                  "This is a MIME message: a plain-text and an HTML version of one list refresh.");
 }
 
 result<std::string> build_digest_email(const alert_view& d, const mailbox& from,

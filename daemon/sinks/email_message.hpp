@@ -67,6 +67,12 @@ result<std::string> build_digest_email(const alert_view& d, const mailbox& from,
                                        std::chrono::system_clock::time_point now,
                                        const shown_fn& shown = {});
 
+/// The message for a list refresh summary (alert_view::list_event): its line as the subject,
+/// its text as the body.
+std::string build_list_email(const alert_view& a, const mailbox& from,
+                             const std::vector<mailbox>& to,
+                             std::chrono::system_clock::time_point now);
+
 /// A header field "Name: value", folded to lines of at most 78 bytes: printable ASCII is
 /// kept as words; anything else becomes RFC 2047 encoded-words (UTF-8, base64), each within
 /// 75 bytes and never splitting a character. No trailing CRLF.

@@ -50,7 +50,9 @@ email_sink::email_sink(std::string name, filter f, email_settings settings, http
 
 void email_sink::deliver(const alert_view& a, done_fn done) {
   // People read only the rules this sink asked for, in a digest too.
-  auto message = a.digest
+  auto message = a.list_event
+                     ? result<std::string>(build_list_email(a, settings_.from, settings_.to, clock_()))
+                 : a.digest
                      ? build_digest_email(a, settings_.from, settings_.to, clock_(),
                                           [this](const alert_view& v) { return shown_rules(v); })
                      : build_email(a, settings_.from, settings_.to, clock_(), shown_rules(a));

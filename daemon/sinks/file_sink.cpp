@@ -59,7 +59,9 @@ void file_sink::deliver(const alert_view& a, done_fn done) {
   std::string why;
   if (!open(why)) return done(outcome::retry(why));
   std::string line;
-  if (format_.text) {
+  if (format_.text && a.list_event) {
+    line = a.text + "\n";
+  } else if (format_.text) {
     // The block lists the rules this sink's filter passes, as chat and email do.
     auto block = render_text(a, {format_.color}, shown_rules(a));
     if (!block) return done(outcome::dead(block.err().message));

@@ -38,6 +38,7 @@ class file_sink final : public sink {
   void reopen() override;
   /// JSON lines are read by machines and take every revision; text is read by people.
   bool supports_updates() const override { return !format_.text; }
+  bool for_people() const override { return format_.text; }
   const file_format& format() const { return format_; }
 
   const std::string& path() const { return path_; }

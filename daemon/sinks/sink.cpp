@@ -26,12 +26,47 @@ result<alert_view> digest_view(const nlohmann::json& j, std::string document) {
   return a;
 }
 
+// A list event or a refresh summary: its one line and its text are in the document.
+result<alert_view> list_view(const nlohmann::json& j, std::string document) {
+  const auto str = [&](const char* k) {
+    auto it = j.find(k);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  alert_view a;
+  a.id = str("id");
+  if (a.id.empty()) return error{"bad_event", "stored list event has no id"};
+  a.list_event = true;
+  a.rule_id = str("type");
+  a.level = parse_severity(str("severity")).value_or(severity::info);
+  if (j.value("schema", "") == "sanctwatch.list-refresh/1") {
+    a.item_title = str("line");
+    a.text = str("text");
+  } else {
+    std::string name, id;
+    if (auto e = j.find("entity"); e != j.end() && e->is_object()) {
+      name = e->value("name", "");
+      id = e->value("id", "");
+    }
+    const std::string type = str("type");
+    const std::string what = type == "list.added"     ? "added"
+                             : type == "list.removed" ? "removed"
+                                                      : "changed";
+    a.item_title = str("list") + ": " + what + " " + name + " (" + id + ")";
+    a.text = a.item_title;
+  }
+  a.document = std::move(document);
+  return a;
+}
+
 }  // namespace
 
 result<alert_view> view_of(std::string document) {
   auto j = nlohmann::json::parse(document, nullptr, /*allow_exceptions=*/false);
   if (j.is_object() && j.contains("type") && j["type"] == "digest")
     return digest_view(j, std::move(document));
+  if (j.is_object() && j.contains("schema") && j["schema"].is_string() &&
+      j["schema"].get<std::string>().starts_with("sanctwatch.list-"))
+    return list_view(j, std::move(document));
   // Schema 2 lists `rules`; schema 1 (alerts recorded before the upgrade) had one `rule`.
   const bool v2 = j.is_object() && j.contains("rules") && j["rules"].is_array() &&
                   !j["rules"].empty();

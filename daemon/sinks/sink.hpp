@@ -52,6 +52,12 @@ struct alert_view {
   /// for one message. `id` is the digest's, `level` the highest of its alerts', `item_title`
   /// says how many; its alerts are read with sinks/digest_reading.hpp.
   bool digest = false;
+  /// A list event (docs/entities.md, "List events"): one entity added to, removed from or
+  /// changed on an entity list ("sanctwatch.list-event/1", for machine sinks), or the summary
+  /// of one refresh for people ("sanctwatch.list-refresh/1"). `item_title` is its one line
+  /// ("OFAC SDN: 3 added, 1 removed: A, B, C, D"), `text` what people read, several lines.
+  bool list_event = false;
+  std::string text;
 
   /// What receivers deduplicate deliveries by (the Standard Webhooks `webhook-id`): the alert
   /// id for the alert, "<alert id>-<n>" for its n-th update, so an update is never dropped as
@@ -132,6 +138,19 @@ class sink {
   /// Reopens files (SIGHUP, for logrotate). Default: nothing to reopen.
   virtual void reopen() {}
 
+  /// What the sink is sent (config `events`): alert documents, list events, or both.
+  void set_events(bool alerts, bool lists) {
+    alerts_ = alerts;
+    lists_ = lists;
+  }
+  bool takes_alerts() const { return alerts_; }
+  bool takes_lists() const { return lists_; }
+  /// Whether people read it (chat, email, journald, syslog, stdout as text): they get one
+  /// message per list refresh ("OFAC SDN: 14 added, 2 removed"), machines every list event.
+  virtual bool for_people() const { return true; }
+  /// Whether an event of severity `level` passes the sink's min_severity.
+  bool accepts_level(severity level) const { return level >= filter_.min_severity; }
+
   /// Whether deliver() takes digests (alert_view::digest): the sinks people read, chat and
   /// email, which may collect their alerts into one message per period.
   virtual bool takes_digests() const { return false; }
@@ -144,6 +163,7 @@ class sink {
   std::string name_;
   filter filter_;
   std::optional<std::chrono::seconds> digest_;
+  bool alerts_ = true, lists_ = false;
 };
 
 }  // namespace sanctwatch::sinks

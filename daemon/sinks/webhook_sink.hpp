@@ -44,6 +44,7 @@ class webhook_sink final : public sink {
 
   void deliver(const alert_view& a, done_fn done) override;
   bool supports_updates() const override { return true; }
+  bool for_people() const override { return false; }
 
   /// The URL without user info, path or query, for logs ("https://hooks.example.com").
   const std::string& display_url() const { return display_url_; }

@@ -177,6 +177,12 @@ CREATE TABLE lookback_hits (
 );
 CREATE INDEX lookback_hits_item ON lookback_hits (feed_id, item_key);
 )sql"},
+    // v7: list events are rows of `alerts` of kind 'list-event'.
+    migration{7, 5, R"sql(
+ALTER TABLE alerts DROP CONSTRAINT alerts_kind_check;
+ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check
+  CHECK (kind IN ('alert', 'digest', 'list-event'));
+)sql"},
 };
 
 static_assert(migrations.back().to_version == store::schema_version,

@@ -205,6 +205,18 @@ CREATE TABLE lookback_hits (
 ) WITHOUT ROWID;
 CREATE INDEX lookback_hits_item ON lookback_hits (feed_id, item_key);
 )sql",
+    // v7: list events: a list
+    // event is a row of `alerts` of kind 'list-event' with its outbox rows. Only the CHECK on
+    // `kind` changes, a loosening that leaves every stored row valid, so the table's text is
+    // edited in place (SQLite's documented procedure for such changes) instead of copied;
+    // migrate() bumps schema_version so every connection reads the new text.
+    R"sql(
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (kind IN (''alert'', ''digest''))',
+                                       'CHECK (kind IN (''alert'', ''digest'', ''list-event''))')
+  WHERE type = 'table' AND name = 'alerts';
+PRAGMA writable_schema = OFF;
+)sql",
 };
 
 // Kept texts: a version byte, then length-prefixed fields (LEB128 lengths), the whole
@@ -411,7 +423,16 @@ void store::migrate() {
                                             " is newer than this sanctwatch (" +
                                             std::to_string(schema_version) + ")");
   for (int i = v; i < schema_version; ++i) db_->exec(migrations[static_cast<std::size_t>(i)]);
-  if (v != schema_version) db_->exec("PRAGMA user_version = " + std::to_string(schema_version));
+  if (v != schema_version) {
+    db_->exec("PRAGMA user_version = " + std::to_string(schema_version));
+    // A migration that edited a table's text in place (v7) needs the schema cookie moved on,
+    // or connections keep the old text; harmless after any other.
+    auto sv = db_->prepare("PRAGMA schema_version");
+    sv.step();
+    const auto cookie = sv.integer(0);
+    sv.reset();
+    db_->exec("PRAGMA schema_version = " + std::to_string(cookie + 1));
+  }
   tx.commit();
 }
 
@@ -946,12 +967,34 @@ std::int64_t store::queued_count() {
   return st.integer(0);
 }
 
+void store::record_list_events(const std::vector<list_event_record>& events) {
+  batch tx(*this);
+  auto ins = db_->prepare(
+      "INSERT INTO alerts (id, rule_id, severity, feed_id, item_key, story_id, "
+      "created_at, document, doc_schema, kind) VALUES (?, ?, ?, ?, ?, '', ?, ?, 1, 'list-event') ON CONFLICT DO NOTHING");
+  auto route = db_->prepare(
+      "INSERT INTO outbox (alert_id, sink, state, next_attempt, updated_at) "
+      "VALUES (?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING");
+  for (const auto& e : events) {
+    ins.bind(1, e.id).bind(2, e.type).bind(3, e.severity).bind(4, e.list).bind(5, e.entity_id);
+    ins.bind(6, secs(e.created_at)).bind(7, e.document);
+    ins.run();
+    if (db_->changes() == 0) continue;  // recorded before: its rows exist
+    for (const auto& sink : e.sinks) {
+      route.bind(1, e.id).bind(2, sink).bind(3, secs(e.created_at)).bind(4, secs(e.created_at));
+      route.run();
+    }
+  }
+  tx.commit();
+}
+
 std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const std::string& rule_id,
                                         int limit) {
   auto st = db_->prepare(
       "SELECT id, rule_id, severity, feed_id, created_at, COALESCE((SELECT u.document FROM "
       "alert_updates u WHERE u.alert_id = alerts.id ORDER BY u.revision DESC LIMIT 1), document), "
-      "kind FROM alerts WHERE (CAST(?1 AS BIGINT) IS NULL OR created_at >= ?1) AND (?2 = '' OR id IN "
+      "kind FROM alerts WHERE kind != 'list-event' AND (CAST(?1 AS BIGINT) IS NULL OR "
+      "created_at >= ?1) AND (?2 = '' OR id IN "
       "(SELECT alert_id FROM alert_rules WHERE rule_id = ?2)) "
       "ORDER BY created_at DESC, id LIMIT ?3");
   st.bind(1, secs(since)).bind(2, rule_id).bind(3, limit);

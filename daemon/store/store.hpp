@@ -200,6 +200,19 @@ struct digest_record {
   timestamp created_at;
 };
 
+/// A list event (or the summary of one list refresh for people), stored as a row of `alerts`
+/// of kind 'list-event' with one outbox row per sink in `sinks`.
+struct list_event_record {
+  std::string id;
+  std::string type;      ///< list.added | list.removed | list.changed | list.refresh
+  std::string severity;
+  std::string list;      ///< the entity list's name
+  std::string entity_id;  ///< empty for a refresh summary
+  std::string document;
+  timestamp created_at;
+  std::vector<std::string> sinks;
+};
+
 class store {
  public:
   /// Opens or creates the database and migrates it to the current schema: a SQLite file at
@@ -214,7 +227,7 @@ class store {
   /// "sqlite" or "postgresql".
   std::string_view backend() const { return pg_ ? "postgresql" : "sqlite"; }
 
-  static constexpr int schema_version = 6;
+  static constexpr int schema_version = 7;
   int version();
   /// One small write transaction (the schema version rewritten): throws sqlite_error when
   /// the disk still refuses writes.
@@ -351,6 +364,10 @@ class store {
   void save_article(const article_record& a);
   /// Drops the text of articles fetched before `before` (their rows stay: no second fetch).
   void drop_article_text(timestamp before);
+  // List events.
+  /// Records list events with their outbox rows, in one transaction; an id already recorded
+  /// is skipped (a refresh reported twice sends nothing twice).
+  void record_list_events(const std::vector<list_event_record>& events);
 
   // Queries.
   /// Recorded alerts and digests, newest first, with their deliveries and digest entries; a

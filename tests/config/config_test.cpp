@@ -750,4 +750,57 @@ entity_lists:
   EXPECT_FALSE(r.ok());
 }
 
+TEST(config, entity_lists_from_urls_and_sinks_that_take_list_events) {
+  auto r = load(R"(
+rules: [rules]
+entity_lists:
+  - {name: sdn, source: "https://example.org/sdn.csv", format: ofac-sdn-csv, refresh: 6h,
+     max_shrink: 35%, aliases: "https://example.org/alt.csv", addresses: "https://example.org/add.csv"}
+  - {name: local, source: lists/eu.xml, format: eu-fsf-xml}
+sinks:
+  - {type: jsonl, path: a.jsonl}
+  - {type: webhook, url: "https://hooks.example/x", events: [alerts, lists]}
+  - {type: slack, url: "https://hooks.example/s", events: lists}
+)");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const auto& l = r.value.entity_lists;
+  ASSERT_EQ(l.size(), 2u);
+  EXPECT_TRUE(l[0].from_url());
+  EXPECT_EQ(l[0].refresh, seconds{6 * 3600});
+  EXPECT_DOUBLE_EQ(l[0].max_shrink, 0.35);
+  EXPECT_EQ(l[0].aliases, "https://example.org/alt.csv");
+  EXPECT_EQ(l[0].addresses, "https://example.org/add.csv");
+  EXPECT_FALSE(l[1].from_url());
+  EXPECT_DOUBLE_EQ(l[1].max_shrink, 0.2);
+  const auto& s = r.value.sinks;
+  EXPECT_TRUE(s[0].takes("alerts"));
+  EXPECT_FALSE(s[0].takes("lists"));  // the default: alerts only
+  EXPECT_TRUE(s[1].takes("alerts") && s[1].takes("lists"));
+  EXPECT_TRUE(!s[2].takes("alerts") && s[2].takes("lists"));
+}
+
+TEST(config, bad_list_sources_and_events_are_located) {
+  auto r = load(R"(
+rules: [rules]
+entity_lists:
+  - {name: a, source: "ftp://example.org/sdn.xml", format: ofac-sdn-xml}
+  - {name: b, source: "https://example.org/sdn.xml", format: ofac-sdn-xml, max_shrink: 120%}
+  - {name: c, source: "https://example.org/sdn.xml", format: ofac-sdn-xml, aliases: "https://example.org/alt.csv"}
+  - {name: d, source: sdn.csv, format: ofac-sdn-csv, addresses: "https://example.org/add.csv"}
+  - {name: e, source: "https://", format: uk-csv}
+sinks:
+  - {type: jsonl, path: a.jsonl, events: [alerts, news]}
+  - {type: stdout, events: []}
+)");
+  ASSERT_FALSE(r.ok());
+  const std::string all = all_errors(r);
+  EXPECT_NE(all.find(":4:23: error: source must be a path or an http:// or https:// URL"), std::string::npos) << all;
+  EXPECT_NE(all.find(":5:88: error: max_shrink must be a percentage from 0% to 100%"), std::string::npos) << all;
+  EXPECT_NE(all.find(":6:85: error: aliases names a companion file of ofac-sdn-csv only"), std::string::npos) << all;
+  EXPECT_NE(all.find(":7:65: error: addresses is for a list fetched from a URL"), std::string::npos) << all;
+  EXPECT_NE(all.find(":8:23: error: source is not a valid URL"), std::string::npos) << all;
+  EXPECT_NE(all.find(":10:51: error: unknown event kind 'news' (expected alerts or lists)"), std::string::npos) << all;
+  EXPECT_NE(all.find(":11:28: error: events must name at least one of alerts, lists"), std::string::npos) << all;
+}
+
 }  // namespace sanctwatch::config

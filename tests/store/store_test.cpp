@@ -871,3 +871,34 @@ TEST_P(store_test, a_lookback_alert_is_recorded_once_with_its_marks) {
 }
 
 }  // namespace sanctwatch::store
+
+namespace sanctwatch::store {
+namespace {
+
+// List events (kind 'list-event', migration v5): recorded with their outbox rows once, however
+// often the same refresh is reported; delivered like alerts, never listed as alerts.
+TEST_F(store_test, records_list_events_once_with_their_outbox_rows) {
+  {
+    store s(path_);
+    const list_event_record e{"ev1", "list.added", "high", "sdn", "ofac-sdn:1", "{\"id\":\"ev1\"}",
+                              t(100), {"hook", "jsonl"}};
+    const list_event_record sum{"sum1", "list.refresh", "high", "sdn", "", "{\"id\":\"sum1\"}",
+                                t(100), {"slack"}};
+    s.record_list_events({e, sum});
+    s.record_list_events({e});  // reported again: nothing twice
+    auto due = s.due(t(100), 10);
+    ASSERT_EQ(due.size(), 3u);
+    std::map<std::string, std::string> sinks;
+    for (const auto& d : due) sinks[d.sink] = d.alert_id;
+    EXPECT_EQ(sinks, (std::map<std::string, std::string>{{"hook", "ev1"}, {"jsonl", "ev1"}, {"slack", "sum1"}}));
+    EXPECT_TRUE(s.alerts(std::nullopt, "", 10).empty());
+    s.mark_delivered("ev1", "hook", t(101), 200);
+  }
+  store again(path_);  // another connection reads the migrated table's text
+  EXPECT_EQ(again.due(t(200), 10).size(), 2u);
+  again.record_list_events({{"ev2", "list.removed", "low", "sdn", "ofac-sdn:2", "{}", t(300), {}}});
+  EXPECT_EQ(again.due(t(300), 10).size(), 2u);
+}
+
+}  // namespace
+}  // namespace sanctwatch::store
