@@ -13,11 +13,17 @@ engine::load_outcome lookback_ruleset(const std::vector<std::string>& rule_dirs,
                                       const std::string& list, const entities::entity_list& added,
                                       const std::vector<std::string>& other_lists) {
   std::vector<engine::extra_entity_list> extra;
-  extra.push_back({list, "", list, std::make_shared<const entities::entity_list>(added)});
+  engine::extra_entity_list own{list, "", list};
+  own.entities = std::make_shared<const entities::entity_list>(added);
+  extra.push_back(std::move(own));
   // The other lists stay known by name (a rule may name them) but screen nothing here.
   const auto none = std::make_shared<const entities::entity_list>();
   for (const auto& name : other_lists)
-    if (name != list) extra.push_back({name, "", name, none});
+    if (name != list) {
+      engine::extra_entity_list other{name, "", name};
+      other.entities = none;
+      extra.push_back(std::move(other));
+    }
   return engine::load_rule_dirs(rule_dirs, std::move(extra));
 }
 

@@ -438,8 +438,15 @@ class instance {
       metrics_.set_list(name, copy->meta.entries, unix_or_zero(copy->meta.changed_at));
     lists_.on_report([this](const refresh_report& r) { on_list_report(r); });
     lists_.add_change_listener([this](const list_change& c) { record_list_events(c); });
-    // Look-back (issue 16) adds its listener here: lists_.add_change_listener(...) gets
-    // change.added, the newly listed entities, once the ruleset with them is in use.
+    // Look-back: the entities a refresh added, screened against the kept items once the
+    // ruleset with them is in use.
+    lists_.add_change_listener([this](const list_change& c) {
+      if (c.added.empty()) return;
+      entities::entity_list added;
+      added.name = c.list;
+      added.entities = c.added;
+      on_list_added(c.list, added);
+    });
     // Lists are refreshed by the daemon; `poll` screens with the last good copies.
     if (opts_.mode == run_mode::daemon)
       lists_.configure(cfg_.inputs, cfg_.copies, list_settings(cfg_.cfg));

@@ -542,8 +542,9 @@ TEST(engine_match, match_only_gives_what_match_gives_for_those_rules) {
   e.names.push_back({e.primary_name, entities::strength::strong, entities::alias_kind::primary});
   added.entities.push_back(e);
   load_options o;
-  o.extra_entities.push_back(
-      {"fresh", "", "fresh", std::make_shared<const entities::entity_list>(added)});
+  engine::extra_entity_list fresh{"fresh", "", "fresh"};
+  fresh.entities = std::make_shared<const entities::entity_list>(added);
+  o.extra_entities.push_back(std::move(fresh));
   const auto l = load_ruleset({{"rules/test.yaml", R"(
 lists:
   measures: [sanction*]

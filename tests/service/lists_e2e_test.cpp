@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -199,6 +200,62 @@ TEST_F(lists_e2e, refresh_events_refusals_and_a_restart_without_network) {
   const auto alerts = lines_of(alerts_, "sanctwatch.alert");
   ASSERT_EQ(alerts.size(), 1u) << polled.out << slurp(alerts_);
   EXPECT_NE(alerts[0].dump().find("ofac-sdn:2001"), std::string::npos) << alerts[0].dump(2);
+}
+
+TEST_F(lists_e2e, a_name_in_the_news_before_its_designation_raises_one_lookback_alert) {
+  // Seen under v1, when the firm is on no list.
+  std::ofstream(dir_.file("wire.xml"))
+      << rss("early", "Zorvanextrade shipped drone parts to Moscow in breach of export controls");
+  const auto lookbacks = [&] {
+    std::size_t n = 0;
+    for (const auto& a : lines_of(alerts_, "sanctwatch.alert"))
+      if (a.value("lookback", false)) ++n;
+    return n;
+  };
+  daemon_reaper d;
+  d.pid = testing::spawn_sanctwatch({"run", "-c", config_}, log_);
+  ASSERT_GT(d.pid, 0);
+  ASSERT_TRUE(eventually([&] {
+    const json m = meta();
+    return m.is_object() && m["entries"] == 8 &&
+           slurp(log_).find("feed wire: 1 items, 1 new") != std::string::npos;
+  })) << slurp(log_);
+  EXPECT_EQ(lookbacks(), 0u);
+
+  // v2 designates it: one look-back alert for the item seen before.
+  version_ = 2;
+  ASSERT_TRUE(reload_until(d.pid, [&] { return lookbacks() >= 1; })) << slurp(log_);
+  json lookback;
+  for (const auto& a : lines_of(alerts_, "sanctwatch.alert"))
+    if (a.value("lookback", false)) lookback = a;
+  EXPECT_NE(lookback.dump().find("ofac-sdn:2001"), std::string::npos) << lookback.dump(2);
+  // The next refresh (nothing new) raises nothing.
+  kill(d.pid, SIGHUP);
+  ASSERT_TRUE(eventually([&] { return occurrences(slurp(log_), "reload") >= 2; }));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(lookbacks(), 1u) << slurp(alerts_);
+  kill(d.pid, SIGTERM);
+  EXPECT_EQ(testing::wait_exit(d.pid, 15000ms), 0) << slurp(log_);
+  d.pid = 0;
+
+  // Nor does a restart, which reads v2 from the kept copy and from the server again.
+  const std::string log2 = dir_.file("daemon2.log");
+  d.pid = testing::spawn_sanctwatch({"run", "-c", config_}, log2);
+  ASSERT_GT(d.pid, 0);
+  ASSERT_TRUE(eventually([&] { return slurp(log2).find("sanctwatch started") != std::string::npos; }))
+      << slurp(log2);
+  kill(d.pid, SIGHUP);
+  ASSERT_TRUE(eventually([&] { return slurp(log2).find("reloaded") != std::string::npos; }))
+      << slurp(log2);
+  std::this_thread::sleep_for(1000ms);
+  kill(d.pid, SIGTERM);
+  EXPECT_EQ(testing::wait_exit(d.pid, 15000ms), 0) << slurp(log2);
+  d.pid = 0;
+  EXPECT_EQ(lookbacks(), 1u) << slurp(alerts_);
+  if (testing::alert_validator_available()) {
+    const auto [status, report] = testing::validate_alert_lines(alerts_);
+    EXPECT_EQ(status, 0) << report;
+  }
 }
 
 }  // namespace
