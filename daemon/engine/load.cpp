@@ -15,6 +15,7 @@
 #include "core/diagnostic.hpp"
 #include "engine/compile.hpp"
 #include "engine/expr.hpp"
+#include "entities/archive.hpp"
 #include "entities/import.hpp"
 #include "entities/names.hpp"
 #include "text/normalize.hpp"
@@ -577,9 +578,23 @@ class loader {
 
   // `given`: a list handed over as bytes, whose companions are bytes too (no file is read).
   void import_list(const std::string& name, location where, const std::string& format,
-                   const std::string& path, const std::string& bytes, type_set types,
+                   const std::string& path, const std::string& raw, type_set types,
                    const extra_entity_list* given = nullptr) {
-    hash_input_ += bytes;
+    hash_input_ += raw;
+    // A list published as a zip archive (a file or a download): its list file, unpacked.
+    std::string unpacked;
+    if (entities::is_zip(raw)) {
+      auto u = entities::unzip_list(raw, format);
+      if (!u) {
+        errs_.push_back(
+            {{path, 0, 0},
+             "cannot load entity list '" + name + "' (" + format + "): " + u.err().message,
+             {}});
+        return;
+      }
+      unpacked = std::move(*u);
+    }
+    const std::string& bytes = entities::is_zip(raw) ? unpacked : raw;
     entities::import_options io;
     io.list_name = name;
     result<entities::entity_list> imported = error{"unknown_format", format};
@@ -611,6 +626,9 @@ class loader {
         hash_input_ += alt;
         hash_input_ += add;
       }
+      for (auto* companion : {&alt, &add})
+        if (entities::is_zip(*companion))
+          if (auto u = entities::unzip_list(*companion, format)) *companion = std::move(*u);
       imported = entities::import_ofac_sdn_csv(bytes, alt, add, io);
     } else {
       imported = entities::import_entities(format, bytes, io);

@@ -17,6 +17,10 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 constexpr auto rate_window = std::chrono::minutes(1);
+/// A host's queue holds at most this many minutes of its rate; more pages go on without.
+constexpr int max_queue_minutes = 5;
+/// How long a host that could not be reached is left alone.
+constexpr auto host_pause = std::chrono::minutes(10);
 
 std::size_t words_in(std::string_view s) {
   std::size_t n = 0;
@@ -75,6 +79,10 @@ struct full_text_fetcher::host_queue {
   std::deque<steady::time_point> started;  ///< fetch starts within the last minute
   asio::steady_timer timer;
   bool timer_armed = false;
+  /// The host could not be reached (DNS, connection, timeout, a private address): until
+  /// then its pages are not asked for, the items go on with their own text at once.
+  std::string failing;
+  steady::time_point failing_until{};
 };
 
 std::size_t own_words(const item& it) {
@@ -128,15 +136,42 @@ void full_text_fetcher::get(const std::string& link, const std::string& user_age
     asio::post(client_.context(), [done = std::move(done), a = std::move(*stored)] { done(a); });
     return;
   }
+  const std::string host = host_of(link);
+  if (hosts_.size() > 256) sweep();
+  auto& q = hosts_[host];
+  if (!q) q = std::make_unique<host_queue>(client_.context());
+  // Answered at once, not stored (a later copy may have better luck): a host that just
+  // failed, and a host with more pages waiting than its rate lets through in
+  // max_queue_minutes — an alert should not wait longer than that for its article.
+  std::string skip;
+  if (!q->failing.empty() && q->failing_until > steady::now())
+    skip = "skipped: " + host + " failing (" + q->failing + ")";
+  else if (q->waiting.size() >=
+           static_cast<std::size_t>(std::max(1, settings_.rate)) * max_queue_minutes)
+    skip = "skipped: " + std::to_string(q->waiting.size()) + " pages already waiting for " + host;
+  if (!skip.empty()) {
+    store::article_record a;
+    a.url = canonical;
+    a.status = std::move(skip);
+    asio::post(client_.context(), [done = std::move(done), a = std::move(a)] { done(a); });
+    return;
+  }
   auto& p = pending_[canonical];
   p.link = link;
   p.user_agent = user_agent;
   p.waiters.push_back(std::move(done));
-  const std::string host = host_of(link);
-  auto& q = hosts_[host];
-  if (!q) q = std::make_unique<host_queue>(client_.context());
   q->waiting.push_back(canonical);
   pump(host);
+}
+
+void full_text_fetcher::sweep() {
+  const auto now = steady::now();
+  for (auto it = hosts_.begin(); it != hosts_.end();) {
+    const host_queue& q = *it->second;
+    const bool idle = q.waiting.empty() && !q.timer_armed && q.failing_until <= now &&
+                      (q.started.empty() || q.started.back() + rate_window <= now);
+    it = idle ? hosts_.erase(it) : std::next(it);
+  }
 }
 
 void full_text_fetcher::pump(const std::string& host) {
@@ -153,7 +188,7 @@ void full_text_fetcher::pump(const std::string& host) {
     start(canonical);
   }
   if (q.waiting.empty()) {
-    if (q.started.empty()) hosts_.erase(it);
+    if (q.started.empty() && q.failing_until <= now) hosts_.erase(it);
     return;
   }
   if (q.timer_armed) return;
@@ -225,6 +260,25 @@ void full_text_fetcher::finish(const std::string& canonical, http::response r) {
   if (a.status != "ok")
     log::info("full text: " + redact_url(pending_.at(canonical).link) + ": " + a.status +
               (r.error_message.empty() ? "" : " (" + r.error_message + ")"));
+  if (r.error == http::error_kind::dns || r.error == http::error_kind::connect ||
+      r.error == http::error_kind::timeout || r.error == http::error_kind::refused) {
+    // Its other pages would fail the same way, one rate slot each: they go on without.
+    const std::string host = host_of(pending_.at(canonical).link);
+    if (auto h = hosts_.find(host); h != hosts_.end()) {
+      h->second->failing = a.status;
+      h->second->failing_until = steady::now() + host_pause;
+      for (const auto& waiting : h->second->waiting) {
+        auto node = pending_.extract(waiting);
+        if (node.empty()) continue;
+        store::article_record s;
+        s.url = waiting;
+        s.status = "skipped: " + host + " failing (" + a.status + ")";
+        for (auto& w : node.mapped().waiters)
+          asio::post(client_.context(), [w = std::move(w), s] { w(s); });
+      }
+      h->second->waiting.clear();
+    }
+  }
   try {
     db_.save_article(a);
   } catch (const store::sqlite_error& e) {

@@ -94,6 +94,8 @@ class full_text_fetcher {
   };
 
   void pump(const std::string& host);
+  /// Forgets hosts with nothing queued, running, paused or counted in the last minute.
+  void sweep();
   void start(const std::string& canonical);
   void finish(const std::string& canonical, http::response r);
   void complete(const std::string& canonical, const store::article_record& a);

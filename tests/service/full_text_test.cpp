@@ -122,6 +122,39 @@ TEST_F(full_text_test, passing_failures_are_retried_after_an_hour_lasting_ones_n
   EXPECT_EQ(server_.count("/gone"), 1u);
 }
 
+TEST_F(full_text_test, a_long_queue_or_a_failing_host_lets_items_go_on_without_their_page) {
+  // At most five minutes of the host's rate wait; the rest go on at once, unstored.
+  fetcher_.set_settings({.rate = 1});
+  for (int i = 0; i < 8; ++i) fetcher_.get(server_.url("/a") + "?p=" + std::to_string(i), "", collect());
+  run_until(3);
+  EXPECT_EQ(fetcher_.queued(), 5u);
+  int skipped = 0;
+  for (const auto& a : answers_)
+    if (a.status.rfind("skipped: 5 pages already waiting for 127.0.0.1", 0) == 0) {
+      ++skipped;
+      EXPECT_FALSE(db_.article(a.url));
+    }
+  EXPECT_EQ(skipped, 2);
+  fetcher_.cancel_all();
+  run_until(8);
+  answers_.clear();
+
+  // A host that cannot be reached (nothing listens on port 1; another host name, with its own
+  // rate): its queued pages and the next ones are skipped at once.
+  const std::string dead = "http://localhost:1";
+  fetcher_.get(dead + "/x", "", collect());
+  fetcher_.get(dead + "/y", "", collect());
+  run_until(2);
+  ASSERT_EQ(answers_.size(), 2u);
+  EXPECT_TRUE(answers_[0].status == "connect" || answers_[0].status.rfind("refused", 0) == 0)
+      << answers_[0].status;
+  EXPECT_EQ(answers_[1].status, "skipped: localhost failing (" + answers_[0].status + ")");
+  fetcher_.get(dead + "/z", "", collect());
+  run_until(3);
+  ASSERT_EQ(answers_.size(), 3u);
+  EXPECT_EQ(answers_[2].status, answers_[1].status);
+}
+
 TEST(full_text_wants, mode_length_age_and_link_decide) {
   const timestamp now{std::chrono::seconds{1'800'000'000}};
   full_text_settings s;
