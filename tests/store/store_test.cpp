@@ -877,7 +877,7 @@ namespace {
 
 // List events (kind 'list-event', migration v5): recorded with their outbox rows once, however
 // often the same refresh is reported; delivered like alerts, never listed as alerts.
-TEST_F(store_test, records_list_events_once_with_their_outbox_rows) {
+TEST_P(store_test, records_list_events_once_with_their_outbox_rows) {
   {
     store s(path_);
     const list_event_record e{"ev1", "list.added", "high", "sdn", "ofac-sdn:1", "{\"id\":\"ev1\"}",
