@@ -605,16 +605,18 @@ void store::kept_items(timestamp since, std::optional<timestamp> until,
   }
 }
 
-std::int64_t store::kept_count() {
-  auto st = db_->prepare("SELECT COUNT(*) FROM item_texts");
+std::int64_t store::count(const char* sql) {
+  auto st = db_->prepare(sql);
   st.step();
   return st.integer(0);
 }
 
+std::int64_t store::kept_count() {
+  return count("SELECT COUNT(*) FROM item_texts");
+}
+
 std::int64_t store::kept_bytes() {
-  auto st = db_->prepare("SELECT COALESCE(SUM(LENGTH(text) + LENGTH(article)), 0) FROM item_texts");
-  st.step();
-  return st.integer(0);
+  return count("SELECT COALESCE(SUM(LENGTH(text) + LENGTH(article)), 0) FROM item_texts");
 }
 
 void store::set_article(const std::string& feed_id, const std::string& item_key,
@@ -829,15 +831,11 @@ std::vector<delivery> store::due(timestamp now, int limit) {
 }
 
 std::int64_t store::pending_count() {
-  auto st = db_->prepare("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
-  st.step();
-  return st.integer(0);
+  return count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
 }
 
 std::int64_t store::dead_count() {
-  auto st = db_->prepare("SELECT COUNT(*) FROM outbox WHERE state = 'dead'");
-  st.step();
-  return st.integer(0);
+  return count("SELECT COUNT(*) FROM outbox WHERE state = 'dead'");
 }
 
 std::optional<timestamp> store::next_due() {
@@ -962,9 +960,7 @@ int store::release_queued(const std::string& sink, timestamp now) {
 }
 
 std::int64_t store::queued_count() {
-  auto st = db_->prepare("SELECT COUNT(*) FROM digest_queue WHERE digest_id IS NULL");
-  st.step();
-  return st.integer(0);
+  return count("SELECT COUNT(*) FROM digest_queue WHERE digest_id IS NULL");
 }
 
 void store::record_list_events(const std::vector<list_event_record>& events) {

@@ -386,6 +386,8 @@ class store {
 
  private:
   void migrate();
+  /// The one number a query without parameters returns.
+  std::int64_t count(const char* sql);
   /// Inserts one alert with its rules, outbox rows and digest entries; false when the id
   /// was already recorded (its rows exist too).
   bool insert_alert(const std::string& feed_id, const std::string& item_key,
