@@ -286,8 +286,13 @@ list_change diff_lists(const entities::entity_list& before, const entities::enti
     bool changed = was.primary_name != e.primary_name;
     std::set<std::string_view> had;
     for (const auto& n : was.names) had.insert(n.text);
-    for (const auto& n : e.names) changed = changed || !had.count(n.text);
+    entities::entity fresh = e;
+    fresh.names.clear();
+    for (const auto& n : e.names)
+      if (!had.count(n.text)) fresh.names.push_back(n);
+    changed = changed || !fresh.names.empty();
     if (changed) c.changed.push_back(e);
+    if (!fresh.names.empty()) c.new_names.push_back(std::move(fresh));
   }
   for (const auto& e : before.entities)
     if (!kept.count(e.id)) c.removed.push_back(e);

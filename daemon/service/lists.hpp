@@ -100,6 +100,9 @@ struct list_change {
   std::string version;       ///< list_meta::shown_version() of the new copy
   std::string content_hash;  ///< of the new copy
   std::vector<entities::entity> added, removed, changed;
+  /// The changed entities with only the names they did not have before (a new alias): what
+  /// look-back screens for besides the added entities.
+  std::vector<entities::entity> new_names;
   bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
 };
 list_change diff_lists(const entities::entity_list& before, const entities::entity_list& after);

@@ -441,10 +441,12 @@ class instance {
     // Look-back: the entities a refresh added, screened against the kept items once the
     // ruleset with them is in use.
     lists_.add_change_listener([this](const list_change& c) {
-      if (c.added.empty()) return;
+      if (c.added.empty() && c.new_names.empty()) return;
       entities::entity_list added;
       added.name = c.list;
       added.entities = c.added;
+      // A new alias of an entity already listed is a new name too: screened alone.
+      added.entities.insert(added.entities.end(), c.new_names.begin(), c.new_names.end());
       on_list_added(c.list, added);
     });
     // Lists are refreshed by the daemon; `poll` screens with the last good copies.

@@ -84,7 +84,12 @@ TEST(diff_lists, finds_added_removed_and_changed_by_entity_id) {
             (std::set<std::string>{"ofac-sdn:2001", "ofac-sdn:2002", "ofac-sdn:2003"}));
   EXPECT_EQ(ids(c.removed), (std::set<std::string>{"ofac-sdn:1008"}));
   EXPECT_EQ(ids(c.changed), (std::set<std::string>{"ofac-sdn:1003"}));  // a new alias
+  // Look-back screens the new alias alone, not the names it had.
+  ASSERT_EQ(c.new_names.size(), 1u);
+  ASSERT_EQ(c.new_names[0].names.size(), 1u);
+  EXPECT_EQ(c.new_names[0].names[0].text, "BLURAVIN HOLDINGS");
   EXPECT_TRUE(diff_lists(v2, v2).empty());
+  EXPECT_TRUE(diff_lists(v2, v2).new_names.empty());
 }
 
 TEST(list_events, one_per_entity_with_stable_ids_and_severities) {
