@@ -267,16 +267,7 @@ void full_text_fetcher::finish(const std::string& canonical, http::response r) {
     if (auto h = hosts_.find(host); h != hosts_.end()) {
       h->second->failing = a.status;
       h->second->failing_until = steady::now() + host_pause;
-      for (const auto& waiting : h->second->waiting) {
-        auto node = pending_.extract(waiting);
-        if (node.empty()) continue;
-        store::article_record s;
-        s.url = waiting;
-        s.status = "skipped: " + host + " failing (" + a.status + ")";
-        for (auto& w : node.mapped().waiters)
-          asio::post(client_.context(), [w = std::move(w), s] { w(s); });
-      }
-      h->second->waiting.clear();
+      answer_waiting(*h->second, "skipped: " + host + " failing (" + a.status + ")");
     }
   }
   try {
@@ -301,17 +292,21 @@ void full_text_fetcher::cancel_all() {
   for (auto& [host, q] : hosts_) {
     q->timer.cancel();
     q->timer_armed = false;
-    for (const auto& canonical : q->waiting) {
-      auto node = pending_.extract(canonical);
-      if (node.empty()) continue;
-      store::article_record a;
-      a.url = canonical;
-      a.status = "cancelled";
-      for (auto& w : node.mapped().waiters)
-        asio::post(client_.context(), [w = std::move(w), a] { w(a); });
-    }
-    q->waiting.clear();
+    answer_waiting(*q, "cancelled");
   }
+}
+
+void full_text_fetcher::answer_waiting(host_queue& q, const std::string& status) {
+  for (const auto& canonical : q.waiting) {
+    auto node = pending_.extract(canonical);
+    if (node.empty()) continue;
+    store::article_record a;
+    a.url = canonical;
+    a.status = status;
+    for (auto& w : node.mapped().waiters)
+      asio::post(client_.context(), [w = std::move(w), a] { w(a); });
+  }
+  q.waiting.clear();
 }
 
 }  // namespace sanctwatch::service

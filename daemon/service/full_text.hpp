@@ -99,6 +99,8 @@ class full_text_fetcher {
   void start(const std::string& canonical);
   void finish(const std::string& canonical, http::response r);
   void complete(const std::string& canonical, const store::article_record& a);
+  /// Answers every page waiting in a host's queue with `status` (posted; nothing stored).
+  void answer_waiting(host_queue& q, const std::string& status);
 
   http::client& client_;
   store::store& db_;
