@@ -15,9 +15,7 @@
 namespace sanctwatch::cli {
 namespace {
 
-timestamp now() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
+timestamp now() { return now_utc(); }
 
 /// "2024-06-01", "2024-06-01T10:00:00Z" or a duration ago ("24h", "7d").
 std::optional<timestamp> parse_since(const std::string& s) {
@@ -25,8 +23,10 @@ std::optional<timestamp> parse_since(const std::string& s) {
   return feed::parse_date(s);
 }
 
-// The state path without building rules and sinks: listing alerts needs only the store.
-std::optional<std::string> state_path(const std::string& cfg_path, const char* cmd) {
+}  // namespace
+
+// The state without building rules and sinks: listing alerts needs only the store.
+std::optional<service::state_access> state_of(const std::string& cfg_path, const char* cmd) {
   std::string bytes, why;
   if (!read_input(cfg_path, bytes, why)) {
     std::fprintf(stderr, "sanctwatch %s: %s: %s\n", cmd, cfg_path.c_str(), why.c_str());
@@ -37,10 +37,14 @@ std::optional<std::string> state_path(const std::string& cfg_path, const char* c
     std::fputs(format_diagnostics(parsed.errors).c_str(), stderr);
     return std::nullopt;
   }
-  return service::state_path_for(parsed.value);
+  auto access = service::state_access_for(parsed.value);
+  if (!access) {
+    std::fprintf(stderr, "sanctwatch %s: %s: %s\n", cmd, cfg_path.c_str(),
+                 access.err().message.c_str());
+    return std::nullopt;
+  }
+  return std::move(*access);
 }
-
-}  // namespace
 
 int run_alerts(const args& a) {
   const std::string format = a.get("--format", "text");
@@ -65,10 +69,10 @@ int run_alerts(const args& a) {
     std::fprintf(stderr, "sanctwatch alerts: --limit must be a positive number\n");
     return usage_error;
   }
-  auto path = state_path(config_path(a), "alerts");
-  if (!path) return usage_error;
+  auto state = state_of(config_path(a), "alerts");
+  if (!state) return usage_error;
   try {
-    store::store db(*path);
+    store::store db(state->location, state->password);
     for (const auto& al : db.alerts(since, a.get("--rule"), limit)) {
       if (format == "json") {
         nlohmann::json d = nlohmann::json::array();
@@ -143,10 +147,10 @@ int run_replay(const args& a) {
                  a.get("--since").c_str());
     return usage_error;
   }
-  auto path = state_path(config_path(a), "replay");
-  if (!path) return usage_error;
+  auto state = state_of(config_path(a), "replay");
+  if (!state) return usage_error;
   try {
-    store::store db(*path);
+    store::store db(state->location, state->password);
     const std::string sink = a.get("--sink");
     const int n = db.requeue(sink, since, dead, now());
     std::printf("re-queued %d deliver%s%s%s; the running daemon (or the next poll) sends them\n", n,

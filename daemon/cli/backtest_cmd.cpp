@@ -29,8 +29,7 @@ int run_backtest(const args& a) {
                  a.positional.front().c_str());
     return usage_error;
   }
-  const auto now =
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto now = now_utc();
   const std::string since_arg = a.get("--since", "30d");
   std::optional<timestamp> since;
   if (auto d = config::parse_duration(since_arg))
@@ -89,15 +88,20 @@ int run_backtest(const args& a) {
 
   service::story_groups stories;
   std::int64_t screened = 0;
+  const auto state = service::state_access_for(cfg);
+  if (!state) {
+    std::fprintf(stderr, "sanctwatch backtest: %s\n", state.err().message.c_str());
+    return usage_error;
+  }
   try {
-    store::store db(service::state_path_for(cfg));
+    store::store db(state->location, state->password);
     db.kept_items(*since, std::nullopt, [&](store::kept_item&& k) {
       ++screened;
       auto fired = engine::match(*rules, k.it);
       if (!fired.empty())
         stories.add(k.it, {k.feed_id, k.feed_title, k.feed_url}, std::move(fired));
     });
-  } catch (const store::sqlite_error& e) {
+  } catch (const store::db_error& e) {
     std::fprintf(stderr, "sanctwatch backtest: state database: %s\n", e.what());
     return usage_error;
   }

@@ -16,6 +16,7 @@ struct ruleset;            // engine/ruleset.hpp
 }
 namespace sanctwatch::service {
 class story_groups;  // service/story_groups.hpp
+struct state_access;  // service/runtime.hpp
 }
 
 namespace sanctwatch::cli {
@@ -82,7 +83,12 @@ std::shared_ptr<const engine::ruleset> tested_rules(
 void print_story_alerts(const service::story_groups& stories, const engine::ruleset& rs,
                         const std::string& format);
 
+/// Where the config `cfg_path` keeps the state, resolved as the daemon resolves it (the
+/// SQLite file, or the PostgreSQL URI and its password); empty after saying why on stderr.
+std::optional<service::state_access> state_of(const std::string& cfg_path, const char* cmd);
+
 // The subcommands.
+int run_status(const args&);
 int run_parse(const args&);
 int run_extract(const args&);
 int run_match(const args&);

@@ -7,6 +7,7 @@
 #include "cli/command.hpp"
 #include "config/config.hpp"
 #include "core/time.hpp"
+#include "core/uri.hpp"
 #include "entities/import.hpp"
 #include "service/lists.hpp"
 #include "service/runtime.hpp"
@@ -43,24 +44,71 @@ int run_feeds(const args& a) {
     return usage_error;
   }
   try {
-    store::store db(cfg->state_path);
-    std::printf("%-24s %-9s %-20s %-20s %7s %6s  %s\n", "FEED", "STATUS", "LAST POLL", "NEXT POLL",
-                "ITEMS", "ERRORS", "LAST ERROR");
+    store::store db(cfg->state_location, cfg->state_password);
+    const auto at = now_utc();
+    std::printf("%-24s %-9s %-20s %-20s %7s %6s %-20s %s\n", "FEED", "STATUS", "LAST POLL",
+                "NEXT POLL", "ITEMS", "ERRORS", "POLLED BY", "LAST ERROR");
     int failing = 0;
     for (const auto& f : cfg->feeds) {
       auto st = db.load_feed(f.id);
-      const bool fresh = !st || st->url != f.url;
+      const bool fresh = !st || st->url != f.url || !st->last_poll;
       std::string status = !f.enabled ? "off" : fresh ? "new" : st->disabled ? "gone" :
                            st->error_streak > 0 ? "failing" : "ok";
       if (status == "failing" || status == "gone") ++failing;
-      std::printf("%-24s %-9s %-20s %-20s %7lld %6d  %s\n", f.id.c_str(), status.c_str(),
-                  fresh ? "-" : when(st->last_poll).c_str(), fresh ? "-" : when(st->next_poll).c_str(),
-                  fresh ? 0LL : static_cast<long long>(st->items_total), fresh ? 0 : st->error_streak,
+      // The daemon polling it now; a lease past its time is a poll nobody finishes.
+      const std::string holder =
+          st && !st->lease_owner.empty() && st->lease_until && *st->lease_until >= at
+              ? st->lease_owner
+              : "-";
+      std::printf("%-24s %-9s %-20s %-20s %7lld %6d %-20s %s\n", f.id.c_str(), status.c_str(),
+                  fresh ? "-" : when(st->last_poll).c_str(),
+                  fresh || !st->next_poll ? "-" : when(st->next_poll).c_str(),
+                  fresh ? 0LL : static_cast<long long>(st->items_total),
+                  fresh ? 0 : st->error_streak, holder.c_str(),
                   fresh ? "" : st->last_error.c_str());
     }
     return failing > 0 ? findings : ok;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sanctwatch feeds: %s\n", e.what());
+    return usage_error;
+  }
+}
+
+int run_status(const args& a) {
+  if (!no_positional(a, "status")) return usage_error;
+  auto state = state_of(config_path(a), "status");
+  if (!state) return usage_error;
+  try {
+    store::store db(state->location, state->password);
+    const auto at = now_utc();
+    // Live: a heartbeat within three renewals of the default lease; older rows are daemons
+    // that stopped without leaving (killed) or lost the database.
+    const auto live_within = std::chrono::seconds{60};
+    const auto nodes = db.nodes(at);
+    std::printf("state %s (%s, schema %d)\n",
+                db.backend() == "sqlite" ? state->location.c_str()
+                                         : redact_url(std::string_view(state->location)
+                                                          .substr(0, state->location.find('?')))
+                                               .c_str(),
+                std::string(db.backend()).c_str(), db.version());
+    std::printf("%-24s %-6s %-24s %7s %-10s %-20s %-12s %6s %10s\n", "NODE", "STATE", "HOST", "PID",
+                "VERSION", "STARTED", "HEARTBEAT", "FEEDS", "DELIVERIES");
+    int live = 0;
+    for (const auto& n : nodes) {
+      const auto age = std::chrono::duration_cast<std::chrono::seconds>(at - n.heartbeat);
+      const bool up = age <= live_within;
+      live += up ? 1 : 0;
+      std::printf("%-24s %-6s %-24s %7lld %-10s %-20s %-12s %6lld %10lld\n", n.name.c_str(),
+                  up ? "live" : "silent", n.host.c_str(), static_cast<long long>(n.pid),
+                  n.version.c_str(), when(n.started_at).c_str(),
+                  (std::to_string(std::max<long long>(0, age.count())) + "s ago").c_str(),
+                  static_cast<long long>(n.feeds), static_cast<long long>(n.deliveries));
+    }
+    std::printf("%d live daemon(s); %lld pending deliveries, %lld dead letters\n", live,
+                static_cast<long long>(db.pending_count()), static_cast<long long>(db.dead_count()));
+    return live > 0 ? ok : findings;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sanctwatch status: %s\n", e.what());
     return usage_error;
   }
 }

@@ -24,8 +24,7 @@ namespace sanctwatch::cli {
 void print_story_alerts(const service::story_groups& stories, const engine::ruleset& rs,
                         const std::string& format) {
   static const engine::producer_info producer{"sanctwatch", version, engine::host_name()};
-  const auto now =
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto now = now_utc();
   const bool color = format == "text" && sinks::stdout_wants_color();
   for (const auto& g : stories.groups()) {
     const auto doc = service::story_groups::alert(g, rs.hash, now, producer);

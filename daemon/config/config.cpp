@@ -664,14 +664,36 @@ void reader::read(const YAML::Node& root, config& c) {
     errors_.push_back({file_, 0, 0, "the config is empty", ""});
     return;
   }
-  if (!mapping(root, "the config", {"state", "rules", "rules_allow_empty", "feeds", "entity_lists",
+  if (!mapping(root, "the config", {"state", "node", "rules", "rules_allow_empty", "feeds", "entity_lists",
                                     "sinks", "network", "defaults", "stories", "alerts", "metrics"}))
     return;
   repeated_keys(root);
   if (const auto& n = root["state"]) {
-    if (mapping(n, "state", {"path", "retention", "delivered_retention", "text_retention"})) {
+    if (mapping(n, "state", {"path", "url", "password", "password_file", "lease", "retention",
+                             "delivered_retention", "text_retention"})) {
       if (n["path"])
         if (auto v = string(n["path"], "state.path")) c.state.path = *v;
+      if (n["url"])
+        if (auto v = string(n["url"], "state.url")) {
+          c.state.url = *v;
+          if (n["path"]) error(n["url"], "state: give path (SQLite) or url (PostgreSQL), not both");
+          else if (!has_env(*v) && v->rfind("postgresql://", 0) != 0 &&
+                   v->rfind("postgres://", 0) != 0)
+            error(n["url"], "state.url must be a postgresql:// URI");
+        }
+      for (const char* key : {"password", "password_file"})
+        if (n[key] && !n["url"]) error(n[key], std::string("state.") + key + " needs state.url");
+      if (n["password"] && n["password_file"])
+        error(n["password_file"], "give state.password or state.password_file, not both");
+      if (n["password"])
+        if (auto v = string(n["password"], "state.password")) c.state.password = *v;
+      if (n["password_file"])
+        if (auto v = string(n["password_file"], "state.password_file")) c.state.password_file = *v;
+      if (n["lease"])
+        if (auto d = duration(n["lease"], "state.lease", seconds{10})) {
+          if (*d > seconds{3600}) error(n["lease"], "state.lease must be at most 1h");
+          else c.state.lease = *d;
+        }
       if (n["retention"])
         if (auto d = duration(n["retention"], "state.retention", seconds{3600})) c.state.retention = *d;
       if (n["delivered_retention"])
@@ -682,6 +704,15 @@ void reader::read(const YAML::Node& root, config& c) {
           c.state.text_retention = *d;
     }
   }
+  if (const auto& n = root["node"])
+    if (auto v = string(n, "node")) {
+      const bool plain = !v->empty() && v->size() <= 64 &&
+                         std::all_of(v->begin(), v->end(), [](unsigned char ch) {
+                           return std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_' || ch == ':';
+                         });
+      if (!plain) error(n, "node must be 1-64 letters, digits, '.', '-', '_' or ':'");
+      else c.node = *v;
+    }
   // A text outliving its item could never be looked at: the item's row is what names it.
   c.state.text_retention = std::min(c.state.text_retention, c.state.retention);
   if (const auto& n = root["rules"]) c.rules = strings(n, "rules");

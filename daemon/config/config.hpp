@@ -152,6 +152,15 @@ struct defaults_settings {
 
 struct state_settings {
   std::string path;  ///< empty: $STATE_DIRECTORY/state.db, else ./var/state.db
+  /// A libpq connection URI (postgresql://…): the state lives in PostgreSQL, where several
+  /// daemons share it; empty: the SQLite file at `path`. May hold ${ENV} parts.
+  std::string url;
+  std::string password;       ///< for `url` (${ENV} expanded when loaded); else:
+  std::string password_file;  ///< a file holding it; neither: the URI's, PGPASSFILE's
+  /// How long a daemon holds a feed or a delivery it claimed without renewing the claim
+  /// (renewed every third of it while working): a daemon that dies has its work taken over
+  /// within one lease.
+  seconds lease{60};
   seconds retention{90 * 24 * 3600};            ///< items not seen for this long are forgotten
   seconds delivered_retention{30 * 24 * 3600};  ///< delivered outbox rows; dead letters stay
   /// Items' normalized text kept for look-back screening and `backtest`; at most `retention`
@@ -179,6 +188,9 @@ struct metrics_settings {
 
 struct config {
   std::string file;  ///< the file it was read from; relative paths are relative to its folder
+  /// This daemon's name among those sharing a PostgreSQL state (`status`, `feeds`, leases);
+  /// empty: HOST:PID.
+  std::string node;
   state_settings state;
   std::vector<std::string> rules;  ///< rule directories
   bool rules_allow_empty = false;  ///< start even when the directories hold no rule

@@ -4,6 +4,10 @@
 
 namespace sanctwatch {
 
+timestamp now_utc() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
 std::string format_rfc3339(timestamp t) {
   using namespace std::chrono;
   const auto day = floor<days>(t);

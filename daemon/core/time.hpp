@@ -8,6 +8,9 @@
 
 namespace sanctwatch {
 
+/// The current time, to the second.
+timestamp now_utc();
+
 /// "2024-06-01T00:00:00Z".
 std::string format_rfc3339(timestamp t);
 

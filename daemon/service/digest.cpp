@@ -127,10 +127,12 @@ int seal_due_digests(store::store& db,
     }
     if (open.oldest + *period > now) continue;
     // Read and sealed in one transaction: the entries the document lists are the entries the
-    // seal takes.
+    // seal takes. Daemons sharing the state seal one at a time, and one that waited finds
+    // the entries taken (or only younger ones, not due yet): each digest is built once.
     store::store::batch tx(db);
+    db.serialize(store::store::work::digests);
     const auto entries = db.queued(open.sink, now);
-    if (entries.empty()) continue;
+    if (entries.empty() || entries.front().added_at + *period > now) continue;
     const json doc = make_digest(open.sink, *period, entries, now);
     const auto& list = doc["alerts"];
     store::digest_record d{doc["id"].get<std::string>(),

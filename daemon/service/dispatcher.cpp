@@ -28,16 +28,7 @@ void dispatcher::set_sinks(std::vector<std::shared_ptr<sinks::sink>> s) {
 }
 
 std::optional<timestamp> dispatcher::next_due() {
-  std::optional<timestamp> next;
-  if (in_flight_.empty()) {
-    next = db_.next_due();
-  } else {
-    for (const auto& p : db_.next_pending(static_cast<int>(in_flight_.size()) + 1))
-      if (!in_flight_.count({p.alert_id, p.sink, p.revision})) {
-        next = p.next_attempt;
-        break;
-      }
-  }
+  std::optional<timestamp> next = db_.next_due(now_());
   if (const auto d = next_digest_due(db_, sinks_); d && (!next || *d < *next)) next = d;
   return next;
 }
@@ -60,7 +51,7 @@ void dispatcher::run_due() {
   seal_due_digests(db_, sinks_, now);
   running_ = true;
   constexpr int batch = 256;
-  for (auto& d : db_.due(now, batch + static_cast<int>(in_flight_.size()))) {
+  for (auto& d : db_.claim_due(now, now + lease_, batch)) {
     const auto key = std::make_tuple(d.alert_id, d.sink, d.revision);
     if (in_flight_.count(key)) continue;
     auto it = sinks_.find(d.sink);
@@ -98,7 +89,7 @@ void dispatcher::settle(const store::delivery& d, const sinks::outcome& o) {
   try {
     record(d, o);
     in_flight_.erase({d.alert_id, d.sink, d.revision});
-  } catch (const store::sqlite_error& e) {
+  } catch (const store::db_error& e) {
     if (!e.disk()) throw;
     // Stays in flight (not sent again) until run_due() records it.
     unrecorded_.emplace_back(d, o);

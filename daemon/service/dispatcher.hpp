@@ -44,6 +44,9 @@ class dispatcher {
   dispatcher(store::store& db, std::vector<std::shared_ptr<sinks::sink>> sinks, clock_fn now);
 
   void set_sinks(std::vector<std::shared_ptr<sinks::sink>> s);
+  /// How long a claimed delivery is this daemon's before another may take it (the daemon
+  /// renews the claims of those in flight; config state.lease).
+  void set_lease(std::chrono::seconds lease) { lease_ = lease; }
   /// Called whenever a delivery completes (to re-arm timers, finish `poll`, ...).
   void on_settled(std::function<void()> f) { settled_ = std::move(f); }
   /// Called with every delivery outcome (metrics).
@@ -54,9 +57,9 @@ class dispatcher {
   /// Seals the digests that are due, then starts every due delivery that is not already in
   /// flight.
   void run_due();
-  /// When the next pending delivery that is not in flight, or the next digest, is due (for the
-  /// daemon's timer): a delivery waiting on a slow receiver is not due again, or the timer
-  /// would fire at once, over and over, until it completes.
+  /// When the next pending delivery that no daemon holds, or the next digest, is due (for the
+  /// daemon's timer): a delivery in flight (here or on another daemon sharing the state) is
+  /// due when its lease lapses, not at once, or the timer would fire over and over.
   std::optional<timestamp> next_due();
   std::size_t in_flight() const { return in_flight_.size(); }
   /// Outcomes the state file refused to record (a full disk): kept, and recorded by the next
@@ -71,6 +74,7 @@ class dispatcher {
   store::store& db_;
   std::map<std::string, std::shared_ptr<sinks::sink>> sinks_;
   clock_fn now_;
+  std::chrono::seconds lease_{60};
   std::set<std::tuple<std::string, std::string, int>> in_flight_;  ///< alert, sink, revision
   std::vector<std::pair<store::delivery, sinks::outcome>> unrecorded_;
   std::function<void()> settled_;

@@ -126,7 +126,7 @@ void full_text_fetcher::get(const std::string& link, const std::string& user_age
   std::optional<store::article_record> stored;
   try {
     stored = db_.article(canonical);
-  } catch (const store::sqlite_error& e) {
+  } catch (const store::db_error& e) {
     log::warning("full text: the article cache could not be read: " + std::string(e.what()));
   }
   // A stored answer serves every later copy of the link, unless it was a passing failure
@@ -272,7 +272,7 @@ void full_text_fetcher::finish(const std::string& canonical, http::response r) {
   }
   try {
     db_.save_article(a);
-  } catch (const store::sqlite_error& e) {
+  } catch (const store::db_error& e) {
     // The answer still serves the items waiting for it; a later copy fetches again.
     log::warning("full text: the article cache could not be written: " + std::string(e.what()));
   }

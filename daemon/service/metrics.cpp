@@ -136,8 +136,23 @@ std::string metrics::render() const {
   for (const auto& [k, v] : items_)
     out += "sanctwatch_items_total{feed=\"" + label_escape(k) + "\"} " + std::to_string(v) + "\n";
   header(out, "sanctwatch_degraded", "gauge",
-         "1 while the daemon is degraded (the state file refuses writes); /healthz says why.");
+         "1 while the daemon is degraded (the state refuses writes or is out of reach); "
+         "/healthz says why.");
   out += "sanctwatch_degraded " + std::string(degraded_.empty() ? "0" : "1") + "\n";
+  if (!node_.empty()) {
+    header(out, "sanctwatch_node_info", "gauge",
+           "This daemon's node name among those sharing the state, and the state's backend.");
+    out += "sanctwatch_node_info{node=\"" + label_escape(node_) + "\",backend=\"" +
+           label_escape(backend_) + "\"} 1\n";
+  }
+  header(out, "sanctwatch_leases", "gauge",
+         "Leases this daemon holds: feeds it is polling, deliveries it is sending.");
+  out += "sanctwatch_leases{kind=\"feed\"} " + std::to_string(lease_feeds_) + "\n";
+  out += "sanctwatch_leases{kind=\"delivery\"} " + std::to_string(lease_deliveries_) + "\n";
+  header(out, "sanctwatch_lease_takeovers_total", "counter",
+         "Polls started on a feed whose lease another daemon had let lapse (it died or lost "
+         "the state mid-poll).");
+  out += "sanctwatch_lease_takeovers_total " + std::to_string(takeovers_) + "\n";
   header(out, "sanctwatch_items_deferred_total", "counter",
          "New items over a feed's max_new_items, left for its next poll.");
   for (const auto& [k, v] : deferred_)

@@ -52,6 +52,18 @@ class metrics {
   }
   /// Why the daemon is degraded (e.g. the state file refuses writes); empty: healthy.
   void set_degraded(std::string why) { degraded_ = std::move(why); }
+  /// Who this daemon is among those sharing the state, and on which backend.
+  void set_node(std::string node, std::string backend) {
+    node_ = std::move(node);
+    backend_ = std::move(backend);
+  }
+  /// The leases this daemon holds now (polls and deliveries in flight), and the polls it
+  /// started on a feed whose lease another daemon had let lapse.
+  void set_leases(std::int64_t feeds, std::int64_t deliveries, std::uint64_t takeovers) {
+    lease_feeds_ = feeds;
+    lease_deliveries_ = deliveries;
+    takeovers_ = takeovers;
+  }
   const std::string& degraded() const { return degraded_; }
 
   /// The whole exposition, "# HELP"/"# TYPE" lines included: the daemon's metrics, its build
@@ -82,6 +94,9 @@ class metrics {
   std::int64_t digest_queued_ = 0;
   std::int64_t feeds_ = 0;
   std::string degraded_;
+  std::string node_, backend_;
+  std::int64_t lease_feeds_ = 0, lease_deliveries_ = 0;
+  std::uint64_t takeovers_ = 0;
 };
 
 /// Bounds on metrics clients, so that idle or slow ones cannot take the descriptors and the

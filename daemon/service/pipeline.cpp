@@ -132,6 +132,9 @@ store::story_record pipeline::assign_story(const std::string& feed_id, const ite
                                            const std::string& key, bool seen, timestamp now) {
   store::story_record own{story_id(feed_id, it), feed_id, it.id, {}, {}, now, now};
   if (!stories_.enabled) return own;
+  // Until the step commits, no other daemon sharing the state assigns a story: two copies of
+  // one story polled at the same moment by two daemons join one story, and make one alert.
+  db_.serialize(store::store::work::stories);
   const std::string link = story::canonical_link(it.link);
   const auto join = [&](store::story_record s) {
     db_.join_story(s.id, link, now);

@@ -7,6 +7,8 @@
 #include <asio/post.hpp>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "core/log.hpp"
 #include "core/uri.hpp"
 #include "feed/parse.hpp"
@@ -64,34 +66,61 @@ poller::poller(http::client& client, store::store& db, pipeline& pipe, poll_sett
       settings_(settings),
       now_(std::move(now)) {}
 
-void poller::set_feeds(std::vector<feed_spec> feeds) { feeds_ = std::move(feeds); }
+void poller::set_feeds(std::vector<feed_spec> feeds) {
+  feeds_ = std::move(feeds);
+  index_.clear();
+  nlohmann::json ids = nlohmann::json::array();
+  for (std::size_t i = 0; i < feeds_.size(); ++i)
+    if (feeds_[i].enabled) {
+      index_[feeds_[i].id] = i;
+      ids.push_back(feeds_[i].id);
+    }
+  ids_ = ids.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  synced_ = false;
+}
 
 std::optional<timestamp> poller::next_due() {
-  std::optional<timestamp> next;
-  for (const auto& f : feeds_) {
-    if (!f.enabled || in_flight_.count(f.id)) continue;
-    auto st = db_.load_feed(f.id);
-    if (st && st->disabled && st->url == f.url) continue;
-    const timestamp due = st && st->next_poll && st->url == f.url ? *st->next_poll : now_();
-    if (!next || due < *next) next = due;
-  }
-  return next;
+  if (index_.empty()) return std::nullopt;
+  if (!synced_) return now_();
+  return db_.next_feed_due(ids_, now_());
 }
 
 int poller::poll_due(bool all) {
+  if (index_.empty() || stopping_) return 0;
+  if (!synced_) {
+    std::vector<std::pair<std::string, std::string>> rows;
+    for (const auto& [id, i] : index_) rows.emplace_back(id, feeds_[i].url);
+    db_.sync_feeds(rows);
+    synced_ = true;
+  }
+  const std::size_t room = all ? index_.size()
+                           : settings_.max_in_flight > in_flight_.size()
+                               ? settings_.max_in_flight - in_flight_.size()
+                               : 0;
+  if (room == 0) return 0;
   const timestamp now = now_();
   int started = 0;
-  for (const auto& f : feeds_) {
-    if (!f.enabled || in_flight_.count(f.id)) continue;
-    auto st = db_.load_feed(f.id).value_or(store::feed_state{});
-    if (st.id.empty() || st.url != f.url) {
-      // New feed, or its URL changed in the config: forget validators and redirects.
+  for (auto& c : db_.claim_feeds(ids_, now, now + settings_.lease, static_cast<int>(room), all)) {
+    const auto it = index_.find(c.st.id);
+    // A claim lapsed while its poll was still running here (the state was out of reach for
+    // longer than a lease): that poll goes on and ends the new claim too.
+    if (it == index_.end() || in_flight_.count(c.st.id)) continue;
+    const feed_spec& f = feeds_[it->second];
+    if (!c.taken_from.empty()) {
+      ++takeovers_;
+      log::notice("feed " + f.id + ": taken over from " + c.taken_from +
+                  ", whose lease lapsed mid-poll");
+    }
+    store::feed_state st = std::move(c.st);
+    if (st.url != f.url) {
+      // Its URL changed in this config but not (yet) in the one that synced the row: forget
+      // validators and redirects for this poll.
+      const std::string owner = st.lease_owner;
       st = store::feed_state{};
       st.id = f.id;
       st.url = f.url;
+      st.lease_owner = owner;
     }
-    if (st.disabled) continue;  // 410 Gone: re-enabled by changing its URL
-    if (!all && st.next_poll && *st.next_poll > now) continue;
     start(f, std::move(st));
     ++started;
   }
@@ -218,7 +247,7 @@ void poller::step(std::shared_ptr<document_job> job) {
     // feed keeps its old validators and is due at once, so the next start takes the rest.
     try {
       pipe_.finish_early(job->progress, job->now);
-    } catch (const store::sqlite_error& e) {
+    } catch (const store::db_error& e) {
       if (!e.disk()) throw;
       return abandon(job->f, std::move(job->res), e);
     }
@@ -234,7 +263,7 @@ void poller::step(std::shared_ptr<document_job> job) {
   }
   try {
     pipe_.process_some({job->f.id, job->f.title, job->st.url}, job->doc, job->now, job->progress);
-  } catch (const store::sqlite_error& e) {
+  } catch (const store::db_error& e) {
     if (!e.disk()) throw;
     return abandon(job->f, std::move(job->res), e);
   }
@@ -267,7 +296,7 @@ void poller::step(std::shared_ptr<document_job> job) {
   settle(f, std::move(st), r, now, std::move(res));
 }
 
-void poller::abandon(const feed_spec& f, poll_result res, const store::sqlite_error& e) {
+void poller::abandon(const feed_spec& f, poll_result res, const store::db_error& e) {
   in_flight_.erase(f.id);
   res.ok = false;
   res.disk_error = true;
@@ -290,7 +319,7 @@ void poller::settle(const feed_spec& f, store::feed_state st, const http::respon
 void poller::settle_state(const feed_spec& f, const store::feed_state& st, poll_result res) {
   try {
     db_.save_feed(st);
-  } catch (const store::sqlite_error& e) {
+  } catch (const store::db_error& e) {
     if (!e.disk()) throw;
     return abandon(f, std::move(res), e);
   }

@@ -47,6 +47,12 @@ struct poll_settings {
   std::chrono::seconds low_speed_time{30};
   std::size_t max_body = 16u << 20;
   int max_redirects = 10;
+  /// How long a claimed feed is this daemon's before another may take it (config
+  /// state.lease); the daemon renews the claims of the polls it has in flight.
+  std::chrono::seconds lease{60};
+  /// Feeds in flight at most: due feeds beyond it stay unclaimed, for this daemon's next
+  /// round or for another daemon sharing the state.
+  std::size_t max_in_flight = 64;
 };
 
 /// What became of one poll, for logs, metrics and `poll`'s exit code.
@@ -94,12 +100,15 @@ class poller {
   /// Called after each poll completes (its state already saved).
   void on_result(std::function<void(const poll_result&)> f) { on_result_ = std::move(f); }
 
-  /// Starts every enabled feed that is due (or every enabled one with `all`) and not
-  /// already being polled. Returns how many were started.
+  /// Claims (store::claim_feeds) and starts the enabled feeds that are due (every enabled one
+  /// with `all`), up to max_in_flight in flight, and not held by another daemon sharing the
+  /// state. Returns how many were started.
   int poll_due(bool all = false);
-  /// When the next feed is due; empty when no feed is enabled.
+  /// When the next feed can be claimed; empty when no feed is enabled.
   std::optional<timestamp> next_due();
   std::size_t in_flight() const { return in_flight_.size(); }
+  /// Polls started on a feed whose lease another daemon had let lapse (it died mid-poll).
+  std::uint64_t takeovers() const { return takeovers_; }
   /// The daemon is stopping: a document being processed ends after its current step, its
   /// remaining items unseen and its validators kept, so the next start fetches it again.
   void stop() { stopping_ = true; }
@@ -130,7 +139,7 @@ class poller {
   void settle_state(const feed_spec& f, const store::feed_state& st, poll_result res);
   /// A write to the state file failed: the poll is dropped whole (its step rolled back, the
   /// feed state not saved), so the next poll after the disk recovers does it again.
-  void abandon(const feed_spec& f, poll_result res, const store::sqlite_error& e);
+  void abandon(const feed_spec& f, poll_result res, const store::db_error& e);
   void fail(const feed_spec& f, store::feed_state& st, poll_result& res, timestamp now,
             std::string why, std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
@@ -141,6 +150,10 @@ class poller {
   poll_settings settings_;
   clock_fn now_;
   std::vector<feed_spec> feeds_;
+  std::map<std::string, std::size_t> index_;  ///< enabled feeds: id -> position in feeds_
+  std::string ids_;                           ///< their ids as a JSON array, for the store
+  bool synced_ = false;                       ///< the store has a row for each of them
+  std::uint64_t takeovers_ = 0;
   std::map<std::string, bool> in_flight_;
   std::function<void(const poll_result&)> on_result_;
   std::mt19937_64 rng_{std::random_device{}()};

@@ -16,7 +16,10 @@
 #include <sstream>
 
 #include "core/log.hpp"
+#include "core/time.hpp"
+#include "core/version.hpp"
 #include "core/uri.hpp"
+#include "engine/alert.hpp"
 #include "engine/load.hpp"
 #include "service/dispatcher.hpp"
 #include "service/lookback.hpp"
@@ -113,9 +116,7 @@ std::optional<std::string> unwritable(const std::string& path, const std::string
   return path + ": directory " + dir.string() + ": " + std::strerror(errno);
 }
 
-timestamp now_seconds() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
+timestamp now_seconds() { return now_utc(); }
 
 // Sockets, the state database and its journal share one descriptor limit, whose soft value
 // is usually 1024 for the sake of select(), which nothing here uses; the hard limit is what
@@ -209,6 +210,31 @@ std::string state_path_for(const config::config& c) {
     return d + "/state.db";
   }
   return "var/state.db";
+}
+
+result<state_access> state_access_for(const config::config& c) {
+  if (c.state.url.empty()) return state_access{state_path_for(c), ""};
+  state_access out;
+  auto url = expand_env(c.state.url);
+  if (!url) return error{"config", "state.url: " + url.err().message};
+  if (!store::store::is_postgresql(*url))
+    return error{"config", "state.url must be a postgresql:// URI once expanded"};
+  out.location = std::move(*url);
+  if (!c.state.password.empty()) {
+    auto v = expand_env(c.state.password);
+    if (!v) return error{"config", "state.password: " + v.err().message};
+    out.password = std::move(*v);
+  } else if (!c.state.password_file.empty()) {
+    std::string problem;
+    out.password = read_password_file(c, c.state.password_file, problem);
+    if (!problem.empty()) return error{"config", "state." + problem};
+  }
+  return out;
+}
+
+std::string node_name(const config::config& c) {
+  if (!c.node.empty()) return c.node;
+  return engine::host_name() + ":" + std::to_string(::getpid());
 }
 
 result<loaded_config> load_config(const std::string& path) {
@@ -387,8 +413,12 @@ result<loaded_config> load_config(const std::string& path) {
     }
     out.sinks.push_back(std::move(spec));
   }
+  auto access = state_access_for(c);
+  if (!access) problems += c.file + ": " + access.err().message + "\n";
   if (!problems.empty()) return error{"config", problems};
   out.state_path = state_path_for(c);
+  out.state_location = std::move(access->location);
+  out.state_password = std::move(access->password);
   return out;
 }
 
@@ -404,7 +434,7 @@ class instance {
         opts_(opts),
         client_(io_, client_options(cfg_.cfg)),
         sinks_(build_sinks(cfg_, client_)),
-        db_(cfg_.state_path),
+        db_(cfg_.state_location, cfg_.state_password),
         pipe_(db_, sinks_, stories(cfg_.cfg)),
         dispatch_(db_, sinks_, now_seconds),
         full_text_(client_, db_, now_seconds, full_text_settings_of(cfg_.cfg)),
@@ -413,7 +443,13 @@ class instance {
         timer_(io_),
         watchdog_(io_),
         housekeeping_(io_),
+        leases_(io_),
         signals_(io_, SIGINT, SIGTERM) {
+    // Claims are made in this daemon's name from the first poll on.
+    db_.set_node(node_name(cfg_.cfg));
+    db_.register_node(engine::host_name(), ::getpid(), version, now_seconds());
+    dispatch_.set_lease(cfg_.cfg.state.lease);
+    metrics_.set_node(db_.node(), std::string(db_.backend()));
     pipe_.set_ruleset(cfg_.rules);
     pipe_.set_max_evidence(std::size_t(cfg_.cfg.alerts.max_evidence));
     pipe_.set_keep_text(cfg_.cfg.state.text_retention.count() > 0);
@@ -480,14 +516,22 @@ class instance {
       maybe_finish();
     } else {
       log::notice("sanctwatch started: " + std::to_string(cfg_.feeds.size()) + " feeds, " +
-                  std::to_string(cfg_.rules->rules.size()) + " rules, state " + cfg_.state_path);
+                  std::to_string(cfg_.rules->rules.size()) + " rules, state " + state_shown() +
+                  ", node " + db_.node());
       if (metrics_server_) log::notice("metrics on http://" + metrics_server_->address() + "/metrics");
       notify("READY=1\nSTATUS=" + status());
       start_watchdog();
       do_housekeeping();
+      renew_leases();
       schedule();
     }
     io_.run();
+    // Whatever this daemon still held is free for the others at once, not after a lease.
+    try {
+      db_.unregister_node();
+    } catch (const store::db_error& e) {
+      log::warning(std::string("leaving the state: ") + e.what() + " (its leases lapse instead)");
+    }
     if (opts_.mode == run_mode::poll_once) {
       log::info("poll done: " + std::to_string(polled_) + " feed(s), " + std::to_string(failed_) +
                 " failed, " + std::to_string(alerts_) + " alert(s), " +
@@ -619,8 +663,37 @@ class instance {
     return s;
   }
   static poll_settings settings(const config::config& c) {
+    // Twice the transfers that run at once: the client's queue never runs dry between two
+    // claims, and the rest of the due feeds stay free for the other daemons.
     return {c.network.timeout, c.network.low_speed_time, static_cast<std::size_t>(c.network.max_body),
-            c.network.max_redirects};
+            c.network.max_redirects, c.state.lease,
+            static_cast<std::size_t>(std::max(1, c.network.max_parallel * 2))};
+  }
+
+  // The state as logs may show it: the file, or the database without its password.
+  std::string state_shown() const {
+    if (db_.backend() == "sqlite") return cfg_.state_path;
+    // A URI's query may carry a password too: shown without it.
+    const auto& url = cfg_.state_location;
+    return redact_url(std::string_view(url).substr(0, url.find('?')));
+  }
+
+  // Every third of a lease: the claims of the polls and deliveries in flight are renewed and
+  // the node's heartbeat written, so no other daemon takes work this one is doing. A daemon
+  // that cannot reach the state stops renewing; its work is taken over one lease later.
+  void renew_leases() {
+    if (stopping_) return;
+    if (!degraded_)
+      guarded([&] {
+        const auto now = now_seconds();
+        db_.renew_leases(now, now + cfg_.cfg.state.lease);
+      });
+    metrics_.set_leases(static_cast<std::int64_t>(poller_.in_flight()),
+                        static_cast<std::int64_t>(dispatch_.in_flight()), poller_.takeovers());
+    leases_.expires_after(std::max(std::chrono::seconds{1}, cfg_.cfg.state.lease / 3));
+    leases_.async_wait([this](std::error_code ec) {
+      if (!ec) renew_leases();
+    });
   }
 
   std::string status() const {
@@ -681,7 +754,7 @@ class instance {
     if (auto d = dispatch_.next_due(); d && (!next || *d < *next)) next = d;
     auto wait = next ? std::max(*next - now_seconds(), std::chrono::seconds{0})
                      : std::chrono::seconds{3600};
-    if (degraded_) wait = std::chrono::seconds{10};  // the next probe
+    if (degraded_) wait = probe_wait_;  // the next probe
     timer_due_ = now_seconds() + wait;
     timer_.expires_after(wait);
     timer_.async_wait([this](std::error_code ec) {
@@ -694,19 +767,24 @@ class instance {
     });
   }
 
-  // A full disk (or quota, or I/O error) on the state file. The daemon keeps running and says
-  // so (/healthz, sanctwatch_degraded, STATUS, a log line a minute), takes no new work that
-  // writes (no polls, no deliveries: their outcomes could not be recorded), and probes every
-  // 10 s; what failed was rolled back or is held in memory, so nothing is lost or sent twice.
+  // A full disk (or quota, or I/O error) on the state file, or the PostgreSQL state out of
+  // reach. The daemon keeps running and says so (/healthz, sanctwatch_degraded, STATUS, a log
+  // line a minute), takes no new work (no claims, no polls, no deliveries: their outcomes
+  // could not be recorded), and probes again after 1 s, 2 s, 4 s ... up to 30 s; what failed
+  // was rolled back or is held in memory, so nothing is lost, and nothing sent twice beyond
+  // at-least-once (deliveries whose lease lapsed meanwhile may go out from another daemon).
   void degrade(const std::string& why) {
     const auto now = now_seconds();
+    const std::string what = db_.backend() == "sqlite" ? "state file not writable"
+                                                        : "state database out of reach";
     if (!degraded_ || now - degraded_logged_ >= std::chrono::minutes{1}) {
-      log::error("state file not writable, polls and deliveries paused until it is: " + why);
+      log::error(what + ", polls and deliveries paused until it is back: " + why);
       degraded_logged_ = now;
     }
+    if (!degraded_) probe_wait_ = std::chrono::seconds{1};
     degraded_ = true;
-    metrics_.set_degraded("state file not writable: " + why);
-    notify("STATUS=degraded: state file not writable");
+    metrics_.set_degraded(what + ": " + why);
+    notify("STATUS=degraded: " + what);
   }
 
   // Runs `f`; a disk error on the state file degrades the daemon instead of ending it.
@@ -714,26 +792,30 @@ class instance {
   void guarded(F&& f) {
     try {
       f();
-    } catch (const store::sqlite_error& e) {
+    } catch (const store::db_error& e) {
       if (!e.disk()) throw;
       degrade(e.what());
     }
   }
 
-  // Whether the state file takes writes again (then the outcomes held in memory are recorded
-  // first); logs the way back.
+  // Whether the state takes writes again (a lost PostgreSQL connection is made anew; then the
+  // outcomes held in memory are recorded first); logs the way back.
   bool recover() {
     try {
       db_.write_probe();
+      db_.register_node(engine::host_name(), ::getpid(), version, now_seconds());
       dispatch_.run_due();
-    } catch (const store::sqlite_error& e) {
+    } catch (const store::db_error& e) {
       if (!e.disk()) throw;
       degrade(e.what());
+      probe_wait_ = std::min(probe_wait_ * 2, std::chrono::seconds{30});
       return false;
     }
     degraded_ = false;
     metrics_.set_degraded("");
-    log::notice("state file writable again: polls and deliveries resume");
+    log::notice(std::string(db_.backend() == "sqlite" ? "state file writable"
+                                                      : "state database reachable") +
+                " again: polls and deliveries resume");
     notify("STATUS=" + status());
     return true;
   }
@@ -747,7 +829,7 @@ class instance {
       const auto& st = cfg_.cfg.state;
       db_.purge(now - st.retention, now - st.delivered_retention, now - st.text_retention);
       db_.drop_article_text(now - cfg_.cfg.defaults.full_text_max_age);
-    } catch (const store::sqlite_error& e) {
+    } catch (const store::db_error& e) {
       log::error(std::string("retention purge failed: ") + e.what());
     }
     housekeeping_.expires_after(std::chrono::hours{24});
@@ -791,8 +873,9 @@ class instance {
     if (!fresh) {
       metrics_.reloaded(false);
       log::error("reload failed, keeping the running configuration:\n" + fresh.err().message);
-    } else if (fresh->state_path != cfg_.state_path) {
-      log::error("reload failed: the state path cannot change while running (restart instead)");
+    } else if (fresh->state_path != cfg_.state_path ||
+               fresh->state_location != cfg_.state_location) {
+      log::error("reload failed: the state cannot change while running (restart instead)");
     } else if (auto fresh_sinks = make_sinks(*fresh, client_); !fresh_sinks) {
       log::error("reload failed, keeping the running configuration: " + fresh_sinks.err().message);
     } else {
@@ -824,6 +907,7 @@ class instance {
       dispatch_.set_sinks(sinks_);
       poller_.set_feeds(cfg_.feeds);
       poller_.set_settings(settings(cfg_.cfg));
+      dispatch_.set_lease(cfg_.cfg.state.lease);
       full_text_.set_settings(full_text_settings_of(cfg_.cfg));
       lists_.configure(cfg_.inputs, cfg_.copies, list_settings(cfg_.cfg));
       // A reload also looks for new versions of the URL lists now (conditional GETs).
@@ -847,6 +931,7 @@ class instance {
     timer_.cancel();
     watchdog_.cancel();
     housekeeping_.cancel();
+    leases_.cancel();
     metrics_server_.reset();
     signals_.cancel();
     lists_.stop();
@@ -871,13 +956,15 @@ class instance {
   asio::steady_timer timer_;
   asio::steady_timer watchdog_;
   asio::steady_timer housekeeping_;
+  asio::steady_timer leases_;
   asio::signal_set signals_;
   metrics metrics_;
   std::unique_ptr<metrics_server> metrics_server_;
   std::chrono::microseconds watchdog_interval_{0};
   bool stopping_ = false;
   std::optional<timestamp> timer_due_;  ///< when the timer fires next
-  bool degraded_ = false;               ///< the state file refuses writes
+  bool degraded_ = false;               ///< the state refuses writes or is out of reach
+  std::chrono::seconds probe_wait_{1};  ///< until the next probe while degraded
   timestamp degraded_logged_{};
   int polled_ = 0, failed_ = 0, alerts_ = 0;
 };
@@ -893,13 +980,16 @@ int run(const run_options& options) {
   std::error_code ec;
   const auto parent = std::filesystem::path(cfg->state_path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  // Held until the process ends: a second daemon (or a poll) on this state would deliver
-  // every alert again.
-  const auto lock = state_lock::acquire(cfg->state_path);
-  if (!lock) {
-    log::error(std::string("sanctwatch ") + (options.mode == run_mode::daemon ? "run" : "poll") +
-               ": " + lock.err().message);
-    return 2;
+  // Held until the process ends: a second daemon (or a poll) on this state file would deliver
+  // every alert again. Daemons sharing a PostgreSQL state share the work through leases.
+  std::optional<result<state_lock>> lock;
+  if (!store::store::is_postgresql(cfg->state_location)) {
+    lock.emplace(state_lock::acquire(cfg->state_path));
+    if (!*lock) {
+      log::error(std::string("sanctwatch ") + (options.mode == run_mode::daemon ? "run" : "poll") +
+                 ": " + lock->err().message);
+      return 2;
+    }
   }
   // A file size limit (RLIMIT_FSIZE) must fail a write, not kill the daemon: the write
   // errors are handled like a full disk.
@@ -908,8 +998,8 @@ int run(const run_options& options) {
   try {
     instance inst(std::move(*cfg), options, fd_limit);
     return inst.run();
-  } catch (const store::sqlite_error& e) {
-    log::error(std::string("state database: ") + e.what());
+  } catch (const store::db_error& e) {
+    log::error(std::string("state: ") + e.what());
     return 2;
   } catch (const std::invalid_argument& e) {
     log::error(e.what());

@@ -32,7 +32,12 @@ struct loaded_config {
   std::shared_ptr<const engine::ruleset> rules;
   std::vector<sink_spec> sinks;
   std::vector<feed_spec> feeds;
+  /// The local state path: the SQLite file, and beside it the lists' last good copies (with
+  /// a PostgreSQL state, where it would be: the lists stay on each daemon's disk).
   std::string state_path;
+  /// What store::store opens: `state_path`, or the PostgreSQL URI (${ENV} expanded).
+  std::string state_location;
+  std::string state_password;  ///< state.password (expanded) or state.password_file's text
   /// What `rules` was compiled from, for the entity list refresher to compile again with a
   /// new version of a URL list.
   compile_inputs inputs;
@@ -57,6 +62,17 @@ std::size_t metrics_connection_cap(int configured, std::uint64_t fd_limit, int m
 /// The state database path: config `state.path`, else $STATE_DIRECTORY/state.db (systemd),
 /// else ./var/state.db.
 std::string state_path_for(const config::config& c);
+
+/// Where the state is for commands that read it (`alerts`, `feeds`, `status`, ...): the
+/// location store::store opens and its password, resolved as the daemon resolves them.
+struct state_access {
+  std::string location;
+  std::string password;
+};
+result<state_access> state_access_for(const config::config& c);
+
+/// This daemon's node name: config `node`, else HOST:PID.
+std::string node_name(const config::config& c);
 
 enum class run_mode { daemon, poll_once };
 

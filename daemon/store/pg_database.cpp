@@ -75,7 +75,7 @@ std::string numbered_parameters(std::string_view sql) {
 
 void pg_database::exec_quietly(std::string_view sql) noexcept {
   try {
-    if (c_.ok()) c_.exec(sql);
+    if (c_->ok()) c_->exec(sql);
   } catch (...) {
   }
 }

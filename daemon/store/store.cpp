@@ -7,18 +7,13 @@
 
 #include "store/pg_database.hpp"
 #include "store/pg_schema.hpp"
+#include "store/rows.hpp"
 
 namespace sanctwatch::store {
-namespace {
 
-std::int64_t secs(timestamp t) { return t.time_since_epoch().count(); }
-timestamp at(std::int64_t s) { return timestamp{std::chrono::seconds{s}}; }
-std::optional<std::int64_t> secs(const std::optional<timestamp>& t) {
-  return t ? std::optional<std::int64_t>(secs(*t)) : std::nullopt;
-}
-std::optional<timestamp> at(const std::optional<std::int64_t>& s) {
-  return s ? std::optional<timestamp>(at(*s)) : std::nullopt;
-}
+using namespace rows;
+
+namespace {
 
 // Schema migrations, in order; migration i brings the schema from version i to i + 1.
 // Never edit a shipped migration: add a new one.
@@ -217,6 +212,22 @@ UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (kind IN (''alert'', ''digest
   WHERE type = 'table' AND name = 'alerts';
 PRAGMA writable_schema = OFF;
 )sql",
+    // v8: leases and the daemons holding them (PostgreSQL has had them since its first
+    // version): the same claiming code runs on both backends, unopposed on SQLite.
+    R"sql(
+ALTER TABLE feeds ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE feeds ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE nodes (
+  name TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  version TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  heartbeat INTEGER NOT NULL
+);
+)sql",
 };
 
 // Kept texts: a version byte, then length-prefixed fields (LEB128 lengths), the whole
@@ -377,6 +388,7 @@ store::store(const std::string& location, const std::string& password)
 store::~store() = default;
 
 void store::write_probe() {
+  if (pg_ && depth_ == 0) static_cast<pg_database&>(*db_).reconnect_if_lost();
   batch tx(*this);
   db_->exec(pg_ ? std::string("UPDATE sanctwatch_schema SET updated_at = now()")
                 : "PRAGMA user_version = " + std::to_string(schema_version));
@@ -442,6 +454,10 @@ constexpr const char* feed_columns =
     "id, url, permanent_url, etag, last_modified, last_poll, last_success, next_poll, "
     "error_streak, last_error, last_status, items_total, disabled";
 
+}  // namespace
+
+namespace rows {
+
 feed_state read_feed(const statement& st) {
   feed_state f;
   f.id = st.text(0);
@@ -457,20 +473,22 @@ feed_state read_feed(const statement& st) {
   f.last_status = static_cast<int>(st.integer(10));
   f.items_total = st.integer(11);
   f.disabled = st.integer(12) != 0;
+  f.lease_owner = st.text(13);
+  if (const auto until = st.integer(14); !f.lease_owner.empty() && until > 0) f.lease_until = at(until);
   return f;
 }
 
-}  // namespace
+}  // namespace rows
 
 std::optional<feed_state> store::load_feed(const std::string& id) {
-  auto st = db_->prepare(std::string("SELECT ") + feed_columns + " FROM feeds WHERE id = ?");
+  auto st = db_->prepare(std::string("SELECT ") + feed_read_columns + " FROM feeds WHERE id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   return read_feed(st);
 }
 
 std::vector<feed_state> store::feeds() {
-  auto st = db_->prepare(std::string("SELECT ") + feed_columns + " FROM feeds ORDER BY id");
+  auto st = db_->prepare(std::string("SELECT ") + feed_read_columns + " FROM feeds ORDER BY id");
   std::vector<feed_state> out;
   while (st.step()) out.push_back(read_feed(st));
   return out;
@@ -485,11 +503,14 @@ void store::save_feed(const feed_state& f) {
       "last_success = excluded.last_success, next_poll = excluded.next_poll, "
       "error_streak = excluded.error_streak, last_error = excluded.last_error, "
       "last_status = excluded.last_status, items_total = excluded.items_total, "
-      "disabled = excluded.disabled");
+      "disabled = excluded.disabled, "
+      // The poll is over: this daemon's lease ends (another's, taken meanwhile, stays).
+      "lease_until = CASE WHEN feeds.lease_owner = ?14 THEN 0 ELSE feeds.lease_until END, "
+      "lease_owner = CASE WHEN feeds.lease_owner = ?14 THEN '' ELSE feeds.lease_owner END");
   st.bind(1, f.id).bind(2, f.url).bind(3, f.permanent_url).bind(4, f.etag).bind(5, f.last_modified);
   st.bind(6, secs(f.last_poll)).bind(7, secs(f.last_success)).bind(8, secs(f.next_poll));
   st.bind(9, f.error_streak).bind(10, f.last_error).bind(11, f.last_status);
-  st.bind(12, f.items_total).bind(13, f.disabled ? 1 : 0);
+  st.bind(12, f.items_total).bind(13, f.disabled ? 1 : 0).bind(14, node_);
   st.run();
 }
 
@@ -805,28 +826,61 @@ void store::touch(const std::string& feed_id, const std::vector<std::string>& it
   tx.commit();
 }
 
+namespace {
+
+// The delivery columns, with the document of the revision (an update goes out with its own
+// document; revision 0 is the alert's).
+constexpr const char* delivery_select =
+    "SELECT o.alert_id, o.sink, COALESCE(u.document, a.document), o.attempts, o.next_attempt, "
+    "o.last_error, o.last_status, o.revision FROM outbox o JOIN alerts a ON a.id = o.alert_id "
+    "LEFT JOIN alert_updates u ON u.alert_id = o.alert_id AND u.revision = o.revision ";
+
+delivery read_delivery(const statement& st) {
+  delivery d;
+  d.alert_id = st.text(0);
+  d.sink = st.text(1);
+  d.document = st.text(2);
+  d.attempts = static_cast<int>(st.integer(3));
+  d.next_attempt = at(st.integer(4));
+  d.last_error = st.text(5);
+  d.last_status = static_cast<int>(st.integer(6));
+  d.revision = static_cast<int>(st.integer(7));
+  return d;
+}
+
+}  // namespace
+
 std::vector<delivery> store::due(timestamp now, int limit) {
-  // An update goes out with its own document; revision 0 is the alert's.
-  auto st = db_->prepare(
-      "SELECT o.alert_id, o.sink, COALESCE(u.document, a.document), o.attempts, o.next_attempt, "
-      "o.last_error, o.last_status, o.revision FROM outbox o JOIN alerts a ON a.id = o.alert_id "
-      "LEFT JOIN alert_updates u ON u.alert_id = o.alert_id AND u.revision = o.revision "
-      "WHERE o.state = 'pending' AND o.next_attempt <= ? "
-      "ORDER BY o.next_attempt, a.created_at, o.revision LIMIT ?");
+  auto st = db_->prepare(std::string(delivery_select) +
+                         "WHERE o.state = 'pending' AND o.next_attempt <= ? "
+                         "ORDER BY o.next_attempt, a.created_at, o.revision LIMIT ?");
   st.bind(1, secs(now)).bind(2, limit);
   std::vector<delivery> out;
-  while (st.step()) {
-    delivery d;
-    d.alert_id = st.text(0);
-    d.sink = st.text(1);
-    d.document = st.text(2);
-    d.attempts = static_cast<int>(st.integer(3));
-    d.next_attempt = at(st.integer(4));
-    d.last_error = st.text(5);
-    d.last_status = static_cast<int>(st.integer(6));
-    d.revision = static_cast<int>(st.integer(7));
-    out.push_back(std::move(d));
+  while (st.step()) out.push_back(read_delivery(st));
+  return out;
+}
+
+std::vector<delivery> store::claim_due(timestamp now, timestamp until, int limit) {
+  batch tx(*this);
+  // Rows another daemon is claiming this instant are skipped, not waited for: it sends them.
+  auto st = db_->prepare(std::string(delivery_select) +
+                         "WHERE o.state = 'pending' AND o.next_attempt <= ?1 AND "
+                         "(o.lease_owner = '' OR o.lease_until < ?1) "
+                         "ORDER BY o.next_attempt, a.created_at, o.revision LIMIT ?2" +
+                         (pg_ ? " FOR UPDATE OF o SKIP LOCKED" : ""));
+  st.bind(1, secs(now)).bind(2, limit);
+  std::vector<delivery> out;
+  while (st.step()) out.push_back(read_delivery(st));
+  st.reset();
+  auto lease = db_->prepare(
+      "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE alert_id = ? AND sink = ? AND "
+      "revision = ?");
+  for (const auto& d : out) {
+    lease.bind(1, node_).bind(2, secs(until)).bind(3, d.alert_id).bind(4, d.sink);
+    lease.bind(5, d.revision);
+    lease.run();
   }
+  tx.commit();
   return out;
 }
 
@@ -838,8 +892,11 @@ std::int64_t store::dead_count() {
   return count("SELECT COUNT(*) FROM outbox WHERE state = 'dead'");
 }
 
-std::optional<timestamp> store::next_due() {
-  auto st = db_->prepare("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'");
+std::optional<timestamp> store::next_due(timestamp now) {
+  auto st = db_->prepare(
+      "SELECT MIN(CASE WHEN lease_owner <> '' AND lease_until >= ? THEN lease_until "
+      "ELSE next_attempt END) FROM outbox WHERE state = 'pending'");
+  st.bind(1, secs(now));
   st.step();
   return at(st.optional_integer(0));
 }
@@ -859,7 +916,7 @@ void store::mark_delivered(const std::string& alert_id, const std::string& sink,
                            int status, int revision) {
   auto st = db_->prepare(
       "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_status = ?, "
-      "last_error = '', updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ?");
+      "last_error = '', updated_at = ?, lease_owner = '', lease_until = 0 WHERE alert_id = ? AND sink = ? AND revision = ?");
   st.bind(1, status).bind(2, secs(now)).bind(3, alert_id).bind(4, sink).bind(5, revision);
   st.run();
 }
@@ -868,7 +925,7 @@ void store::mark_retry(const std::string& alert_id, const std::string& sink, tim
                        int status, const std::string& error, int revision) {
   auto st = db_->prepare(
       "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_status = ?, "
-      "last_error = ?, updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ? AND "
+      "last_error = ?, updated_at = ?, lease_owner = '', lease_until = 0 WHERE alert_id = ? AND sink = ? AND revision = ? AND "
       "state = 'pending'");
   st.bind(1, secs(next_attempt)).bind(2, status).bind(3, error).bind(4, secs(next_attempt));
   st.bind(5, alert_id).bind(6, sink).bind(7, revision);
@@ -879,7 +936,7 @@ void store::mark_dead(const std::string& alert_id, const std::string& sink, time
                       int status, const std::string& error, int revision) {
   auto st = db_->prepare(
       "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_status = ?, "
-      "last_error = ?, updated_at = ? WHERE alert_id = ? AND sink = ? AND revision = ?");
+      "last_error = ?, updated_at = ?, lease_owner = '', lease_until = 0 WHERE alert_id = ? AND sink = ? AND revision = ?");
   st.bind(1, status).bind(2, error).bind(3, secs(now)).bind(4, alert_id).bind(5, sink);
   st.bind(6, revision);
   st.run();
@@ -888,8 +945,8 @@ void store::mark_dead(const std::string& alert_id, const std::string& sink, time
 int store::requeue(const std::string& sink, std::optional<timestamp> since, bool dead_only,
                    timestamp now) {
   auto st = db_->prepare(
-      "UPDATE outbox SET state = 'pending', next_attempt = ?1, attempts = 0, updated_at = ?1 "
-      "WHERE (?2 = '' OR sink = ?2) AND (?3 = 0 OR state = 'dead') AND "
+      "UPDATE outbox SET state = 'pending', next_attempt = ?1, attempts = 0, updated_at = ?1, "
+      "lease_owner = '', lease_until = 0 WHERE (?2 = '' OR sink = ?2) AND (?3 = 0 OR state = 'dead') AND "
       "(CAST(?4 AS BIGINT) IS NULL OR alert_id IN (SELECT id FROM alerts WHERE created_at >= ?4))");
   st.bind(1, secs(now)).bind(2, sink).bind(3, dead_only ? 1 : 0).bind(4, secs(since));
   st.run();

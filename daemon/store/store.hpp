@@ -40,6 +40,29 @@ struct feed_state {
   int last_status = 0;
   std::int64_t items_total = 0;
   bool disabled = false;  ///< 410 Gone
+  /// The daemon polling it now (read only: claim_feeds() sets it, save_feed() ends it);
+  /// empty when none. A lease past `lease_until` is free to take.
+  std::string lease_owner{};
+  std::optional<timestamp> lease_until{};
+};
+
+/// A feed a daemon claimed: its state, and the daemon whose expired lease it took, if any
+/// (that daemon died or lost the database mid-poll).
+struct feed_claim {
+  feed_state st;
+  std::string taken_from;
+};
+
+/// A daemon sharing the state (table nodes), with the leases it holds.
+struct node_record {
+  std::string name;
+  std::string host;
+  std::int64_t pid = 0;
+  std::string version;
+  timestamp started_at;
+  timestamp heartbeat;
+  std::int64_t feeds = 0;       ///< feed leases it holds (unexpired)
+  std::int64_t deliveries = 0;  ///< delivery leases it holds (unexpired)
 };
 
 struct item_record {
@@ -227,10 +250,11 @@ class store {
   /// "sqlite" or "postgresql".
   std::string_view backend() const { return pg_ ? "postgresql" : "sqlite"; }
 
-  static constexpr int schema_version = 7;
+  static constexpr int schema_version = 8;
   int version();
-  /// One small write transaction (the schema version rewritten): throws sqlite_error when
-  /// the disk still refuses writes.
+  /// One small write transaction (the schema version rewritten): throws a db_error when the
+  /// disk still refuses writes or PostgreSQL stays out of reach (a lost connection is made
+  /// anew first).
   void write_probe();
 
   /// One transaction around several store calls (BEGIN IMMEDIATE; a savepoint when nested,
@@ -249,10 +273,48 @@ class store {
     bool done_ = false;
   };
 
+  // Daemons and leases (store/leases.cpp). Work is shared through leases: a daemon claims a
+  // due feed or delivery for `lease` seconds in its node name, renews the claims while it
+  // works, and ends each with the outcome it records; a claim not renewed lapses and another
+  // daemon takes the work. On SQLite (one daemon per file) the same code runs unopposed.
+  /// This process's node name: claims are made in it. Set before any claim.
+  void set_node(std::string name) { node_ = std::move(name); }
+  const std::string& node() const { return node_; }
+  /// Records this daemon in `nodes` and frees the leases its name still holds from a previous
+  /// process (a restart under a configured `node:` name); on SQLite every lease, since the
+  /// file has one daemon.
+  void register_node(const std::string& host, std::int64_t pid, const std::string& version,
+                     timestamp now);
+  /// Removes this daemon from `nodes` and frees its leases (a clean stop).
+  void unregister_node();
+  /// Moves every lease this daemon holds to `until` and its heartbeat to `now`.
+  void renew_leases(timestamp now, timestamp until);
+  /// The daemons that registered (newest heartbeat first), with their unexpired leases at `now`.
+  std::vector<node_record> nodes(timestamp now);
+  /// Serialises a part of the work across daemons until the enclosing batch ends (PostgreSQL
+  /// transaction advisory lock; nothing on SQLite, whose write transactions are serial).
+  /// `stories`: story assignment and alert creation, so two copies of one story seen by two
+  /// daemons at once make one alert; `digests`: sealing a sink's digest.
+  enum class work { stories, digests };
+  void serialize(work w);
+
   // Feeds.
   std::optional<feed_state> load_feed(const std::string& id);
+  /// Saves a poll's outcome and ends this daemon's lease on the feed.
   void save_feed(const feed_state& f);
   std::vector<feed_state> feeds();
+  /// Makes sure every configured feed (id, url) has a row, so it can be claimed; a feed whose
+  /// URL changed starts over (validators, redirect, 410 and error streak forgotten, due now).
+  void sync_feeds(const std::vector<std::pair<std::string, std::string>>& feeds);
+  /// Claims up to `limit` feeds among `ids` (a JSON array of feed ids) that are due at `now`
+  /// (any, with `all`), enabled and not held by another daemon's unexpired lease, soonest due
+  /// first, leasing them to this daemon until `until`. Other daemons claiming at the same
+  /// moment skip these rows (FOR UPDATE SKIP LOCKED) and take others.
+  std::vector<feed_claim> claim_feeds(const std::string& ids, timestamp now, timestamp until,
+                                      int limit, bool all);
+  /// When the next of `ids` can be claimed: its next poll, or when another daemon's lease on
+  /// it lapses; empty when none is enabled.
+  std::optional<timestamp> next_feed_due(const std::string& ids, timestamp now);
 
   // Items.
   /// The content hash stored for an item, or empty when the item was never seen.
@@ -316,14 +378,18 @@ class store {
   void touch(const std::string& feed_id, const std::vector<std::string>& item_keys, timestamp now);
 
   // Outbox.
-  /// Pending deliveries due at `now`, oldest first.
+  /// Pending deliveries due at `now`, oldest first (whoever holds them).
   std::vector<delivery> due(timestamp now, int limit);
+  /// Claims up to `limit` pending deliveries due at `now` that no other daemon holds, leased
+  /// to this daemon until `until`, oldest first. The outcome (mark_*) ends the lease.
+  std::vector<delivery> claim_due(timestamp now, timestamp until, int limit);
   /// How many deliveries are pending (metrics).
   std::int64_t pending_count();
   /// Outbox rows given up on (dead letters).
   std::int64_t dead_count();
-  /// The earliest next attempt among pending deliveries.
-  std::optional<timestamp> next_due();
+  /// When the next pending delivery can be claimed: its next attempt, or when the lease
+  /// another daemon (or this one) holds on it lapses.
+  std::optional<timestamp> next_due(timestamp now);
   /// The `limit` earliest pending deliveries: alert id, sink, revision and next attempt.
   struct pending_slot {
     std::string alert_id, sink;
@@ -395,6 +461,7 @@ class store {
   std::unique_ptr<database> db_;
   bool pg_ = false;
   int depth_ = 0;  ///< open batches
+  std::string node_;
 };
 
 }  // namespace sanctwatch::store

@@ -750,6 +750,54 @@ entity_lists:
   EXPECT_FALSE(r.ok());
 }
 
+TEST(config, a_postgresql_state_shared_by_named_daemons) {
+  auto r = load(R"(
+node: scan-1
+rules: [rules]
+state:
+  url: "postgresql://sanctwatch@db1:5432,db2:5432/sanctwatch?target_session_attrs=read-write"
+  password_file: pg-password
+  lease: 2m
+)");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.node, "scan-1");
+  EXPECT_EQ(r.value.state.url,
+            "postgresql://sanctwatch@db1:5432,db2:5432/sanctwatch?target_session_attrs=read-write");
+  EXPECT_EQ(r.value.state.password_file, "pg-password");
+  EXPECT_EQ(r.value.state.lease, std::chrono::minutes{2});
+  // Defaults: SQLite, a minute's lease, HOST:PID as the name.
+  r = load("rules: [rules]\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.value.state.url.empty());
+  EXPECT_EQ(r.value.state.lease, std::chrono::seconds{60});
+  EXPECT_TRUE(r.value.node.empty());
+  ::setenv("SANCTWATCH_TEST_PG", "postgresql://h/db", 1);
+  r = load("rules: [rules]\nstate: {url: \"${SANCTWATCH_TEST_PG}\", password: \"${SANCTWATCH_TEST_PG}\"}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.state.url, "postgresql://h/db");
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"rules: [rules]\nstate: {path: s.db, url: \"postgresql://h/db\"}\n",
+       "conf/test.yaml:2:26: error: state: give path (SQLite) or url (PostgreSQL), not both"},
+      {"rules: [rules]\nstate: {url: \"mysql://h/db\"}\n",
+       "conf/test.yaml:2:14: error: state.url must be a postgresql:// URI"},
+      {"rules: [rules]\nstate: {password: x}\n",
+       "conf/test.yaml:2:19: error: state.password needs state.url"},
+      {"rules: [rules]\nstate: {url: \"postgres://h/db\", password: x, password_file: f}\n",
+       "error: give state.password or state.password_file, not both"},
+      {"rules: [rules]\nstate: {url: \"postgres://h/db\", lease: 5s}\n", "state.lease"},
+      {"rules: [rules]\nstate: {url: \"postgres://h/db\", lease: 2h}\n",
+       "error: state.lease must be at most 1h"},
+      {"node: \"two words\"\nrules: [rules]\n",
+       "conf/test.yaml:1:7: error: node must be 1-64 letters, digits, '.', '-', '_' or ':'"},
+  };
+  for (const auto& [text, message] : bad) {
+    const auto b = load(text);
+    EXPECT_FALSE(b.ok()) << text;
+    EXPECT_NE(all_errors(b).find(message), std::string::npos) << all_errors(b);
+  }
+}
+
 TEST(config, entity_lists_from_urls_and_sinks_that_take_list_events) {
   auto r = load(R"(
 rules: [rules]

@@ -80,7 +80,7 @@ TEST_F(dispatcher_test, delivers_each_row_once) {
   EXPECT_EQ(b->seen, (std::vector<std::string>{"x1"}));
   EXPECT_EQ(d.stats().delivered, 3);
   EXPECT_GE(settled, 1);
-  EXPECT_FALSE(db_.next_due());
+  EXPECT_FALSE(db_.next_due(t(0)));
 }
 
 TEST_F(dispatcher_test, an_update_is_its_own_delivery_with_its_own_outcome) {
@@ -118,7 +118,7 @@ TEST_F(dispatcher_test, retries_on_schedule_then_dead_letters) {
   for (int attempt = 1; attempt <= 10; ++attempt) {
     d.run_due();
     ASSERT_EQ(a->seen.size(), static_cast<std::size_t>(attempt));
-    auto next = db_.next_due();
+    auto next = db_.next_due(t(0));
     if (attempt < 10) {
       ASSERT_TRUE(next) << attempt;
       EXPECT_GT(*next, now_);
@@ -145,7 +145,7 @@ TEST_F(dispatcher_test, retry_after_is_honoured) {
   dispatcher d(db_, {a}, [this] { return now_; });
   record("x1", {"a"});
   d.run_due();
-  EXPECT_EQ(db_.next_due(), t(100 + 3600));
+  EXPECT_EQ(db_.next_due(t(0)), t(100 + 3600));
 }
 
 TEST_F(dispatcher_test, permanent_failure_is_dead_at_once_and_others_continue) {
@@ -178,14 +178,14 @@ TEST_F(dispatcher_test, in_flight_rows_are_not_sent_twice_and_survive_a_crash) {
   EXPECT_EQ(slow->seen[1], "x1");  // re-sent with the same id
   slow->held.back()();
   EXPECT_EQ(again.stats().delivered, 1);
-  EXPECT_FALSE(db_.next_due());
+  EXPECT_FALSE(db_.next_due(t(0)));
 }
 
 TEST_F(dispatcher_test, rows_for_removed_sinks_wait) {
   dispatcher d(db_, {}, [this] { return now_; });
   record("x1", {"gone"});
   d.run_due();
-  EXPECT_EQ(db_.next_due(), t(100 + 3600));
+  EXPECT_EQ(db_.next_due(t(0)), t(100 + 3600));
 }
 
 TEST(scheduling, next_interval_honours_ttl_and_cache_control_with_jitter) {

@@ -1,0 +1,35 @@
+#pragma once
+// The store's tests run on both backends: a SQLite file, and a database on a real PostgreSQL
+// server (one per test binary, started at the first PostgreSQL case, emptied before each).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "core/item.hpp"
+#include "pg_server.hpp"
+#include "temp_dir.hpp"
+
+namespace sanctwatch::store {
+
+inline timestamp t(std::int64_t s) { return timestamp{std::chrono::seconds{s}}; }
+
+class backends_test : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void TearDownTestSuite() {
+    delete pg_;
+    pg_ = nullptr;
+  }
+  void SetUp() override {
+    if (GetParam() == "sqlite") return;
+    if (!pg_) pg_ = new sanctwatch::testing::pg_server();
+    if (!pg_->available()) GTEST_SKIP() << pg_->why();
+    ASSERT_TRUE(pg_->psql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"));
+    path_ = pg_->uri();
+  }
+  static inline sanctwatch::testing::pg_server* pg_ = nullptr;
+  sanctwatch::testing::temp_dir dir_;
+  std::string path_ = dir_.file("state.db");
+};
+
+}  // namespace sanctwatch::store
