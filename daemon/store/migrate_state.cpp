@@ -117,39 +117,84 @@ std::int64_t count_rows(database& db, const std::string& table) {
   return st.integer(0);
 }
 
+/// A value read from SQLite, as it goes to PostgreSQL.
+struct value {
+  enum { null, integer, text, blob } kind = null;
+  std::int64_t number = 0;
+  std::string bytes;
+};
+
+// Rows go in INSERTs of many rows each: one round trip per row made a state of a few hundred
+// thousand items take minutes against a database across a network. A batch stays below
+// PostgreSQL's 65,535 parameters and a few megabytes.
+constexpr std::size_t batch_parameters = 30000;
+constexpr std::size_t batch_bytes = 8 << 20;
+
+/// Inserts `rows` (each `width` values) into `insert_head`'s table with one statement.
+void insert_batch(pg_database& dst, const std::string& insert_head, std::size_t width,
+                  const std::vector<value>& rows) {
+  std::string sql = insert_head;
+  for (std::size_t r = 0; r < rows.size() / width; ++r) {
+    sql += r ? ", (" : " VALUES (";
+    for (std::size_t i = 0; i < width; ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+  }
+  auto st = dst.prepare(sql);
+  int n = 0;
+  for (const auto& v : rows) {
+    ++n;
+    if (v.kind == value::null) st.bind(n, std::nullopt);
+    else if (v.kind == value::integer) st.bind(n, v.number);
+    else if (v.kind == value::blob) st.bind_blob(n, v.bytes);
+    else st.bind(n, v.bytes);
+  }
+  st.run();
+}
+
 /// Copies one table's rows, each value bound as what SQLite holds (typeof): INTEGER, TEXT,
 /// BLOB or NULL; a REAL goes as its text, which PostgreSQL reads back exactly.
 std::int64_t copy_rows(connection& src, pg_database& dst, const table& t) {
-  std::string select = "SELECT ", insert = "INSERT INTO " + quoted(t.name) + " (", values;
-  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+  const std::size_t width = t.columns.size();
+  std::string select = "SELECT ", insert = "INSERT INTO " + quoted(t.name) + " (";
+  for (std::size_t i = 0; i < width; ++i) {
     const std::string sep = i ? ", " : "";
     const std::string c = quoted(t.columns[i].name);
     select += sep + "typeof(" + c + "), " + c;
     insert += sep + c;
-    values += sep + "?";
   }
   select += " FROM " + quoted(t.name);
-  insert += ") VALUES (" + values + ")";
+  insert += ")";
   auto from = src.prepare(select);
-  auto to = dst.prepare(insert);
+  std::vector<value> batch;
+  std::size_t bytes = 0;
   std::int64_t rows = 0;
   while (from.step()) {
-    for (std::size_t i = 0; i < t.columns.size(); ++i) {
-      const int in = static_cast<int>(2 * i), out = static_cast<int>(i + 1);
+    for (std::size_t i = 0; i < width; ++i) {
+      const int in = static_cast<int>(2 * i);
       const std::string type = from.text(in);
-      if (type == "null")
-        to.bind(out, std::nullopt);
-      else if (type == "integer")
-        to.bind(out, from.integer(in + 1));
-      else if (type == "blob" || t.columns[i].bytea)
-        to.bind_blob(out, type == "blob" ? from.blob(in + 1) : from.text(in + 1));
-      else
-        to.bind(out, from.text(in + 1));
+      value v;
+      if (type == "integer") {
+        v.kind = value::integer;
+        v.number = from.integer(in + 1);
+      } else if (type == "blob" || (type != "null" && t.columns[i].bytea)) {
+        v.kind = value::blob;
+        v.bytes = type == "blob" ? from.blob(in + 1) : from.text(in + 1);
+      } else if (type != "null") {
+        v.kind = value::text;
+        v.bytes = from.text(in + 1);
+      }
+      bytes += v.bytes.size();
+      batch.push_back(std::move(v));
     }
-    to.run();
     ++rows;
+    if (batch.size() + width > batch_parameters || bytes > batch_bytes) {
+      insert_batch(dst, insert, width, batch);
+      batch.clear();
+      bytes = 0;
+    }
   }
   from.reset();
+  if (!batch.empty()) insert_batch(dst, insert, width, batch);
   return rows;
 }
 

@@ -276,6 +276,46 @@ TEST_F(migrate_state_test, an_older_state_file_is_migrated_before_the_copy) {
   EXPECT_EQ(pg.due(t(100), 10).size(), 1u);
 }
 
+// Rows go in batches, by count and by bytes: a state of many items and of large texts arrives
+// whole, every value in its place.
+TEST_F(migrate_state_test, many_rows_and_large_values_cross_batches_intact) {
+  {
+    store s(path_);
+    connection c(path_);
+    c.exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) "
+        "INSERT INTO items (feed_id, item_key, content_hash, first_seen, last_seen) "
+        "SELECT 'wire', 'k' || i, 'h' || i, i, i + 1 FROM n;"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12) "
+        "INSERT INTO item_texts (feed_id, item_key, seen_at, text) "
+        "SELECT 'wire', 'k' || i, i, randomblob(1000000) FROM n;");
+  }
+  const auto copied = migrate_state(path_, server_->uri());
+  ASSERT_TRUE(copied) << copied.err().message;
+  EXPECT_EQ(rows_of(*copied, "items"), 12000);
+  EXPECT_EQ(rows_of(*copied, "item_texts"), 12);
+  const auto sums = [](database& db) {
+    auto q = db.prepare(
+        "SELECT sum(first_seen), sum(last_seen), count(DISTINCT content_hash) FROM items");
+    q.step();
+    return std::to_string(q.integer(0)) + " " + std::to_string(q.integer(1)) + " " +
+           std::to_string(q.integer(2));
+  };
+  const auto text_of = [](database& db, const std::string& key) {
+    auto q = db.prepare("SELECT text FROM item_texts WHERE item_key = ?");
+    q.bind(1, key);
+    return q.step() ? q.blob(0) : std::string();
+  };
+  connection sqlite(path_);
+  pg_database pg(server_->uri(), "");
+  EXPECT_EQ(sums(pg), sums(sqlite));
+  for (const char* key : {"k1", "k9", "k12"}) {
+    const auto bytes = text_of(sqlite, key);
+    EXPECT_EQ(bytes.size(), 1000000u);
+    EXPECT_TRUE(text_of(pg, key) == bytes) << key;
+  }
+}
+
 // What a later schema version adds (schema 8: columns of feeds, a table of its own) is copied
 // without a change to the copy: both backends have it, the copy reads it from the file.
 TEST_F(migrate_state_test, tables_and_columns_a_later_schema_adds_are_copied_too) {
