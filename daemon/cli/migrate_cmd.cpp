@@ -59,10 +59,11 @@ int run_migrate_state(const args& a) {
     std::printf("%s: %lld rows\n", t.table.c_str(), static_cast<long long>(t.rows));
     rows += t.rows;
   }
-  std::printf("copied %lld rows in %zu tables from %s to %s; point the config's state.path at "
-              "the database and start the daemon\n",
-              static_cast<long long>(rows), copied->size(), from.c_str(),
-              store::without_password(to).c_str());
+  std::printf(
+      "copied %lld rows in %zu tables from %s to %s; point the config's state.path at "
+      "the database and start the daemon\n",
+      static_cast<long long>(rows), copied->size(), from.c_str(),
+      store::without_password(to).c_str());
   return ok;
 }
 

@@ -73,9 +73,8 @@ std::vector<table> parents_first(std::vector<table> tables) {
   std::vector<table> out;
   while (!tables.empty()) {
     auto ready = std::find_if(tables.begin(), tables.end(), [&](const table& t) {
-      return std::all_of(t.parents.begin(), t.parents.end(), [&](const std::string& p) {
-        return placed.count(p) || !names.count(p);
-      });
+      return std::all_of(t.parents.begin(), t.parents.end(),
+                         [&](const std::string& p) { return placed.count(p) || !names.count(p); });
     });
     if (ready == tables.end()) ready = tables.begin();
     placed.insert(ready->name);
@@ -104,8 +103,8 @@ void describe_target(pg_database& dst, std::vector<table>& tables) {
     for (auto& c : t.columns) {
       const auto it = types.find(c.name);
       if (it == types.end())
-        throw refusal{"target", "table " + t.name + " has no column " + c.name +
-                                    " (the state file has it)"};
+        throw refusal{"target",
+                      "table " + t.name + " has no column " + c.name + " (the state file has it)"};
       c.bytea = it->second == "bytea";
     }
   }
@@ -143,10 +142,14 @@ void insert_batch(pg_database& dst, const std::string& insert_head, std::size_t 
   int n = 0;
   for (const auto& v : rows) {
     ++n;
-    if (v.kind == value::null) st.bind(n, std::nullopt);
-    else if (v.kind == value::integer) st.bind(n, v.number);
-    else if (v.kind == value::blob) st.bind_blob(n, v.bytes);
-    else st.bind(n, v.bytes);
+    if (v.kind == value::null)
+      st.bind(n, std::nullopt);
+    else if (v.kind == value::integer)
+      st.bind(n, v.number);
+    else if (v.kind == value::blob)
+      st.bind_blob(n, v.bytes);
+    else
+      st.bind(n, v.bytes);
   }
   st.run();
 }
@@ -234,8 +237,8 @@ std::vector<table_copy> copy_all(connection& src, pg_database& dst) {
     const auto in_source = count_rows(src, c.table), in_target = count_rows(dst, c.table);
     if (in_source != c.rows || in_target != c.rows)
       throw refusal{"copy", "table " + c.table + ": " + std::to_string(in_source) +
-                                " rows in the state file, " + std::to_string(c.rows) +
-                                " copied, " + std::to_string(in_target) + " in the database"};
+                                " rows in the state file, " + std::to_string(c.rows) + " copied, " +
+                                std::to_string(in_target) + " in the database"};
   }
   return copied;
 }
@@ -254,7 +257,7 @@ std::string without_password(const std::string& uri) {
   for (auto p = out.find("password="); p != std::string::npos; p = out.find("password=", p + 1))
     if (p > 0 && (out[p - 1] == '?' || out[p - 1] == '&'))
       out.erase(p + 9, out.find('&', p) == std::string::npos ? std::string::npos
-                                                               : out.find('&', p) - p - 9);
+                                                             : out.find('&', p) - p - 9);
   return out;
 }
 
@@ -263,8 +266,7 @@ result<std::vector<table_copy>> migrate_state(const std::string& from, const std
   const std::string target = without_password(to);
   if (store::is_postgresql(from))
     return error{"source", from + ": the state to copy is a SQLite file, not a database URI"};
-  if (!store::is_postgresql(to))
-    return error{"target", to + ": not a postgresql:// URI"};
+  if (!store::is_postgresql(to)) return error{"target", to + ": not a postgresql:// URI"};
   std::error_code ec;
   if (!std::filesystem::is_regular_file(from, ec))
     return error{"source", from + ": " + (ec ? ec.message() : "no such state file")};

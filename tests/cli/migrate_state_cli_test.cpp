@@ -64,8 +64,7 @@ TEST_F(cli_migrate_state, usage_errors_exit_2) {
   r = run_sanctwatch("migrate-state --from '" + path_ + "' --to '" + dir_.file("other.db") + "'");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--to must be a postgresql:// URI"), std::string::npos) << r.out;
-  r = run_sanctwatch("migrate-state --from '" + path_ + "' --to '" + server_->uri() +
-                     "' --bogus");
+  r = run_sanctwatch("migrate-state --from '" + path_ + "' --to '" + server_->uri() + "' --bogus");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("unknown option '--bogus'"), std::string::npos) << r.out;
 }

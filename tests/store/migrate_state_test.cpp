@@ -54,13 +54,20 @@ void fill(store& s) {
   gone.disabled = true;
   s.save_feed(gone);
 
-  s.add_story({"s1", "wire", "guid-1", std::string("\x00\x01\xff\x7f", 4), {11, 12, 13}, t(900),
-               t(950)},
-              "https://news.example.test/guid-1");
+  s.add_story(
+      {"s1", "wire", "guid-1", std::string("\x00\x01\xff\x7f", 4), {11, 12, 13}, t(900), t(950)},
+      "https://news.example.test/guid-1");
   const item first = news("guid-1", "Valves shipped through a third country");
   item_record rec{"wire", "k1", "h1", t(900), "s1", &first, "The Wire", wire.url};
-  alert_record a{"a1", "sanctions.x", "high", "s1", "{\"id\":\"a1\"}", t(900), {"hook", "jsonl"},
-                 {"sanctions.x", "export.y"}, {"mail"}};
+  alert_record a{"a1",
+                 "sanctions.x",
+                 "high",
+                 "s1",
+                 "{\"id\":\"a1\"}",
+                 t(900),
+                 {"hook", "jsonl"},
+                 {"sanctions.x", "export.y"},
+                 {"mail"}};
   s.record(rec, {a});
   const item second = news("guid-2", "A second copy of the valves story");
   item_record copy{"wire", "k2", "h2", t(950), "s1", &second, "The Wire", wire.url};
@@ -79,11 +86,11 @@ void fill(store& s) {
   art.published = t(800);
   art.text = "The article page's full text.";
   s.save_article(art);
-  s.save_article({"https://news.example.test/pdf", "not HTML (application/pdf)", t(906), "", "",
-                  "", std::nullopt, "", ""});
+  s.save_article({"https://news.example.test/pdf", "not HTML (application/pdf)", t(906), "", "", "",
+                  std::nullopt, "", ""});
 
-  s.record_list_events({{"ev1", "list.added", "high", "sdn", "ofac-sdn:1", "{\"id\":\"ev1\"}",
-                         t(1000), {"hook"}}});
+  s.record_list_events(
+      {{"ev1", "list.added", "high", "sdn", "ofac-sdn:1", "{\"id\":\"ev1\"}", t(1000), {"hook"}}});
   // A look-back alert has no story (later copies join the story's own alert).
   s.record_lookback({"lb1", "entity.new", "high", "", "{\"id\":\"lb1\"}", t(1100), {"hook"}},
                     {{"sdn", "ofac-sdn:1", "wire", "k1"}});
@@ -96,7 +103,8 @@ std::string describe(const stored_alert& a) {
   for (const auto& d : a.deliveries)
     out += " | " + d.sink + "#" + std::to_string(d.revision) + " " + to_string(d.state) + " " +
            std::to_string(d.attempts) + " " + std::to_string(d.last_status) + " " + d.last_error +
-           " " + (d.next_attempt ? std::to_string(d.next_attempt->time_since_epoch().count()) : "-");
+           " " +
+           (d.next_attempt ? std::to_string(d.next_attempt->time_since_epoch().count()) : "-");
   for (const auto& g : a.digests)
     out += " | digest " + g.sink + "#" + std::to_string(g.revision) + " " + g.digest_id;
   return out;
