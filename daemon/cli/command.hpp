@@ -101,5 +101,6 @@ int run_feeds(const args&);
 int run_lists(const args&);
 int run_alerts(const args&);
 int run_replay(const args&);
+int run_migrate_state(const args&);
 
 }  // namespace sanctwatch::cli

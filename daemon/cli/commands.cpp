@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -137,6 +138,14 @@ const std::vector<command>& commands() {
         {"--since", "T", "alerts created since a date or a duration ago"},
         {"--dead", "", "dead letters only"}},
        run_replay},
+      {"migrate-state",
+       "copy a SQLite state file into an empty PostgreSQL database (daemon stopped)",
+       "--from PATH --to URI [--password-file FILE]",
+       {{"--from", "PATH", "the SQLite state file (migrated to the current schema first)"},
+        {"--to", "URI", "the PostgreSQL database: postgresql://USER@HOST[:PORT]/DB[?...]"},
+        {"--password-file", "FILE",
+         "the database password (default: the URI's, PGPASSFILE or PGPASSWORD)"}},
+       run_migrate_state},
   };
   return list;
 }
@@ -228,8 +237,11 @@ void print_help(std::FILE* to) {
                "sanctwatch %s: watches news feeds for sanctions, export controls and named "
                "firms\n\nusage: sanctwatch COMMAND [OPTIONS]\n\ncommands:\n",
                version);
+  // Summaries aligned after the longest name, two spaces at least (cli_doc_test.py reads them).
+  int width = 0;
+  for (const auto& c : commands()) width = std::max(width, static_cast<int>(c.name.size()));
   for (const auto& c : commands())
-    std::fprintf(to, "  %-10s %s\n", c.name.c_str(), c.summary.c_str());
+    std::fprintf(to, "  %-*s  %s\n", width, c.name.c_str(), c.summary.c_str());
   std::fprintf(to,
                "\n'sanctwatch COMMAND --help' shows a command's options. Exit codes: 0 ok, "
                "1 findings or failed checks, 2 usage or input error.\n");

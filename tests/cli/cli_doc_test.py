@@ -10,7 +10,7 @@ binary, doc_path = sys.argv[1], sys.argv[2]
 doc = open(doc_path, encoding="utf-8").read()
 sections = dict(re.findall(r"^## sanctwatch (\S+)\n(.*?)(?=^## |\Z)", doc, flags=re.M | re.S))
 top = subprocess.run([binary, "--help"], capture_output=True, text=True).stdout
-commands = re.findall(r"^  (\w+)\s{2,}", top.split("commands:", 1)[1], flags=re.M)
+commands = re.findall(r"^  ([\w-]+)\s{2,}", top.split("commands:", 1)[1], flags=re.M)
 failures = []
 if not commands:
     failures.append("no commands in `sanctwatch --help`")

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "pg_server.hpp"
+#include "pg_fixture.hpp"
 #include "store/pg.hpp"
 #include "store/pg_schema.hpp"
 #include "store/store.hpp"
@@ -15,21 +15,7 @@
 namespace sanctwatch::store::pg {
 namespace {
 
-class pg_test : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new testing::pg_server(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    if (!server_->available()) GTEST_SKIP() << server_->why();
-    // Each test starts from an empty database.
-    ASSERT_TRUE(server_->psql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"));
-  }
-  static testing::pg_server* server_;
-};
-testing::pg_server* pg_test::server_ = nullptr;
+class pg_test : public testing::pg_fixture {};
 
 }  // namespace
 
