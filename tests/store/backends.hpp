@@ -14,6 +14,12 @@ namespace sanctwatch::store {
 
 inline timestamp t(std::int64_t s) { return timestamp{std::chrono::seconds{s}}; }
 
+/// What schema 8 added (leases, nodes), undone (SQLite) to make a file of an older schema.
+inline constexpr const char* without_leases =
+    "DROP TABLE nodes; ALTER TABLE feeds DROP COLUMN lease_owner; "
+    "ALTER TABLE feeds DROP COLUMN lease_until; ALTER TABLE outbox DROP COLUMN lease_owner; "
+    "ALTER TABLE outbox DROP COLUMN lease_until; ";
+
 class backends_test : public ::testing::TestWithParam<std::string> {
  protected:
   static void TearDownTestSuite() {

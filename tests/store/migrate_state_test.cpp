@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "pg_fixture.hpp"
+#include "store/backends.hpp"
 #include "store/pg_database.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"
@@ -15,7 +16,6 @@
 namespace sanctwatch::store {
 namespace {
 
-timestamp t(std::int64_t s) { return timestamp{std::chrono::seconds{s}}; }
 
 item news(const std::string& id, const std::string& title) {
   item it;
@@ -274,7 +274,9 @@ TEST_F(migrate_state_test, an_older_state_file_is_migrated_before_the_copy) {
   }
   {
     connection c(path_);  // as schema 5 left it: no kept texts, no look-back marks
-    c.exec("DROP TABLE item_texts; DROP TABLE lookback_hits; PRAGMA user_version = 5");
+    c.exec(
+        "DROP TABLE item_texts; DROP TABLE lookback_hits; " + std::string(without_leases) +
+        "PRAGMA user_version = 5");
   }
   const auto copied = migrate_state(path_, server_->uri());
   ASSERT_TRUE(copied) << copied.err().message;

@@ -595,12 +595,6 @@ TEST_P(store_test, purge_keeps_queued_alerts_and_drops_delivered_digests) {
   EXPECT_EQ(s.queued("chat", t(5000)).size(), 1u);
 }
 
-// What schema 8 added (leases, nodes), undone to make a file of an older schema.
-constexpr const char* without_leases =
-    "DROP TABLE nodes; ALTER TABLE feeds DROP COLUMN lease_owner; "
-    "ALTER TABLE feeds DROP COLUMN lease_until; ALTER TABLE outbox DROP COLUMN lease_owner; "
-    "ALTER TABLE outbox DROP COLUMN lease_until; ";
-
 // A state file of schema 3, as the previous release left it, gains the digest queue.
 TEST_F(sqlite_store_test, migrates_a_version_3_file) {
   {
