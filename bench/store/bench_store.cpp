@@ -2,8 +2,9 @@
 // PostgreSQL 15 server on loopback (tests/pg_server.hpp) run twice, with the test server's
 // settings (fsync, synchronous_commit and full_page_writes off: an upper bound) and with
 // PostgreSQL's durable defaults. Each operation is what the daemon does per feed poll, per new
-// item, per alerting item and per delivery, plus the story lookup by LSH band keys. The
-// PostgreSQL cases are skipped when the server cannot be started.
+// item, per alerting item and per delivery, plus the story lookup by LSH band keys and the
+// scheduler's pass over every feed's state. The PostgreSQL cases are skipped when the server
+// cannot be started. Results: docs/performance.md.
 #include <benchmark/benchmark.h>
 
 #include <cinttypes>
