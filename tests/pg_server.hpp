@@ -8,6 +8,10 @@
 //   if (!pg.available()) GTEST_SKIP() << pg.why();
 //   connect(pg.uri());            // postgresql://sanctwatch@127.0.0.1:PORT/sanctwatch
 //   pg.stop(); pg.start();        // the database going away and coming back
+//
+// Tests need no crash safety, so the server skips flushing to disk (fsync, synchronous_commit
+// and full_page_writes off); `durable` keeps PostgreSQL's defaults, for benchmarks that must
+// pay what a production server pays per commit.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,7 +26,7 @@ namespace sanctwatch::testing {
 
 class pg_server {
  public:
-  pg_server() {
+  explicit pg_server(bool durable = false) : durable_(durable) {
     bin_ = find_bin();
     if (bin_.empty()) {
       why_ = "PostgreSQL is not installed (Debian packages postgresql and libpq-dev)";
@@ -82,10 +86,12 @@ class pg_server {
   }
 
   bool start() {
+    const std::string no_flush =
+        durable_ ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
     running_ = run("'" + bin_ + "/pg_ctl' -D '" + dir_ + "/data' -w -t 60 -l '" + dir_ +
                    "/server.log' -o \"-p " + std::to_string(port_) + " -k '" + dir_ +
-                   "' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=200\" start > /dev/null 2>&1");
+                   "' -c listen_addresses=127.0.0.1 -c max_connections=200" + no_flush +
+                   "\" start > /dev/null 2>&1");
     return running_;
   }
   /// A fast shutdown: open connections are closed at once, as when the server goes away.
@@ -144,6 +150,7 @@ class pg_server {
 
   std::string bin_, dir_, why_;
   int port_ = 0;
+  bool durable_ = false;
   bool ok_ = false;
   bool running_ = false;
 };
