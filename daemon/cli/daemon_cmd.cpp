@@ -81,9 +81,10 @@ int run_status(const args& a) {
   try {
     store::store db(state->location, state->password);
     const auto at = now_utc();
-    // Live: a heartbeat within three renewals of the default lease; older rows are daemons
-    // that stopped without leaving (killed) or lost the database.
-    const auto live_within = std::chrono::seconds{60};
+    // Live: a heartbeat within one lease (a live daemon writes one every third of it); an
+    // older row is a daemon that ended without leaving (killed) or lost the database, and
+    // whose leases have lapsed or are about to.
+    const auto live_within = state->lease;
     const auto nodes = db.nodes(at);
     std::printf("state %s (%s, schema %d)\n",
                 db.backend() == "sqlite" ? state->location.c_str()

@@ -215,14 +215,25 @@ void poller::fetch_articles(std::shared_ptr<document_job> job) {
   // Only the items this poll will match: new ones (an edit is matched with what it had), up
   // to the feed's cap. The guard count keeps the document from stepping before every
   // request is made.
+  // The store is asked first, before any request goes out: a state that cannot answer drops
+  // the poll whole, with no fetch left to complete into it.
+  std::vector<std::size_t> wanted;
+  try {
+    std::size_t fresh = 0;
+    for (std::size_t i = 0; i < job->doc.items.size(); ++i) {
+      const item& it = job->doc.items[i];
+      if (job->f.max_new_items && fresh >= job->f.max_new_items) break;
+      if (db_.content_hash(job->f.id, item_key(it))) continue;
+      ++fresh;
+      if (wants_full_text(job->f.full_text, it, job->now, fetcher_->settings())) wanted.push_back(i);
+    }
+  } catch (const store::db_error& e) {
+    if (!e.disk()) throw;
+    return abandon(job->f, std::move(job->res), e);
+  }
   job->articles_waiting = 1;
-  std::size_t fresh = 0;
-  for (std::size_t i = 0; i < job->doc.items.size(); ++i) {
+  for (const std::size_t i : wanted) {
     const item& it = job->doc.items[i];
-    if (job->f.max_new_items && fresh >= job->f.max_new_items) break;
-    if (db_.content_hash(job->f.id, item_key(it))) continue;
-    ++fresh;
-    if (!wants_full_text(job->f.full_text, it, job->now, fetcher_->settings())) continue;
     ++job->articles_waiting;
     fetcher_->get(it.link, job->f.user_agent, [this, job, i](const store::article_record& a) {
       item& target = job->doc.items[i];

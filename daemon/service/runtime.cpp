@@ -213,8 +213,9 @@ std::string state_path_for(const config::config& c) {
 }
 
 result<state_access> state_access_for(const config::config& c) {
-  if (c.state.url.empty()) return state_access{state_path_for(c), ""};
+  if (c.state.url.empty()) return state_access{state_path_for(c), "", c.state.lease};
   state_access out;
+  out.lease = c.state.lease;
   auto url = expand_env(c.state.url);
   if (!url) return error{"config", "state.url: " + url.err().message};
   if (!store::store::is_postgresql(*url))
@@ -459,8 +460,11 @@ class instance {
     dispatch_.on_settled([this] {
       maybe_finish();
       // A completed delivery may make another one due before the timer: re-arm it then.
-      if (opts_.mode == run_mode::daemon && !stopping_ && !degraded_)
-        if (auto d = dispatch_.next_due(); d && (!timer_due_ || *d < *timer_due_)) schedule();
+      if (opts_.mode == run_mode::daemon && !stopping_ && !degraded_) {
+        std::optional<timestamp> d;
+        guarded([&] { d = dispatch_.next_due(); });
+        if (degraded_ || (d && (!timer_due_ || *d < *timer_due_))) schedule();
+      }
     });
     dispatch_.on_outcome([this](const store::delivery& d, const sinks::outcome& o) {
       metrics_.delivery(d.sink, o.result == sinks::outcome::kind::delivered ? "delivered"
@@ -747,14 +751,19 @@ class instance {
 
   void schedule() {
     if (stopping_) return;
-    metrics_.set_outbox_pending(db_.pending_count());
-    metrics_.set_outbox_dead(db_.dead_count());
-    metrics_.set_digest_queued(db_.queued_count());
-    auto next = poller_.next_due();
-    if (auto d = dispatch_.next_due(); d && (!next || *d < *next)) next = d;
+    std::optional<timestamp> next;
+    // Degraded, the state is not asked (it cannot answer): the timer is the next probe.
+    if (!degraded_)
+      guarded([&] {
+        metrics_.set_outbox_pending(db_.pending_count());
+        metrics_.set_outbox_dead(db_.dead_count());
+        metrics_.set_digest_queued(db_.queued_count());
+        next = poller_.next_due();
+        if (auto d = dispatch_.next_due(); d && (!next || *d < *next)) next = d;
+      });
     auto wait = next ? std::max(*next - now_seconds(), std::chrono::seconds{0})
                      : std::chrono::seconds{3600};
-    if (degraded_) wait = probe_wait_;  // the next probe
+    if (degraded_) wait = probe_wait_;
     timer_due_ = now_seconds() + wait;
     timer_.expires_after(wait);
     timer_.async_wait([this](std::error_code ec) {

@@ -3,6 +3,7 @@
 /// the io_context with the poller and the delivery dispatcher, signals, systemd
 /// notification. `sanctwatch run` and `sanctwatch poll` are thin wrappers around this.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -68,6 +69,7 @@ std::string state_path_for(const config::config& c);
 struct state_access {
   std::string location;
   std::string password;
+  std::chrono::seconds lease{60};  ///< state.lease: a daemon silent for longer is gone
 };
 result<state_access> state_access_for(const config::config& c);
 
