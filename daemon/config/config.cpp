@@ -672,7 +672,11 @@ void reader::read(const YAML::Node& root, config& c) {
     if (mapping(n, "state", {"path", "url", "password", "password_file", "lease", "retention",
                              "delivered_retention", "text_retention"})) {
       if (n["path"])
-        if (auto v = string(n["path"], "state.path")) c.state.path = *v;
+        if (auto v = string(n["path"], "state.path")) {
+          c.state.path = *v;
+          if (v->rfind("postgresql://", 0) == 0 || v->rfind("postgres://", 0) == 0)
+            error(n["path"], "state.path is a file; a PostgreSQL state goes in state.url");
+        }
       if (n["url"])
         if (auto v = string(n["url"], "state.url")) {
           c.state.url = *v;

@@ -779,6 +779,8 @@ state:
   const std::pair<const char*, const char*> bad[] = {
       {"rules: [rules]\nstate: {path: s.db, url: \"postgresql://h/db\"}\n",
        "conf/test.yaml:2:26: error: state: give path (SQLite) or url (PostgreSQL), not both"},
+      {"rules: [rules]\nstate: {path: \"postgresql://h/db\"}\n",
+       "error: state.path is a file; a PostgreSQL state goes in state.url"},
       {"rules: [rules]\nstate: {url: \"mysql://h/db\"}\n",
        "conf/test.yaml:2:14: error: state.url must be a postgresql:// URI"},
       {"rules: [rules]\nstate: {password: x}\n",
