@@ -31,8 +31,11 @@ class pg_error : public db_error {
         lost_(connection_lost) {}
   const std::string& sqlstate() const { return sqlstate_; }
   bool connection_lost() const { return lost_; }
-  /// Worth retrying later: the connection is gone.
-  bool disk() const override { return lost_; }
+  /// Worth retrying later: the connection is gone, or the transaction lost a deadlock or a
+  /// serialization conflict with another daemon (run again, it goes through).
+  bool disk() const override {
+    return lost_ || sqlstate_ == "40P01" || sqlstate_ == "40001";
+  }
 
  private:
   std::string sqlstate_;
