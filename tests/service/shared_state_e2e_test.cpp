@@ -181,7 +181,9 @@ class shared_state_e2e : public ::testing::Test {
     for (const auto& [id, feeds] : shared) ++shared_by_sources[feeds];
     for (const auto& [id, feeds] : reference) {
       ++reference_by_sources[feeds];
-      if (feeds.size() == 1) EXPECT_TRUE(shared.count(id)) << id << " missing";
+      if (feeds.size() == 1) {
+        EXPECT_TRUE(shared.count(id)) << id << " missing";
+      }
     }
     EXPECT_EQ(shared.size(), reference.size());
     EXPECT_EQ(shared_by_sources, reference_by_sources);

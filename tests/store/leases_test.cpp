@@ -2,6 +2,9 @@
 // that register and leave. Two store objects on one state stand for two daemons.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "store/backends.hpp"
 #include "store/store.hpp"
 
@@ -205,6 +208,40 @@ TEST_P(lease_test, serialized_work_holds_until_the_batch_ends) {
   store::batch again(*a);
   a->serialize(store::work::stories);
   again.commit();
+}
+
+TEST_P(lease_test, a_digest_is_sealed_by_one_daemon_the_other_finds_the_entries_taken) {
+  if (GetParam() == "sqlite") GTEST_SKIP() << "one daemon per SQLite file";
+  auto a = daemon("a"), b = daemon("b");
+  alert_record queued = alert_to("x1", {});
+  queued.digests = {"mail"};
+  a->record({"f", "i1", "h", t(100)}, {queued});
+  // What service::seal_due_digests does on each daemon: lock, read the queue, seal.
+  const auto seal = [](store& s, const std::string& id) {
+    store::batch tx(s);
+    s.serialize(store::work::digests);
+    const auto entries = s.queued("mail", t(200));
+    if (entries.empty()) return 0;
+    const int taken = s.seal_digest({id, "mail", "r", "high", "{}", t(200)}, t(200));
+    tx.commit();
+    return taken;
+  };
+  std::atomic<int> b_took{-1};
+  std::thread other;
+  {
+    store::batch tx(*a);
+    a->serialize(store::work::digests);
+    ASSERT_EQ(a->queued("mail", t(200)).size(), 1u);
+    // b reaches the lock while a holds it, and waits.
+    other = std::thread([&] { b_took = seal(*b, "digest-b"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(b_took, -1) << "b did not wait for a";
+    EXPECT_EQ(a->seal_digest({"digest-a", "mail", "r", "high", "{}", t(200)}, t(200)), 1);
+    tx.commit();
+  }
+  other.join();
+  EXPECT_EQ(b_took, 0);
+  EXPECT_EQ(a->due(t(300), 10).size(), 1u);  // one digest, to go out once
 }
 
 }  // namespace sanctwatch::store
