@@ -2,6 +2,8 @@
 // delivery claim sits with the outbox in store.cpp.
 #include <cassert>
 
+#include <nlohmann/json.hpp>
+
 #include "store/rows.hpp"
 #include "store/store.hpp"
 
@@ -107,13 +109,40 @@ void store::sync_feeds(const std::vector<std::pair<std::string, std::string>>& f
 
 namespace {
 
-// Feed ids from a JSON array parameter, as each backend reads one.
+// Feed ids from a JSON array parameter, as each backend reads one. PostgreSQL gets a text[]
+// (see store::feed_ids): `id = ANY(array)` is planned as a hashed filter on one scan of feeds
+// whatever the table's statistics say, where a join against jsonb_array_elements_text, on a
+// table not yet analysed, became a nested loop that parsed the whole array once per feed row
+// (a second per claim with 3,000 feeds).
 std::string configured(bool pg) {
-  return pg ? "id IN (SELECT jsonb_array_elements_text(CAST(?1 AS jsonb)))"
-            : "id IN (SELECT value FROM json_each(?1))";
+  return pg ? "id = ANY(CAST(?1 AS text[]))" : "id IN (SELECT value FROM json_each(?1))";
+}
+
+// A PostgreSQL array literal of the strings in a JSON array: {"a","b\\"c"}.
+std::string pg_text_array(const std::string& json_ids) {
+  std::string out = "{";
+  for (const auto& id : nlohmann::json::parse(json_ids)) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : id.get_ref<const std::string&>()) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 }  // namespace
+
+const std::string& store::feed_ids(const std::string& json_ids) {
+  if (!pg_) return json_ids;
+  if (json_ids != ids_json_) {
+    ids_array_ = pg_text_array(json_ids);
+    ids_json_ = json_ids;
+  }
+  return ids_array_;
+}
 
 std::vector<feed_claim> store::claim_feeds(const std::string& ids, timestamp now, timestamp until,
                                            int limit, bool all) {
@@ -124,7 +153,7 @@ std::vector<feed_claim> store::claim_feeds(const std::string& ids, timestamp now
                          " AND (lease_owner = '' OR lease_until < ?3)"
                          " ORDER BY COALESCE(next_poll, 0), id LIMIT ?4" +
                          (pg_ ? " FOR UPDATE SKIP LOCKED" : ""));
-  st.bind(1, ids).bind(2, all ? 1 : 0).bind(3, secs(now)).bind(4, limit);
+  st.bind(1, feed_ids(ids)).bind(2, all ? 1 : 0).bind(3, secs(now)).bind(4, limit);
   std::vector<feed_claim> out;
   while (st.step()) {
     feed_claim c{read_feed(st), {}};
@@ -148,7 +177,7 @@ std::optional<timestamp> store::next_feed_due(const std::string& ids, timestamp 
                                      "THEN lease_until ELSE COALESCE(next_poll, 0) END) "
                                      "FROM feeds WHERE ") +
                          configured(pg_) + " AND disabled = 0");
-  st.bind(1, ids).bind(2, secs(now));
+  st.bind(1, feed_ids(ids)).bind(2, secs(now));
   st.step();
   return at(st.optional_integer(0));
 }

@@ -458,8 +458,12 @@ class store {
   /// was already recorded (its rows exist too).
   bool insert_alert(const std::string& feed_id, const std::string& item_key,
                     const alert_record& a);
+  /// `ids` (a JSON array of feed ids) as the backend's query takes them: unchanged for
+  /// SQLite, a text[] literal for PostgreSQL (converted once per distinct list).
+  const std::string& feed_ids(const std::string& ids);
   std::unique_ptr<database> db_;
   bool pg_ = false;
+  std::string ids_json_, ids_array_;  ///< feed_ids()' last conversion
   int depth_ = 0;  ///< open batches
   std::string node_;
 };

@@ -2,6 +2,7 @@
 // that register and leave. Two store objects on one state stand for two daemons.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -125,6 +126,31 @@ TEST_P(lease_test, only_configured_enabled_feeds_are_claimed_and_a_moved_feed_st
   // The same URL again changes nothing.
   a->sync_feeds({{"f2", "https://b.example/moved"}});
   EXPECT_EQ(a->load_feed("f2")->lease_owner, "a");
+}
+
+// Feed ids are the config's, any text: quotes, backslashes, commas, braces, spaces, the word
+// NULL and non-ASCII letters reach the claim intact on both backends.
+TEST_P(lease_test, feed_ids_with_any_characters_are_claimed_by_exactly_their_feeds) {
+  auto a = daemon("a");
+  const std::vector<std::string> odd = {"say \"hi\"", "back\\slash", "a,b", "{x}", "NULL",
+                                        "two words", "Zürich-Außen"};
+  std::vector<std::pair<std::string, std::string>> feeds;
+  for (const auto& id : odd) feeds.push_back({id, "https://odd.example/" + std::to_string(feeds.size())});
+  feeds.push_back({"not-configured", "https://odd.example/x"});
+  a->sync_feeds(feeds);
+  const std::string configured =
+      R"(["say \"hi\"","back\\slash","a,b","{x}","NULL","two words","Zürich-Außen"])";
+  auto got = ids(a->claim_feeds(configured, t(100), t(160), 100, false));
+  std::sort(got.begin(), got.end());
+  auto want = odd;
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(a->next_feed_due(configured, t(100)), t(160));
+  // A different list is converted anew, not taken from the last one.
+  auto b = daemon("b");
+  EXPECT_EQ(ids(b->claim_feeds(R"(["not-configured"])", t(100), t(160), 100, false)),
+            (std::vector<std::string>{"not-configured"}));
+  EXPECT_TRUE(b->claim_feeds(configured, t(100), t(160), 100, false).empty());
 }
 
 TEST_P(lease_test, a_delivery_is_claimed_by_one_daemon_and_its_outcome_ends_the_lease) {
