@@ -111,18 +111,45 @@ result connection::query(std::string_view sql, std::initializer_list<param> para
   return query(sql, std::vector<param>(params));
 }
 
-result connection::query(std::string_view sql, const std::vector<param>& params) {
-  const std::string s(sql);
+namespace {
+
+// libpq's parallel arrays for a statement's parameters.
+struct wire_params {
+  explicit wire_params(const std::vector<param>& params) {
+    values.reserve(params.size());
+    for (const auto& p : params) {
+      values.push_back(p.value() ? p.value()->data() : nullptr);
+      lengths.push_back(p.value() ? static_cast<int>(p.value()->size()) : 0);
+      formats.push_back(p.binary() ? 1 : 0);
+    }
+  }
+  int count() const { return static_cast<int>(values.size()); }
   std::vector<const char*> values;
   std::vector<int> lengths, formats;
-  values.reserve(params.size());
-  for (const auto& p : params) {
-    values.push_back(p.value() ? p.value()->data() : nullptr);
-    lengths.push_back(p.value() ? static_cast<int>(p.value()->size()) : 0);
-    formats.push_back(p.binary() ? 1 : 0);
+};
+
+}  // namespace
+
+result connection::query(std::string_view sql, const std::vector<param>& params) {
+  const std::string s(sql);
+  const wire_params w(params);
+  return check(PQexecParams(c_, s.c_str(), w.count(), nullptr, w.values.data(), w.lengths.data(),
+                            w.formats.data(), 0),
+               sql);
+}
+
+result connection::query_prepared(std::string_view sql, const std::vector<param>& params) {
+  std::string s(sql);
+  auto it = prepared_.find(s);
+  if (it == prepared_.end()) {
+    // Parameter types are inferred from the statement, as PQexecParams does.
+    std::string name = "sw" + std::to_string(prepared_.size() + 1);
+    check(PQprepare(c_, name.c_str(), s.c_str(), 0, nullptr), sql);
+    it = prepared_.emplace(std::move(s), std::move(name)).first;
   }
-  return check(PQexecParams(c_, s.c_str(), static_cast<int>(values.size()), nullptr,
-                            values.data(), lengths.data(), formats.data(), 0),
+  const wire_params w(params);
+  return check(PQexecPrepared(c_, it->second.c_str(), w.count(), w.values.data(),
+                              w.lengths.data(), w.formats.data(), 0),
                sql);
 }
 

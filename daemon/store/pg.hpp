@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "store/db.hpp"
@@ -104,6 +105,10 @@ class connection {
   /// Runs one statement with parameters $1, $2, ...
   result query(std::string_view sql, std::initializer_list<param> params = {});
   result query(std::string_view sql, const std::vector<param>& params);
+  /// The same, as a named prepared statement kept for the connection's life: parsed and
+  /// analysed once, its plan cached by the server (a generic plan once PostgreSQL finds one no
+  /// costlier than the custom ones). For the statements the daemon runs per item.
+  result query_prepared(std::string_view sql, const std::vector<param>& params);
 
   /// Whether the connection is still up (as libpq last saw it).
   bool ok() const;
@@ -113,6 +118,7 @@ class connection {
  private:
   result check(pg_result* r, std::string_view sql);
   pg_conn* c_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;  ///< SQL -> statement name
 };
 
 /// Runs `body` inside BEGIN ... COMMIT (ROLLBACK when it throws).

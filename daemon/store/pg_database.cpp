@@ -7,7 +7,12 @@ namespace {
 
 class pg_statement final : public statement::impl {
  public:
-  pg_statement(pg_database& db, std::string_view sql) : db_(db), sql_(numbered_parameters(sql)) {}
+  pg_statement(pg_database& db, std::string_view sql)
+      : db_(db),
+        sql_(numbered_parameters(sql)),
+        // A statement that takes an array is planned with its values every time: a cached
+        // generic plan cannot hash `= ANY($1)` and would compare each row with every element.
+        prepared_(sql_.find("[])") == std::string::npos) {}
 
   void bind_text(int i, std::string_view v) override { slot(i) = pg::param(v); }
   void bind_blob(int i, std::string_view v) override { slot(i) = pg::param::bytes(v); }
@@ -16,7 +21,8 @@ class pg_statement final : public statement::impl {
 
   bool step() override {
     if (!result_) {
-      result_.emplace(db_.connection().query(sql_, params_));
+      result_.emplace(prepared_ ? db_.connection().query_prepared(sql_, params_)
+                                : db_.connection().query(sql_, params_));
       db_.set_changes(result_->affected());
       row_ = -1;
     }
@@ -41,6 +47,7 @@ class pg_statement final : public statement::impl {
 
   pg_database& db_;
   std::string sql_;
+  bool prepared_;
   std::vector<pg::param> params_;
   std::optional<pg::result> result_;
   int row_ = -1;
