@@ -257,8 +257,10 @@ class store {
   /// anew first).
   void write_probe();
 
-  /// One transaction around several store calls (BEGIN IMMEDIATE; a savepoint when nested,
-  /// so the store's own methods can run inside); rolled back unless committed.
+  /// One transaction around several store calls (BEGIN IMMEDIATE); rolled back unless
+  /// committed. A batch opened inside another (the store's own methods run in one) joins it:
+  /// its commit is the outer one's to make, and if it ends without committing (an exception
+  /// passing through) the outer commit throws and rolls everything back.
   class batch {
    public:
     explicit batch(store& s);
@@ -464,7 +466,8 @@ class store {
   std::unique_ptr<database> db_;
   bool pg_ = false;
   std::string ids_json_, ids_array_;  ///< feed_ids()' last conversion
-  int depth_ = 0;  ///< open batches
+  int depth_ = 0;        ///< open batches
+  bool doomed_ = false;  ///< a nested batch ended without its commit
   std::string node_;
 };
 

@@ -646,6 +646,31 @@ TEST_P(store_test, a_batch_commits_or_rolls_back_everything_inside_it) {
   EXPECT_TRUE(other.story("s1"));
 }
 
+TEST_P(store_test, a_nested_batch_that_fails_takes_the_whole_transaction_with_it) {
+  store s(path_);
+  {
+    store::batch outer(s);
+    s.add_story(story("s1", 100), "https://a.example/x");
+    {
+      store::batch inner(s);
+      s.record({"f", "i1", "h", t(100), "s1"}, {alert("a1", "r", 100, {"jsonl"})});
+      // no commit: an exception passing through
+    }
+    EXPECT_THROW(outer.commit(), db_error);
+  }
+  EXPECT_FALSE(s.story("s1"));
+  EXPECT_FALSE(s.content_hash("f", "i1"));
+  // The next transaction starts clean.
+  {
+    store::batch b(s);
+    s.add_story(story("s2", 100), "https://a.example/y");
+    b.commit();
+  }
+  EXPECT_TRUE(s.story("s2"));
+  store other(path_);
+  EXPECT_TRUE(other.story("s2"));
+}
+
 TEST_F(sqlite_store_test, failed_transaction_leaves_nothing_behind) {
   store s(path_);
   connection c(path_);
