@@ -17,6 +17,11 @@ if [ ! -f "$build/bench/corpus-2000/feeds.txt" ]; then
   python3 "$root/scripts/gen-corpus.py" --feeds 2000 --items 20 --seed 2 --sdn "$sdn" \
     --out "$build/bench/corpus-2000"
 fi
+if [ ! -f "$build/bench/corpus-3000/feeds.txt" ]; then
+  echo "generating corpus: 3,000 feeds x 20 items (several daemons on PostgreSQL)"
+  python3 "$root/scripts/gen-corpus.py" --feeds 3000 --items 20 --seed 3 --sdn "$sdn" \
+    --out "$build/bench/corpus-3000"
+fi
 status=0
 for b in "$build"/bench/bench_*; do
   [ -x "$b" ] || continue
