@@ -102,5 +102,6 @@ int run_lists(const args&);
 int run_alerts(const args&);
 int run_replay(const args&);
 int run_migrate_state(const args&);
+int run_silence(const args&);
 
 }  // namespace sanctwatch::cli

@@ -5,6 +5,7 @@
 
 #include "core/version.hpp"
 #include "engine/alert.hpp"
+#include "service/pipeline.hpp"
 #include "service/story_groups.hpp"
 
 namespace sanctwatch::service {
@@ -85,6 +86,7 @@ std::vector<std::string> raise_lookback(store::store& db, const lookback_screeni
   static const engine::producer_info producer{"sanctwatch", version, engine::host_name()};
   // Copies of one story across feeds are one alert, grouped as `match` and `backtest` group.
   story_groups groups;
+  std::optional<std::vector<sinks::silence>> active;  // read when the first alert is made
   for (std::size_t i = 0; i < s.hits.size(); ++i)
     groups.add(s.hits[i].kept.it, s.hits[i].feed, s.hits[i].fired, i);
   for (const auto& g : groups.groups()) {
@@ -105,6 +107,12 @@ std::vector<std::string> raise_lookback(store::store& db, const lookback_screeni
     auto doc = story_groups::alert(g, s.rules->hash, now, producer, max_sentences);
     doc["id"] = engine::lookback_alert_id(s.list, g.first.id, g.feed.id, fresh);
     doc["lookback"] = true;
+    if (!active) active = active_silences(db, now);
+    const auto silenced_by = sinks::silencing(*active, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (!silenced_by.empty()) {
+      doc["silenced"] = true;
+      doc["silenced_by"] = silenced_by;
+    }
     const std::string document = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const auto view = sinks::view_of(document);
     if (!view) continue;
@@ -117,7 +125,8 @@ std::vector<std::string> raise_lookback(store::store& db, const lookback_screeni
     a.document = document;
     a.created_at = now;
     for (const auto& sk : sinks)
-      if (sk->accepts(*view)) (sk->digest() ? a.digests : a.sinks).push_back(sk->name());
+      if (!(!silenced_by.empty() && sk->for_people()) && sk->accepts(*view))
+        (sk->digest() ? a.digests : a.sinks).push_back(sk->name());
     std::vector<store::lookback_mark> marks;
     for (const auto i : g.members) {
       const auto& h = s.hits[i];

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/hash.hpp"
+#include "core/log.hpp"
 #include "core/time.hpp"
 #include "core/version.hpp"
 #include "engine/alert.hpp"
@@ -190,10 +191,11 @@ void pipeline::announce(pipeline_progress& p, timestamp now) {
     } else {
       j.erase("changes");
     }
+    const bool silenced = apply_silences(p, j, now);
     store::alert_update u{pr.alert_id, pr.revision, dump(j), now, {}};
     if (auto view = sinks::view_of(u.document))
       for (const auto& s : sinks_)
-        if (s->takes_alerts() && (s->supports_updates()
+        if (s->takes_alerts() && !(silenced && s->for_people()) && (s->supports_updates()
                                       ? s->accepts(*view)
                                       : view->has_changes() && s->accepts_changes(*view)))
           (s->digest() ? u.digests : u.sinks).push_back(s->name());
@@ -205,6 +207,32 @@ void pipeline::announce(pipeline_progress& p, timestamp now) {
     pr.severity_from.clear();
     ++pr.revision;
   }
+}
+
+std::vector<sinks::silence> active_silences(store::store& db, timestamp now) {
+  std::vector<sinks::silence> out;
+  for (auto& r : db.silences(now)) {
+    auto m = sinks::parse_matchers(r.matchers);
+    if (!m) {
+      log::warning("silence " + r.id + " left out: " + m.err().message);
+      continue;
+    }
+    out.push_back({std::move(r.id), std::move(m.value()), r.starts_at, r.ends_at,
+                   std::move(r.comment), std::move(r.created_by), r.created_at});
+  }
+  return out;
+}
+
+bool pipeline::apply_silences(pipeline_progress& p, nlohmann::json& alert, timestamp now) {
+  if (!p.silences) p.silences = active_silences(db_, now);
+  alert.erase("silenced");
+  alert.erase("silenced_by");
+  if (p.silences->empty()) return false;
+  const auto ids = sinks::silencing(*p.silences, dump(alert));
+  if (ids.empty()) return false;
+  alert["silenced"] = true;
+  alert["silenced_by"] = ids;
+  return true;
 }
 
 void pipeline::finish_early(pipeline_progress& p, timestamp now) {
@@ -305,6 +333,7 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
         nlohmann::json j =
             engine::make_alert(fired, it, ref, {story.item_id, story.feed_id}, rules.hash, now,
                                producer, {{feed.id, it.link, it.published}}, max_sentences_);
+        const bool silenced = apply_silences(p, j, now);
         const std::string document = dump(j);
         auto view = sinks::view_of(document);
         store::alert_record a;
@@ -316,7 +345,7 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
         a.document = document;
         a.created_at = now;
         for (const auto& s : sinks_)
-          if (s->takes_alerts() && s->accepts(*view))
+          if (s->takes_alerts() && !(silenced && s->for_people()) && s->accepts(*view))
             (s->digest() ? a.digests : a.sinks).push_back(s->name());
         for (const auto& r : a.rules) stats.rules_fired.push_back(r);
         alerts.push_back(std::move(a));

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 
 #include "core/item.hpp"
 #include "engine/ruleset.hpp"
+#include "sinks/silence.hpp"
 #include "sinks/sink.hpp"
 #include "store/store.hpp"
 
@@ -69,6 +71,9 @@ struct pipeline_progress {
   std::shared_ptr<const engine::ruleset> rules;  ///< the ruleset the document started with
   /// By story id: the alerts later copies reached.
   std::map<std::string, pending_revision> pending;
+  /// The silences active when the document's first alert or revision was made (read once,
+  /// when first needed: most documents make none).
+  std::optional<std::vector<sinks::silence>> silences;
 };
 
 struct feed_identity {
@@ -119,6 +124,9 @@ class pipeline {
                                    const std::string& key, bool seen, timestamp now);
   /// Records one revision for every pending alert a copy changed (inside the caller's batch).
   void announce(pipeline_progress& p, timestamp now);
+  /// Marks an alert document silenced (or not) by the silences active for the document, and
+  /// says whether it is: a silenced alert is routed to machine sinks only.
+  bool apply_silences(pipeline_progress& p, nlohmann::json& alert, timestamp now);
 
   store::store& db_;
   std::vector<std::shared_ptr<sinks::sink>> sinks_;
@@ -127,6 +135,10 @@ class pipeline {
   std::size_t max_sentences_ = 3;
   bool keep_text_ = true;
 };
+
+/// The silences active at `now`, read from the store (one whose matchers this build cannot
+/// read is left out, with a warning).
+std::vector<sinks::silence> active_silences(store::store& db, timestamp now);
 
 /// The identity of an item within its feed, and a hash of the text rules look at.
 std::string item_key(const item& it);

@@ -186,6 +186,19 @@ ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check
     // v8: SQLite gains the leases and the nodes table this schema has had since v5; nothing
     // changes here but the number.
     migration{8, 5, "SELECT 1"},
+    // v9: silences. Additive: older daemons keep running (they ignore them).
+    migration{9, 5, R"sql(
+CREATE TABLE silences (
+  id TEXT PRIMARY KEY,
+  matchers TEXT NOT NULL,
+  starts_at BIGINT NOT NULL,
+  ends_at BIGINT NOT NULL,
+  comment TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX silences_ends ON silences (ends_at);
+)sql"},
 };
 
 static_assert(migrations.back().to_version == store::schema_version,

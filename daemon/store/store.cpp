@@ -228,6 +228,20 @@ CREATE TABLE nodes (
   heartbeat INTEGER NOT NULL
 );
 )sql",
+    // v9: silences (docs/triage.md): alerts matching an active one are recorded and sent to
+    // machine sinks marked `silenced`, not to people. Additive.
+    R"sql(
+CREATE TABLE silences (
+  id TEXT PRIMARY KEY,
+  matchers TEXT NOT NULL,
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  comment TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX silences_ends ON silences (ends_at);
+)sql",
 };
 
 // Kept texts: a version byte, then length-prefixed fields (LEB128 lengths), the whole

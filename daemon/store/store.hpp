@@ -65,6 +65,19 @@ struct node_record {
   std::int64_t deliveries = 0;  ///< delivery leases it holds (unexpired)
 };
 
+/// A silence (table silences, docs/triage.md): while active (starts_at <= now < ends_at),
+/// alerts its matchers all hold for reach only machine sinks, marked `silenced`. The store
+/// keeps the matchers as written (a JSON array of strings); sinks/silence.hpp reads them.
+struct silence_record {
+  std::string id;
+  std::string matchers;  ///< JSON array of matcher strings: ["rule=sanctions.*", "feed!=wire"]
+  timestamp starts_at;
+  timestamp ends_at;
+  std::string comment;
+  std::string created_by;
+  timestamp created_at;
+};
+
 struct item_record {
   std::string feed_id;
   std::string item_key;      ///< identity hash of the item (feed item id)
@@ -250,7 +263,7 @@ class store {
   /// "sqlite" or "postgresql".
   std::string_view backend() const { return pg_ ? "postgresql" : "sqlite"; }
 
-  static constexpr int schema_version = 8;
+  static constexpr int schema_version = 9;
   int version();
   /// One small write transaction (the schema version rewritten): throws a db_error when the
   /// disk still refuses writes or PostgreSQL stays out of reach (a lost connection is made
@@ -274,6 +287,16 @@ class store {
     int level_;
     bool done_ = false;
   };
+
+  // Silences (store/triage.cpp).
+  /// Records a new silence (its id must be new).
+  void add_silence(const silence_record& s);
+  /// Silences active at `at` (started, not ended), or every silence when `at` is empty;
+  /// newest first.
+  std::vector<silence_record> silences(std::optional<timestamp> at);
+  std::optional<silence_record> silence(const std::string& id);
+  /// Ends a silence at `now` (if it would end later); false when no silence has that id.
+  bool expire_silence(const std::string& id, timestamp now);
 
   // Daemons and leases (store/leases.cpp). Work is shared through leases: a daemon claims a
   // due feed or delivery for `lease` seconds in its node name, renews the claims while it

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "engine/alert.hpp"
@@ -41,7 +42,8 @@ item make_item(const std::string& id, const std::string& title, const std::strin
   return it;
 }
 
-// Records which alerts each sink was routed, without delivering.
+// Records which alerts each sink was routed, without delivering. `updates`: a machine sink
+// (JSON lines, webhooks), which takes every revision and is not read by people.
 class null_sink final : public sinks::sink {
  public:
   null_sink(std::string name, sinks::filter f, bool updates = false)
@@ -50,6 +52,7 @@ class null_sink final : public sinks::sink {
     done(sinks::outcome::ok());
   }
   bool supports_updates() const override { return updates_; }
+  bool for_people() const override { return !updates_; }
 
  private:
   bool updates_;
@@ -172,6 +175,67 @@ TEST_F(pipeline_test, an_edit_that_fires_another_rule_updates_the_alert_for_peop
   // The same edit again adds nothing.
   s = p.process({"f", "", ""}, doc, t(300));
   EXPECT_EQ(s.updates, 0);
+}
+
+// A silence: the alerts it matches are recorded, marked, and routed to machine sinks only; the
+// others, and alerts outside its time, reach people as before. A revision made while it holds
+// is kept from people too.
+TEST_F(pipeline_test, a_silenced_alert_is_recorded_and_reaches_machine_sinks_only) {
+  auto jsonl = std::make_shared<null_sink>("jsonl", sinks::filter{}, /*updates=*/true);
+  auto chat = std::make_shared<null_sink>("chat", sinks::filter{});
+  pipeline p(db_, {jsonl, chat});
+  p.set_ruleset(rules_);
+  db_.add_silence({"mute-huawei", R"(["rule=t.huawei"])", t(50), t(1000), "product news",
+                   "analyst", t(50)});
+  db_.add_silence({"later", R"(["tag=sanctions"])", t(5000), t(6000), "", "analyst", t(50)});
+  feed_document doc;
+  doc.items = {make_item("1", "US weighs sanctions on Chinese banks", ""),
+               make_item("2", "Huawei unveils a phone", "")};
+  EXPECT_EQ(p.process({"f", "", ""}, doc, t(100)).alerts, 2);
+  std::map<std::string, std::vector<std::string>> routed;  // rule -> sinks
+  for (const auto& r : db_.due(t(100), 20)) {
+    const auto j = nlohmann::json::parse(r.document);
+    routed[j["rules"][0]["id"]].push_back(r.sink);
+    if (j["rules"][0]["id"] == "t.huawei") {
+      EXPECT_EQ(j["silenced"], true);
+      EXPECT_EQ(j["silenced_by"], nlohmann::json::array({"mute-huawei"}));
+    } else {
+      EXPECT_FALSE(j.contains("silenced"));
+      EXPECT_FALSE(j.contains("silenced_by"));
+    }
+  }
+  for (auto& [rule, sinks] : routed) std::sort(sinks.begin(), sinks.end());
+  EXPECT_EQ(routed["t.sanctions-china"], (std::vector<std::string>{"chat", "jsonl"}));
+  EXPECT_EQ(routed["t.huawei"], std::vector<std::string>{"jsonl"});
+  // Recorded all the same: the alert list has both.
+  EXPECT_EQ(db_.alerts(std::nullopt, "", 10).size(), 2u);
+  for (const auto& r : db_.due(t(100), 20)) db_.mark_delivered(r.alert_id, r.sink, t(100), 200, r.revision);
+
+  // An edit of the sanctions story naming Huawei: its revision is silenced too, so people are
+  // not told, while machines get it marked.
+  doc.items = {make_item("1", "US weighs sanctions on Chinese banks",
+                         "Huawei could be among the targets.")};
+  EXPECT_EQ(p.process({"f", "", ""}, doc, t(200)).updates, 1);
+  std::vector<std::string> revision_sinks;
+  for (const auto& r : db_.due(t(200), 20)) {
+    revision_sinks.push_back(r.sink);
+    EXPECT_EQ(nlohmann::json::parse(r.document)["silenced_by"],
+              nlohmann::json::array({"mute-huawei"}));
+  }
+  EXPECT_EQ(revision_sinks, std::vector<std::string>{"jsonl"});
+  for (const auto& r : db_.due(t(200), 20)) db_.mark_delivered(r.alert_id, r.sink, t(200), 200, r.revision);
+
+  // Once the silence is over, a new Huawei story reaches people again, unmarked.
+  db_.expire_silence("mute-huawei", t(300));
+  doc.items = {make_item("3", "Huawei opens a lab", "")};
+  EXPECT_EQ(p.process({"f", "", ""}, doc, t(400)).alerts, 1);
+  std::vector<std::string> after;
+  for (const auto& r : db_.due(t(400), 20)) {
+    after.push_back(r.sink);
+    EXPECT_FALSE(nlohmann::json::parse(r.document).contains("silenced"));
+  }
+  std::sort(after.begin(), after.end());
+  EXPECT_EQ(after, (std::vector<std::string>{"chat", "jsonl"}));
 }
 
 // A sink that collects digests gets queue entries instead of outbox rows, for the alerts and the

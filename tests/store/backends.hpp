@@ -14,9 +14,10 @@ namespace sanctwatch::store {
 
 inline timestamp t(std::int64_t s) { return timestamp{std::chrono::seconds{s}}; }
 
-/// What schema 8 added (leases, nodes), undone (SQLite) to make a file of an older schema.
+/// What schemas 8 and 9 added (leases, nodes; silences), undone (SQLite) to make a file of an
+/// older schema.
 inline constexpr const char* without_leases =
-    "DROP TABLE nodes; ALTER TABLE feeds DROP COLUMN lease_owner; "
+    "DROP TABLE silences; DROP TABLE nodes; ALTER TABLE feeds DROP COLUMN lease_owner; "
     "ALTER TABLE feeds DROP COLUMN lease_until; ALTER TABLE outbox DROP COLUMN lease_owner; "
     "ALTER TABLE outbox DROP COLUMN lease_until; ";
 
