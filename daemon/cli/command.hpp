@@ -103,5 +103,6 @@ int run_alerts(const args&);
 int run_replay(const args&);
 int run_migrate_state(const args&);
 int run_silence(const args&);
+int run_labels(const args&);
 
 }  // namespace sanctwatch::cli

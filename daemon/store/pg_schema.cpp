@@ -186,7 +186,8 @@ ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check
     // v8: SQLite gains the leases and the nodes table this schema has had since v5; nothing
     // changes here but the number.
     migration{8, 5, "SELECT 1"},
-    // v9: silences. Additive: older daemons keep running (they ignore them).
+    // v9: triage: silences, acknowledgements and labels. Additive: older daemons keep running
+    // (they ignore them).
     migration{9, 5, R"sql(
 CREATE TABLE silences (
   id TEXT PRIMARY KEY,
@@ -198,6 +199,27 @@ CREATE TABLE silences (
   created_at BIGINT NOT NULL
 );
 CREATE INDEX silences_ends ON silences (ends_at);
+CREATE TABLE alert_triage (
+  alert_id TEXT PRIMARY KEY,
+  acknowledged_at BIGINT,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  ack_note TEXT NOT NULL DEFAULT '',
+  label TEXT NOT NULL DEFAULT '' CHECK (label IN ('', 'true-positive', 'false-positive')),
+  label_reason TEXT NOT NULL DEFAULT '',
+  labelled_by TEXT NOT NULL DEFAULT '',
+  labelled_at BIGINT
+);
+CREATE INDEX alert_triage_label ON alert_triage (label, labelled_at);
+CREATE TABLE alert_actions (
+  id BIGSERIAL PRIMARY KEY,
+  alert_id TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  user_name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  value TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alert_actions_alert ON alert_actions (alert_id, id);
 )sql"},
 };
 

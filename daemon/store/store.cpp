@@ -228,8 +228,9 @@ CREATE TABLE nodes (
   heartbeat INTEGER NOT NULL
 );
 )sql",
-    // v9: silences (docs/triage.md): alerts matching an active one are recorded and sent to
-    // machine sinks marked `silenced`, not to people. Additive.
+    // v9: triage (docs/triage.md): silences (alerts matching an active one are recorded and
+    // sent to machine sinks marked `silenced`, not to people), acknowledgements and labels
+    // with their history. Additive.
     R"sql(
 CREATE TABLE silences (
   id TEXT PRIMARY KEY,
@@ -241,6 +242,27 @@ CREATE TABLE silences (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX silences_ends ON silences (ends_at);
+CREATE TABLE alert_triage (
+  alert_id TEXT PRIMARY KEY,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  ack_note TEXT NOT NULL DEFAULT '',
+  label TEXT NOT NULL DEFAULT '' CHECK (label IN ('', 'true-positive', 'false-positive')),
+  label_reason TEXT NOT NULL DEFAULT '',
+  labelled_by TEXT NOT NULL DEFAULT '',
+  labelled_at INTEGER
+);
+CREATE INDEX alert_triage_label ON alert_triage (label, labelled_at);
+CREATE TABLE alert_actions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  alert_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  user_name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  value TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alert_actions_alert ON alert_actions (alert_id, id);
 )sql",
 };
 
@@ -651,6 +673,24 @@ void store::kept_items(timestamp since, std::optional<timestamp> until,
     k.story_id = st.text(5);
     f(std::move(k));
   }
+}
+
+std::optional<kept_item> store::kept(const std::string& feed_id, const std::string& item_key) {
+  auto st = db_->prepare(
+      "SELECT t.seen_at, t.text, t.article, COALESCE(i.story_id, '') FROM item_texts t "
+      "LEFT JOIN items i ON i.feed_id = t.feed_id AND i.item_key = t.item_key "
+      "WHERE t.feed_id = ? AND t.item_key = ?");
+  st.bind(1, feed_id).bind(2, item_key);
+  if (!st.step()) return std::nullopt;
+  kept_item k;
+  k.feed_id = feed_id;
+  k.item_key = item_key;
+  k.seen_at = at(st.integer(0));
+  if (!decode_text(st.blob(1), k)) return std::nullopt;
+  if (const auto art = st.blob(2); !art.empty())
+    if (auto a = decompress(art)) k.it.article = k.article = std::move(*a);
+  k.story_id = st.text(3);
+  return k;
 }
 
 std::int64_t store::count(const char* sql) {
@@ -1185,15 +1225,21 @@ void store::purge(timestamp seen_before, timestamp delivered_before,
   // An alert stays while any delivery row refers to it (pending or dead), while it waits for
   // a digest, and while its item or an item that joined it as a source is still remembered,
   // so an updated item does not alert again for the same rule. A digest (no item) goes with
-  // its delivery row; the entries it took go with it (and with their alerts).
+  // its delivery row; the entries it took go with it (and with their alerts). A labelled
+  // alert stays: labels are an evaluation set (`labels export`).
   auto alerts = db_->prepare(
       "DELETE FROM alerts WHERE created_at < ? AND id NOT IN (SELECT alert_id FROM outbox) AND "
+      "id NOT IN (SELECT alert_id FROM alert_triage WHERE label <> '') AND "
       "id NOT IN (SELECT alert_id FROM digest_queue WHERE digest_id IS NULL) AND "
       "NOT EXISTS (SELECT 1 FROM items i WHERE i.feed_id = alerts.feed_id AND "
       "i.item_key = alerts.item_key) AND NOT EXISTS (SELECT 1 FROM alert_sources s JOIN items i "
       "ON i.feed_id = s.feed_id AND i.item_key = s.item_key WHERE s.alert_id = alerts.id)");
   alerts.bind(1, secs(delivered_before));
   alerts.run();
+  for (const char* table : {"alert_triage", "alert_actions"})
+    db_->prepare(std::string("DELETE FROM ") + table +
+                 " WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.id = " + table + ".alert_id)")
+        .run();
   tx.commit();
 }
 

@@ -78,6 +78,33 @@ struct silence_record {
   timestamp created_at;
 };
 
+/// Where a person's work on an alert stands (table alert_triage, docs/triage.md).
+struct alert_triage {
+  std::string alert_id;
+  std::optional<timestamp> acknowledged_at;  ///< empty: not acknowledged
+  std::string acknowledged_by, ack_note;
+  std::string label;  ///< "", "true-positive" or "false-positive"
+  std::string label_reason, labelled_by;
+  std::optional<timestamp> labelled_at;
+};
+
+/// One thing a person did to an alert, as the history shows it.
+struct triage_action {
+  std::string alert_id;
+  timestamp at;
+  std::string user;
+  std::string action;  ///< "acknowledge", "unacknowledge", "label", "unlabel"
+  std::string value;   ///< the label, for "label"
+  std::string note;    ///< the note or the reason
+};
+
+/// A labelled alert with what the export needs: its document (latest revision) and its item.
+struct labelled_alert {
+  alert_triage triage;
+  std::string document;
+  std::string feed_id, item_key;
+};
+
 struct item_record {
   std::string feed_id;
   std::string item_key;      ///< identity hash of the item (feed item id)
@@ -298,6 +325,23 @@ class store {
   /// Ends a silence at `now` (if it would end later); false when no silence has that id.
   bool expire_silence(const std::string& id, timestamp now);
 
+  // Acknowledgement and labels (store/triage.cpp). Each change is recorded in the alert's
+  // history; false when no alert has the id.
+  bool acknowledge(const std::string& alert_id, const std::string& user, const std::string& note,
+                   timestamp now);
+  bool unacknowledge(const std::string& alert_id, const std::string& user, timestamp now);
+  /// `label`: "true-positive" or "false-positive" (anything else throws), or "" to take a
+  /// label back.
+  bool set_label(const std::string& alert_id, const std::string& label, const std::string& reason,
+                 const std::string& user, timestamp now);
+  std::optional<alert_triage> triage(const std::string& alert_id);
+  /// The alert's history, oldest first.
+  std::vector<triage_action> actions(const std::string& alert_id);
+  /// Alerts labelled since `since` (all when empty), oldest label first.
+  std::vector<labelled_alert> labelled(std::optional<timestamp> since);
+  /// The kept text of one item, when the state keeps it.
+  std::optional<kept_item> kept(const std::string& feed_id, const std::string& item_key);
+
   // Daemons and leases (store/leases.cpp). Work is shared through leases: a daemon claims a
   // due feed or delivery for `lease` seconds in its node name, renews the claims while it
   // works, and ends each with the outcome it records; a claim not renewed lapses and another
@@ -483,6 +527,11 @@ class store {
   /// was already recorded (its rows exist too).
   bool insert_alert(const std::string& feed_id, const std::string& item_key,
                     const alert_record& a);
+  /// One triage change of an existing alert: `set_sql` (the UPDATE's SET clause, its
+  /// parameters bound by `bind_set`, the alert id last) and its history line.
+  bool change_triage(const std::string& alert_id, const char* set_sql,
+                     const std::function<void(statement&)>& bind_set,
+                     const triage_action& action);
   /// `ids` (a JSON array of feed ids) as the backend's query takes them: unchanged for
   /// SQLite, a text[] literal for PostgreSQL (converted once per distinct list).
   const std::string& feed_ids(const std::string& ids);

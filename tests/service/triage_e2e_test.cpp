@@ -1,8 +1,11 @@
-// Silences end to end, with the real binary: `silence add` beside the state, then `poll` with
-// a chat receiver and a JSON lines file. The silenced alert is kept from chat, still written
-// for machines marked `silenced`, and listed by `alerts`; `silence list` and `expire` work.
+// Triage end to end, with the real binary. Silences: `silence add` beside the state, then
+// `poll` with a chat receiver and a JSON lines file; the silenced alert is kept from chat,
+// still written for machines marked `silenced`, and listed by `alerts`; `silence list` and
+// `expire` work. Labels: `labels export` gives a folder `eval` reads and rule tests in YAML.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -12,6 +15,7 @@
 #include "http/test_server.hpp"
 #include "process.hpp"
 #include "run_binary.hpp"
+#include "store/store.hpp"
 #include "temp_dir.hpp"
 
 namespace sanctwatch::service {
@@ -28,7 +32,7 @@ std::string rss(const std::vector<std::pair<std::string, std::string>>& items) {
   return out + "</channel></rss>";
 }
 
-class silence_e2e : public ::testing::Test {
+class triage_e2e : public ::testing::Test {
  protected:
   void SetUp() override {
     server_.route("/wire", http_reply{.body = rss({
@@ -60,7 +64,7 @@ class silence_e2e : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(silence_e2e, a_silenced_alert_reaches_machines_marked_and_not_the_chat) {
+TEST_F(triage_e2e, a_silenced_alert_reaches_machines_marked_and_not_the_chat) {
   auto r = sw("silence add --match 'text=hong kong' --match tag=sanctions --for 2h "
               "--comment 'known designation' --by desk");
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -128,7 +132,7 @@ TEST_F(silence_e2e, a_silenced_alert_reaches_machines_marked_and_not_the_chat) {
   EXPECT_NE(r.out.find("expired"), std::string::npos) << r.out;
 }
 
-TEST_F(silence_e2e, bad_silences_are_refused_with_the_reason) {
+TEST_F(triage_e2e, bad_silences_are_refused_with_the_reason) {
   auto r = testing::run_sanctwatch("silence add --for 1h -c '" + config_ + "'");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("at least one --match"), std::string::npos) << r.out;
@@ -156,6 +160,88 @@ TEST_F(silence_e2e, bad_silences_are_refused_with_the_reason) {
   // Nothing was added by any of them.
   EXPECT_NE(testing::run_sanctwatch("silence list --all -c '" + config_ + "'").out.find("no silences"),
             std::string::npos);
+}
+
+TEST_F(triage_e2e, labels_export_to_an_evaluation_set_and_to_rule_tests) {
+  ASSERT_EQ(sw("poll").exit_code, 0);
+  std::string threat_id, designation_id;
+  {
+    store::store db(dir_.file("state.db"));
+    for (const auto& a : db.alerts(std::nullopt, "", 10)) {
+      const auto j = nlohmann::json::parse(a.document);
+      (j["item"]["title"].get<std::string>().find("Hong Kong") != std::string::npos ? designation_id
+                                                                                     : threat_id) = a.id;
+    }
+    ASSERT_FALSE(threat_id.empty());
+    ASSERT_FALSE(designation_id.empty());
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    ASSERT_TRUE(db.set_label(threat_id, "true-positive", "", "ana", now));
+    ASSERT_TRUE(db.set_label(designation_id, "false-positive", "old news\tretold", "ben", now));
+  }
+  const std::string out = dir_.file("eval-set");
+  auto r = sw("labels export --out '" + out + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string tsv = slurp(out + "/labels.tsv");
+  EXPECT_NE(tsv.find("id\ttags\tverdict\n"), std::string::npos) << tsv;
+  EXPECT_NE(tsv.find(threat_id + "\tsanctions"), std::string::npos) << tsv;
+  EXPECT_NE(tsv.find(designation_id + "\tnone\tfalse-positive by ben: old news retold\n"),
+            std::string::npos)
+      << tsv;
+  const std::string article = slurp(out + "/articles/" + threat_id + ".txt");
+  EXPECT_EQ(article.rfind("Title: US threatens sanctions", 0), 0u) << article;
+  // `eval` reads it: the rules find the true positive and raise the false one again.
+  r = testing::run_sanctwatch("eval --rules '" + std::string(SANCTWATCH_SOURCE_DIR) +
+                                  "/rules' --labels '" + out + "/labels.tsv' '" + out +
+                                  "/articles'",
+                              false);
+  EXPECT_NE(r.out.find("sanctions"), std::string::npos) << r.out;
+  std::istringstream report(r.out);
+  bool scored = false;
+  for (std::string line; std::getline(report, line);)
+    if (line.rfind("sanctions ", 0) == 0) {
+      std::istringstream cols(line.substr(9));
+      int labels = 0, tp = 0, fp = 0, fn = 0;
+      cols >> labels >> tp >> fp >> fn;
+      EXPECT_EQ(labels, 1) << line;
+      EXPECT_EQ(tp, 1) << line;
+      EXPECT_EQ(fp, 1) << line;
+      EXPECT_EQ(fn, 0) << line;
+      scored = true;
+      break;
+    }
+  EXPECT_TRUE(scored) << r.out;
+
+  // Rule tests: the false positive's sentences are no_match cases of each rule that fired.
+  const std::string yaml = dir_.file("cases.yaml");
+  r = sw("labels export --format rule-tests --out '" + yaml + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string cases = slurp(yaml);
+  EXPECT_NE(cases.find("    no_match:\n      - \"Treasury imposed sanctions on three Hong Kong"),
+            std::string::npos)
+      << cases;
+  EXPECT_NE(cases.find("    match:\n      - \"US threatens sanctions"), std::string::npos) << cases;
+  EXPECT_NE(cases.find("# alert " + designation_id + ", false-positive by ben: old news retold"),
+            std::string::npos)
+      << cases;
+  // It is YAML: the rule ids are keys with tests under them.
+  const auto parsed = std::system(("/usr/bin/python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); "
+                                   "assert all(\"tests\" in v for v in d.values()), d' '" +
+                                   yaml + "'")
+                                      .c_str());
+  EXPECT_EQ(parsed, 0);
+  // To stdout by default; only what was labelled since a time.
+  r = sw("labels export --format rule-tests --since 1h");
+  EXPECT_NE(r.out.find("no_match:"), std::string::npos) << r.out;
+  r = sw("labels export --format rule-tests --since 2099-01-01");
+  EXPECT_EQ(r.out.find("match:"), std::string::npos) << r.out;
+  // Usage errors say what is missing.
+  r = testing::run_sanctwatch("labels export -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("give --out DIR"), std::string::npos) << r.out;
+  r = testing::run_sanctwatch("labels export --format csv -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  r = testing::run_sanctwatch("labels import -c '" + config_ + "'");
+  EXPECT_EQ(r.exit_code, 2);
 }
 
 }  // namespace sanctwatch::service
