@@ -2,15 +2,18 @@
 // PostgreSQL 15 server on loopback (tests/pg_server.hpp) run twice, with the test server's
 // settings (fsync, synchronous_commit and full_page_writes off: an upper bound) and with
 // PostgreSQL's durable defaults. Each operation is what the daemon does per feed poll, per new
-// item, per alerting item and per delivery, plus the story lookup by LSH band keys and the
-// scheduler's pass over every feed's state. The PostgreSQL cases are skipped when the server
-// cannot be started. Results: docs/performance.md.
+// item, per alerting item and per delivery, plus the story lookup by LSH band keys, the
+// scheduler's pass over every feed's state, and a page of the alert queue over 100,000 alerts.
+// The PostgreSQL cases are skipped when the server cannot be started. Results:
+// docs/performance.md.
 #include <benchmark/benchmark.h>
 
 #include <cinttypes>
 #include <cstdio>
 #include <map>
 #include <memory>
+
+#include <nlohmann/json.hpp>
 
 #include "pg_server.hpp"
 #include "store/store.hpp"
@@ -292,6 +295,69 @@ void BM_story_candidates(benchmark::State& state, backend b) {
   state.SetLabel(hit ? "a stored story's keys" : "keys of no story");
 }
 
+// The alert queue (the triage page, /api/alerts, the Atom feed) over 100,000 story alerts of
+// realistic shape (2 KB documents, 1-3 rules, tags, an entity on one in five, up to 3 sources),
+// recorded over 100 days. Range(0): 0 the first page of everything (50 rows and the total), 1
+// a filtered page (a tag, a feed and words; total included), 2 the 200th page by cursor.
+constexpr int queue_alerts = 100'000;
+
+void BM_queue_page(benchmark::State& state, backend b) {
+  auto* s = stores().open(state, b, "queue");
+  if (!s) return;
+  static const char* tags[] = {"sanctions", "export-controls", "entity"};
+  static const char* words[] = {"Treasury", "designates", "shipping", "firms", "Commerce",
+                                "adds", "entity", "list", "banks", "penalties", "embargo"};
+  if (!s->seeded) {
+    for (int done = 0; done < queue_alerts;) {
+      store::store::batch tx(*s->db);
+      for (int k = 0; k < 1000; ++k, ++done) {
+        const std::uint64_t r = mix(static_cast<std::uint64_t>(done));
+        const std::string id = hex_id(done) + hex_id(~static_cast<std::uint64_t>(done));
+        const std::string tag = tags[r % 3];
+        std::string title;
+        for (int w = 0; w < 8; ++w) title += std::string(words[(r >> (w * 4)) % 11]) + " ";
+        nlohmann::json doc = {
+            {"schema", "sanctwatch.alert/2"}, {"id", id}, {"severity", r % 2 ? "high" : "medium"},
+            {"tags", {tag}},
+            {"rules", {{{"id", tag + ".rule-" + std::to_string(r % 7)}, {"title", "A rule"}}}},
+            {"item", {{"title", title}, {"link", "https://news.example/" + id},
+                      {"feed", {{"id", "feed-" + std::to_string(r % 300)}}},
+                      {"summary", std::string(1500, 'x')}}},
+            {"sources", {{{"feed", "feed-" + std::to_string(r % 300)}}}},
+            {"sources_total", 1 + r % 3}};
+        if (r % 5 == 0)
+          doc["entities"] = {{{"id", "ofac-sdn:" + std::to_string(r % 9000)},
+                              {"name", "EXAMPLE HOLDING " + std::to_string(r % 9000)},
+                              {"list", "sdn"}}};
+        const auto at = now - std::chrono::seconds(static_cast<std::int64_t>(done) * 86);
+        s->db->record({"feed-" + std::to_string(r % 300), id, "h", at},
+                      {{id, tag + ".rule", "high", "story-" + id, doc.dump(), at, {}}});
+      }
+      tx.commit();
+    }
+    stores().analyze(b, "queue");
+    s->seeded = true;
+  }
+  const int which = static_cast<int>(state.range(0));
+  store::queue_filter f;
+  if (which == 1) {
+    f.tag = "sanctions";
+    f.feed = "feed-42";
+    f.text = "shipping firms";
+  }
+  std::string after;
+  if (which == 2)
+    for (int p = 0; p < 199; ++p) after = s->db->queue(f, 50, after).next;
+  std::int64_t rows = 0;
+  for (auto _ : state) {
+    const auto page = s->db->queue(f, 50, after);
+    rows += static_cast<std::int64_t>(page.rows.size());
+    if (page.total == 0) return state.SkipWithError("nothing in the queue");
+  }
+  state.counters["rows"] = static_cast<double>(rows) / static_cast<double>(state.iterations());
+  state.SetLabel(which == 0 ? "first page" : which == 1 ? "filtered page" : "page 200 by cursor");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -308,6 +374,8 @@ int main(int argc, char** argv) {
     add("BM_alerting_item", BM_alerting_item);
     add("BM_delivery", BM_delivery)->Arg(1)->Arg(1000);
     add("BM_story_candidates", BM_story_candidates)->Arg(1)->Arg(0);
+    // The durable server reads as the other does: the queue is measured on two backends.
+    if (b != backend::postgresql_durable) add("BM_queue_page", BM_queue_page)->Arg(0)->Arg(1)->Arg(2);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -186,8 +186,8 @@ ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check
     // v8: SQLite gains the leases and the nodes table this schema has had since v5; nothing
     // changes here but the number.
     migration{8, 5, "SELECT 1"},
-    // v9: triage: silences, acknowledgements and labels. Additive: older daemons keep running
-    // (they ignore them).
+    // v9: triage: silences, acknowledgements and labels, the alert queue's index. Additive:
+    // older daemons keep running (the store indexes what they recorded when it next opens).
     migration{9, 5, R"sql(
 CREATE TABLE silences (
   id TEXT PRIMARY KEY,
@@ -220,6 +220,25 @@ CREATE TABLE alert_actions (
   note TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX alert_actions_alert ON alert_actions (alert_id, id);
+CREATE TABLE alert_index (
+  alert_id TEXT PRIMARY KEY,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  severity INTEGER NOT NULL,
+  headline TEXT NOT NULL,
+  link TEXT NOT NULL,
+  feed_id TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  lists TEXT NOT NULL,
+  feeds TEXT NOT NULL,
+  entities TEXT NOT NULL,
+  search TEXT NOT NULL,
+  sources INTEGER NOT NULL,
+  silenced INTEGER NOT NULL,
+  lookback INTEGER NOT NULL
+);
+CREATE INDEX alert_index_created ON alert_index (created_at, alert_id);
 )sql"},
 };
 

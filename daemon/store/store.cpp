@@ -230,7 +230,8 @@ CREATE TABLE nodes (
 )sql",
     // v9: triage (docs/triage.md): silences (alerts matching an active one are recorded and
     // sent to machine sinks marked `silenced`, not to people), acknowledgements and labels
-    // with their history. Additive.
+    // with their history, and the alert queue's index (store/queue.cpp; filled for alerts
+    // recorded before it when the store opens). Additive.
     R"sql(
 CREATE TABLE silences (
   id TEXT PRIMARY KEY,
@@ -263,6 +264,25 @@ CREATE TABLE alert_actions (
   note TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX alert_actions_alert ON alert_actions (alert_id, id);
+CREATE TABLE alert_index (
+  alert_id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  severity INTEGER NOT NULL,
+  headline TEXT NOT NULL,
+  link TEXT NOT NULL,
+  feed_id TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  lists TEXT NOT NULL,
+  feeds TEXT NOT NULL,
+  entities TEXT NOT NULL,
+  search TEXT NOT NULL,
+  sources INTEGER NOT NULL,
+  silenced INTEGER NOT NULL,
+  lookback INTEGER NOT NULL
+);
+CREATE INDEX alert_index_created ON alert_index (created_at, alert_id);
 )sql",
 };
 
@@ -410,6 +430,7 @@ store::store(const std::string& location, const std::string& password)
     auto db = std::make_unique<pg_database>(location, password);
     pg::migrate(db->connection());
     db_ = std::move(db);
+    index_missing();
     return;
   }
   db_ = std::make_unique<connection>(location);
@@ -419,6 +440,7 @@ store::store(const std::string& location, const std::string& password)
   db_->exec("PRAGMA synchronous = NORMAL");
   db_->exec("PRAGMA foreign_keys = ON");
   migrate();
+  index_missing();
 }
 
 store::~store() = default;
@@ -633,6 +655,7 @@ bool store::insert_alert(const std::string& feed_id, const std::string& item_key
   ins.bind(5, item_key).bind(6, a.story_id).bind(7, secs(a.created_at)).bind(8, a.document);
   ins.run();
   if (db_->changes() == 0) return false;
+  index_alert(a.id, a.document, a.created_at);
   auto rule = db_->prepare("INSERT INTO alert_rules (alert_id, rule_id) VALUES (?, ?) ON CONFLICT DO NOTHING");
   for (const auto& r : a.rules.empty() ? std::vector<std::string>{a.rule_id} : a.rules) {
     rule.bind(1, a.id).bind(2, r);
@@ -757,6 +780,7 @@ void store::add_revision(const alert_update& u) {
         .bind(4, u.document);
     revision.run();
     if (db_->changes() == 0) return;  // already recorded, with its outbox rows
+    index_alert(u.alert_id, u.document, u.created_at);
     for (const auto& s : u.sinks) {
       route_update.bind(1, u.alert_id).bind(2, s).bind(3, u.revision);
       route_update.bind(4, secs(u.created_at)).bind(5, secs(u.created_at));

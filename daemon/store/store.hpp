@@ -105,6 +105,38 @@ struct labelled_alert {
   std::string feed_id, item_key;
 };
 
+/// What the alert queue shows (the web page, `/api/alerts`, the Atom feed): filters, all
+/// optional, all of which must hold. Values compare in the matching form (case, accents).
+struct queue_filter {
+  std::optional<int> min_severity;  ///< severity as a number: info 0 ... critical 4
+  std::string tag, rule, list, feed;  ///< one of the alert's (any source's feed for `feed`)
+  std::string text;  ///< words in the headline or an entity's name or matched text
+  /// "new" (not acknowledged, not labelled, not silenced), "acknowledged", "true-positive",
+  /// "false-positive", "silenced"; empty: all.
+  std::string state;
+  std::optional<timestamp> since, until;  ///< created in [since, until)
+};
+
+/// One story alert in the queue, at its latest revision.
+struct queue_row {
+  std::string id;
+  timestamp created_at, updated_at;
+  int severity = 0;
+  std::string headline, link, feed_id;
+  std::vector<std::string> tags, rules, feeds;
+  std::string entities;  ///< JSON array of {id, name, list}
+  std::int64_t sources = 1;
+  bool silenced = false, lookback = false;
+  bool acknowledged = false;
+  std::string label;  ///< "", "true-positive", "false-positive"
+};
+
+struct queue_page {
+  std::vector<queue_row> rows;  ///< newest first
+  std::int64_t total = 0;       ///< alerts the filter passes, all pages
+  std::string next;             ///< cursor of the next page; empty on the last
+};
+
 struct item_record {
   std::string feed_id;
   std::string item_key;      ///< identity hash of the item (feed item id)
@@ -342,6 +374,15 @@ class store {
   /// The kept text of one item, when the state keeps it.
   std::optional<kept_item> kept(const std::string& feed_id, const std::string& item_key);
 
+  // The alert queue (store/queue.cpp): an index row per story alert, kept in step with its
+  // latest revision, so a filtered page of 100,000 alerts reads no documents.
+  /// One page of the queue, newest first; `after` is a page's `next` cursor (empty: the
+  /// first page). Throws std::invalid_argument on a malformed cursor.
+  queue_page queue(const queue_filter& f, int limit, const std::string& after = "");
+  /// Indexes the alerts recorded without an index row (before schema 9, or by an older
+  /// daemon on a shared state); how many. Run at open.
+  std::int64_t index_missing();
+
   // Daemons and leases (store/leases.cpp). Work is shared through leases: a daemon claims a
   // due feed or delivery for `lease` seconds in its node name, renews the claims while it
   // works, and ends each with the outcome it records; a claim not renewed lapses and another
@@ -527,6 +568,8 @@ class store {
   /// was already recorded (its rows exist too).
   bool insert_alert(const std::string& feed_id, const std::string& item_key,
                     const alert_record& a);
+  /// (Re)writes the queue's index row of an alert from its document (latest revision).
+  void index_alert(const std::string& id, const std::string& document, timestamp created_at);
   /// One triage change of an existing alert: `set_sql` (the UPDATE's SET clause, its
   /// parameters bound by `bind_set`, the alert id last) and its history line.
   bool change_triage(const std::string& alert_id, const char* set_sql,

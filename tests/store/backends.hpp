@@ -17,7 +17,8 @@ inline timestamp t(std::int64_t s) { return timestamp{std::chrono::seconds{s}}; 
 /// What schemas 8 and 9 added (leases, nodes; silences), undone (SQLite) to make a file of an
 /// older schema.
 inline constexpr const char* without_leases =
-    "DROP TABLE silences; DROP TABLE alert_triage; DROP TABLE alert_actions; DROP TABLE nodes; ALTER TABLE feeds DROP COLUMN lease_owner; "
+    "DROP TABLE silences; DROP TABLE alert_triage; DROP TABLE alert_actions; "
+    "DROP TABLE alert_index; DROP TABLE nodes; ALTER TABLE feeds DROP COLUMN lease_owner; "
     "ALTER TABLE feeds DROP COLUMN lease_until; ALTER TABLE outbox DROP COLUMN lease_owner; "
     "ALTER TABLE outbox DROP COLUMN lease_until; ";
 
