@@ -104,5 +104,6 @@ int run_replay(const args&);
 int run_migrate_state(const args&);
 int run_silence(const args&);
 int run_labels(const args&);
+int run_passwd(const args&);
 
 }  // namespace sanctwatch::cli

@@ -346,6 +346,7 @@ class reader {
   void read_sink(const YAML::Node& n, config& c);
   void read_email(const YAML::Node& n, sink& s);
   void read_entity_list(const YAML::Node& n, config& c);
+  void read_web(const YAML::Node& n, web_settings& w);
 
   std::string_view src_;
   std::string file_;
@@ -665,7 +666,7 @@ void reader::read(const YAML::Node& root, config& c) {
     return;
   }
   if (!mapping(root, "the config", {"state", "node", "rules", "rules_allow_empty", "feeds", "entity_lists",
-                                    "sinks", "network", "defaults", "stories", "alerts", "metrics"}))
+                                    "sinks", "network", "defaults", "stories", "alerts", "metrics", "web"}))
     return;
   repeated_keys(root);
   if (const auto& n = root["state"]) {
@@ -837,6 +838,56 @@ void reader::read(const YAML::Node& root, config& c) {
           c.metrics.max_connections = static_cast<int>(*v);
     }
   }
+  if (const auto& n = root["web"]) read_web(n, c.web);
+}
+
+void reader::read_web(const YAML::Node& n, web_settings& w) {
+  if (!mapping(n, "web", {"listen", "public_read", "users", "threads", "request_timeout"})) return;
+  if (n["listen"])
+    if (auto v = string(n["listen"], "web.listen")) {
+      w.listen = *v;
+      const auto colon = v->rfind(':');
+      if (colon == std::string::npos || colon + 1 == v->size())
+        error(n["listen"], "web.listen must be HOST:PORT, such as 127.0.0.1:8080");
+    }
+  if (n["public_read"])
+    if (auto v = boolean(n["public_read"], "web.public_read")) w.public_read = *v;
+  if (n["threads"])
+    if (auto v = integer(n["threads"], "web.threads", 1, 64)) w.threads = static_cast<int>(*v);
+  if (n["request_timeout"])
+    if (auto d = duration(n["request_timeout"], "web.request_timeout", seconds{1}))
+      w.request_timeout = *d;
+  if (const auto& users = n["users"]) {
+    if (!users.IsSequence()) {
+      error(users, "web.users must be a list of {name, password_hash}");
+    } else {
+      for (const auto& u : users) {
+        if (!mapping(u, "a web user", {"name", "password_hash"})) continue;
+        web_user user;
+        if (u["name"])
+          if (auto v = string(u["name"], "web.users[].name")) user.name = *v;
+        if (u["password_hash"])
+          if (auto v = string(u["password_hash"], "web.users[].password_hash"))
+            user.password_hash = *v;
+        if (user.name.empty() || user.name.find_first_of(":\r\n") != std::string::npos) {
+          error(u, "a web user needs a name without ':' or line breaks");
+          continue;
+        }
+        if (user.password_hash.rfind("$argon2id$", 0) != 0) {
+          error(u["password_hash"] ? u["password_hash"] : u,
+                "web user '" + user.name +
+                    "': password_hash must be an argon2id hash ($argon2id$...): make one with "
+                    "`sanctwatch passwd`");
+          continue;
+        }
+        for (const auto& other : w.users)
+          if (other.name == user.name) error(u, "web user '" + user.name + "' is listed twice");
+        w.users.push_back(std::move(user));
+      }
+    }
+  }
+  if (!w.listen.empty() && !w.public_read && w.users.empty())
+    error(n, "web: nobody could read the page: add users or set public_read: true");
 }
 
 }  // namespace

@@ -186,6 +186,23 @@ struct metrics_settings {
   int max_connections = 64;
 };
 
+/// A person who may sign in to the triage page and its feeds (`web.users`).
+struct web_user {
+  std::string name;
+  std::string password_hash;  ///< argon2id, encoded ("$argon2id$v=19$..."): `sanctwatch passwd`
+};
+
+/// The triage page, the JSON API and the Atom feed of alerts (docs/triage.md); off unless
+/// `listen` is set.
+struct web_settings {
+  std::string listen;  ///< "127.0.0.1:8080"; empty: off
+  /// Reading (the queue, the API, the Atom feed) without signing in.
+  bool public_read = false;
+  std::vector<web_user> users;
+  int threads = 4;               ///< requests served at once
+  seconds request_timeout{10};   ///< to send a request, and to read the answer
+};
+
 struct config {
   std::string file;  ///< the file it was read from; relative paths are relative to its folder
   /// This daemon's name among those sharing a PostgreSQL state (`status`, `feeds`, leases);
@@ -203,6 +220,7 @@ struct config {
   stories_settings stories;
   alerts_settings alerts;
   metrics_settings metrics;
+  web_settings web;
 };
 
 struct load_result {

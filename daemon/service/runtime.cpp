@@ -34,6 +34,7 @@
 #include "sinks/webhook_sink.hpp"
 #include "sinks/journal_sink.hpp"
 #include "store/store.hpp"
+#include "web/server.hpp"
 
 namespace sanctwatch::service {
 
@@ -508,6 +509,10 @@ class instance {
           metrics_limits{std::chrono::duration_cast<std::chrono::milliseconds>(mc.request_timeout),
                          cap});
     }
+    // The triage side (API, Atom feed): its own threads and connection to the state.
+    if (opts_.mode == run_mode::daemon && !cfg_.cfg.web.listen.empty())
+      web_server_ = std::make_unique<web::server>(cfg_.cfg.web, cfg_.state_location,
+                                                  cfg_.state_password);
     if (opts_.mode == run_mode::daemon) signals_.add(SIGHUP);
   }
 
@@ -523,6 +528,7 @@ class instance {
                   std::to_string(cfg_.rules->rules.size()) + " rules, state " + state_shown() +
                   ", node " + db_.node());
       if (metrics_server_) log::notice("metrics on http://" + metrics_server_->address() + "/metrics");
+      if (web_server_) log::notice("web on http://" + web_server_->address() + "/");
       notify("READY=1\nSTATUS=" + status());
       start_watchdog();
       do_housekeeping();
@@ -904,6 +910,16 @@ class instance {
                was.metrics.request_timeout != now.metrics.request_timeout ||
                was.metrics.max_connections != now.metrics.max_connections,
            "metrics");
+      // Users and their hashes too: a changed password takes effect at the restart.
+      bool web_changed = was.web.listen != now.web.listen ||
+                         was.web.public_read != now.web.public_read ||
+                         was.web.threads != now.web.threads ||
+                         was.web.request_timeout != now.web.request_timeout ||
+                         was.web.users.size() != now.web.users.size();
+      for (std::size_t i = 0; !web_changed && i < now.web.users.size(); ++i)
+        web_changed = was.web.users[i].name != now.web.users[i].name ||
+                      was.web.users[i].password_hash != now.web.users[i].password_hash;
+      note(web_changed, "web");
       if (!later.empty())
         log::warning("reload: " + later + " changed; that takes effect at the next restart");
       cfg_ = std::move(*fresh);
@@ -969,6 +985,7 @@ class instance {
   asio::signal_set signals_;
   metrics metrics_;
   std::unique_ptr<metrics_server> metrics_server_;
+  std::unique_ptr<web::server> web_server_;
   std::chrono::microseconds watchdog_interval_{0};
   bool stopping_ = false;
   std::optional<timestamp> timer_due_;  ///< when the timer fires next

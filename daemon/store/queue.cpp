@@ -144,7 +144,8 @@ std::int64_t store::index_missing() {
   return static_cast<std::int64_t>(missing.size());
 }
 
-queue_page store::queue(const queue_filter& f, int limit, const std::string& after) {
+queue_page store::queue(const queue_filter& f, int limit, const std::string& after,
+                        bool documents) {
   std::string where = " WHERE 1 = 1";
   std::vector<std::pair<bool, std::string>> params;  // (integer?, value)
   auto add = [&](const std::string& cond, const std::string& value, bool integer = false) {
@@ -208,6 +209,10 @@ queue_page store::queue(const queue_filter& f, int limit, const std::string& aft
       "SELECT i.alert_id, i.created_at, i.updated_at, i.severity, i.headline, i.link, i.feed_id, "
       "i.tags, i.rules, i.feeds, i.entities, i.sources, i.silenced, i.lookback, "
       "t.acknowledged_at, COALESCE(t.label, '')" +
+      std::string(documents ? ", COALESCE((SELECT u.document FROM alert_updates u WHERE "
+                              "u.alert_id = i.alert_id ORDER BY u.revision DESC LIMIT 1), "
+                              "(SELECT a.document FROM alerts a WHERE a.id = i.alert_id), '')"
+                            : "") +
       from + page_where + " ORDER BY i.created_at DESC, i.alert_id DESC LIMIT ?");
   int n = bind_all(st);
   if (!after.empty()) {
@@ -233,6 +238,7 @@ queue_page store::queue(const queue_filter& f, int limit, const std::string& aft
     r.lookback = st.integer(13) != 0;
     r.acknowledged = !st.is_null(14);
     r.label = st.text(15);
+    if (documents) r.document = st.text(16);
     page.rows.push_back(std::move(r));
   }
   if (static_cast<int>(page.rows.size()) > limit) {

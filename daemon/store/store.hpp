@@ -129,6 +129,7 @@ struct queue_row {
   bool silenced = false, lookback = false;
   bool acknowledged = false;
   std::string label;  ///< "", "true-positive", "false-positive"
+  std::string document;  ///< the latest revision's document, when asked for
 };
 
 struct queue_page {
@@ -378,7 +379,8 @@ class store {
   // latest revision, so a filtered page of 100,000 alerts reads no documents.
   /// One page of the queue, newest first; `after` is a page's `next` cursor (empty: the
   /// first page). Throws std::invalid_argument on a malformed cursor.
-  queue_page queue(const queue_filter& f, int limit, const std::string& after = "");
+  queue_page queue(const queue_filter& f, int limit, const std::string& after = "",
+                   bool documents = false);
   /// Indexes the alerts recorded without an index row (before schema 9, or by an older
   /// daemon on a shared state); how many. Run at open.
   std::int64_t index_missing();

@@ -23,7 +23,7 @@ for cmd in commands:
     usage = re.search(r"^usage: (.*)$", help_text, flags=re.M).group(1)
     if "`%s`" % usage not in text:
         failures.append("%s: synopsis is not the usage line `%s`" % (cmd, usage))
-    for opt in re.findall(r"^  (-[-\w]+)", help_text.split("options:", 1)[1], flags=re.M):
+    for opt in re.findall(r"^  (-[-\w]+)", (help_text.split("options:", 1) + [""])[1], flags=re.M):
         if opt in ("-h", "--help"):
             continue
         if "`%s" % opt not in text:

@@ -471,6 +471,39 @@ TEST(config, metrics_limits_and_their_errors) {
       << e;
 }
 
+TEST(config, web_listen_users_and_their_errors) {
+  const std::string hash = "$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo";
+  auto r = load("web: {listen: \"127.0.0.1:8080\", users: [{name: ana, password_hash: \"" + hash +
+                "\"}]}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.web.listen, "127.0.0.1:8080");
+  EXPECT_FALSE(r.value.web.public_read);
+  ASSERT_EQ(r.value.web.users.size(), 1u);
+  EXPECT_EQ(r.value.web.users[0].name, "ana");
+  EXPECT_EQ(r.value.web.users[0].password_hash, hash);
+  EXPECT_EQ(r.value.web.threads, 4);
+  r = load("web: {listen: \"[::1]:0\", public_read: true, threads: 2, request_timeout: 5s}\n");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.value.web.threads, 2);
+  EXPECT_EQ(r.value.web.request_timeout, seconds{5});
+  // Off by default.
+  EXPECT_TRUE(load("feeds: []\n").value.web.listen.empty());
+  r = load("web:\n  listen: \"127.0.0.1:8080\"\n");
+  EXPECT_NE(all_errors(r).find("2:3: error: web: nobody could read the page: add users or set "
+                               "public_read: true"),
+            std::string::npos)
+      << all_errors(r);
+  r = load("web:\n  listen: 8080\n  public_read: true\n  users:\n    - {name: ana, password_hash: "
+           "secret}\n    - {name: \"a:b\", password_hash: \"" + hash + "\"}\n  colour: blue\n");
+  const std::string e = all_errors(r);
+  EXPECT_NE(e.find("2:11: error: web.listen must be HOST:PORT"), std::string::npos) << e;
+  EXPECT_NE(e.find("5:34: error: web user 'ana': password_hash must be an argon2id hash"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("`sanctwatch passwd`"), std::string::npos) << e;
+  EXPECT_NE(e.find("6:7: error: a web user needs a name without ':'"), std::string::npos) << e;
+  EXPECT_NE(e.find("colour"), std::string::npos) << e;
+}
 
 TEST(config, email_sink_keys) {
   auto r = load(R"(

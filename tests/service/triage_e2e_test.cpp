@@ -3,6 +3,8 @@
 // still written for machines marked `silenced`, and listed by `alerts`; `silence list` and
 // `expire` work. Labels: `labels export` gives a folder `eval` reads and rule tests in YAML.
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -242,6 +244,62 @@ TEST_F(triage_e2e, labels_export_to_an_evaluation_set_and_to_rule_tests) {
   EXPECT_EQ(r.exit_code, 2);
   r = testing::run_sanctwatch("labels import -c '" + config_ + "'");
   EXPECT_EQ(r.exit_code, 2);
+}
+
+// The daemon serves its queue: the API lists what it alerted, the feed reads as Atom, and
+// without public_read only a configured user gets in.
+TEST_F(triage_e2e, the_running_daemon_serves_the_queue_as_json_and_atom) {
+  const std::string hash = [] {
+    auto r = testing::run_sanctwatch("passwd", false, std::string("correct horse battery\n"));
+    return r.out.substr(0, r.out.find('\n'));
+  }();
+  ASSERT_EQ(hash.rfind("$argon2id$", 0), 0u) << hash;
+  std::ofstream(config_, std::ios::app) << "web: {listen: \"127.0.0.1:0\", users: [{name: desk, "
+                                           "password_hash: \"" << hash << "\"}]}\n";
+  const std::string log = dir_.file("daemon.log");
+  const pid_t pid = testing::spawn_sanctwatch({"run", "-c", config_}, log);
+  ASSERT_GT(pid, 0);
+  std::string address;
+  const bool up = testing::eventually([&] {
+    const std::string text = slurp(log);
+    const auto at = text.find("web on http://");
+    if (at == std::string::npos) return false;
+    address = text.substr(at + 14, text.find('/', at + 14) - at - 14);
+    return true;
+  });
+  // Both alerts recorded (the poll runs at start).
+  const bool polled = up && testing::eventually([&] {
+    std::istringstream lines(slurp(alerts_));
+    int n = 0;
+    for (std::string l; std::getline(lines, l);) ++n;
+    return n == 2;
+  });
+  // The body, then a line with the status.
+  auto get = [&](const std::string& path, bool signed_in) {
+    httplib::Client c("http://" + address);
+    if (signed_in) c.set_basic_auth("desk", "correct horse battery");
+    const auto r = c.Get(path);
+    return r ? r->body + "\n" + std::to_string(r->status) : std::string("\nno answer");
+  };
+  std::string api, atom, anonymous;
+  if (polled) {
+    api = get("/api/alerts?tag=sanctions", true);
+    atom = get("/alerts.atom?q=hong%20kong", true);
+    anonymous = get("/api/alerts", false);
+  }
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(testing::wait_exit(pid, std::chrono::seconds(20)), 0);
+  ASSERT_TRUE(up) << slurp(log);
+  ASSERT_TRUE(polled) << slurp(log);
+  ASSERT_EQ(api.substr(api.rfind('\n') + 1), "200") << api;
+  const auto j = nlohmann::json::parse(api.substr(0, api.rfind('\n')));
+  EXPECT_EQ(j["total"], 2);
+  EXPECT_EQ(j["alerts"][0]["triage"]["state"], "new");
+  EXPECT_EQ(atom.substr(atom.rfind('\n') + 1), "200") << atom;
+  EXPECT_NE(atom.find("<feed xmlns=\"http://www.w3.org/2005/Atom\">"), std::string::npos) << atom;
+  EXPECT_NE(atom.find("Hong Kong"), std::string::npos) << atom;
+  EXPECT_EQ(atom.find("Chinese banks"), std::string::npos) << atom;  // filtered out
+  EXPECT_EQ(anonymous.substr(anonymous.rfind('\n') + 1), "401") << anonymous;
 }
 
 }  // namespace sanctwatch::service

@@ -1,0 +1,161 @@
+// The Atom 1.0 feed of alerts: one entry per story alert, the evidence in its content, so
+// people can follow alerts in the feed reader they already use. Article text is hostile input:
+// every piece is escaped for HTML, and the HTML is escaped again as XML text by pugixml.
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/severity.hpp"
+#include "core/time.hpp"
+#include "web/queries.hpp"
+
+namespace sanctwatch::web {
+namespace {
+
+using json = nlohmann::json;
+
+std::string escape_html(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (char c : s) switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  return out;
+}
+
+std::string str(const json& j, const char* key) {
+  if (!j.is_object()) return {};
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+// XML 1.0 has no place for control characters other than tab and line breaks: a feed that
+// carried one must not make ours unreadable.
+std::string xml_text(std::string s) {
+  std::erase_if(s, [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 && u != '\t' && u != '\n' && u != '\r';
+  });
+  return s;
+}
+
+// An evidence sentence with its marks as <mark>; marks that do not fit the text (or cut a
+// UTF-8 character) are dropped, the text stays.
+std::string evidence_html(const json& e) {
+  const std::string text = str(e, "text");
+  std::vector<std::pair<std::size_t, std::size_t>> marks;
+  if (e.contains("marks") && e["marks"].is_array())
+    for (const auto& m : e["marks"]) {
+      if (!m.is_object() || !m.contains("start") || !m.contains("end")) continue;
+      if (!m["start"].is_number_unsigned() || !m["end"].is_number_unsigned()) continue;
+      const auto s = m["start"].get<std::size_t>(), en = m["end"].get<std::size_t>();
+      if (s >= en || en > text.size()) continue;
+      if (continuation(static_cast<unsigned char>(text[s])) ||
+          (en < text.size() && continuation(static_cast<unsigned char>(text[en]))))
+        continue;
+      if (!marks.empty() && s < marks.back().second) continue;  // overlapping: first wins
+      marks.emplace_back(s, en);
+    }
+  std::string out;
+  std::size_t at = 0;
+  for (const auto& [s, en] : marks) {
+    out += escape_html(std::string_view(text).substr(at, s - at));
+    out += "<mark>" + escape_html(std::string_view(text).substr(s, en - s)) + "</mark>";
+    at = en;
+  }
+  return out + escape_html(std::string_view(text).substr(at));
+}
+
+std::string content_html(const json& doc) {
+  std::ostringstream h;
+  if (doc.contains("evidence") && doc["evidence"].is_array() && !doc["evidence"].empty()) {
+    h << "<blockquote>";
+    for (const auto& e : doc["evidence"]) h << "<p>" << evidence_html(e) << "</p>";
+    h << "</blockquote>";
+  }
+  if (doc.contains("rules") && doc["rules"].is_array()) {
+    h << "<p>Rules:</p><ul>";
+    for (const auto& r : doc["rules"])
+      h << "<li>" << escape_html(str(r, "title")) << " (" << escape_html(str(r, "id")) << ", "
+        << escape_html(str(r, "severity")) << ")</li>";
+    h << "</ul>";
+  }
+  if (doc.contains("entities") && doc["entities"].is_array() && !doc["entities"].empty()) {
+    h << "<p>Entities:</p><ul>";
+    for (const auto& e : doc["entities"])
+      h << "<li>" << escape_html(str(e, "name")) << " (" << escape_html(str(e, "list")) << " "
+        << escape_html(str(e, "id")) << ")</li>";
+    h << "</ul>";
+  }
+  if (doc.contains("sources") && doc["sources"].is_array()) {
+    h << "<p>Sources:</p><ul>";
+    for (const auto& s : doc["sources"]) {
+      const std::string link = str(s, "link");
+      h << "<li>" << escape_html(str(s, "feed"));
+      // Only web links become links: a javascript: URL in a feed stays text.
+      if (link.rfind("https://", 0) == 0 || link.rfind("http://", 0) == 0)
+        h << ": <a href=\"" << escape_html(link) << "\">" << escape_html(link) << "</a>";
+      h << "</li>";
+    }
+    h << "</ul>";
+  }
+  return h.str();
+}
+
+}  // namespace
+
+std::string atom_feed(const store::queue_page& page, const std::string& self, timestamp now) {
+  pugi::xml_document d;
+  auto decl = d.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "utf-8";
+  auto feed = d.append_child("feed");
+  feed.append_attribute("xmlns") = "http://www.w3.org/2005/Atom";
+  feed.append_child("id").text() = xml_text(self).c_str();
+  feed.append_child("title").text() = "sanctwatch alerts";
+  auto link = feed.append_child("link");
+  link.append_attribute("rel") = "self";
+  link.append_attribute("href") = xml_text(self).c_str();
+  timestamp newest = page.rows.empty() ? now : page.rows.front().updated_at;
+  for (const auto& r : page.rows) newest = std::max(newest, r.updated_at);
+  feed.append_child("updated").text() = format_rfc3339(newest).c_str();
+  feed.append_child("author").append_child("name").text() = "sanctwatch";
+  feed.append_child("generator").text() = "sanctwatch";
+  for (const auto& r : page.rows) {
+    const json doc = json::parse(r.document, nullptr, false);
+    auto e = feed.append_child("entry");
+    e.append_child("id").text() = ("urn:sanctwatch:alert:" + r.id).c_str();
+    std::string level(to_string(static_cast<severity>(std::clamp(r.severity, 0, 4))));
+    for (auto& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string title = "[" + level + "] " + r.headline + (r.silenced ? " (silenced)" : "");
+    e.append_child("title").text() = xml_text(title).c_str();
+    e.append_child("published").text() = format_rfc3339(r.created_at).c_str();
+    e.append_child("updated").text() = format_rfc3339(r.updated_at).c_str();
+    if (r.link.rfind("https://", 0) == 0 || r.link.rfind("http://", 0) == 0) {
+      auto l = e.append_child("link");
+      l.append_attribute("rel") = "alternate";
+      l.append_attribute("href") = xml_text(r.link).c_str();
+    }
+    for (const auto& t : r.tags)
+      e.append_child("category").append_attribute("term") = xml_text(t).c_str();
+    auto content = e.append_child("content");
+    content.append_attribute("type") = "html";
+    content.text() = xml_text(content_html(doc)).c_str();
+  }
+  std::ostringstream out;
+  d.save(out, "", pugi::format_raw);
+  return out.str();
+}
+
+}  // namespace sanctwatch::web
