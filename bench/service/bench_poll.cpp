@@ -10,31 +10,16 @@
 #include <sstream>
 
 #include "child_process.hpp"
+#include "feed_corpus.hpp"
 #include "http/test_server.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct corpus {
-  std::vector<std::string> bodies;
-};
-
-const corpus* load_corpus() {
-  static corpus c;
-  static bool loaded = false;
-  if (loaded) return c.bodies.empty() ? nullptr : &c;
-  loaded = true;
-  const fs::path dir = fs::path(SANCTWATCH_BENCH_CORPUS).parent_path() / "corpus-2000";
-  std::ifstream list(dir / "feeds.txt");
-  for (std::string name; std::getline(list, name);) {
-    if (name.empty()) continue;
-    std::ifstream in(dir / name, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    c.bodies.push_back(ss.str());
-  }
-  return c.bodies.empty() ? nullptr : &c;
+// The 2,000 feeds of the poll benchmark.
+const std::vector<std::string>* load_corpus() {
+  return sanctwatch::bench::feed_corpus("corpus-2000");
 }
 
 using sanctwatch::bench::child_usage;
@@ -45,12 +30,13 @@ child_usage run_poll(const std::string& config, const std::string& log) {
 
 class fixture {
  public:
-  explicit fixture(const corpus& c) : dir_(fs::temp_directory_path() / "sanctwatch-bench-poll") {
+  explicit fixture(const std::vector<std::string>& bodies)
+      : dir_(fs::temp_directory_path() / "sanctwatch-bench-poll") {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    for (std::size_t i = 0; i < c.bodies.size(); ++i) {
+    for (std::size_t i = 0; i < bodies.size(); ++i) {
       const std::string etag = "\"v" + std::to_string(i) + "\"";
-      const std::string* body = &c.bodies[i];
+      const std::string* body = &bodies[i];
       server_.route("/f" + std::to_string(i), [etag, body](const sanctwatch::test::http_request& r) {
         if (r.header("if-none-match") == etag) return sanctwatch::test::http_reply{.status = 304};
         return sanctwatch::test::http_reply{
@@ -62,7 +48,7 @@ class fixture {
         << "rules: [" << SANCTWATCH_SOURCE_DIR << "/rules]\n"
         << "network: {per_host: 8, max_parallel: 64}\n"
         << "feeds:\n";
-    for (std::size_t i = 0; i < c.bodies.size(); ++i)
+    for (std::size_t i = 0; i < bodies.size(); ++i)
       out << "  - {id: f" << i << ", url: \"" << server_.url("/f" + std::to_string(i)) << "\"}\n";
     out << "sinks:\n  - {type: jsonl, path: " << (dir_ / "alerts.jsonl").string() << "}\n";
   }
@@ -89,11 +75,11 @@ void report(benchmark::State& state, const child_usage& u, double bytes) {
 }
 
 void BM_poll_2000_feeds_cold(benchmark::State& state) {
-  const corpus* c = load_corpus();
+  const auto* c = load_corpus();
   if (!c) return state.SkipWithError("corpus-2000 missing: run `make bench`");
   fixture fx(*c);
   double bytes = 0;
-  for (const auto& b : c->bodies) bytes += static_cast<double>(b.size());
+  for (const auto& b : *c) bytes += static_cast<double>(b.size());
   for (auto _ : state) {
     fx.reset_state();
     report(state, run_poll(fx.config(), fx.log()), bytes);
@@ -101,7 +87,7 @@ void BM_poll_2000_feeds_cold(benchmark::State& state) {
 }
 
 void BM_poll_2000_feeds_all_304(benchmark::State& state) {
-  const corpus* c = load_corpus();
+  const auto* c = load_corpus();
   if (!c) return state.SkipWithError("corpus-2000 missing: run `make bench`");
   fixture fx(*c);
   fx.reset_state();

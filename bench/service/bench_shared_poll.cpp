@@ -23,6 +23,7 @@
 #include <sstream>
 #include <thread>
 
+#include "feed_corpus.hpp"
 #include "http/test_server.hpp"
 #include "pg_server.hpp"
 #include "store/store.hpp"
@@ -35,21 +36,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 const std::vector<std::string>* load_corpus() {
-  static std::vector<std::string> bodies;
-  static bool loaded = false;
-  if (!loaded) {
-    loaded = true;
-    const fs::path dir = fs::path(SANCTWATCH_BENCH_CORPUS).parent_path() / "corpus-3000";
-    std::ifstream list(dir / "feeds.txt");
-    for (std::string name; std::getline(list, name);) {
-      if (name.empty()) continue;
-      std::ifstream in(dir / name, std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      bodies.push_back(ss.str());
-    }
-  }
-  return bodies.empty() ? nullptr : &bodies;
+  return sanctwatch::bench::feed_corpus("corpus-3000");
 }
 
 pid_t spawn_daemon(const std::string& config, const std::string& log) {
