@@ -11,6 +11,7 @@
 
 #include "core/severity.hpp"
 #include "core/time.hpp"
+#include "web/html.hpp"
 #include "web/queries.hpp"
 
 namespace sanctwatch::web {
@@ -18,27 +19,11 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string escape_html(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  return out;
-}
-
 std::string str(const json& j, const char* key) {
   if (!j.is_object()) return {};
   const auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
-
-bool continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
 // XML 1.0 has no place for control characters other than tab and line breaks: a feed that
 // carried one must not make ours unreadable.
@@ -48,33 +33,6 @@ std::string xml_text(std::string s) {
     return u < 0x20 && u != '\t' && u != '\n' && u != '\r';
   });
   return s;
-}
-
-// An evidence sentence with its marks as <mark>; marks that do not fit the text (or cut a
-// UTF-8 character) are dropped, the text stays.
-std::string evidence_html(const json& e) {
-  const std::string text = str(e, "text");
-  std::vector<std::pair<std::size_t, std::size_t>> marks;
-  if (e.contains("marks") && e["marks"].is_array())
-    for (const auto& m : e["marks"]) {
-      if (!m.is_object() || !m.contains("start") || !m.contains("end")) continue;
-      if (!m["start"].is_number_unsigned() || !m["end"].is_number_unsigned()) continue;
-      const auto s = m["start"].get<std::size_t>(), en = m["end"].get<std::size_t>();
-      if (s >= en || en > text.size()) continue;
-      if (continuation(static_cast<unsigned char>(text[s])) ||
-          (en < text.size() && continuation(static_cast<unsigned char>(text[en]))))
-        continue;
-      if (!marks.empty() && s < marks.back().second) continue;  // overlapping: first wins
-      marks.emplace_back(s, en);
-    }
-  std::string out;
-  std::size_t at = 0;
-  for (const auto& [s, en] : marks) {
-    out += escape_html(std::string_view(text).substr(at, s - at));
-    out += "<mark>" + escape_html(std::string_view(text).substr(s, en - s)) + "</mark>";
-    at = en;
-  }
-  return out + escape_html(std::string_view(text).substr(at));
 }
 
 std::string content_html(const json& doc) {

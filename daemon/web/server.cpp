@@ -13,6 +13,7 @@
 #include "core/time.hpp"
 #include "store/store.hpp"
 #include "web/auth.hpp"
+#include "web/pages.hpp"
 #include "web/queries.hpp"
 
 namespace sanctwatch::web {
@@ -121,10 +122,32 @@ struct server::impl {
                                req.target;
       res.set_content(atom_feed(p, self, now_utc()), "application/atom+xml; charset=utf-8");
     });
+    http.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!may_read(req, res)) return;
+      store::queue_page p;
+      std::string problem;
+      if (!page(req, res, p)) {
+        if (res.status != 400) return;  // the state is away: the error stands
+        problem = nlohmann::json::parse(res.body, nullptr, false).value("error", std::string());
+        res.status = 400;
+      }
+      res.set_content(queue_html(p, req.params, problem), "text/html; charset=utf-8");
+      // Styles from this server only, no script yet, no framing, forms only to here.
+      res.set_header("Content-Security-Policy",
+                     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                     "frame-ancestors 'none'; base-uri 'none'");
+    });
+    http.Get("/static/style.css", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(stylesheet(), "text/css; charset=utf-8");
+      res.set_header("Cache-Control", "max-age=3600");
+    });
     http.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
       res.set_header("X-Content-Type-Options", "nosniff");
-      res.set_header("Content-Security-Policy", "default-src 'none'");
-      if (!settings.public_read) res.set_header("Cache-Control", "no-store");
+      res.set_header("Referrer-Policy", "no-referrer");
+      if (!res.has_header("Content-Security-Policy"))
+        res.set_header("Content-Security-Policy", "default-src 'none'");
+      if (!settings.public_read && !res.has_header("Cache-Control"))
+        res.set_header("Cache-Control", "no-store");
     });
     http.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {

@@ -1,8 +1,8 @@
 #pragma once
-/// The daemon's web side (docs/triage.md): the JSON API of the alert queue (`/api/alerts`)
-/// and the Atom feed of alerts (`/alerts.atom`), with the same filters, served on
-/// `web.listen` by cpp-httplib's thread pool beside the daemon's event loop, on a connection
-/// to the state of its own.
+/// The daemon's web side (docs/triage.md): the queue page (`/`), the JSON API of the queue
+/// (`/api/alerts`) and the Atom feed of alerts (`/alerts.atom`), with the same filters,
+/// served on `web.listen` by cpp-httplib's thread pool beside the daemon's event loop, on a
+/// connection to the state of its own.
 
 #include <memory>
 #include <string>

@@ -230,6 +230,59 @@ TEST_F(web_test, without_public_read_it_takes_a_configured_user_and_throttles_gu
   EXPECT_EQ(get(*s, "/healthz")->status, 200);
 }
 
+TEST_F(web_test, the_queue_page_lists_filters_and_pages_with_everything_escaped) {
+  auto s = start({.public_read = true});
+  auto r = get(*s, "/");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(r->get_header_value("Content-Security-Policy").find("style-src 'self'"),
+            std::string::npos);
+  EXPECT_NE(r->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
+  const std::string& page = r->body;
+  EXPECT_NE(page.find("<p class=\"count\">8 alerts</p>"), std::string::npos) << page;
+  EXPECT_EQ(page.find("<script"), std::string::npos);  // the hostile headline is text
+  EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt; headline"), std::string::npos);
+  EXPECT_NE(page.find("<a href=\"https://news.example/" + hex(6) + "\" rel=\"noopener noreferrer\">"
+                      "Story number 6</a>"),
+            std::string::npos);
+  EXPECT_NE(page.find("<span class=\"state\">acknowledged</span>"), std::string::npos);
+  EXPECT_NE(page.find("<label>Words <input type=\"text\" name=\"q\""), std::string::npos);
+  // One row per alert, newest first.
+  std::size_t rows = 0;
+  for (auto at = page.find("<tr class="); at != std::string::npos; at = page.find("<tr class=", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, 8u);
+  EXPECT_LT(page.find("headline</a>"), page.find("Story number 6"));  // the hostile one is newest
+  // A filter is a URL: the form shows it, the count says so, the next page keeps it.
+  r = get(*s, "/?tag=sanctions&limit=2");
+  EXPECT_NE(r->body.find("5 alerts match these filters"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("name=\"tag\" value=\"sanctions\""), std::string::npos);
+  const auto next = r->body.find("<a rel=\"next\" href=\"/?");
+  ASSERT_NE(next, std::string::npos) << r->body;
+  const std::string href = r->body.substr(next + 20, r->body.find('"', next + 20) - next - 20);
+  EXPECT_EQ(href.rfind("/?limit=2&amp;tag=sanctions&amp;after=", 0), 0u) << href;
+  std::string target = href;
+  for (auto at = target.find("&amp;"); at != std::string::npos; at = target.find("&amp;"))
+    target.replace(at, 5, "&");
+  r = get(*s, target);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("Story number 2"), std::string::npos) << r->body;
+  EXPECT_EQ(r->body.find("Story number 6"), std::string::npos);
+  // What a visitor types comes back escaped, and a bad filter says what is wrong.
+  r = get(*s, "/?q=%22%3E%3Cscript%3Ex%3C%2Fscript%3E");
+  EXPECT_EQ(r->body.find("<script"), std::string::npos);
+  EXPECT_NE(r->body.find("value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""), std::string::npos);
+  r = get(*s, "/?severity=loud");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("<p class=\"problem\" role=\"alert\">severity must be"), std::string::npos);
+  r = get(*s, "/static/style.css");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_NE(r->body.find("@media (max-width: 50em)"), std::string::npos);
+}
+
 TEST(web_auth, argon2id_hashes_verify_only_their_password) {
   const auto h = hash_password("correct horse battery");
   EXPECT_EQ(h.rfind("$argon2id$v=19$m=65536,t=3,p=1$", 0), 0u) << h;
