@@ -10,6 +10,7 @@
 
 #include "cli/command.hpp"
 #include "config/config.hpp"
+#include "core/json_fields.hpp"
 #include "core/time.hpp"
 #include "feed/date.hpp"
 #include "service/runtime.hpp"
@@ -20,12 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-std::string str(const json& j, const char* key) {
-  if (!j.is_object()) return {};
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // One line of a TSV field: tabs and line breaks become spaces.
 std::string field(std::string s) {
@@ -45,9 +40,9 @@ std::string article_text(store::store& db, const store::labelled_alert& l, const
     return out;
   }
   const json& item = doc.contains("item") ? doc["item"] : json::object();
-  out = "Title: " + field(str(item, "title")) + "\n\n" + str(item, "summary") + "\n\n";
+  out = "Title: " + field(json_string(item, "title")) + "\n\n" + json_string(item, "summary") + "\n\n";
   if (doc.contains("evidence") && doc["evidence"].is_array())
-    for (const auto& e : doc["evidence"]) out += str(e, "text") + "\n";
+    for (const auto& e : doc["evidence"]) out += json_string(e, "text") + "\n";
   return out;
 }
 
@@ -102,14 +97,14 @@ int export_rule_tests(const std::vector<store::labelled_alert>& all, std::ostrea
     std::vector<std::string> sentences;
     if (doc.contains("evidence") && doc["evidence"].is_array())
       for (const auto& e : doc["evidence"])
-        if (auto t = str(e, "text"); !t.empty()) sentences.push_back(std::move(t));
-    if (sentences.empty()) sentences.push_back(str(doc["item"], "title"));
+        if (auto t = json_string(e, "text"); !t.empty()) sentences.push_back(std::move(t));
+    if (sentences.empty()) sentences.push_back(json_string(doc["item"], "title"));
     const bool fp = l.triage.label == "false-positive";
     const std::string why = "  # alert " + l.triage.alert_id + ", " + l.triage.label + " by " +
                             field(l.triage.labelled_by) +
                             (l.triage.label_reason.empty() ? "" : ": " + field(l.triage.label_reason));
     for (const auto& r : doc["rules"]) {
-      const std::string rule = str(r, "id");
+      const std::string rule = json_string(r, "id");
       if (rule.empty()) continue;
       auto& c = by_rule[rule];
       for (const auto& s : sentences)

@@ -5,16 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.hpp"
+
 namespace sanctwatch::sinks {
 namespace {
 
 using json = nlohmann::json;
-
-std::string str(const json& o, const char* key) {
-  if (!o.is_object()) return {};
-  const auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // "2024-06-01T09:00:00Z" to its date and time parts, or empty ones.
 struct when {
@@ -33,10 +29,10 @@ result<digest_reading> read_digest(const alert_view& d, const shown_fn& shown,
   if (!j.is_object() || !j.contains("alerts") || !j["alerts"].is_array())
     return error{"bad_digest", "digest " + d.id + ": document is not a digest"};
   digest_reading r;
-  r.id = str(j, "id").empty() ? d.id : str(j, "id");
-  r.sink = str(j, "sink");
-  r.period_start = str(j, "period_start");
-  r.period_end = str(j, "period_end");
+  r.id = json_string(j, "id").empty() ? d.id : json_string(j, "id");
+  r.sink = json_string(j, "sink");
+  r.period_start = json_string(j, "period_start");
+  r.period_end = json_string(j, "period_end");
   std::map<std::string, std::size_t> group_of;  // headline rule id -> index in r.groups
   for (const auto& e : j["alerts"]) {
     if (!e.is_object() || !e.contains("alert") || !e["alert"].is_object()) continue;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.hpp"
 #include "text/normalize.hpp"
 
 namespace sanctwatch::sinks {
@@ -60,19 +61,6 @@ bool contains_words(std::string_view text, std::string_view words) {
   return false;
 }
 
-std::string str(const json& j, const char* key) {
-  if (!j.is_object()) return {};
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const json& arr(const json& j, const char* key) {
-  static const json empty = json::array();
-  if (!j.is_object()) return empty;
-  const auto it = j.find(key);
-  return it != j.end() && it->is_array() ? *it : empty;
-}
-
 // What the matchers look at, normalized once per document.
 struct alert_fields {
   std::vector<std::string> rules, tags, feeds, entities;
@@ -93,18 +81,18 @@ void add(std::vector<std::string>& to, const std::string& s) {
 
 alert_fields fields_of(const json& doc) {
   alert_fields f;
-  for (const auto& r : arr(doc, "rules")) add(f.rules, str(r, "id"));
-  if (doc.contains("rule")) add(f.rules, str(doc["rule"], "id"));  // schema 1
-  for (const auto& t : arr(doc, "tags"))
+  for (const auto& r : json_array(doc, "rules")) add(f.rules, json_string(r, "id"));
+  if (doc.contains("rule")) add(f.rules, json_string(doc["rule"], "id"));  // schema 1
+  for (const auto& t : json_array(doc, "tags"))
     if (t.is_string()) add(f.tags, t.get<std::string>());
   const json& item = doc.contains("item") ? doc["item"] : json::object();
-  if (item.is_object() && item.contains("feed")) add(f.feeds, str(item["feed"], "id"));
-  for (const auto& s : arr(doc, "sources")) add(f.feeds, str(s, "feed"));
-  std::string text = str(item, "title") + "\n" + str(item, "summary");
-  for (const auto& e : arr(doc, "evidence")) text += "\n" + str(e, "text");
-  for (const auto& e : arr(doc, "entities")) {
-    for (const char* key : {"id", "name", "matched"}) add(f.entities, str(e, key));
-    text += "\n" + str(e, "name") + "\n" + str(e, "matched");
+  if (item.is_object() && item.contains("feed")) add(f.feeds, json_string(item["feed"], "id"));
+  for (const auto& s : json_array(doc, "sources")) add(f.feeds, json_string(s, "feed"));
+  std::string text = json_string(item, "title") + "\n" + json_string(item, "summary");
+  for (const auto& e : json_array(doc, "evidence")) text += "\n" + json_string(e, "text");
+  for (const auto& e : json_array(doc, "entities")) {
+    for (const char* key : {"id", "name", "matched"}) add(f.entities, json_string(e, key));
+    text += "\n" + json_string(e, "name") + "\n" + json_string(e, "matched");
   }
   f.text = text::normalize_text(text);
   return f;

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.hpp"
 #include "core/severity.hpp"
 #include "store/rows.hpp"
 #include "store/store.hpp"
@@ -20,19 +21,6 @@ using namespace rows;
 namespace {
 
 using json = nlohmann::json;
-
-std::string str(const json& j, const char* key) {
-  if (!j.is_object()) return {};
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const json& arr(const json& j, const char* key) {
-  static const json empty = json::array();
-  if (!j.is_object()) return empty;
-  const auto it = j.find(key);
-  return it != j.end() && it->is_array() ? *it : empty;
-}
 
 // "|a|b|" of the normalized values, each once, in order.
 struct delimited {
@@ -86,27 +74,27 @@ void store::index_alert(const std::string& id, const std::string& document,
   if (!doc.is_object() || !doc.contains("rules")) return;  // not a story alert
   const json& item = doc.contains("item") ? doc["item"] : json::object();
   delimited tags, rules, lists, feeds;
-  for (const auto& t : arr(doc, "tags"))
+  for (const auto& t : json_array(doc, "tags"))
     if (t.is_string()) tags.add(t.get<std::string>());
-  for (const auto& r : arr(doc, "rules")) rules.add(str(r, "id"));
-  const std::string feed_id = item.contains("feed") ? str(item["feed"], "id") : std::string();
+  for (const auto& r : json_array(doc, "rules")) rules.add(json_string(r, "id"));
+  const std::string feed_id = item.contains("feed") ? json_string(item["feed"], "id") : std::string();
   feeds.add(feed_id);
-  for (const auto& s : arr(doc, "sources")) feeds.add(str(s, "feed"));
-  std::string headline = str(item, "title");
-  if (headline.empty() && !arr(doc, "rules").empty()) headline = str(doc["rules"][0], "title");
+  for (const auto& s : json_array(doc, "sources")) feeds.add(json_string(s, "feed"));
+  std::string headline = json_string(item, "title");
+  if (headline.empty() && !json_array(doc, "rules").empty()) headline = json_string(doc["rules"][0], "title");
   std::string search = headline;
   json entities = json::array();
-  for (const auto& e : arr(doc, "entities")) {
-    lists.add(str(e, "list"));
-    entities.push_back({{"id", str(e, "id")}, {"name", str(e, "name")}, {"list", str(e, "list")}});
-    search += "\n" + str(e, "name") + "\n" + str(e, "matched");
+  for (const auto& e : json_array(doc, "entities")) {
+    lists.add(json_string(e, "list"));
+    entities.push_back({{"id", json_string(e, "id")}, {"name", json_string(e, "name")}, {"list", json_string(e, "list")}});
+    search += "\n" + json_string(e, "name") + "\n" + json_string(e, "matched");
   }
-  const auto sev = parse_severity(str(doc, "severity")).value_or(severity::info);
+  const auto sev = parse_severity(json_string(doc, "severity")).value_or(severity::info);
   std::int64_t sources = 1;
   if (const auto it = doc.find("sources_total"); it != doc.end() && it->is_number_integer())
     sources = it->get<std::int64_t>();
   timestamp updated = created_at;
-  if (const auto u = str(doc, "updated_at"); !u.empty()) {
+  if (const auto u = json_string(doc, "updated_at"); !u.empty()) {
     // RFC 3339 "…Z" as the pipeline writes it; anything else keeps the creation time.
     std::tm tm{};
     if (strptime(u.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm))
@@ -122,7 +110,7 @@ void store::index_alert(const std::string& id, const std::string& document,
       "feeds = excluded.feeds, entities = excluded.entities, search = excluded.search, "
       "sources = excluded.sources, silenced = excluded.silenced, lookback = excluded.lookback");
   st.bind(1, id).bind(2, secs(created_at)).bind(3, secs(updated)).bind(4, static_cast<int>(sev));
-  st.bind(5, headline).bind(6, str(item, "link")).bind(7, feed_id).bind(8, tags.text);
+  st.bind(5, headline).bind(6, json_string(item, "link")).bind(7, feed_id).bind(8, tags.text);
   st.bind(9, rules.text).bind(10, lists.text).bind(11, feeds.text).bind(12, entities.dump());
   st.bind(13, text::normalize_text(search)).bind(14, sources);
   st.bind(15, doc.value("silenced", false) ? 1 : 0).bind(16, doc.value("lookback", false) ? 1 : 0);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.hpp"
 #include "core/severity.hpp"
 #include "core/time.hpp"
 #include "web/html.hpp"
@@ -18,12 +19,6 @@ namespace sanctwatch::web {
 namespace {
 
 using json = nlohmann::json;
-
-std::string str(const json& j, const char* key) {
-  if (!j.is_object()) return {};
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // XML 1.0 has no place for control characters other than tab and line breaks: a feed that
 // carried one must not make ours unreadable.
@@ -45,22 +40,22 @@ std::string content_html(const json& doc) {
   if (doc.contains("rules") && doc["rules"].is_array()) {
     h << "<p>Rules:</p><ul>";
     for (const auto& r : doc["rules"])
-      h << "<li>" << escape_html(str(r, "title")) << " (" << escape_html(str(r, "id")) << ", "
-        << escape_html(str(r, "severity")) << ")</li>";
+      h << "<li>" << escape_html(json_string(r, "title")) << " (" << escape_html(json_string(r, "id")) << ", "
+        << escape_html(json_string(r, "severity")) << ")</li>";
     h << "</ul>";
   }
   if (doc.contains("entities") && doc["entities"].is_array() && !doc["entities"].empty()) {
     h << "<p>Entities:</p><ul>";
     for (const auto& e : doc["entities"])
-      h << "<li>" << escape_html(str(e, "name")) << " (" << escape_html(str(e, "list")) << " "
-        << escape_html(str(e, "id")) << ")</li>";
+      h << "<li>" << escape_html(json_string(e, "name")) << " (" << escape_html(json_string(e, "list")) << " "
+        << escape_html(json_string(e, "id")) << ")</li>";
     h << "</ul>";
   }
   if (doc.contains("sources") && doc["sources"].is_array()) {
     h << "<p>Sources:</p><ul>";
     for (const auto& s : doc["sources"]) {
-      const std::string link = str(s, "link");
-      h << "<li>" << escape_html(str(s, "feed"));
+      const std::string link = json_string(s, "link");
+      h << "<li>" << escape_html(json_string(s, "feed"));
       // Only web links become links: a javascript: URL in a feed stays text.
       if (link.rfind("https://", 0) == 0 || link.rfind("http://", 0) == 0)
         h << ": <a href=\"" << escape_html(link) << "\">" << escape_html(link) << "</a>";
