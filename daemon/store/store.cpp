@@ -1260,7 +1260,7 @@ void store::purge(timestamp seen_before, timestamp delivered_before,
       "ON i.feed_id = s.feed_id AND i.item_key = s.item_key WHERE s.alert_id = alerts.id)");
   alerts.bind(1, secs(delivered_before));
   alerts.run();
-  for (const char* table : {"alert_triage", "alert_actions"})
+  for (const char* table : {"alert_index", "alert_triage", "alert_actions"})
     db_->prepare(std::string("DELETE FROM ") + table +
                  " WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.id = " + table + ".alert_id)")
         .run();

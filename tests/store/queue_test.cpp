@@ -204,6 +204,15 @@ TEST_P(queue_test, a_revision_rewrites_the_row) {
   EXPECT_EQ(ids(s.queue({.rule = "entity.watched-firm.mention"}, 50)), (v{"a4", "a2", "a1"}));
 }
 
+TEST_P(queue_test, alerts_the_retention_removes_leave_the_queue) {
+  store s(path_);
+  seed(s);
+  s.set_label("a3", "true-positive", "", "ben", t(6000));
+  s.purge(t(100000), t(100000), std::nullopt);
+  EXPECT_EQ(ids(s.queue({}, 50)), v{"a3"});  // the labelled one stays, the rest are gone
+  EXPECT_EQ(s.index_missing(), 0);
+}
+
 TEST_P(queue_test, alerts_without_an_index_row_are_indexed_when_the_store_opens) {
   {
     store s(path_);
