@@ -17,13 +17,12 @@ namespace {
 
 timestamp now() { return now_utc(); }
 
-/// "2024-06-01", "2024-06-01T10:00:00Z" or a duration ago ("24h", "7d").
+}  // namespace
+
 std::optional<timestamp> parse_since(const std::string& s) {
   if (auto d = config::parse_duration(s)) return now() - *d;
   return feed::parse_date(s);
 }
-
-}  // namespace
 
 // The state without building rules and sinks: listing alerts needs only the store.
 std::optional<service::state_access> state_of(const std::string& cfg_path, const char* cmd) {

@@ -10,6 +10,8 @@
 
 #include <memory>
 
+#include "core/item.hpp"
+
 namespace sanctwatch::engine {
 struct extra_entity_list;  // engine/load.hpp
 struct ruleset;            // engine/ruleset.hpp
@@ -42,6 +44,9 @@ struct args {
   std::string get(const std::string& name, const std::string& fallback = {}) const;
   const std::vector<std::string>& all(const std::string& name) const;
 };
+
+/// "2024-06-01", "2024-06-01T10:00:00Z" or a duration ago ("24h", "7d"): `--since`.
+std::optional<timestamp> parse_since(const std::string& s);
 
 /// The config file of `-c`/`--config`, or the installed one (SANCTWATCH_DEFAULT_CONFIG).
 std::string config_path(const args& a);

@@ -9,10 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
-#include "config/config.hpp"
 #include "core/json_fields.hpp"
-#include "core/time.hpp"
-#include "feed/date.hpp"
 #include "service/runtime.hpp"
 #include "store/store.hpp"
 
@@ -150,11 +147,7 @@ int run_labels(const args& a) {
   std::optional<timestamp> since;
   if (a.has("--since")) {
     const std::string s = a.get("--since");
-    if (auto d = config::parse_duration(s))
-      since = now_utc() - *d;
-    else
-      since = feed::parse_date(s);
-    if (!since) {
+    if (!(since = parse_since(s))) {
       std::fprintf(stderr, "sanctwatch labels export: --since '%s' is neither a date nor a duration\n",
                    s.c_str());
       return usage_error;

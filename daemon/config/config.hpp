@@ -190,6 +190,7 @@ struct metrics_settings {
 struct web_user {
   std::string name;
   std::string password_hash;  ///< argon2id, encoded ("$argon2id$v=19$..."): `sanctwatch passwd`
+  bool operator==(const web_user&) const = default;
 };
 
 /// The triage page, the JSON API and the Atom feed of alerts (docs/triage.md); off unless
@@ -201,6 +202,7 @@ struct web_settings {
   std::vector<web_user> users;
   int threads = 4;               ///< requests served at once
   seconds request_timeout{10};   ///< to send a request, and to read the answer
+  bool operator==(const web_settings&) const = default;
 };
 
 struct config {

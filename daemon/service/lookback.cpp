@@ -108,7 +108,7 @@ std::vector<std::string> raise_lookback(store::store& db, const lookback_screeni
     doc["id"] = engine::lookback_alert_id(s.list, g.first.id, g.feed.id, fresh);
     doc["lookback"] = true;
     if (!active) active = active_silences(db, now);
-    const auto silenced_by = sinks::silencing(*active, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    const auto silenced_by = sinks::silencing(*active, doc);
     if (!silenced_by.empty()) {
       doc["silenced"] = true;
       doc["silenced_by"] = silenced_by;

@@ -228,7 +228,7 @@ bool pipeline::apply_silences(pipeline_progress& p, nlohmann::json& alert, times
   alert.erase("silenced");
   alert.erase("silenced_by");
   if (p.silences->empty()) return false;
-  const auto ids = sinks::silencing(*p.silences, dump(alert));
+  const auto ids = sinks::silencing(*p.silences, alert);
   if (ids.empty()) return false;
   alert["silenced"] = true;
   alert["silenced_by"] = ids;

@@ -911,15 +911,7 @@ class instance {
                was.metrics.max_connections != now.metrics.max_connections,
            "metrics");
       // Users and their hashes too: a changed password takes effect at the restart.
-      bool web_changed = was.web.listen != now.web.listen ||
-                         was.web.public_read != now.web.public_read ||
-                         was.web.threads != now.web.threads ||
-                         was.web.request_timeout != now.web.request_timeout ||
-                         was.web.users.size() != now.web.users.size();
-      for (std::size_t i = 0; !web_changed && i < now.web.users.size(); ++i)
-        web_changed = was.web.users[i].name != now.web.users[i].name ||
-                      was.web.users[i].password_hash != now.web.users[i].password_hash;
-      note(web_changed, "web");
+      note(was.web != now.web, "web");
       if (!later.empty())
         log::warning("reload: " + later + " changed; that takes effect at the next restart");
       cfg_ = std::move(*fresh);

@@ -160,10 +160,9 @@ std::string matchers_json(const std::vector<matcher>& m) {
   return j.dump();
 }
 
-std::vector<std::string> silencing(const std::vector<silence>& active, std::string_view document) {
+std::vector<std::string> silencing(const std::vector<silence>& active, const json& doc) {
   std::vector<std::string> out;
   if (active.empty()) return out;
-  const json doc = json::parse(document, nullptr, false);
   if (!doc.is_object() || (!doc.contains("rules") && !doc.contains("rule"))) return out;
   const alert_fields f = fields_of(doc);
   for (const auto& s : active) {

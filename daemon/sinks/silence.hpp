@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/result.hpp"
 
 namespace sanctwatch::sinks {
@@ -53,8 +55,8 @@ result<std::vector<matcher>> parse_matchers(std::string_view json_array);
 /// Their stored form.
 std::string matchers_json(const std::vector<matcher>& m);
 
-/// The ids of the silences in `active` that match an alert document (any alert schema
-/// version; a document that is not an alert matches none).
-std::vector<std::string> silencing(const std::vector<silence>& active, std::string_view document);
+/// The ids of the silences in `active` that match an alert document, parsed (any alert
+/// schema version; a document that is not an alert matches none).
+std::vector<std::string> silencing(const std::vector<silence>& active, const nlohmann::json& doc);
 
 }  // namespace sanctwatch::sinks

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <stdexcept>
 #include <tuple>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -135,20 +136,20 @@ std::int64_t store::index_missing() {
 queue_page store::queue(const queue_filter& f, int limit, const std::string& after,
                         bool documents) {
   std::string where = " WHERE 1 = 1";
-  std::vector<std::pair<bool, std::string>> params;  // (integer?, value)
-  auto add = [&](const std::string& cond, const std::string& value, bool integer = false) {
+  std::vector<std::variant<std::int64_t, std::string>> params;
+  auto add = [&](const std::string& cond, std::variant<std::int64_t, std::string> value) {
     where += " AND " + cond;
-    params.emplace_back(integer, value);
+    params.push_back(std::move(value));
   };
   const char* esc = " ESCAPE '\\'";
-  if (f.min_severity) add("i.severity >= ?", std::to_string(*f.min_severity), true);
+  if (f.min_severity) add("i.severity >= ?", std::int64_t{*f.min_severity});
   if (!f.tag.empty()) add(std::string("i.tags LIKE ?") + esc, field_pattern(f.tag));
   if (!f.rule.empty()) add(std::string("i.rules LIKE ?") + esc, field_pattern(f.rule));
   if (!f.list.empty()) add(std::string("i.lists LIKE ?") + esc, field_pattern(f.list));
   if (!f.feed.empty()) add(std::string("i.feeds LIKE ?") + esc, field_pattern(f.feed));
   if (!f.text.empty()) add(std::string("i.search LIKE ?") + esc, like(text::normalize_text(f.text)));
-  if (f.since) add("i.created_at >= ?", std::to_string(secs(*f.since)), true);
-  if (f.until) add("i.created_at < ?", std::to_string(secs(*f.until)), true);
+  if (f.since) add("i.created_at >= ?", secs(*f.since));
+  if (f.until) add("i.created_at < ?", secs(*f.until));
   if (f.state == "new")
     where += " AND i.silenced = 0 AND t.acknowledged_at IS NULL AND COALESCE(t.label, '') = ''";
   else if (f.state == "acknowledged")
@@ -163,12 +164,7 @@ queue_page store::queue(const queue_filter& f, int limit, const std::string& aft
       " FROM alert_index i LEFT JOIN alert_triage t ON t.alert_id = i.alert_id";
   auto bind_all = [&](statement& st) {
     int n = 0;
-    for (const auto& [integer, v] : params) {
-      if (integer)
-        st.bind(++n, static_cast<std::int64_t>(std::stoll(v)));
-      else
-        st.bind(++n, v);
-    }
+    for (const auto& v : params) std::visit([&](const auto& x) { st.bind(++n, x); }, v);
     return n;
   };
   queue_page page;

@@ -130,6 +130,13 @@ struct queue_row {
   bool acknowledged = false;
   std::string label;  ///< "", "true-positive", "false-positive"
   std::string document;  ///< the latest revision's document, when asked for
+  /// Where it stands: its label if it has one, else "acknowledged", else "silenced", else
+  /// "new" (the values of queue_filter::state).
+  std::string state() const {
+    if (!label.empty()) return label;
+    if (acknowledged) return "acknowledged";
+    return silenced ? "silenced" : "new";
+  }
 };
 
 struct queue_page {

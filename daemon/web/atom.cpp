@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_fields.hpp"
-#include "core/severity.hpp"
 #include "core/time.hpp"
 #include "web/html.hpp"
 #include "web/queries.hpp"
@@ -57,7 +56,7 @@ std::string content_html(const json& doc) {
       const std::string link = json_string(s, "link");
       h << "<li>" << escape_html(json_string(s, "feed"));
       // Only web links become links: a javascript: URL in a feed stays text.
-      if (link.rfind("https://", 0) == 0 || link.rfind("http://", 0) == 0)
+      if (is_web_link(link))
         h << ": <a href=\"" << escape_html(link) << "\">" << escape_html(link) << "</a>";
       h << "</li>";
     }
@@ -89,13 +88,13 @@ std::string atom_feed(const store::queue_page& page, const std::string& self, ti
     const json doc = json::parse(r.document, nullptr, false);
     auto e = feed.append_child("entry");
     e.append_child("id").text() = ("urn:sanctwatch:alert:" + r.id).c_str();
-    std::string level(to_string(static_cast<severity>(std::clamp(r.severity, 0, 4))));
+    std::string level = severity_name(r.severity);
     for (auto& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const std::string title = "[" + level + "] " + r.headline + (r.silenced ? " (silenced)" : "");
     e.append_child("title").text() = xml_text(title).c_str();
     e.append_child("published").text() = format_rfc3339(r.created_at).c_str();
     e.append_child("updated").text() = format_rfc3339(r.updated_at).c_str();
-    if (r.link.rfind("https://", 0) == 0 || r.link.rfind("http://", 0) == 0) {
+    if (is_web_link(r.link)) {
       auto l = e.append_child("link");
       l.append_attribute("rel") = "alternate";
       l.append_attribute("href") = xml_text(r.link).c_str();

@@ -1,7 +1,10 @@
 #include "web/html.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
+
+#include "core/severity.hpp"
 
 namespace sanctwatch::web {
 namespace {
@@ -9,6 +12,14 @@ namespace {
 bool continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
 }  // namespace
+
+bool is_web_link(std::string_view url) {
+  return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+}
+
+std::string severity_name(int s) {
+  return std::string(to_string(static_cast<severity>(std::clamp(s, 0, 4))));
+}
 
 std::string escape_html(std::string_view s) {
   std::string out;

@@ -1,9 +1,10 @@
 #include "web/pages.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
 #include <sstream>
 
-#include "core/severity.hpp"
+#include <nlohmann/json.hpp>
+
 #include "core/time.hpp"
 #include "web/html.hpp"
 
@@ -30,11 +31,11 @@ std::string param(const std::multimap<std::string, std::string>& params, const s
   return it == params.end() ? std::string() : it->second;
 }
 
+// The state as people read it: "false positive" for "false-positive".
 std::string state_of(const store::queue_row& r) {
-  if (!r.label.empty()) return r.label == "false-positive" ? "false positive" : "true positive";
-  if (r.acknowledged) return "acknowledged";
-  if (r.silenced) return "silenced";
-  return "new";
+  std::string s = r.state();
+  std::replace(s.begin(), s.end(), '-', ' ');
+  return s;
 }
 
 std::string text_input(const std::multimap<std::string, std::string>& params, const char* name,
@@ -106,8 +107,8 @@ std::string queue_html(const store::queue_page& page,
          "<th scope=\"col\">Time</th><th scope=\"col\">Sources</th><th scope=\"col\">State</th>"
          "</tr></thead><tbody>";
     for (const auto& r : page.rows) {
-      const std::string level(to_string(static_cast<severity>(std::clamp(r.severity, 0, 4))));
-      const bool web_link = r.link.rfind("https://", 0) == 0 || r.link.rfind("http://", 0) == 0;
+      const std::string level = severity_name(r.severity);
+      const bool web_link = is_web_link(r.link);
       h << "<tr class=\"" << (r.silenced ? "silenced" : "") << "\">"
         << "<td data-label=\"Severity\"><span class=\"sev sev-" << level << "\">" << level
         << "</span></td><td data-label=\"Headline\" class=\"headline\">";

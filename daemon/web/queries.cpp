@@ -66,24 +66,13 @@ result<queue_query> parse_query(const std::multimap<std::string, std::string>& p
   return q;
 }
 
-namespace {
-
-std::string state_of(const store::queue_row& r) {
-  if (!r.label.empty()) return r.label;
-  if (r.acknowledged) return "acknowledged";
-  if (r.silenced) return "silenced";
-  return "new";
-}
-
-}  // namespace
-
 std::string api_page(const store::queue_page& page) {
   using json = nlohmann::json;
   json alerts = json::array();
   for (const auto& r : page.rows)
     alerts.push_back({{"alert", json::parse(r.document, nullptr, false)},
                       {"triage",
-                       {{"state", state_of(r)},
+                       {{"state", r.state()},
                         {"acknowledged", r.acknowledged},
                         {"label", r.label.empty() ? json(nullptr) : json(r.label)},
                         {"silenced", r.silenced}}}});

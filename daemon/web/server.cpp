@@ -79,28 +79,33 @@ struct server::impl {
     return false;
   }
 
-  // One page of the queue for the request's filters; false after answering an error.
-  bool page(const httplib::Request& req, httplib::Response& res, store::queue_page& out) {
+  // One page of the queue for the request's filters, or the status and reason it cannot be
+  // had (400: the filters; 503: the state).
+  std::optional<std::pair<int, std::string>> page(const httplib::Request& req,
+                                                  store::queue_page& out) {
     const auto q = parse_query(req.params, now_utc());
-    if (!q) {
-      plain(res, 400, q.err().message);
-      return false;
-    }
+    if (!q) return std::make_pair(400, q.err().message);
     std::lock_guard lock(db_mu);
     try {
       if (!db) db = std::make_unique<store::store>(location, password);
       out = db->queue(q.value().filter, q.value().limit, q.value().after, true);
-      return true;
+      return std::nullopt;
     } catch (const std::invalid_argument& e) {
-      plain(res, 400, e.what());
+      return std::make_pair(400, std::string(e.what()));
     } catch (const std::exception& e) {
       // The state went away (a lost PostgreSQL connection, a locked or full disk): open it
       // anew for the next request.
       db.reset();
       log::warning(std::string("web: the state cannot be read: ") + e.what());
-      plain(res, 503, "the state cannot be read now");
+      return std::make_pair(503, std::string("the state cannot be read now"));
     }
-    return false;
+  }
+
+  // The page for a JSON or Atom answer; false after answering the error as JSON.
+  bool page_or_error(const httplib::Request& req, httplib::Response& res, store::queue_page& out) {
+    const auto problem = page(req, out);
+    if (problem) plain(res, problem->first, problem->second);
+    return !problem;
   }
 
   void routes() {
@@ -109,12 +114,12 @@ struct server::impl {
     });
     http.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
       store::queue_page p;
-      if (!may_read(req, res) || !page(req, res, p)) return;
+      if (!may_read(req, res) || !page_or_error(req, res, p)) return;
       res.set_content(api_page(p), "application/json");
     });
     http.Get("/alerts.atom", [this](const httplib::Request& req, httplib::Response& res) {
       store::queue_page p;
-      if (!may_read(req, res) || !page(req, res, p)) return;
+      if (!may_read(req, res) || !page_or_error(req, res, p)) return;
       const bool tls = req.get_header_value("X-Forwarded-Proto") == "https";
       const std::string host_header = req.get_header_value("Host");
       const std::string self = std::string(tls ? "https://" : "http://") +
@@ -125,13 +130,11 @@ struct server::impl {
     http.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
       if (!may_read(req, res)) return;
       store::queue_page p;
-      std::string problem;
-      if (!page(req, res, p)) {
-        if (res.status != 400) return;  // the state is away: the error stands
-        problem = nlohmann::json::parse(res.body, nullptr, false).value("error", std::string());
-        res.status = 400;
-      }
-      res.set_content(queue_html(p, req.params, problem), "text/html; charset=utf-8");
+      const auto problem = page(req, p);
+      if (problem && problem->first != 400) return plain(res, problem->first, problem->second);
+      if (problem) res.status = 400;  // the form says what is wrong with the filters
+      res.set_content(queue_html(p, req.params, problem ? problem->second : ""),
+                      "text/html; charset=utf-8");
       // Styles from this server only, no script yet, no framing, forms only to here.
       res.set_header("Content-Security-Policy",
                      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
