@@ -1134,14 +1134,39 @@ void store::record_list_events(const std::vector<list_event_record>& events) {
 
 std::vector<stored_alert> store::alerts(std::optional<timestamp> since, const std::string& rule_id,
                                         int limit) {
+  return load_alerts(since, rule_id, "", limit);
+}
+
+std::optional<stored_alert> store::alert(const std::string& id) {
+  if (id.empty()) return std::nullopt;
+  auto found = load_alerts(std::nullopt, "", id, 1);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::vector<alert_revision> store::revisions(const std::string& alert_id) {
+  auto st = db_->prepare(
+      "SELECT 0, created_at, document FROM alerts WHERE id = ?1 UNION ALL "
+      "SELECT revision, created_at, document FROM alert_updates WHERE alert_id = ?1 "
+      "ORDER BY 1");
+  st.bind(1, alert_id);
+  std::vector<alert_revision> out;
+  while (st.step())
+    out.push_back({static_cast<int>(st.integer(0)), at(st.integer(1)), st.text(2)});
+  return out;
+}
+
+std::vector<stored_alert> store::load_alerts(std::optional<timestamp> since,
+                                             const std::string& rule_id, const std::string& id,
+                                             int limit) {
   auto st = db_->prepare(
       "SELECT id, rule_id, severity, feed_id, created_at, COALESCE((SELECT u.document FROM "
       "alert_updates u WHERE u.alert_id = alerts.id ORDER BY u.revision DESC LIMIT 1), document), "
       "kind FROM alerts WHERE kind != 'list-event' AND (CAST(?1 AS BIGINT) IS NULL OR "
       "created_at >= ?1) AND (?2 = '' OR id IN "
-      "(SELECT alert_id FROM alert_rules WHERE rule_id = ?2)) "
+      "(SELECT alert_id FROM alert_rules WHERE rule_id = ?2)) AND (?4 = '' OR id = ?4) "
       "ORDER BY created_at DESC, id LIMIT ?3");
-  st.bind(1, secs(since)).bind(2, rule_id).bind(3, limit);
+  st.bind(1, secs(since)).bind(2, rule_id).bind(3, limit).bind(4, id);
   auto rows = db_->prepare(
       "SELECT sink, state, attempts, next_attempt, last_status, last_error, revision FROM outbox "
       "WHERE alert_id = ? ORDER BY sink, revision");

@@ -278,6 +278,13 @@ struct stored_alert {
   bool digest = false;  ///< a digest (`document` is a sanctwatch.digest document), not an alert
 };
 
+/// An alert's document at one revision (0: as first raised).
+struct alert_revision {
+  int revision = 0;
+  timestamp created_at;
+  std::string document;
+};
+
 /// An entry queued for a sink's digest, with the document of its revision.
 struct queued_entry {
   std::string alert_id;
@@ -559,6 +566,10 @@ class store {
   /// `rule_id` lists only the alerts that report it (digests report none).
   std::vector<stored_alert> alerts(std::optional<timestamp> since, const std::string& rule_id,
                                    int limit);
+  /// One alert (or digest) by id, as alerts() gives it.
+  std::optional<stored_alert> alert(const std::string& id);
+  /// An alert's documents as first raised (revision 0) and at each update, oldest first.
+  std::vector<alert_revision> revisions(const std::string& alert_id);
 
   /// Removes items and stories not seen since `seen_before` and delivered outbox rows (and
   /// alerts with no remaining rows, digests with them) older than `delivered_before`. Dead
@@ -571,6 +582,8 @@ class store {
 
  private:
   void migrate();
+  std::vector<stored_alert> load_alerts(std::optional<timestamp> since, const std::string& rule_id,
+                                        const std::string& id, int limit);
   /// The one number a query without parameters returns.
   std::int64_t count(const char* sql);
   /// Inserts one alert with its rules, outbox rows and digest entries; false when the id

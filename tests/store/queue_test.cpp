@@ -204,6 +204,47 @@ TEST_P(queue_test, a_revision_rewrites_the_row) {
   EXPECT_EQ(ids(s.queue({.rule = "entity.watched-firm.mention"}, 50)), (v{"a4", "a2", "a1"}));
 }
 
+TEST_P(queue_test, one_alert_reads_with_its_deliveries_and_revisions) {
+  store s(path_);
+  s.record({"capitalnews", "item-a2", "h", t(2000)},
+           {{"a2", "sanctions.threat", "medium", "story-a2",
+             document({"a2", 2000, "medium", "Minister threatens penalties on banks", "capitalnews",
+                       {"sanctions"}, {"sanctions.threat"}, {}, {}}),
+             t(2000), {"desk", "archive"}}});
+  auto doc = json::parse(document({"a2", 2000, "high", "Minister names two banks", "capitalnews",
+                                   {"sanctions"}, {"sanctions.threat"}, {"coastwire"}, {}}));
+  doc["revision"] = 1;
+  s.record({"coastwire", "copy-a2", "h", t(3000), "story-a2"}, {},
+           {{"a2", 1, doc.dump(), t(3000), {"desk"}}});
+  s.mark_delivered("a2", "archive", t(2001), 0);
+  s.mark_retry("a2", "desk", t(4000), 503, "busy");
+
+  EXPECT_FALSE(s.alert("nope"));
+  EXPECT_FALSE(s.alert(""));
+  const auto a = s.alert("a2");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->rule_id, "sanctions.threat");
+  EXPECT_EQ(json::parse(a->document)["item"]["title"], "Minister names two banks");  // latest
+  ASSERT_EQ(a->deliveries.size(), 3u);  // by sink, then revision
+  EXPECT_EQ(a->deliveries[0].sink, "archive");
+  EXPECT_EQ(a->deliveries[0].state, delivery_state::delivered);
+  EXPECT_EQ(a->deliveries[1].sink, "desk");
+  EXPECT_EQ(a->deliveries[1].revision, 0);
+  EXPECT_EQ(a->deliveries[1].last_error, "busy");
+  EXPECT_EQ(a->deliveries[1].last_status, 503);
+  EXPECT_EQ(a->deliveries[2].sink, "desk");
+  EXPECT_EQ(a->deliveries[2].revision, 1);
+  EXPECT_EQ(a->deliveries[2].state, delivery_state::pending);
+  const auto revs = s.revisions("a2");
+  ASSERT_EQ(revs.size(), 2u);
+  EXPECT_EQ(revs[0].revision, 0);
+  EXPECT_EQ(revs[0].created_at, t(2000));
+  EXPECT_EQ(json::parse(revs[0].document)["item"]["title"], "Minister threatens penalties on banks");
+  EXPECT_EQ(revs[1].revision, 1);
+  EXPECT_EQ(revs[1].created_at, t(3000));
+  EXPECT_TRUE(s.revisions("nope").empty());
+}
+
 TEST_P(queue_test, alerts_the_retention_removes_leave_the_queue) {
   store s(path_);
   seed(s);
