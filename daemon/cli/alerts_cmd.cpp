@@ -11,6 +11,7 @@
 #include "service/runtime.hpp"
 #include "sinks/text_render.hpp"
 #include "store/store.hpp"
+#include "web/queries.hpp"
 
 namespace sanctwatch::cli {
 namespace {
@@ -20,8 +21,7 @@ timestamp now() { return now_utc(); }
 }  // namespace
 
 std::optional<timestamp> parse_since(const std::string& s) {
-  if (auto d = config::parse_duration(s)) return now() - *d;
-  return feed::parse_date(s);
+  return web::parse_when(s, now(), true);
 }
 
 // The state without building rules and sinks: listing alerts needs only the store.

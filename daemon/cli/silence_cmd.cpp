@@ -13,46 +13,15 @@
 #include "service/runtime.hpp"
 #include "sinks/silence.hpp"
 #include "store/store.hpp"
+#include "web/queries.hpp"
 
 namespace sanctwatch::cli {
 namespace {
 
 constexpr const char* cmd = "silence";
 
-/// A date ("2024-06-01", RFC 3339) or a duration from now ("2h", "7d").
-std::optional<timestamp> parse_when(const std::string& s, timestamp now) {
-  if (auto d = config::parse_duration(s)) return now + *d;
-  return feed::parse_date(s);
-}
-
-std::string new_id() {
-  std::random_device rd;
-  std::string out;
-  for (int i = 0; i < 2; ++i) {
-    const std::uint64_t v = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-    out += buf;
-  }
-  return out;
-}
-
-std::string state_at(const store::silence_record& s, timestamp now) {
-  if (now < s.starts_at) return "pending";
-  return now < s.ends_at ? "active" : "expired";
-}
-
 int add(const args& a, store::store& db, timestamp now) {
-  std::vector<sinks::matcher> matchers;
-  for (const auto& m : a.all("--match")) {
-    auto parsed = sinks::parse_matcher(m);
-    if (!parsed) {
-      std::fprintf(stderr, "sanctwatch silence add: --match %s\n", parsed.err().message.c_str());
-      return usage_error;
-    }
-    matchers.push_back(std::move(parsed.value()));
-  }
-  if (matchers.empty()) {
+  if (a.all("--match").empty()) {
     std::fprintf(stderr,
                  "sanctwatch silence add: give at least one --match FIELD=VALUE (a silence of "
                  "everything is not one)\n");
@@ -64,7 +33,7 @@ int add(const args& a, store::store& db, timestamp now) {
   }
   timestamp starts = now;
   if (a.has("--from")) {
-    const auto from = parse_when(a.get("--from"), now);
+    const auto from = web::parse_when(a.get("--from"), now, false);
     if (!from) {
       std::fprintf(stderr, "sanctwatch silence add: --from '%s' is neither a date nor a duration\n",
                    a.get("--from").c_str());
@@ -76,7 +45,7 @@ int add(const args& a, store::store& db, timestamp now) {
   if (a.has("--for")) {
     if (const auto d = config::parse_duration(a.get("--for"))) ends = starts + *d;
   } else {
-    ends = parse_when(a.get("--until"), now);
+    ends = web::parse_when(a.get("--until"), now, false);
   }
   if (!ends) {
     std::fprintf(stderr, "sanctwatch silence add: %s '%s' is not a %s\n",
@@ -85,17 +54,15 @@ int add(const args& a, store::store& db, timestamp now) {
                  a.has("--for") ? "duration (2h, 7d)" : "date or a duration");
     return usage_error;
   }
-  if (*ends <= starts) {
-    std::fprintf(stderr, "sanctwatch silence add: it would end (%s) before it starts (%s)\n",
-                 format_rfc3339(*ends).c_str(), format_rfc3339(starts).c_str());
+  const char* user = std::getenv("USER");
+  auto made = sinks::new_silence(a.all("--match"), starts, *ends, a.get("--comment"),
+                                 a.get("--by", user && *user ? user : "cli"), now);
+  if (!made) {
+    std::fprintf(stderr, "sanctwatch silence add: %s%s\n",
+                 made.err().code == "matcher" ? "--match " : "", made.err().message.c_str());
     return usage_error;
   }
-  const char* user = std::getenv("USER");
-  store::silence_record r{new_id(),  sinks::matchers_json(matchers),
-                          starts,    *ends,
-                          a.get("--comment"),
-                          a.get("--by", user && *user ? user : "cli"),
-                          now};
+  const auto r = web::silence_record_of(made.value());
   db.add_silence(r);
   std::printf("%s\n", r.id.c_str());
   std::fprintf(stderr, "silence %s %s until %s: %s\n", r.id.c_str(),
@@ -117,14 +84,7 @@ int list(const args& a, store::store& db, timestamp now) {
   if (format == "json") {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& s : shown)
-      out.push_back({{"id", s.id},
-                     {"state", state_at(s, now)},
-                     {"matchers", nlohmann::json::parse(s.matchers, nullptr, false)},
-                     {"starts_at", format_rfc3339(s.starts_at)},
-                     {"ends_at", format_rfc3339(s.ends_at)},
-                     {"comment", s.comment},
-                     {"created_by", s.created_by},
-                     {"created_at", format_rfc3339(s.created_at)}});
+      out.push_back(web::silence_json(s, now));
     std::cout << out.dump(2) << "\n";
     return ok;
   }
@@ -139,7 +99,7 @@ int list(const args& a, store::store& db, timestamp now) {
       for (const auto& x : m.value()) matchers += (matchers.empty() ? "" : " ") + x.to_string();
     else
       matchers = s.matchers;
-    std::printf("%-32s  %-7s  %-20s  %-12s  %s%s%s\n", s.id.c_str(), state_at(s, now).c_str(),
+    std::printf("%-32s  %-7s  %-20s  %-12s  %s%s%s\n", s.id.c_str(), web::silence_state(s, now).c_str(),
                 format_rfc3339(s.ends_at).c_str(), s.created_by.c_str(), matchers.c_str(),
                 s.comment.empty() ? "" : " — ", s.comment.c_str());
   }

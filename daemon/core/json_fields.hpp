@@ -24,4 +24,12 @@ inline const nlohmann::json& json_array(const nlohmann::json& j, const char* key
   return it != j.end() && it->is_array() ? *it : empty;
 }
 
+/// `j[key]` when `j` is an object and that is an object; else an empty object.
+inline const nlohmann::json& json_object(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  if (!j.is_object()) return empty;
+  const auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : empty;
+}
+
 }  // namespace sanctwatch

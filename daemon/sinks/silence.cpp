@@ -1,8 +1,13 @@
 #include "sinks/silence.hpp"
 
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
 #include <nlohmann/json.hpp>
 
 #include "core/json_fields.hpp"
+#include "core/time.hpp"
 #include "text/normalize.hpp"
 
 namespace sanctwatch::sinks {
@@ -158,6 +163,35 @@ std::string matchers_json(const std::vector<matcher>& m) {
   json j = json::array();
   for (const auto& x : m) j.push_back(x.to_string());
   return j.dump();
+}
+
+result<silence> new_silence(const std::vector<std::string>& matchers, silence::time_point starts,
+                            silence::time_point ends, std::string comment, std::string by,
+                            silence::time_point now) {
+  silence s;
+  for (const auto& text : matchers) {
+    auto m = parse_matcher(text);
+    if (!m) return m.err();
+    s.matchers.push_back(std::move(m.value()));
+  }
+  if (s.matchers.empty())
+    return error{"silence", "give at least one matcher FIELD=VALUE (a silence of everything is not one)"};
+  if (ends <= starts)
+    return error{"silence", "it would end (" + format_rfc3339(ends) + ") before it starts (" +
+                                format_rfc3339(starts) + ")"};
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for an id");
+  static const char* hex = "0123456789abcdef";
+  for (unsigned char b : bytes) {
+    s.id += hex[b >> 4];
+    s.id += hex[b & 15];
+  }
+  s.starts_at = starts;
+  s.ends_at = ends;
+  s.comment = std::move(comment);
+  s.created_by = std::move(by);
+  s.created_at = now;
+  return s;
 }
 
 std::vector<std::string> silencing(const std::vector<silence>& active, const json& doc) {

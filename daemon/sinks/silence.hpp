@@ -55,6 +55,13 @@ result<std::vector<matcher>> parse_matchers(std::string_view json_array);
 /// Their stored form.
 std::string matchers_json(const std::vector<matcher>& m);
 
+/// A new silence from what a person gave (`silence add`, the page's form, the API), with a
+/// fresh random id: the matchers as written, when it starts and ends, why and who. The error
+/// says what is wrong: no matcher, a bad one, an end not after the start.
+result<silence> new_silence(const std::vector<std::string>& matchers, silence::time_point starts,
+                            silence::time_point ends, std::string comment, std::string by,
+                            silence::time_point now);
+
 /// The ids of the silences in `active` that match an alert document, parsed (any alert
 /// schema version; a document that is not an alert matches none).
 std::vector<std::string> silencing(const std::vector<silence>& active, const nlohmann::json& doc);

@@ -1,6 +1,7 @@
 #include "web/auth.hpp"
 
 #include <argon2.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -88,6 +89,72 @@ std::optional<std::string> users::check(const std::string& name, std::string_vie
       return name;
     }
   return std::nullopt;
+}
+
+std::string random_token() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for a token");
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+bool same_token(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && !a.empty() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::pair<std::string, sessions::session> sessions::start(const std::string& user,
+                                                          clock::time_point now) {
+  std::string id = random_token();
+  session s{user, random_token()};
+  std::lock_guard lock(mu_);
+  for (auto it = by_digest_.begin(); it != by_digest_.end();)
+    it = now - it->second.last_used >= lifetime_ ? by_digest_.erase(it) : std::next(it);
+  if (by_digest_.size() >= max_) {
+    auto oldest = by_digest_.begin();
+    for (auto it = by_digest_.begin(); it != by_digest_.end(); ++it)
+      if (it->second.last_used < oldest->second.last_used) oldest = it;
+    by_digest_.erase(oldest);
+  }
+  by_digest_[sha256_hex(id)] = {s, now};
+  return {std::move(id), std::move(s)};
+}
+
+std::optional<sessions::session> sessions::find(std::string_view id, clock::time_point now) {
+  if (id.size() != 64) return std::nullopt;
+  const std::string key = sha256_hex(id);
+  std::lock_guard lock(mu_);
+  const auto it = by_digest_.find(key);
+  if (it == by_digest_.end()) return std::nullopt;
+  if (now - it->second.last_used >= lifetime_) {
+    by_digest_.erase(it);
+    return std::nullopt;
+  }
+  it->second.last_used = now;
+  return it->second.s;
+}
+
+void sessions::end(std::string_view id) {
+  const std::string key = sha256_hex(id);
+  std::lock_guard lock(mu_);
+  by_digest_.erase(key);
+}
+
+std::string cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto semi = header.find(';');
+    std::string_view part = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    const auto eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name)
+      return std::string(part.substr(eq + 1));
+  }
+  return "";
 }
 
 }  // namespace sanctwatch::web

@@ -60,4 +60,44 @@ class users {
   std::map<std::string, std::chrono::steady_clock::time_point> verified_;  // digest -> until
 };
 
+/// 32 random bytes as hex: session ids and CSRF tokens. Throws std::runtime_error when the
+/// system has no random bytes to give.
+std::string random_token();
+/// Whether two tokens are equal, in time that does not depend on where they differ.
+bool same_token(std::string_view a, std::string_view b);
+
+/// Who signed in on the page: a session per sign-in, kept in memory (a restart signs
+/// everyone out), known by a random id in an HttpOnly cookie and ending `lifetime` after
+/// its last use. Each session has its own CSRF token, which every form and every scripted
+/// change must carry. Bounded: past `max_sessions` the least recently used one ends.
+class sessions {
+ public:
+  using clock = std::chrono::steady_clock;
+  struct session {
+    std::string user;
+    std::string csrf;
+  };
+  explicit sessions(std::chrono::seconds lifetime = std::chrono::hours(12),
+                    std::size_t max_sessions = 10000)
+      : lifetime_(lifetime), max_(max_sessions) {}
+  /// A new session for `user`: its id (the cookie's value) and the session.
+  std::pair<std::string, session> start(const std::string& user, clock::time_point now);
+  /// The live session with that id; using it extends it.
+  std::optional<session> find(std::string_view id, clock::time_point now);
+  void end(std::string_view id);
+
+ private:
+  struct entry {
+    session s;
+    clock::time_point last_used;
+  };
+  std::mutex mu_;
+  std::map<std::string, entry> by_digest_;  // SHA-256 of the id -> session
+  std::chrono::seconds lifetime_;
+  std::size_t max_;
+};
+
+/// A cookie's value from a Cookie header (`a=1; sw_session=…`); empty when absent.
+std::string cookie_value(std::string_view header, std::string_view name);
+
 }  // namespace sanctwatch::web

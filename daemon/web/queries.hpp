@@ -4,12 +4,24 @@
 /// shared; and what the API answers (docs/triage.md, "JSON API").
 
 #include <map>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/result.hpp"
+#include "sinks/silence.hpp"
 #include "store/store.hpp"
 
 namespace sanctwatch::web {
+
+/// A date ("2024-06-01", RFC 3339) or a duration: `ago` ("since 24h") before `now`, else
+/// after it ("for 2h"). Empty when it is neither.
+std::optional<timestamp> parse_when(const std::string& s, timestamp now, bool ago);
+
+/// A silence as the state keeps it.
+store::silence_record silence_record_of(const sinks::silence& s);
 
 /// A query: the filter, the page size and the cursor.
 struct queue_query {
@@ -28,6 +40,22 @@ result<queue_query> parse_query(const std::multimap<std::string, std::string>& p
 /// The API's answer for one page: {"alerts": [{"alert": document, "triage": {...}}], "total",
 /// "next"}.
 std::string api_page(const store::queue_page& page);
+
+/// Where a person's work on an alert stands: its label, else "acknowledged", else
+/// "silenced", else "new".
+std::string triage_state(const std::optional<store::alert_triage>& t, bool silenced);
+
+/// "pending", "active" or "expired" at `now`.
+std::string silence_state(const store::silence_record& s, timestamp now);
+
+/// A silence as `silence list --format json` and `/api/silences` show it, with its state at
+/// `now` (pending, active, expired).
+nlohmann::json silence_json(const store::silence_record& s, timestamp now);
+
+/// `/api/alerts/ID`: {"alert", "triage", "revisions", "deliveries", "digests", "history"}.
+nlohmann::json alert_json(const store::stored_alert& a, const std::vector<store::alert_revision>& revisions,
+                          const std::optional<store::alert_triage>& t,
+                          const std::vector<store::triage_action>& history);
 
 /// The Atom 1.0 feed of one page (`self`: the feed's own URL, its id too).
 std::string atom_feed(const store::queue_page& page, const std::string& self, timestamp now);

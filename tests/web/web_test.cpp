@@ -17,77 +17,14 @@
 #include "temp_dir.hpp"
 #include "web/auth.hpp"
 #include "web/server.hpp"
+#include "seeded_state.hpp"
 
 namespace sanctwatch::web {
 namespace {
 
 using json = nlohmann::json;
-
-timestamp t(std::int64_t s) { return timestamp{std::chrono::seconds{s}}; }
-
-// An alert id of the daemon's shape (32 hex digits), ending in `n`.
-std::string hex(int n) { return std::string(31, 'a') + std::to_string(n); }
-const std::string hostile = std::string(32, 'f');
-
-std::string document(const std::string& id, const std::string& title, const std::string& tag,
-                     const std::string& feed, const std::string& evidence) {
-  return json{{"schema", "sanctwatch.alert/2"},
-              {"id", id},
-              {"type", "alert.created"},
-              {"revision", 0},
-              {"created_at", "2026-12-01T10:00:00Z"},
-              {"severity", "high"},
-              {"tags", {tag}},
-              {"rules", {{{"id", tag + ".rule"}, {"title", "A " + tag + " rule"},
-                          {"severity", "high"}, {"tags", {tag}}}}},
-              {"item", {{"id", "https://news.example/" + id}, {"title", title},
-                        {"link", "https://news.example/" + id}, {"published", nullptr},
-                        {"authors", json::array()}, {"summary", ""},
-                        {"feed", {{"id", feed}, {"title", feed}, {"url", "https://news.example/rss"}}}}},
-              {"evidence", {{{"field", "content"}, {"text", evidence},
-                             {"marks", {{{"start", 0}, {"end", 8}, {"term", evidence.substr(0, 8)},
-                                         {"list", "x"}}}}}}},
-              {"entities", json::array()},
-              {"sources", {{{"feed", feed}, {"link", "https://news.example/" + id},
-                            {"published", nullptr}}}},
-              {"sources_total", 1},
-              {"ruleset", "r"},
-              {"producer", {{"name", "sanctwatch"}, {"version", "test"}, {"host", "h"}}}}
-      .dump();
-}
-
-class web_test : public ::testing::Test {
- protected:
-  void SetUp() override {
-    store::store db(state_);
-    for (int i = 0; i < 7; ++i) {
-      const std::string id = hex(i);
-      const bool sanctions = i % 2 == 0;
-      db.record({"wire", id, "h", t(1000 + i)},
-                {{id, "r", "high", "story-" + id,
-                  document(id, "Story number " + std::to_string(i), sanctions ? "sanctions" : "export-controls",
-                           i < 3 ? "wire" : "desk", "Treasury designated firm number " + std::to_string(i)),
-                  t(1000 + i), {}}});
-    }
-    db.record({"wire", "hostile", "h", t(2000)},
-              {{hostile, "r", "high", "story-hostile",
-                document(hostile, "<script>alert(1)</script> headline", "sanctions", "wire",
-                         "\"><img src=x onerror=alert(2)> sanctioned"),
-                t(2000), {}}});
-    db.acknowledge(hex(0), "ana", "", t(3000));
-  }
-  std::unique_ptr<server> start(config::web_settings w) {
-    w.listen = "127.0.0.1:0";
-    return std::make_unique<server>(w, state_, "");
-  }
-  static httplib::Result get(server& s, const std::string& path,
-                             const httplib::Headers& headers = {}) {
-    httplib::Client c("http://" + s.address());
-    return c.Get(path, headers);
-  }
-  sanctwatch::testing::temp_dir dir_;
-  std::string state_ = dir_.file("state.db");
-};
+using namespace testing_web;
+using web_test = seeded_web;
 
 }  // namespace
 
@@ -241,13 +178,16 @@ TEST_F(web_test, the_queue_page_lists_filters_and_pages_with_everything_escaped)
   EXPECT_NE(r->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"),
             std::string::npos);
   const std::string& page = r->body;
-  EXPECT_NE(page.find("<p class=\"count\">8 alerts</p>"), std::string::npos) << page;
-  EXPECT_EQ(page.find("<script"), std::string::npos);  // the hostile headline is text
+  EXPECT_NE(page.find("data-total=\"8\""), std::string::npos) << page;
+  EXPECT_NE(page.find(">8 alerts</p>"), std::string::npos) << page;
+  // The only script is the page's own; the hostile headline is text.
+  EXPECT_EQ(page.find("<script"), page.find("<script src=\"/static/app.js\" defer></script>"));
+  EXPECT_EQ(page.find("<script", page.find("<script") + 1), std::string::npos);
   EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt; headline"), std::string::npos);
-  EXPECT_NE(page.find("<a href=\"https://news.example/" + hex(6) + "\" rel=\"noopener noreferrer\">"
-                      "Story number 6</a>"),
+  EXPECT_NE(page.find("<a class=\"open\" href=\"/alerts/" + hex(6) + "\">Story number 6</a>"),
             std::string::npos);
-  EXPECT_NE(page.find("<span class=\"state\">acknowledged</span>"), std::string::npos);
+  EXPECT_NE(page.find("<span class=\"state state-acknowledged\">acknowledged</span>"),
+            std::string::npos);
   EXPECT_NE(page.find("<label>Words <input type=\"text\" name=\"q\""), std::string::npos);
   // One row per alert, newest first.
   std::size_t rows = 0;
@@ -272,7 +212,7 @@ TEST_F(web_test, the_queue_page_lists_filters_and_pages_with_everything_escaped)
   EXPECT_EQ(r->body.find("Story number 6"), std::string::npos);
   // What a visitor types comes back escaped, and a bad filter says what is wrong.
   r = get(*s, "/?q=%22%3E%3Cscript%3Ex%3C%2Fscript%3E");
-  EXPECT_EQ(r->body.find("<script"), std::string::npos);
+  EXPECT_EQ(r->body.find("<script>"), std::string::npos);
   EXPECT_NE(r->body.find("value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""), std::string::npos);
   r = get(*s, "/?severity=loud");
   EXPECT_EQ(r->status, 400);
@@ -281,6 +221,10 @@ TEST_F(web_test, the_queue_page_lists_filters_and_pages_with_everything_escaped)
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), "text/css; charset=utf-8");
   EXPECT_NE(r->body.find("@media (max-width: 50em)"), std::string::npos);
+  r = get(*s, "/static/app.js");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_NE(r->body.find("'/api/alerts?'"), std::string::npos);
 }
 
 TEST(web_auth, argon2id_hashes_verify_only_their_password) {
