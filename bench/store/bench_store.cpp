@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../queue_seed.hpp"
 #include "pg_server.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"
@@ -33,20 +34,8 @@ const std::pair<const char*, backend> backends[] = {
 // One fixed clock: rows are due and stories inside the grouping window whatever the wall time.
 const timestamp now{std::chrono::seconds{1'780'000'000}};
 
-// splitmix64's finalizer: distinct counters give distinct, spread-out keys, so index inserts
-// land all over the b-trees as the daemon's hashes do.
-std::uint64_t mix(std::uint64_t n) {
-  n = (n ^ (n >> 30)) * 0xbf58476d1ce4e5b9ull;
-  n = (n ^ (n >> 27)) * 0x94d049bb133111ebull;
-  return n ^ (n >> 31);
-}
-
-// 16 hex digits, the shape of the daemon's item keys and content hashes.
-std::string hex_id(std::uint64_t n) {
-  char out[17];
-  std::snprintf(out, sizeof out, "%016" PRIx64, mix(n));
-  return out;
-}
+using bench::hex_id;
+using bench::mix;
 
 // The store a benchmark uses on one backend: its own SQLite file or PostgreSQL database. Google
 // Benchmark calls a benchmark once per trial iteration count and per repetition; the store is
@@ -304,37 +293,8 @@ constexpr int queue_alerts = 100'000;
 void BM_queue_page(benchmark::State& state, backend b) {
   auto* s = stores().open(state, b, "queue");
   if (!s) return;
-  static const char* tags[] = {"sanctions", "export-controls", "entity"};
-  static const char* words[] = {"Treasury", "designates", "shipping", "firms", "Commerce",
-                                "adds", "entity", "list", "banks", "penalties", "embargo"};
   if (!s->seeded) {
-    for (int done = 0; done < queue_alerts;) {
-      store::store::batch tx(*s->db);
-      for (int k = 0; k < 1000; ++k, ++done) {
-        const std::uint64_t r = mix(static_cast<std::uint64_t>(done));
-        const std::string id = hex_id(done) + hex_id(~static_cast<std::uint64_t>(done));
-        const std::string tag = tags[r % 3];
-        std::string title;
-        for (int w = 0; w < 8; ++w) title += std::string(words[(r >> (w * 4)) % 11]) + " ";
-        nlohmann::json doc = {
-            {"schema", "sanctwatch.alert/2"}, {"id", id}, {"severity", r % 2 ? "high" : "medium"},
-            {"tags", {tag}},
-            {"rules", {{{"id", tag + ".rule-" + std::to_string(r % 7)}, {"title", "A rule"}}}},
-            {"item", {{"title", title}, {"link", "https://news.example/" + id},
-                      {"feed", {{"id", "feed-" + std::to_string(r % 300)}}},
-                      {"summary", std::string(1500, 'x')}}},
-            {"sources", {{{"feed", "feed-" + std::to_string(r % 300)}}}},
-            {"sources_total", 1 + r % 3}};
-        if (r % 5 == 0)
-          doc["entities"] = {{{"id", "ofac-sdn:" + std::to_string(r % 9000)},
-                              {"name", "EXAMPLE HOLDING " + std::to_string(r % 9000)},
-                              {"list", "sdn"}}};
-        const auto at = now - std::chrono::seconds(static_cast<std::int64_t>(done) * 86);
-        s->db->record({"feed-" + std::to_string(r % 300), id, "h", at},
-                      {{id, tag + ".rule", "high", "story-" + id, doc.dump(), at, {}}});
-      }
-      tx.commit();
-    }
+    bench::seed_queue(*s->db, queue_alerts, now);
     stores().analyze(b, "queue");
     s->seeded = true;
   }

@@ -1159,14 +1159,17 @@ std::vector<alert_revision> store::revisions(const std::string& alert_id) {
 std::vector<stored_alert> store::load_alerts(std::optional<timestamp> since,
                                              const std::string& rule_id, const std::string& id,
                                              int limit) {
+  // One alert by its key, or a range by time (an `OR id = ?` would cost the key's index).
   auto st = db_->prepare(
-      "SELECT id, rule_id, severity, feed_id, created_at, COALESCE((SELECT u.document FROM "
-      "alert_updates u WHERE u.alert_id = alerts.id ORDER BY u.revision DESC LIMIT 1), document), "
-      "kind FROM alerts WHERE kind != 'list-event' AND (CAST(?1 AS BIGINT) IS NULL OR "
-      "created_at >= ?1) AND (?2 = '' OR id IN "
-      "(SELECT alert_id FROM alert_rules WHERE rule_id = ?2)) AND (?4 = '' OR id = ?4) "
-      "ORDER BY created_at DESC, id LIMIT ?3");
-  st.bind(1, secs(since)).bind(2, rule_id).bind(3, limit).bind(4, id);
+      std::string("SELECT id, rule_id, severity, feed_id, created_at, COALESCE((SELECT u.document "
+                  "FROM alert_updates u WHERE u.alert_id = alerts.id ORDER BY u.revision DESC "
+                  "LIMIT 1), document), kind FROM alerts WHERE kind != 'list-event' AND ") +
+      (id.empty() ? "(CAST(?1 AS BIGINT) IS NULL OR created_at >= ?1) AND (?2 = '' OR id IN "
+                    "(SELECT alert_id FROM alert_rules WHERE rule_id = ?2)) "
+                    "ORDER BY created_at DESC, id LIMIT ?3"
+                  : "id = ?1"));
+  if (id.empty()) st.bind(1, secs(since)).bind(2, rule_id).bind(3, limit);
+  else st.bind(1, id);
   auto rows = db_->prepare(
       "SELECT sink, state, attempts, next_attempt, last_status, last_error, revision FROM outbox "
       "WHERE alert_id = ? ORDER BY sink, revision");

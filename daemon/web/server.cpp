@@ -605,6 +605,9 @@ server::server(const config::web_settings& w, const std::string& state_location,
   s.http.set_write_timeout(timeout);
   s.http.set_keep_alive_timeout(5);
   s.http.set_keep_alive_max_count(100);
+  // Headers and body go out in separate writes: without TCP_NODELAY the body waits for the
+  // client's delayed ACK (40 ms a page on Linux).
+  s.http.set_tcp_nodelay(true);
   s.http.set_payload_max_length(64 * 1024);  // forms, never uploads
   const int threads = w.threads;
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
