@@ -2,7 +2,12 @@
 
 #include <array>
 
+#include <nlohmann/json.hpp>
+
+#include "core/log.hpp"
 #include "service/digest.hpp"
+#include "service/pipeline.hpp"
+#include "sinks/silence.hpp"
 
 namespace sanctwatch::service {
 
@@ -51,6 +56,7 @@ void dispatcher::run_due() {
   seal_due_digests(db_, sinks_, now);
   running_ = true;
   constexpr int batch = 256;
+  std::optional<std::vector<sinks::silence>> silences;  // read once a pass, when needed
   for (auto& d : db_.claim_due(now, now + lease_, batch)) {
     const auto key = std::make_tuple(d.alert_id, d.sink, d.revision);
     if (in_flight_.count(key)) continue;
@@ -71,6 +77,23 @@ void dispatcher::run_due() {
                     d.revision);
       ++stats_.dead;
       continue;
+    }
+    // Silences hold alerts from people when they are sent, not only when they are made: an
+    // alert queued (or retrying) for the chat before a silence matched it stays quiet too.
+    if (it->second->for_people() && !view->digest && !view->list_event) {
+      if (!silences) silences = active_silences(db_, now);
+      if (!silences->empty()) {
+        const auto ids =
+            sinks::silencing(*silences, nlohmann::json::parse(d.document, nullptr, false));
+        if (!ids.empty()) {
+          std::string by;
+          for (const auto& id : ids) by += (by.empty() ? "" : ", ") + id;
+          db_.mark_silenced(d.alert_id, d.sink, now, "silenced by " + by, d.revision);
+          log::info("alert " + d.alert_id + " not sent to " + d.sink + ": silenced by " + by);
+          ++stats_.silenced;
+          continue;
+        }
+      }
     }
     in_flight_.insert(key);
     // The sink may call back synchronously (files) or later (webhooks); `d` is copied into

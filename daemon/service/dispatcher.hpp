@@ -35,6 +35,7 @@ struct dispatch_stats {
   int delivered = 0;
   int retried = 0;
   int dead = 0;
+  int silenced = 0;  ///< held from a sink people read by a silence made after it was queued
 };
 
 class dispatcher {

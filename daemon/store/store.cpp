@@ -1012,6 +1012,15 @@ void store::mark_delivered(const std::string& alert_id, const std::string& sink,
   st.run();
 }
 
+void store::mark_silenced(const std::string& alert_id, const std::string& sink, timestamp now,
+                          const std::string& why, int revision) {
+  auto st = db_->prepare(
+      "UPDATE outbox SET state = 'delivered', last_status = 0, last_error = ?, updated_at = ?, "
+      "lease_owner = '', lease_until = 0 WHERE alert_id = ? AND sink = ? AND revision = ?");
+  st.bind(1, why).bind(2, secs(now)).bind(3, alert_id).bind(4, sink).bind(5, revision);
+  st.run();
+}
+
 void store::mark_retry(const std::string& alert_id, const std::string& sink, timestamp next_attempt,
                        int status, const std::string& error, int revision) {
   auto st = db_->prepare(

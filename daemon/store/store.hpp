@@ -526,6 +526,11 @@ class store {
   /// Outcomes of one delivery (alert id, sink and revision: 0 the alert, n its n-th update).
   void mark_delivered(const std::string& alert_id, const std::string& sink, timestamp now,
                       int status, int revision = 0);
+  /// Settles a delivery without sending it: a silence made after the alert was queued holds
+  /// it from a sink people read. Kept as delivered (nothing is owed) with `why` ("silenced
+  /// by ID") as its last answer.
+  void mark_silenced(const std::string& alert_id, const std::string& sink, timestamp now,
+                     const std::string& why, int revision = 0);
   void mark_retry(const std::string& alert_id, const std::string& sink, timestamp next_attempt,
                   int status, const std::string& error, int revision = 0);
   void mark_dead(const std::string& alert_id, const std::string& sink, timestamp now, int status,

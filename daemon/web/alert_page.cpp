@@ -9,6 +9,7 @@
 #include "core/time.hpp"
 #include "feed/date.hpp"
 #include "web/pages.hpp"
+#include "web/queries.hpp"
 
 namespace sanctwatch::web {
 namespace {
@@ -212,8 +213,7 @@ std::string alert_html(const alert_view& a, const viewer& v, const std::string& 
          "<th scope=\"col\">State</th><th scope=\"col\">Attempts</th><th scope=\"col\">Last answer</th>"
          "</tr></thead><tbody>";
     for (const auto& d : a.alert.deliveries) {
-      std::string state = store::to_string(d.state);
-      if (d.state == store::delivery_state::pending && d.attempts > 0) state = "retrying";
+      const std::string state = delivery_state_name(d);
       h << "<tr><td>" << escape_html(d.sink) << "</td><td>" << d.revision << "</td><td>" << state;
       if (d.state == store::delivery_state::pending && d.next_attempt)
         h << " (next " << time_html(*d.next_attempt) << ")";

@@ -73,6 +73,13 @@ std::string triage_state(const std::optional<store::alert_triage>& t, bool silen
   return silenced ? "silenced" : "new";
 }
 
+std::string delivery_state_name(const store::delivery& d) {
+  if (d.state == store::delivery_state::pending && d.attempts > 0) return "retrying";
+  if (d.state == store::delivery_state::delivered && d.last_error.rfind("silenced by ", 0) == 0)
+    return "silenced";
+  return store::to_string(d.state);
+}
+
 std::string silence_state(const store::silence_record& s, timestamp now) {
   if (now < s.starts_at) return "pending";
   return now < s.ends_at ? "active" : "expired";
@@ -124,7 +131,7 @@ nlohmann::json alert_json(const store::stored_alert& a, const std::vector<store:
   for (const auto& d : a.deliveries)
     out["deliveries"].push_back({{"sink", d.sink},
                                  {"revision", d.revision},
-                                 {"state", store::to_string(d.state)},
+                                 {"state", delivery_state_name(d)},
                                  {"attempts", d.attempts},
                                  {"next_attempt", time_or_null(d.state == store::delivery_state::pending ? d.next_attempt : std::nullopt)},
                                  {"last_status", d.last_status ? json(d.last_status) : json(nullptr)},

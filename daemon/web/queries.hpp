@@ -45,6 +45,11 @@ std::string api_page(const store::queue_page& page);
 /// "silenced", else "new".
 std::string triage_state(const std::optional<store::alert_triage>& t, bool silenced);
 
+/// Where a delivery stands, for people: "delivered", "pending", "retrying" (pending after a
+/// failed attempt), "silenced" (settled unsent: a silence held it from a sink people read) or
+/// "dead".
+std::string delivery_state_name(const store::delivery& d);
+
 /// "pending", "active" or "expired" at `now`.
 std::string silence_state(const store::silence_record& s, timestamp now);
 

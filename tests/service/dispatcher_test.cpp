@@ -22,7 +22,9 @@ std::string doc(const std::string& id) {
 // A sink whose outcomes are scripted; completes synchronously or holds completions back.
 class scripted_sink final : public sinks::sink {
  public:
-  scripted_sink(std::string name, bool async = false) : sink(std::move(name), {}), async_(async) {}
+  scripted_sink(std::string name, bool async = false, bool people = true)
+      : sink(std::move(name), {}), async_(async), people_(people) {}
+  bool for_people() const override { return people_; }
   void deliver(const sinks::alert_view& a, sinks::done_fn done) override {
     seen.push_back(a.id);
     messages.push_back(a.message_id());
@@ -38,6 +40,7 @@ class scripted_sink final : public sinks::sink {
 
  private:
   bool async_;
+  bool people_;
 };
 
 class dispatcher_test : public ::testing::Test {
@@ -179,6 +182,39 @@ TEST_F(dispatcher_test, in_flight_rows_are_not_sent_twice_and_survive_a_crash) {
   slow->held.back()();
   EXPECT_EQ(again.stats().delivered, 1);
   EXPECT_FALSE(db_.next_due(t(0)));
+}
+
+TEST_F(dispatcher_test, a_silence_made_after_an_alert_was_queued_holds_it_from_people) {
+  auto chat = std::make_shared<scripted_sink>("chat");
+  auto hook = std::make_shared<scripted_sink>("hook", false, false);  // a machine sink
+  dispatcher d(db_, {chat, hook}, [this] { return now_; });
+  record("x1", {"chat", "hook"});
+  record("x2", {"chat"});
+  chat->script = {sinks::outcome::retry("busy", 503)};  // x1 waits for its retry
+  d.run_due();
+  EXPECT_EQ(chat->seen, (std::vector<std::string>{"x1", "x2"}));
+  // Now a silence of what x1 says (its rule), while its chat delivery is still owed.
+  db_.add_silence({"s1", R"(["rule=r"])", t(0), t(100000), "noisy", "ana", t(100)});
+  record("x3", {"chat", "hook"});
+  now_ = t(200);
+  d.run_due();
+  EXPECT_EQ(chat->seen.size(), 2u);  // neither x1's retry nor x3 went to the chat
+  EXPECT_EQ(hook->seen, (std::vector<std::string>{"x1", "x3"}));  // machines still get them
+  EXPECT_EQ(d.stats().silenced, 2);
+  EXPECT_EQ(db_.pending_count(), 0);
+  const auto a = db_.alert("x1");
+  ASSERT_TRUE(a);
+  for (const auto& r : a->deliveries)
+    if (r.sink == "chat") {
+      EXPECT_EQ(r.state, store::delivery_state::delivered);
+      EXPECT_EQ(r.last_error, "silenced by s1");
+    }
+  // Expired, the silence holds nothing back.
+  db_.expire_silence("s1", t(300));
+  record("x4", {"chat"});
+  now_ = t(400);
+  d.run_due();
+  EXPECT_EQ(chat->seen.back(), "x4");
 }
 
 TEST_F(dispatcher_test, rows_for_removed_sinks_wait) {
