@@ -837,13 +837,18 @@ class instance {
 
   // Retention, once at start and then daily: forget items no feed has published for
   // state.retention, and delivered outbox rows older than state.delivered_retention; drop the
-  // text of articles fetched longer than full_text_max_age ago (no copy will need it).
+  // text of articles fetched longer than full_text_max_age ago (no copy will need it); index
+  // alerts the queue does not list yet.
   void do_housekeeping() {
     const auto now = now_seconds();
     try {
       const auto& st = cfg_.cfg.state;
       db_.purge(now - st.retention, now - st.delivered_retention, now - st.text_retention);
       db_.drop_article_text(now - cfg_.cfg.defaults.full_text_max_age);
+      // Alerts recorded without a queue row (before schema 9, or by an older daemon on a
+      // shared state during a rolling upgrade): the queue pages list them from now on.
+      if (const auto n = db_.index_missing(); n > 0)
+        log::notice("queue: indexed " + std::to_string(n) + " alerts recorded without an index row");
     } catch (const store::db_error& e) {
       log::error(std::string("retention purge failed: ") + e.what());
     }

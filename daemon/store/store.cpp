@@ -430,7 +430,6 @@ store::store(const std::string& location, const std::string& password)
     auto db = std::make_unique<pg_database>(location, password);
     pg::migrate(db->connection());
     db_ = std::move(db);
-    index_missing();
     return;
   }
   db_ = std::make_unique<connection>(location);
@@ -440,7 +439,6 @@ store::store(const std::string& location, const std::string& password)
   db_->exec("PRAGMA synchronous = NORMAL");
   db_->exec("PRAGMA foreign_keys = ON");
   migrate();
-  index_missing();
 }
 
 store::~store() = default;

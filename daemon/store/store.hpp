@@ -396,7 +396,8 @@ class store {
   queue_page queue(const queue_filter& f, int limit, const std::string& after = "",
                    bool documents = false);
   /// Indexes the alerts recorded without an index row (before schema 9, or by an older
-  /// daemon on a shared state); how many. Run at open.
+  /// daemon on a shared state); how many. Reads every alert: the daemon runs it at start and
+  /// daily, not every open.
   std::int64_t index_missing();
 
   // Daemons and leases (store/leases.cpp). Work is shared through leases: a daemon claims a
