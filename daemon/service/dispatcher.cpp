@@ -80,7 +80,7 @@ void dispatcher::run_due() {
     }
     // Silences hold alerts from people when they are sent, not only when they are made: an
     // alert queued (or retrying) for the chat before a silence matched it stays quiet too.
-    if (it->second->for_people() && !view->digest && !view->list_event) {
+    if (!it->second->takes_silenced() && !view->digest && !view->list_event) {
       if (!silences) silences = active_silences(db_, now);
       if (!silences->empty()) {
         const auto ids =

@@ -125,7 +125,7 @@ std::vector<std::string> raise_lookback(store::store& db, const lookback_screeni
     a.document = document;
     a.created_at = now;
     for (const auto& sk : sinks)
-      if (!(!silenced_by.empty() && sk->for_people()) && sk->accepts(*view))
+      if ((silenced_by.empty() || sk->takes_silenced()) && sk->accepts(*view))
         (sk->digest() ? a.digests : a.sinks).push_back(sk->name());
     std::vector<store::lookback_mark> marks;
     for (const auto i : g.members) {

@@ -195,7 +195,7 @@ void pipeline::announce(pipeline_progress& p, timestamp now) {
     store::alert_update u{pr.alert_id, pr.revision, dump(j), now, {}};
     if (auto view = sinks::view_of(u.document))
       for (const auto& s : sinks_)
-        if (s->takes_alerts() && !(silenced && s->for_people()) && (s->supports_updates()
+        if (s->takes_alerts() && (!silenced || s->takes_silenced()) && (s->supports_updates()
                                       ? s->accepts(*view)
                                       : view->has_changes() && s->accepts_changes(*view)))
           (s->digest() ? u.digests : u.sinks).push_back(s->name());
@@ -345,7 +345,7 @@ void pipeline::process_some(const feed_identity& feed, const feed_document& doc,
         a.document = document;
         a.created_at = now;
         for (const auto& s : sinks_)
-          if (s->takes_alerts() && !(silenced && s->for_people()) && s->accepts(*view))
+          if (s->takes_alerts() && (!silenced || s->takes_silenced()) && s->accepts(*view))
             (s->digest() ? a.digests : a.sinks).push_back(s->name());
         for (const auto& r : a.rules) stats.rules_fired.push_back(r);
         alerts.push_back(std::move(a));

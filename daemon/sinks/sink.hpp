@@ -148,6 +148,9 @@ class sink {
   /// Whether people read it (chat, email, journald, syslog, stdout as text): they get one
   /// message per list refresh ("OFAC SDN: 14 added, 2 removed"), machines every list event.
   virtual bool for_people() const { return true; }
+  /// Whether it gets alerts a silence holds (docs/triage.md): machine sinks do, marked
+  /// `silenced`; sinks people read do not, neither when the alert is made nor when it is due.
+  bool takes_silenced() const { return !for_people(); }
   /// Whether an event of severity `level` passes the sink's min_severity.
   bool accepts_level(severity level) const { return level >= filter_.min_severity; }
 
