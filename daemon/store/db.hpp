@@ -90,6 +90,12 @@ class statement {
   std::unique_ptr<impl> p_;
 };
 
+/// How a statement is planned on PostgreSQL (SQLite compiles every statement once either way):
+/// prepared once per connection with a plan the server may keep generic, or planned with its
+/// values at every call. A statement that takes an array needs the latter: a generic plan
+/// cannot hash `= ANY($1)` and compares each row with every element.
+enum class planning { once, per_call };
+
 class database {
  public:
   virtual ~database() = default;
@@ -97,7 +103,8 @@ class database {
   virtual void exec(std::string_view sql) = 0;
   /// The same, errors ignored: a rollback in a destructor.
   virtual void exec_quietly(std::string_view sql) noexcept = 0;
-  virtual statement prepare(std::string_view sql) = 0;
+  virtual statement prepare(std::string_view sql, planning p) = 0;
+  statement prepare(std::string_view sql) { return prepare(sql, planning::once); }
   /// Rows the last INSERT, UPDATE or DELETE changed (0 for an INSERT that hit ON CONFLICT
   /// DO NOTHING).
   virtual std::int64_t changes() const = 0;

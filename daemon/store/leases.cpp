@@ -152,7 +152,8 @@ std::vector<feed_claim> store::claim_feeds(const std::string& ids, timestamp now
                          " AND disabled = 0 AND (?2 = 1 OR next_poll IS NULL OR next_poll <= ?3)"
                          " AND (lease_owner = '' OR lease_until < ?3)"
                          " ORDER BY COALESCE(next_poll, 0), id LIMIT ?4" +
-                         (pg_ ? " FOR UPDATE SKIP LOCKED" : ""));
+                         (pg_ ? " FOR UPDATE SKIP LOCKED" : ""),
+                         planning::per_call);
   st.bind(1, feed_ids(ids)).bind(2, all ? 1 : 0).bind(3, secs(now)).bind(4, limit);
   std::vector<feed_claim> out;
   while (st.step()) {
@@ -176,7 +177,8 @@ std::optional<timestamp> store::next_feed_due(const std::string& ids, timestamp 
   auto st = db_->prepare(std::string("SELECT MIN(CASE WHEN lease_owner <> '' AND lease_until >= ?2 "
                                      "THEN lease_until ELSE COALESCE(next_poll, 0) END) "
                                      "FROM feeds WHERE ") +
-                         configured(pg_) + " AND disabled = 0");
+                         configured(pg_) + " AND disabled = 0",
+                         planning::per_call);
   st.bind(1, feed_ids(ids)).bind(2, secs(now));
   st.step();
   return at(st.optional_integer(0));

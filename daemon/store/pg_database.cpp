@@ -7,12 +7,8 @@ namespace {
 
 class pg_statement final : public statement::impl {
  public:
-  pg_statement(pg_database& db, std::string_view sql)
-      : db_(db),
-        sql_(numbered_parameters(sql)),
-        // A statement that takes an array is planned with its values every time: a cached
-        // generic plan cannot hash `= ANY($1)` and would compare each row with every element.
-        prepared_(sql_.find("[])") == std::string::npos) {}
+  pg_statement(pg_database& db, std::string_view sql, planning p)
+      : db_(db), sql_(numbered_parameters(sql)), prepared_(p == planning::once) {}
 
   void bind_text(int i, std::string_view v) override { slot(i) = pg::param(v); }
   void bind_blob(int i, std::string_view v) override { slot(i) = pg::param::bytes(v); }
@@ -87,8 +83,8 @@ void pg_database::exec_quietly(std::string_view sql) noexcept {
   }
 }
 
-statement pg_database::prepare(std::string_view sql) {
-  return statement(std::make_unique<pg_statement>(*this, sql));
+statement pg_database::prepare(std::string_view sql, planning p) {
+  return statement(std::make_unique<pg_statement>(*this, sql, p));
 }
 
 }  // namespace sanctwatch::store

@@ -19,7 +19,8 @@ class pg_database final : public database {
 
   void exec(std::string_view sql) override { c_->exec(sql); }
   void exec_quietly(std::string_view sql) noexcept override;
-  statement prepare(std::string_view sql) override;
+  statement prepare(std::string_view sql, planning p) override;
+  using database::prepare;
   std::int64_t changes() const override { return changes_; }
   std::string_view begin_sql() const override { return "BEGIN"; }
 

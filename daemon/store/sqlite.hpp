@@ -94,9 +94,10 @@ class connection final : public database {
   void exec(std::string_view sql) override;
   void exec_quietly(std::string_view sql) noexcept override;
   /// A prepared statement, compiled once per connection and reused after it is destroyed.
-  statement prepare(std::string_view sql) override {
+  statement prepare(std::string_view sql, planning) override {
     return statement(std::make_unique<sqlite_statement>(db_, sql, cache_.get()));
   }
+  using database::prepare;
   std::int64_t changes() const override { return sqlite3_changes64(db_); }
   std::string_view begin_sql() const override { return "BEGIN IMMEDIATE"; }
   sqlite3* handle() const { return db_; }
