@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -160,4 +161,87 @@ TEST(cli_eval, thresholds_and_input_errors) {
 }
 
 }  // namespace
+}  // namespace sanctwatch
+
+namespace sanctwatch {
+namespace {
+
+// A feed of `n` stories, one a copy of a story other feeds carry too.
+std::string wire_feed(int feed, int n) {
+  std::string out = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire " +
+                    std::to_string(feed) + "</title>";
+  const auto item = [&](const std::string& id, const std::string& title) {
+    out += "<item><guid>" + id + "</guid><link>https://wire" + std::to_string(feed) +
+           ".example/" + id + "</link><title>" + title + "</title><description>" + title +
+           ".</description></item>";
+  };
+  item("shared", "Treasury imposed sanctions on Harbourline Shipping over Russia");
+  // Distinct stories: each its own firm, country and wording.
+  static const char* firms[] = {"Quayside Electronics", "Northgate Optics", "Bramble Avionics",
+                                "Larkspur Machine Tools", "Kestrel Semiconductor", "Oriel Drones",
+                                "Fenwick Lasers"};
+  static const char* places[] = {"Iran", "Belarus", "Myanmar", "Venezuela", "Syria", "Cuba",
+                                 "North Korea"};
+  for (int i = 0; i < n; ++i) {
+    const int k = feed * 7 + i;
+    item("s" + std::to_string(i),
+         std::string(i % 2 ? "The Commerce Department added " : "Commerce adds ") + firms[k % 7] +
+             " of " + places[(k / 7) % 7] + " to the Entity List after shipments of " +
+             std::to_string(k) + " controlled parts");
+  }
+  return out + "</channel></rss>";
+}
+
+std::vector<nlohmann::json> alerts_of(const std::string& out) {
+  std::vector<nlohmann::json> docs;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    auto d = nlohmann::json::parse(line);
+    d.erase("created_at");
+    d.erase("updated_at");
+    docs.push_back(std::move(d));
+  }
+  return docs;
+}
+
+}  // namespace
+
+TEST(cli_match, inputs_read_in_parallel_give_the_same_alerts_in_the_same_order) {
+  testing::temp_dir dir;
+  std::string inputs;
+  for (int f = 0; f < 9; ++f) {
+    const std::string path = dir.file("wire" + std::to_string(f) + ".xml");
+    std::ofstream(path) << wire_feed(f, 3 + f % 4);
+    inputs += " '" + path + "'";
+    if (f == 4) inputs += " '" + dir.file("missing.xml") + "'";  // one bad input among them
+  }
+  const std::string rules = " --rules '" + std::string(SANCTWATCH_SOURCE_DIR) + "/rules'";
+  const auto one = run_sanctwatch("match -j 1" + rules + inputs);
+  const auto three = run_sanctwatch("match -j 3" + rules + inputs);
+  // The bad input is reported and the others still matched.
+  EXPECT_EQ(one.exit_code, 2) << one.out;
+  EXPECT_EQ(three.exit_code, 2) << three.out;
+  EXPECT_NE(three.out.find("missing.xml: "), std::string::npos) << three.out;
+  const auto a = alerts_of(one.out), b = alerts_of(three.out);
+  ASSERT_GT(a.size(), 9u) << one.out;
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << i;
+  // The copies of the shared story are one alert, its sources in input order.
+  int shared = 0;
+  for (const auto& d : b)
+    if (d["item"]["title"].get<std::string>().find("Harbourline") != std::string::npos) {
+      ++shared;
+      EXPECT_EQ(d["sources_total"], 9);
+      EXPECT_EQ(d["sources"][0]["link"], "https://wire0.example/shared");
+    }
+  EXPECT_EQ(shared, 1);
+  // -j takes a number of workers.
+  for (const char* bad : {"0", "x", "-2", "1000"}) {
+    const auto r = run_sanctwatch(std::string("match -j ") + bad + rules + inputs);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.out.find("-j must be a number from 1 to 256"), std::string::npos) << r.out;
+  }
+}
+
 }  // namespace sanctwatch
