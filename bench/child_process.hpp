@@ -19,14 +19,15 @@ struct child_usage {
   int exit_code = -1;
 };
 
-/// Runs `sanctwatch ARGS...` from the build tree; stdout and stderr go to `log`.
-inline child_usage run_sanctwatch(const std::vector<std::string>& args, const std::string& log) {
+/// Runs `PROGRAM ARGS...` (`all[0]` a path); stdout goes to `log`, stderr to `log` too, or
+/// to `errors` when given.
+inline child_usage run_program(std::vector<std::string> all, const std::string& log,
+                               const std::string& errors = "") {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  std::vector<std::string> all = {std::string(SANCTWATCH_BUILD_DIR) + "/sanctwatch"};
-  all.insert(all.end(), args.begin(), args.end());
+  if (errors.empty()) posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  else posix_spawn_file_actions_addopen(&fa, 2, errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -45,6 +46,13 @@ inline child_usage run_sanctwatch(const std::vector<std::string>& args, const st
   u.max_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
   u.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return u;
+}
+
+/// Runs `sanctwatch ARGS...` from the build tree; stdout and stderr go to `log`.
+inline child_usage run_sanctwatch(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> all = {std::string(SANCTWATCH_BUILD_DIR) + "/sanctwatch"};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_program(std::move(all), log);
 }
 
 }  // namespace sanctwatch::bench
