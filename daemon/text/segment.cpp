@@ -40,7 +40,7 @@ constexpr std::array<cls, 128> k_ascii = make_ascii();
 // Normalized text already turned Unicode quotes, dashes and spaces into ASCII, so only
 // punctuation and symbol blocks that survive NFKC need a look; anything else non-ASCII is
 // taken as a letter (letters of every script, marks that were kept, ideographs).
-cls classify(char32_t c) {
+[[gnu::noinline]] cls classify(char32_t c) {
   if (c < 0x80) return k_ascii[c];
   if (c <= 0x00BF) {
     if (c == 0x00AA || c == 0x00B5 || c == 0x00BA) return cls::letter;
@@ -88,7 +88,7 @@ cls classify(char32_t c) {
 
 // Decodes the code point at s[i] (lenient: the text is normalized, so already valid UTF-8;
 // stray bytes count as one-byte letters).
-char32_t decode(std::string_view s, std::size_t i, std::size_t& len) {
+[[gnu::noinline]] char32_t decode(std::string_view s, std::size_t i, std::size_t& len) {
   const auto c0 = static_cast<unsigned char>(s[i]);
   std::size_t need = c0 >= 0xF0 ? 4 : c0 >= 0xE0 ? 3 : c0 >= 0xC0 ? 2 : 1;
   if (need == 1 || i + need > s.size()) {
@@ -108,7 +108,9 @@ char32_t decode(std::string_view s, std::size_t i, std::size_t& len) {
   return cp;
 }
 
-cls class_at(std::string_view s, std::size_t i, std::size_t& len) {
+// ASCII, most of news text, is a table lookup inlined where words are cut; the rest decodes
+// and classifies out of line.
+[[gnu::always_inline]] inline cls class_at(std::string_view s, std::size_t i, std::size_t& len) {
   const auto c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) {
     len = 1;
@@ -154,6 +156,14 @@ std::vector<word> words(std::string_view s) {
       bool prev_letter = k == cls::letter;
       i += len;
       while (i < n) {
+        // The letters and digits of an ASCII word, without the general case's branches.
+        while (i < n && static_cast<unsigned char>(s[i]) < 0x80 &&
+               (k_ascii[static_cast<unsigned char>(s[i])] == cls::letter ||
+                k_ascii[static_cast<unsigned char>(s[i])] == cls::digit)) {
+          prev_letter = k_ascii[static_cast<unsigned char>(s[i])] == cls::letter;
+          ++i;
+        }
+        if (i == n) break;
         k = class_at(s, i, len);
         if (k == cls::letter || k == cls::digit) {
           prev_letter = k == cls::letter;
