@@ -89,6 +89,22 @@ std::string cookie(const std::string& name, const std::string& value, const std:
          (behind_tls(req) ? "; Secure" : "") + (clear ? "; Max-Age=0" : "");
 }
 
+// What the page says after a change: from a fixed set, never text from the URL (a link
+// must not put words of its own on the page).
+std::string notice_for(const std::string& code) {
+  static const std::pair<const char*, const char*> notices[] = {
+      {"acknowledged", "Acknowledged."},
+      {"unacknowledged", "The acknowledgement was taken back."},
+      {"true-positive", "Labelled true positive."},
+      {"false-positive", "Labelled false positive."},
+      {"unlabelled", "The label was removed."},
+      {"silence-added", "Silence added."},
+      {"silence-expired", "Silence expired."}};
+  for (const auto& [c, text] : notices)
+    if (code == c) return text;
+  return "";
+}
+
 // Pages: styles and the script from this server only, no framing, forms only to here.
 constexpr const char* page_policy =
     "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
@@ -260,7 +276,8 @@ struct server::impl {
 
   // --- Changes --------------------------------------------------------------------------
 
-  // Acknowledge, take back, label: what it did, or the status and reason it did not.
+  // Acknowledge, take back, label: 200 and what it did (a notice code), or the status and
+  // reason it did not.
   std::pair<int, std::string> change(const std::string& id, const std::string& what,
                                      const std::string& user, const std::string& note,
                                      const std::string& label) {
@@ -276,11 +293,9 @@ struct server::impl {
     });
     if (problem) return *problem;
     if (!found) return {404, "no alert has the id " + id};
-    if (what == "acknowledge") return {200, "Acknowledged."};
-    if (what == "unacknowledge") return {200, "The acknowledgement was taken back."};
-    return {200, label.empty() ? "The label was removed."
-                               : std::string("Labelled ") +
-                                     (label == "true-positive" ? "true positive." : "false positive.")};
+    if (what == "acknowledge") return {200, "acknowledged"};
+    if (what == "unacknowledge") return {200, "unacknowledged"};
+    return {200, label.empty() ? "unlabelled" : label};
   }
 
   // A new silence from a form or a JSON body; the record, or the status and reason.
@@ -312,7 +327,7 @@ struct server::impl {
     const auto problem = with_db([&](store::store& s) { s.add_silence(out); });
     if (problem) return *problem;
     log::notice("web: " + user + " added silence " + out.id + " " + out.matchers);
-    return {201, "Silence added."};
+    return {201, "silence-added"};
   }
 
   std::pair<int, std::string> expire_silence(const std::string& id, const std::string& user,
@@ -323,7 +338,7 @@ struct server::impl {
     if (problem) return *problem;
     if (!out) return {404, "no silence has the id " + id};
     log::notice("web: " + user + " expired silence " + id);
-    return {200, "Silence expired."};
+    return {200, "silence-expired"};
   }
 
   // --- Routes ---------------------------------------------------------------------------
@@ -380,8 +395,7 @@ struct server::impl {
                                            "No alert has the id " + std::string(req.matches[1]) +
                                                " (the retention may have removed it).",
                                            v));
-      const auto done = req.params.find("done");
-      html(res, 200, alert_html(*a, v, done == req.params.end() ? "" : done->second));
+      html(res, 200, alert_html(*a, v, notice_for(req.get_param_value("done"))));
     });
     http.Get("/silences", [this](const httplib::Request& req, httplib::Response& res) {
       viewer v;
@@ -392,10 +406,9 @@ struct server::impl {
       std::vector<std::string> prefill;
       for (auto [it, end] = req.params.equal_range("match"); it != end; ++it)
         prefill.push_back(it->second);
-      const auto done = req.params.find("done");
       html(res, 200,
            silences_html(all, now_utc(), v, req.has_param("all"), prefill, "",
-                         done == req.params.end() ? "" : done->second));
+                         notice_for(req.get_param_value("done"))));
       res.set_header("Content-Security-Policy", page_policy);
     });
     http.Get("/api/silences", [this](const httplib::Request& req, httplib::Response& res) {

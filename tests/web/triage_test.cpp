@@ -250,11 +250,14 @@ TEST_F(triage_web, forms_acknowledge_and_label_with_their_csrf_token_only) {
     EXPECT_EQ(t->label_reason, "a port, not a firm");
     EXPECT_EQ(db.actions(designation).size(), 2u);
   }
-  page = c.Get(base + "?done=Labelled", {{"Cookie", session}})->body;
+  page = c.Get(base + "?done=false-positive", {{"Cookie", session}})->body;
   EXPECT_NE(page.find("<dd id=\"acknowledged\">by ana"), std::string::npos) << page;
   EXPECT_NE(page.find("seen &lt;b&gt;this&lt;/b&gt;"), std::string::npos);
   EXPECT_NE(page.find("<dd id=\"label\">false positive by ana"), std::string::npos);
-  EXPECT_NE(page.find("role=\"status\">Labelled</p>"), std::string::npos);
+  EXPECT_NE(page.find("role=\"status\">Labelled false positive.</p>"), std::string::npos);
+  // A notice is one of the page's own: a link cannot put words there.
+  EXPECT_EQ(c.Get(base + "?done=Call%20us", {{"Cookie", session}})->body.find("Call us"),
+            std::string::npos);
   EXPECT_NE(c.Get("/?state=false-positive", {{"Cookie", session}})->body.find(designation),
             std::string::npos);
   // A bad label and an unknown alert say so.
