@@ -508,6 +508,19 @@ class evaluator {
   }
 
   void gather_list(const expr& e, field_mask mask, std::vector<leaf_hit>& out) {
+    // Rules share term lists: an item's hits of a list in the same fields are gathered once.
+    // (What a list hit says as evidence depends on the list, not on the rule that named it.)
+    for (const auto& m : list_memo_)
+      if (m.list == e.list && m.mask == mask) {
+        out.insert(out.end(), m.hits.begin(), m.hits.end());
+        return;
+      }
+    const std::size_t first = out.size();
+    gather_list_hits(e, mask, out);
+    list_memo_.push_back({e.list, mask, std::vector<leaf_hit>(out.begin() + first, out.end())});
+  }
+
+  void gather_list_hits(const expr& e, field_mask mask, std::vector<leaf_hit>& out) {
     const term_list& l = rs_.lists[e.list];
     auto take = [&](std::uint32_t term_index, std::uint32_t atom) {
       const term& t = l.terms[term_index];
@@ -835,6 +848,12 @@ class evaluator {
 
   scanned_item& si_;
   const ruleset& rs_;
+  struct list_hits {
+    std::uint32_t list;
+    field_mask mask;
+    std::vector<leaf_hit> hits;
+  };
+  std::vector<list_hits> list_memo_;  ///< gather_list's answers for this item
 };
 
 // --- evidence --------------------------------------------------------------------------------
