@@ -679,6 +679,21 @@ class evaluator {
 
   void gather_entity_list(const expr& e, const entity_list& l, field_mask mask,
                           std::vector<leaf_hit>& out) {
+    // As for term lists: once per item, list and fields (gates depend on the hit and the
+    // alias, never on the rule).
+    const auto list = static_cast<std::uint32_t>(&l - rs_.entity_lists.data());
+    for (const auto& m : entity_memo_)
+      if (m.list == list && m.mask == mask) {
+        out.insert(out.end(), m.hits.begin(), m.hits.end());
+        return;
+      }
+    const std::size_t from = out.size();
+    gather_entity_hits(e, l, mask, out);
+    entity_memo_.push_back({list, mask, std::vector<leaf_hit>(out.begin() + from, out.end())});
+  }
+
+  void gather_entity_hits(const expr& e, const entity_list& l, field_mask mask,
+                          std::vector<leaf_hit>& out) {
     for (const auto& [atom, first] : si_.atom_ranges) {
       auto it =
           std::lower_bound(l.by_atom.begin(), l.by_atom.end(), atom,
@@ -853,7 +868,8 @@ class evaluator {
     field_mask mask;
     std::vector<leaf_hit> hits;
   };
-  std::vector<list_hits> list_memo_;  ///< gather_list's answers for this item
+  std::vector<list_hits> list_memo_;    ///< gather_list's answers for this item
+  std::vector<list_hits> entity_memo_;  ///< gather_entity_list's, by entity list
 };
 
 // --- evidence --------------------------------------------------------------------------------
