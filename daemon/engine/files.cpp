@@ -1,6 +1,9 @@
 // The disk front end of the loader: the only file reading in the engine, kept apart so the
 // loader itself stays bytes-in (tests feed it inline YAML).
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,6 +26,58 @@ result<std::string> read_file(const std::string& path) {
 
 result<std::string> read_disk_file(const std::string& path) { return read_file(path); }
 
+std::string default_cache_dir() {
+  const auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v ? v : "");
+  };
+  if (const auto own = env("SANCTWATCH_CACHE_DIR"); !own.empty()) return own == "off" ? "" : own;
+  if (const auto systemd = env("CACHE_DIRECTORY"); !systemd.empty())
+    return systemd.substr(0, systemd.find(':'));
+  if (const auto xdg = env("XDG_CACHE_HOME"); !xdg.empty()) return xdg + "/sanctwatch";
+  if (const auto home = env("HOME"); !home.empty()) return home + "/.cache/sanctwatch";
+  return "";
+}
+
+list_cache disk_list_cache(const std::string& dir, std::size_t keep) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) return {};
+  const fs::path lists = fs::path(dir) / "lists";
+  list_cache c;
+  c.get = [lists](const std::string& key) -> std::optional<std::string> {
+    auto bytes = read_file((lists / key).string());
+    if (!bytes) return std::nullopt;
+    return std::move(*bytes);
+  };
+  c.put = [lists, keep](const std::string& key, const std::string& bytes) {
+    // Best effort: a cache that cannot be written only costs the next run its time.
+    std::error_code ec;
+    fs::create_directories(lists, ec);
+    if (ec) return;
+    const fs::path tmp = lists / (key + ".tmp." + std::to_string(::getpid()));
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (!out) {
+        fs::remove(tmp, ec);
+        return;
+      }
+    }
+    fs::rename(tmp, lists / key, ec);  // readers see the whole entry or none
+    if (ec) fs::remove(tmp, ec);
+    // The newest `keep` entries stay: lists change, and each version is an entry.
+    std::vector<std::pair<fs::file_time_type, fs::path>> entries;
+    for (auto it = fs::directory_iterator(lists, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec))
+      if (it->is_regular_file(ec) && it->path().filename().string().find(".tmp.") == std::string::npos)
+        entries.emplace_back(it->last_write_time(ec), it->path());
+    if (entries.size() <= keep) return;
+    std::sort(entries.begin(), entries.end());
+    for (std::size_t i = 0; i + keep < entries.size(); ++i) fs::remove(entries[i].second, ec);
+  };
+  return c;
+}
+
 load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
                             std::vector<extra_entity_list> extra_entities) {
   load_outcome out;
@@ -31,6 +86,7 @@ load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
   load_options opts;
   opts.extra_entities = std::move(extra_entities);
   opts.read = read_file;
+  opts.cache = disk_list_cache(default_cache_dir());
   return load_ruleset(files, opts);
 }
 

@@ -1,4 +1,5 @@
 #include "engine/load.hpp"
+#include "engine/list_cache.hpp"
 
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
@@ -599,10 +600,10 @@ class loader {
     io.list_name = name;
     result<entities::entity_list> imported = error{"unknown_format", format};
     std::string alt_path, add_path;
+    std::string alt, add;
     if (format == "ofac-sdn-csv") {
       // OFAC publishes aliases (alt.csv) and addresses (add.csv) beside sdn.csv.
       const auto dir = std::filesystem::path(path).parent_path();
-      std::string alt, add;
       if (given && given->bytes) {
         alt_path = path + " (aliases)";
         add_path = path + " (addresses)";
@@ -629,6 +630,19 @@ class loader {
       for (auto* companion : {&alt, &add})
         if (entities::is_zip(*companion))
           if (auto u = entities::unzip_list(*companion, format)) *companion = std::move(*u);
+    }
+    // What this list screens for may be known from an earlier run (engine/list_cache.hpp).
+    std::string key;
+    if (opts_.cache) {
+      key = detail::list_cache_key(format, types, bytes, alt, add);
+      if (auto hit = opts_.cache.get(key))
+        if (auto prepared = detail::deserialize(*hit)) {
+          note_import_warnings(name, path, alt_path, add_path, bytes, prepared->warnings);
+          install_entity_list(name, where, *prepared);
+          return;
+        }
+    }
+    if (format == "ofac-sdn-csv") {
       imported = entities::import_ofac_sdn_csv(bytes, alt, add, io);
     } else {
       imported = entities::import_entities(format, bytes, io);
@@ -643,7 +657,19 @@ class loader {
       errs_.push_back(std::move(e));
       return;
     }
-    for (const auto& w : imported->warnings) {
+    auto prepared = prepare_entity_list(*imported, types);
+    for (const auto& w : imported->warnings)
+      prepared.warnings.push_back({w.file, std::uint32_t(w.line), std::uint32_t(w.column), w.message});
+    note_import_warnings(name, path, alt_path, add_path, bytes, prepared.warnings);
+    if (opts_.cache) opts_.cache.put(key, detail::serialize(prepared));
+    install_entity_list(name, where, prepared);
+  }
+
+  void note_import_warnings(const std::string& name, const std::string& path,
+                            const std::string& alt_path, const std::string& add_path,
+                            const std::string& bytes,
+                            const std::vector<detail::prepared_warning>& warnings) {
+    for (const auto& w : warnings) {
       std::string file = path;
       if (w.file == "alt.csv") file = alt_path;
       if (w.file == "add.csv") file = add_path;
@@ -651,7 +677,6 @@ class loader {
                            "entity list '" + name + "': " + w.message,
                            w.line > 0 && file == path ? line_of(bytes, int(w.line)) : ""});
     }
-    add_entity_list(name, where, *imported, types);
   }
 
   static std::string line_of(const std::string& bytes, int line) {
@@ -669,42 +694,85 @@ class loader {
 
   void add_entity_list(const std::string& name, location where, const entities::entity_list& src,
                        type_set types) {
-    entity_list el;
-    el.name = name;
-    el.where = std::move(where);
-    const auto list_index = static_cast<std::uint32_t>(rs_->entity_lists.size());
+    install_entity_list(name, std::move(where), prepare_entity_list(src, types));
+  }
+
+  // What a list screens for, independent of the ruleset it joins: per entity of the types
+  // screened, each name's matching variants as words, with when each may fire alone. The
+  // costly part of loading a list, and what the list cache keeps.
+  static detail::prepared_list prepare_entity_list(const entities::entity_list& src, type_set types) {
+    detail::prepared_list out;
     for (const auto& se : src.entities) {
       if (!(types & type_bit(se.type))) continue;
-      entity en;
+      detail::prepared_entity en;
       en.id = se.id;
       en.type = std::string(entities::to_string(se.type));
       en.name = se.primary_name;
       en.programs = se.programs;
-      std::set<std::uint32_t> atoms;  // one alias per matching form and entity
+      std::set<std::string> patterns;  // one alias per matching form and entity
       for (const auto& a : se.names) {
         const bool weak = a.strength == entities::strength::weak;
         for (const auto& v : entities::match_variants(a, se.type)) {
           atom at;
           if (!detail::make_phrase_atom(v, at).empty()) continue;  // no letters: nothing to find
           if (std::find(at.prefix.begin(), at.prefix.end(), true) != at.prefix.end()) continue;
-          entity_alias al;
+          detail::prepared_alias al;
           al.name = a.text;
           al.stripped = v;
           al.weak = weak;
           al.gate = entities::gate_for(v, weak);
-          al.needs_context = al.gate != entities::name_gate::none;
-          al.atom = intern(std::move(at));
-          if (!atoms.insert(al.atom).second) {
+          al.tokens = std::move(at.tokens);
+          if (!patterns.insert(at.pattern).second) {
             // The same form again (an alias repeating the name): keep the one that fires more
             // easily, so "SBERBANK" as a name is not gated by a weak alias "Sberbank".
             for (auto& x : en.aliases)
-              if (x.atom == al.atom && x.needs_context && !al.needs_context) x = al;
+              if (x.tokens == al.tokens && x.gate != entities::name_gate::none &&
+                  al.gate == entities::name_gate::none)
+                x = al;
             continue;
           }
           en.aliases.push_back(std::move(al));
         }
       }
-      if (!en.aliases.empty()) el.entities.push_back(std::move(en));
+      if (!en.aliases.empty()) out.entities.push_back(std::move(en));
+    }
+    return out;
+  }
+
+  // A prepared list joins the ruleset: its aliases' phrases become atoms (shared with the
+  // rules' terms and other lists), and forms several entities share are marked ambiguous.
+  void install_entity_list(const std::string& name, location where,
+                           const detail::prepared_list& src) {
+    entity_list el;
+    el.name = name;
+    el.where = std::move(where);
+    const auto list_index = static_cast<std::uint32_t>(rs_->entity_lists.size());
+    el.entities.reserve(src.entities.size());
+    for (const auto& pe : src.entities) {
+      entity en;
+      en.id = pe.id;
+      en.type = pe.type;
+      en.name = pe.name;
+      en.programs = pe.programs;
+      en.aliases.reserve(pe.aliases.size());
+      for (const auto& pa : pe.aliases) {
+        atom at;
+        at.type = atom::kind::phrase;
+        at.display = pa.stripped;
+        at.tokens = pa.tokens;
+        at.prefix.assign(pa.tokens.size(), false);
+        for (std::size_t t = 0; t < pa.tokens.size(); ++t)
+          at.pattern += (t ? " " : "") + pa.tokens[t];
+        entity_alias al;
+        al.name = pa.name;
+        al.stripped = pa.stripped;
+        al.weak = pa.weak;
+        al.gate = pa.gate;
+        al.needs_context = pa.gate != entities::name_gate::none;
+        al.atom = intern(std::move(at));
+        en.aliases.push_back(std::move(al));
+      }
+      el.entities.push_back(std::move(en));
     }
     // Ambiguity: one matching form shared by several entities of the list.
     for (std::uint32_t i = 0; i < el.entities.size(); ++i)

@@ -11,6 +11,7 @@
 
 #include "core/diagnostic.hpp"
 #include "core/result.hpp"
+#include "engine/list_cache.hpp"
 #include "engine/ruleset.hpp"
 #include "entities/entity.hpp"
 
@@ -56,6 +57,9 @@ using file_reader = std::function<result<std::string>(const std::string& path)>;
 struct load_options {
   std::vector<extra_entity_list> extra_entities;
   file_reader read;  ///< required when rules reference entity list sources
+  /// Where what an entity list screens for is kept between runs (engine/list_cache.hpp);
+  /// none: every list is imported and prepared each time.
+  list_cache cache{};
 };
 
 struct load_outcome {
@@ -70,7 +74,8 @@ struct load_outcome {
 load_outcome load_ruleset(const std::vector<source_file>& files, const load_options& options = {});
 
 /// Disk front end for the commands and the daemon: every `*.yaml` under each directory
-/// (recursive, sorted by path), entity sources read relative to their rule file.
+/// (recursive, sorted by path), entity sources read relative to their rule file, prepared
+/// lists cached in default_cache_dir().
 load_outcome load_rule_dirs(const std::vector<std::string>& dirs,
                             std::vector<extra_entity_list> extra_entities = {});
 
@@ -83,6 +88,16 @@ std::vector<source_file> read_rule_dirs(const std::vector<std::string>& dirs,
 
 /// The file reader load_rule_dirs gives the loader (entity sources on disk).
 result<std::string> read_disk_file(const std::string& path);
+
+/// Where prepared entity lists are cached (docs/performance.md, "Start-up"):
+/// $SANCTWATCH_CACHE_DIR ("off": nowhere), else systemd's $CACHE_DIRECTORY, else
+/// $XDG_CACHE_HOME/sanctwatch, else ~/.cache/sanctwatch; empty: nowhere.
+std::string default_cache_dir();
+
+/// The list cache in `dir`/lists, one file per key, written whole (a temporary file renamed),
+/// keeping the newest `keep` entries; none when `dir` is empty. Failures to read or write
+/// only mean the list is prepared again.
+list_cache disk_list_cache(const std::string& dir, std::size_t keep = 8);
 
 /// The entity list name derived from a path: file stem, non-alphanumerics as '_'.
 std::string entity_list_name_for(const std::string& path);

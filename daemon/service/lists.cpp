@@ -399,6 +399,7 @@ engine::load_outcome compile_ruleset(const compile_inputs& in, const list_copies
     o.extra_entities.push_back(std::move(x));
   }
   o.read = engine::read_disk_file;
+  o.cache = engine::disk_list_cache(engine::default_cache_dir());
   return engine::load_ruleset(in.rule_files, o);
 }
 

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
 
@@ -375,6 +377,205 @@ TEST(engine_entity_lists, sdn_csv_without_alt_csv_warns) {
     warned |= w.message.find("no alt.csv beside sdn.csv") != std::string::npos &&
               w.message.find("English trade names") != std::string::npos;
   EXPECT_TRUE(warned);
+}
+
+// --- the list cache -----------------------------------------------------------------------
+
+// A cache in memory that counts what it is asked.
+struct memory_cache {
+  std::map<std::string, std::string> entries;
+  int gets = 0, hits = 0, puts = 0;
+  list_cache handle() {
+    list_cache c;
+    c.get = [this](const std::string& k) -> std::optional<std::string> {
+      ++gets;
+      auto it = entries.find(k);
+      if (it == entries.end()) return std::nullopt;
+      ++hits;
+      return it->second;
+    };
+    c.put = [this](const std::string& k, const std::string& v) {
+      ++puts;
+      entries[k] = v;
+    };
+    return c;
+  }
+};
+
+load_outcome load_with_cache(memory_cache& cache, const std::string& csv = sdn_csv) {
+  load_options o;
+  o.read = [csv](const std::string& p) -> result<std::string> {
+    if (p == "/lists/sdn.csv") return csv;
+    if (p == "/lists/alt.csv") return std::string(alt_csv);
+    return error{"io", "no such file"};
+  };
+  o.extra_entities = {*parse_entity_spec("ofac-sdn-csv:/lists/sdn.csv")};
+  o.cache = cache.handle();
+  return load_ruleset({{"rules/r.yaml", "rules:\n  - id: x\n    title: X\n    when: entity(@*)\n"}}, o);
+}
+
+// Everything a list screens for, in a form two loads can be compared by.
+std::string screening_of(const ruleset& rs) {
+  std::string out;
+  for (const auto& l : rs.entity_lists)
+    for (const auto& e : l.entities) {
+      out += l.name + "|" + e.id + "|" + e.type + "|" + e.name + "|";
+      for (const auto& p : e.programs) out += p + ",";
+      for (const auto& a : e.aliases)
+        out += "\n  " + a.name + "|" + a.stripped + "|" + rs.atoms[a.atom].pattern + "|" +
+               std::to_string(a.weak) + std::to_string(int(a.gate)) +
+               std::to_string(a.needs_context) + std::to_string(a.ambiguous);
+      out += "\n";
+    }
+  return out;
+}
+
+TEST(engine_list_cache, a_cached_list_loads_as_the_import_did) {
+  memory_cache cache;
+  auto first = load_with_cache(cache);
+  ASSERT_TRUE(first.rules) << errors_of(first);
+  EXPECT_EQ(cache.hits, 0);
+  EXPECT_EQ(cache.puts, 1);
+  auto second = load_with_cache(cache);
+  ASSERT_TRUE(second.rules) << errors_of(second);
+  EXPECT_EQ(cache.hits, 1);
+  EXPECT_EQ(cache.puts, 1);  // nothing new to keep
+  EXPECT_EQ(screening_of(*first.rules), screening_of(*second.rules));
+  EXPECT_NE(screening_of(*second.rules).find("ROSOBORON-EXPORT"), std::string::npos);
+  EXPECT_EQ(first.rules->hash, second.rules->hash);
+  // Importer warnings come back too.
+  ASSERT_EQ(first.warnings.size(), second.warnings.size());
+  for (std::size_t i = 0; i < first.warnings.size(); ++i)
+    EXPECT_EQ(format_error(first.warnings[i]), format_error(second.warnings[i]));
+  // And it screens as before: gates, ambiguity, programs.
+  for (const auto* text : {"Rosoboronexport delivered the jets.", "Karat signed a deal.",
+                           "The tanker Humanity docked.", "In September the rains came."})
+    EXPECT_EQ(nlohmann::json(entities_in(*first.rules, text).size()).dump(),
+              nlohmann::json(entities_in(*second.rules, text).size()).dump())
+        << text;
+  auto e = entities_in(*second.rules, "Rosoboronexport delivered the jets.");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].id, "ofac-sdn:208");
+  EXPECT_EQ(e[0].programs, std::vector<std::string>{"RUSSIA-EO14024"});
+}
+
+TEST(engine_list_cache, another_list_or_a_damaged_entry_is_imported_again) {
+  memory_cache cache;
+  ASSERT_TRUE(load_with_cache(cache).rules);
+  // A changed list is another key.
+  const std::string changed = std::string(sdn_csv) +
+                              "215,\"NORTHWIND SHIPPING\",-0- ,IRAN,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"
+                              "-0- ,-0- \n";
+  auto l = load_with_cache(cache, changed);
+  ASSERT_TRUE(l.rules);
+  EXPECT_EQ(cache.hits, 0);
+  EXPECT_EQ(cache.entries.size(), 2u);
+  EXPECT_EQ(entities_in(*l.rules, "Northwind Shipping loaded oil.").size(), 1u);
+  // A damaged entry (one byte changed, or cut short) is not used, and is replaced.
+  for (auto& [k, v] : cache.entries) v[v.size() / 2] ^= 0x20;
+  l = load_with_cache(cache);
+  ASSERT_TRUE(l.rules);
+  EXPECT_EQ(cache.hits, 1);  // found, refused
+  EXPECT_EQ(entities_in(*l.rules, "Rosoboronexport delivered the jets.").size(), 1u);
+  for (auto& [k, v] : cache.entries) v.resize(v.size() - 7);
+  EXPECT_TRUE(load_with_cache(cache).rules);
+  // The key: the build, the format, the types, every byte of the list and its companions.
+  using detail::list_cache_key;
+  const auto k = list_cache_key("ofac-sdn-csv", 7, "a", "b", "c");
+  EXPECT_EQ(k.size(), 64u);
+  EXPECT_EQ(k, list_cache_key("ofac-sdn-csv", 7, "a", "b", "c"));
+  EXPECT_NE(k, list_cache_key("csl-csv", 7, "a", "b", "c"));
+  EXPECT_NE(k, list_cache_key("ofac-sdn-csv", 5, "a", "b", "c"));
+  EXPECT_NE(k, list_cache_key("ofac-sdn-csv", 7, "ab", "", "c"));
+  EXPECT_NE(k, list_cache_key("ofac-sdn-csv", 7, "a", "b", "cd"));
+  EXPECT_FALSE(detail::build_id().empty());
+}
+
+TEST(engine_list_cache, the_real_sdn_list_screens_the_same_from_the_cache) {
+  if (!fs::exists(sdn_dir + "/sdn.csv")) GTEST_SKIP() << "no " << sdn_dir;
+  const auto dir = fs::temp_directory_path() / ("sanctwatch-sdn-cache-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const auto load = [&](list_cache cache) {
+    std::vector<load_error> errors;
+    auto files = read_rule_dirs({std::string(SANCTWATCH_SOURCE_DIR) + "/rules"}, errors);
+    load_options o;
+    o.read = read_disk_file;
+    o.extra_entities = {{"ofac_sdn", "ofac-sdn-csv", sdn_dir + "/sdn.csv"}};
+    o.cache = std::move(cache);
+    return load_ruleset(files, o);
+  };
+  const auto plain = load({});
+  const auto filled = load(disk_list_cache(dir.string()));
+  const auto cached = load(disk_list_cache(dir.string()));
+  ASSERT_TRUE(plain.rules && filled.rules && cached.rules);
+  EXPECT_EQ(screening_of(*plain.rules), screening_of(*filled.rules));
+  EXPECT_EQ(screening_of(*plain.rules), screening_of(*cached.rules));
+  EXPECT_EQ(plain.warnings.size(), cached.warnings.size());
+  EXPECT_EQ(plain.rules->atoms.size(), cached.rules->atoms.size());
+  fs::remove_all(dir);
+}
+
+TEST(engine_list_cache, entries_round_trip_and_bad_bytes_are_refused) {
+  detail::prepared_list l;
+  l.entities.push_back({"ofac-sdn:1", "organization", "ACME", {"IRAN", "SDGT"},
+                        {{"ACME LLC", "ACME", true, entities::name_gate::context, {"acme"}},
+                         {"Acme Trading", "Acme Trading", false, entities::name_gate::none,
+                          {"acme", "trading"}}}});
+  l.warnings.push_back({"alt.csv", 3, 7, "a row without a name"});
+  const auto bytes = detail::serialize(l);
+  const auto back = detail::deserialize(bytes);
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->entities.size(), 1u);
+  EXPECT_EQ(back->entities[0].programs, (std::vector<std::string>{"IRAN", "SDGT"}));
+  ASSERT_EQ(back->entities[0].aliases.size(), 2u);
+  EXPECT_TRUE(back->entities[0].aliases[0].weak);
+  EXPECT_EQ(back->entities[0].aliases[0].gate, entities::name_gate::context);
+  EXPECT_EQ(back->entities[0].aliases[1].tokens, (std::vector<std::string>{"acme", "trading"}));
+  EXPECT_EQ(back->warnings[0].file, "alt.csv");
+  EXPECT_EQ(back->warnings[0].column, 7u);
+  EXPECT_EQ(detail::serialize(*back), bytes);
+  // Every truncation, and a flipped byte anywhere, is refused.
+  for (std::size_t n = 0; n < bytes.size(); ++n)
+    EXPECT_FALSE(detail::deserialize(std::string_view(bytes).substr(0, n))) << n;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    std::string bad = bytes;
+    bad[i] ^= 0x01;
+    EXPECT_FALSE(detail::deserialize(bad)) << i;
+  }
+  EXPECT_FALSE(detail::deserialize(bytes + "x"));
+}
+
+TEST(engine_list_cache, the_disk_cache_keeps_the_newest_entries) {
+  const auto dir = fs::temp_directory_path() / ("sanctwatch-cache-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto c = disk_list_cache(dir.string(), 2);
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c.get("k1"));
+  c.put("k1", "one");
+  EXPECT_EQ(c.get("k1"), std::optional<std::string>("one"));
+  c.put("k2", "two");
+  fs::last_write_time(dir / "lists" / "k1", fs::file_time_type::clock::now() - std::chrono::hours(2));
+  fs::last_write_time(dir / "lists" / "k2", fs::file_time_type::clock::now() - std::chrono::hours(1));
+  c.put("k3", "three");
+  EXPECT_FALSE(c.get("k1"));  // the oldest went
+  EXPECT_EQ(c.get("k3"), std::optional<std::string>("three"));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir / "lists"), fs::directory_iterator()), 2);
+  // A place it cannot write is no cache, not an error.
+  auto nowhere = disk_list_cache("/proc/sanctwatch-cache");
+  nowhere.put("k", "v");
+  EXPECT_FALSE(nowhere.get("k"));
+  EXPECT_FALSE(disk_list_cache(""));
+  fs::remove_all(dir);
+  // Where: SANCTWATCH_CACHE_DIR, "off" for nowhere, else systemd's, else XDG's.
+  ::setenv("SANCTWATCH_CACHE_DIR", "off", 1);
+  EXPECT_EQ(default_cache_dir(), "");
+  ::unsetenv("SANCTWATCH_CACHE_DIR");
+  ::setenv("CACHE_DIRECTORY", "/var/cache/sanctwatch:/other", 1);
+  EXPECT_EQ(default_cache_dir(), "/var/cache/sanctwatch");
+  ::unsetenv("CACHE_DIRECTORY");
+  ::setenv("XDG_CACHE_HOME", "/home/ana/.cache", 1);
+  EXPECT_EQ(default_cache_dir(), "/home/ana/.cache/sanctwatch");
+  ::unsetenv("XDG_CACHE_HOME");
 }
 
 }  // namespace
