@@ -16,10 +16,24 @@ namespace {
 result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return error{"io", "cannot open"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // One read of the file's size where it has one (lists and cache entries run to megabytes);
+  // then whatever follows, for files that grow or report no size.
+  std::string out;
+  in.seekg(0, std::ios::end);
+  const auto size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0) {
+    out.resize(static_cast<std::size_t>(size));
+    in.read(out.data(), size);
+    out.resize(static_cast<std::size_t>(in.gcount()));
+    if (in.bad()) return error{"io", "read error"};
+    in.clear();
+  }
+  std::ostringstream rest;
+  rest << in.rdbuf();
   if (in.bad()) return error{"io", "read error"};
-  return std::move(ss).str();
+  out += std::move(rest).str();
+  return out;
 }
 
 }  // namespace

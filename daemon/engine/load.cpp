@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -1205,7 +1206,7 @@ class loader {
   std::vector<pending_macro> pending_macros_;
   std::vector<pending_suppression> pending_suppressions_;
   std::map<std::string, macro_slot> macros_;
-  std::map<std::string, std::uint32_t> atom_index_;
+  std::unordered_map<std::string, std::uint32_t> atom_index_;
   std::uint64_t regex_weight_ = 0;  // Unicode classes repeated, over every regex (compile time)
   std::map<std::string, location> rule_ids_;
   std::set<std::string> listed_names_;
