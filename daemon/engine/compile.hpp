@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/list_cache.hpp"
 #include "engine/ruleset.hpp"
 
 namespace sanctwatch::engine::detail {
@@ -36,7 +37,9 @@ std::string check_regex(const std::string& pattern, unsigned flags);
 
 /// Indexes every phrase atom (ruleset::phrases), compiles the regex atoms into one Hyperscan
 /// database, fills rules_of_atom/always_rules. Returns an error message (empty on success).
-std::string compile_database(ruleset& rs);
+/// With `cache`, a large word index (many thousand phrases: an entity list's names) is taken
+/// from it when this build indexed the same atoms before, and kept in it when built.
+std::string compile_database(ruleset& rs, const list_cache* cache = nullptr);
 
 /// UTF-8 word characters as the matcher sees them (letters, digits; not punctuation/symbols).
 bool is_word_cp(char32_t cp);

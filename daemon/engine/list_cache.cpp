@@ -10,7 +10,7 @@
 namespace sanctwatch::engine::detail {
 namespace {
 
-constexpr char magic[4] = {'S', 'W', 'L', 'C'};
+constexpr std::string_view list_kind = "SWLC";
 constexpr std::uint32_t format_version = 1;
 constexpr std::size_t digest_size = 32;
 
@@ -115,26 +115,36 @@ std::string serialize(const prepared_list& l) {
     w.u32(x.column);
     w.str(x.message);
   }
-  unsigned char digest[digest_size];
-  sha256(w.out, digest);
-  writer h;
-  h.out.append(magic, sizeof magic);
-  h.u32(format_version);
-  h.out.append(reinterpret_cast<const char*>(digest), digest_size);
-  return h.out + w.out;
+  return seal(list_kind, w.out);
 }
 
-std::optional<prepared_list> deserialize(std::string_view bytes) {
-  constexpr std::size_t header = sizeof magic + 4 + digest_size;
-  if (bytes.size() < header || std::memcmp(bytes.data(), magic, sizeof magic) != 0)
-    return std::nullopt;
-  reader h(bytes.substr(sizeof magic, 4));
+std::string seal(std::string_view kind, std::string_view body) {
+  unsigned char digest[digest_size];
+  sha256(body, digest);
+  writer h;
+  h.out.append(kind.substr(0, 4));
+  h.u32(format_version);
+  h.out.append(reinterpret_cast<const char*>(digest), digest_size);
+  h.out.append(body);
+  return std::move(h.out);
+}
+
+std::optional<std::string_view> unseal(std::string_view kind, std::string_view bytes) {
+  constexpr std::size_t header = 4 + 4 + digest_size;
+  if (kind.size() != 4 || bytes.size() < header || bytes.substr(0, 4) != kind) return std::nullopt;
+  reader h(bytes.substr(4, 4));
   if (h.u32() != format_version) return std::nullopt;
   const std::string_view body = bytes.substr(header);
   unsigned char digest[digest_size];
   sha256(body, digest);
-  if (std::memcmp(digest, bytes.data() + sizeof magic + 4, digest_size) != 0) return std::nullopt;
-  reader r(body);
+  if (std::memcmp(digest, bytes.data() + 8, digest_size) != 0) return std::nullopt;
+  return body;
+}
+
+std::optional<prepared_list> deserialize(std::string_view bytes) {
+  const auto sealed = unseal(list_kind, bytes);
+  if (!sealed) return std::nullopt;
+  reader r(*sealed);
   prepared_list l;
   l.entities.resize(r.count(3 * 4 + 2 * 4));
   for (auto& e : l.entities) {

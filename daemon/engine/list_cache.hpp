@@ -63,6 +63,11 @@ struct prepared_list {
 std::string serialize(const prepared_list& l);
 std::optional<prepared_list> deserialize(std::string_view bytes);
 
+/// A cache entry: a four-letter kind, the format version, a SHA-256 of the body, the body;
+/// and the body back when `bytes` is a whole, intact entry of that kind and version.
+std::string seal(std::string_view kind, std::string_view body);
+std::optional<std::string_view> unseal(std::string_view kind, std::string_view bytes);
+
 /// This build of sanctwatch: its ELF build id (any change to the code changes it), or the
 /// version and build time when the binary has none.
 const std::string& build_id();

@@ -282,7 +282,7 @@ class loader {
     for (auto& p : pending_rules_) build_rule(p);
     resolve_suppressions();
     if (errs_.empty()) {
-      std::string e = detail::compile_database(*rs_);
+      std::string e = detail::compile_database(*rs_, opts_.cache ? &opts_.cache : nullptr);
       if (!e.empty()) errs_.push_back({{}, e, {}});
     }
     load_outcome out;

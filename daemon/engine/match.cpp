@@ -1158,7 +1158,25 @@ field_mask fields_used(const expr& e) {
 
 namespace detail {
 
-std::string compile_database(ruleset& rs) {
+namespace {
+
+// The key of a word index: the build and every atom it indexes, in order.
+std::string index_cache_key(const std::vector<atom>& atoms) {
+  std::string in = "sanctwatch word index 1\x1f" + build_id();
+  for (const auto& a : atoms) {
+    in += static_cast<char>(a.type);
+    in += a.pattern;
+    in += '\0';
+  }
+  return list_cache_key("word-index", 0, in, "", "");
+}
+
+// Below this many phrases the index builds faster than an entry is read and checked.
+constexpr std::size_t cached_index_min_atoms = 5000;
+
+}  // namespace
+
+std::string compile_database(ruleset& rs, const list_cache* cache) {
   rs.rules_of_atom.assign(rs.atoms.size(), {});
   rs.always_rules.clear();
   rs.scanned_fields = 0;
@@ -1189,7 +1207,16 @@ std::string compile_database(ruleset& rs) {
       for (auto a : atoms) rs.rules_of_atom[a].push_back(i);
     }
   }
-  rs.phrases.build(rs.atoms);
+  const bool cached = cache && *cache && rs.atoms.size() >= cached_index_min_atoms;
+  const std::string key = cached ? index_cache_key(rs.atoms) : "";
+  bool loaded = false;
+  if (cached)
+    if (const auto hit = cache->get(key))
+      if (const auto body = unseal("SWPI", *hit)) loaded = rs.phrases.load(*body);
+  if (!loaded) {
+    rs.phrases.build(rs.atoms);
+    if (cached) cache->put(key, seal("SWPI", rs.phrases.save()));
+  }
   static std::atomic<std::uint64_t> next_serial{1};
   rs.serial = next_serial++;
   std::vector<const char*> exprs;

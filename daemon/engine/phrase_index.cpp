@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include "engine/compile.hpp"
@@ -320,6 +321,90 @@ void phrase_index::build(const std::vector<atom>& atoms) {
     prefix_buckets_[i] = {root_prefixes_[k].lead, k, e};
     k = e;
   }
+}
+
+namespace {
+
+// Plain vectors as a count and their bytes (the element types are trivially copyable).
+template <class T>
+void put_vector(std::string& out, const std::vector<T>& v) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  const std::uint64_t n = v.size();
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(reinterpret_cast<const char*>(v.data()), n * sizeof(T));
+}
+
+template <class T>
+bool get_vector(std::string_view& in, std::vector<T>& v) {
+  std::uint64_t n = 0;
+  if (in.size() < sizeof n) return false;
+  std::memcpy(&n, in.data(), sizeof n);
+  in.remove_prefix(sizeof n);
+  if (n > in.size() / sizeof(T)) return false;
+  v.resize(n);
+  std::memcpy(static_cast<void*>(v.data()), in.data(), n * sizeof(T));
+  in.remove_prefix(n * sizeof(T));
+  return true;
+}
+
+template <class T>
+void put_value(std::string& out, const T& x) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  out.append(reinterpret_cast<const char*>(&x), sizeof x);
+}
+
+template <class T>
+bool get_value(std::string_view& in, T& x) {
+  if (in.size() < sizeof x) return false;
+  std::memcpy(static_cast<void*>(&x), in.data(), sizeof x);
+  in.remove_prefix(sizeof x);
+  return true;
+}
+
+}  // namespace
+
+std::string phrase_index::save() const {
+  std::string out;
+  put_vector(out, buckets_);
+  put_value(out, bucket_shift_);
+  put_value(out, bucket_mask_);
+  put_value(out, empty_slot_);
+  put_vector(out, std::vector<char>(pool_.begin(), pool_.end()));
+  put_vector(out, token_off_);
+  put_vector(out, token_len_);
+  put_vector(out, root_child_);
+  put_vector(out, nodes_);
+  put_vector(out, atoms_);
+  put_vector(out, prefix_edges_);
+  put_vector(out, edges_);
+  put_value(out, edge_mask_);
+  put_value(out, edge_shift_);
+  put_vector(out, lead_filter_);
+  put_vector(out, root_prefixes_);
+  put_vector(out, prefix_buckets_);
+  return out;
+}
+
+bool phrase_index::load(std::string_view in) {
+  phrase_index x;
+  std::vector<char> pool;
+  const bool ok = get_vector(in, x.buckets_) && get_value(in, x.bucket_shift_) &&
+                  get_value(in, x.bucket_mask_) && get_value(in, x.empty_slot_) &&
+                  get_vector(in, pool) && get_vector(in, x.token_off_) &&
+                  get_vector(in, x.token_len_) && get_vector(in, x.root_child_) &&
+                  get_vector(in, x.nodes_) && get_vector(in, x.atoms_) &&
+                  get_vector(in, x.prefix_edges_) && get_vector(in, x.edges_) &&
+                  get_value(in, x.edge_mask_) && get_value(in, x.edge_shift_) &&
+                  get_vector(in, x.lead_filter_) && get_vector(in, x.root_prefixes_) &&
+                  get_vector(in, x.prefix_buckets_) && in.empty();
+  // What the scan indexes without checking must be in range.
+  if (!ok || x.nodes_.empty() || x.buckets_.size() != x.bucket_mask_ + 1 ||
+      x.token_off_.size() != x.token_len_.size() || x.root_child_.size() != x.token_off_.size() ||
+      x.lead_filter_.size() != (std::size_t(1) << 10))
+    return false;
+  x.pool_.assign(pool.begin(), pool.end());
+  *this = std::move(x);
+  return true;
 }
 
 bool phrase_index::starts_with_token(std::string_view text, const text_word& w,

@@ -60,6 +60,12 @@ class phrase_index {
 
   bool empty() const { return nodes_.size() <= 1; }
 
+  /// The built index as bytes, and back (for the start-up cache, engine/list_cache.hpp): only
+  /// for this build of sanctwatch, which the cache's key holds. load() answers false, leaving
+  /// the index empty, when the bytes are not a whole saved index.
+  std::string save() const;
+  bool load(std::string_view bytes);
+
   /// Appends every phrase occurrence in `text` to `out`, in order of the first word, until `out`
   /// holds `max_hits`.
   void find(std::string_view text, phrase_scratch& scratch, std::vector<phrase_hit>& out,

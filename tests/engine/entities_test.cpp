@@ -512,6 +512,13 @@ TEST(engine_list_cache, the_real_sdn_list_screens_the_same_from_the_cache) {
   EXPECT_EQ(screening_of(*plain.rules), screening_of(*cached.rules));
   EXPECT_EQ(plain.warnings.size(), cached.warnings.size());
   EXPECT_EQ(plain.rules->atoms.size(), cached.rules->atoms.size());
+  // The word index came from the cache too (an entry of its own), and finds the same.
+  EXPECT_GE(std::distance(fs::directory_iterator(dir / "lists"), fs::directory_iterator()), 3);
+  for (const auto* text : {"Treasury sanctioned Rosoboronexport and Sovcomflot.",
+                           "The tanker Humanity docked in September.",
+                           "Commerce added Huawei to the Entity List."})
+    EXPECT_EQ(entities_in(*plain.rules, text).size(), entities_in(*cached.rules, text).size())
+        << text;
   fs::remove_all(dir);
 }
 
