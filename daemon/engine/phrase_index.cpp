@@ -331,7 +331,7 @@ void put_vector(std::string& out, const std::vector<T>& v) {
   static_assert(std::is_trivially_copyable_v<T>);
   const std::uint64_t n = v.size();
   out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out.append(reinterpret_cast<const char*>(v.data()), n * sizeof(T));
+  if (n > 0) out.append(reinterpret_cast<const char*>(v.data()), n * sizeof(T));
 }
 
 template <class T>
@@ -342,7 +342,7 @@ bool get_vector(std::string_view& in, std::vector<T>& v) {
   in.remove_prefix(sizeof n);
   if (n > in.size() / sizeof(T)) return false;
   v.resize(n);
-  std::memcpy(static_cast<void*>(v.data()), in.data(), n * sizeof(T));
+  if (n > 0) std::memcpy(static_cast<void*>(v.data()), in.data(), n * sizeof(T));
   in.remove_prefix(n * sizeof(T));
   return true;
 }
