@@ -20,4 +20,7 @@ constexpr std::uint64_t fnv1a64(std::string_view s, std::uint64_t h = 0xcbf29ce4
 /// 16 lowercase hex digits.
 std::string hex64(std::uint64_t v);
 
+/// `n` bytes as 2n lowercase hex digits (digests, random ids).
+std::string hex_bytes(const unsigned char* p, std::size_t n);
+
 }  // namespace sanctwatch

@@ -6,6 +6,7 @@
 #include <set>
 #include <unistd.h>
 
+#include "core/hash.hpp"
 #include "core/time.hpp"
 
 namespace sanctwatch::engine {
@@ -26,10 +27,7 @@ std::string hashed_id(std::initializer_list<const std::string*> parts) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(in.data(), in.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned i = 0; i < 16 && i < len; ++i) s += hex[md[i] >> 4], s += hex[md[i] & 15];
-  return s;
+  return hex_bytes(md, std::min(16u, len));
 }
 
 }  // namespace

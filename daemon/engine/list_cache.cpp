@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "core/hash.hpp"
 #include "core/version.hpp"
 
 namespace sanctwatch::engine::detail {
@@ -13,16 +14,6 @@ namespace {
 constexpr std::string_view list_kind = "SWLC";
 constexpr std::uint32_t format_version = 1;
 constexpr std::size_t digest_size = 32;
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 15];
-  }
-  return out;
-}
 
 void sha256(std::string_view bytes, unsigned char* out) {
   unsigned int n = 0;
@@ -193,7 +184,7 @@ const std::string& build_id() {
               const char* desc = name + ((n->n_namesz + 3) & ~3u);
               if (desc + n->n_descsz > end) break;
               if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
-                out = hex(reinterpret_cast<const unsigned char*>(desc), n->n_descsz);
+                out = hex_bytes(reinterpret_cast<const unsigned char*>(desc), n->n_descsz);
                 return 1;
               }
               p = desc + ((n->n_descsz + 3) & ~3u);
@@ -227,7 +218,7 @@ std::string list_cache_key(std::string_view format, unsigned types, std::string_
   unsigned int n = 0;
   EVP_DigestFinal_ex(ctx, digest, &n);
   EVP_MD_CTX_free(ctx);
-  return hex(digest, n);
+  return hex_bytes(digest, n);
 }
 
 }  // namespace sanctwatch::engine::detail

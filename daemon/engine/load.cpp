@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/hash.hpp"
 #include "core/diagnostic.hpp"
 #include "engine/compile.hpp"
 #include "engine/expr.hpp"
@@ -300,10 +301,7 @@ class loader {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string s;
-    for (unsigned i = 0; i < len; ++i) s += hex[md[i] >> 4], s += hex[md[i] & 15];
-    return s;
+    return hex_bytes(md, len);
   }
 
   void read_file(const file_ctx& f) {

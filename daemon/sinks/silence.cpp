@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hash.hpp"
 #include "core/json_fields.hpp"
 #include "core/time.hpp"
 #include "text/normalize.hpp"
@@ -181,11 +182,7 @@ result<silence> new_silence(const std::vector<std::string>& matchers, silence::t
                                 format_rfc3339(starts) + ")"};
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for an id");
-  static const char* hex = "0123456789abcdef";
-  for (unsigned char b : bytes) {
-    s.id += hex[b >> 4];
-    s.id += hex[b & 15];
-  }
+  s.id = hex_bytes(bytes, sizeof bytes);
   s.starts_at = starts;
   s.ends_at = ends;
   s.comment = std::move(comment);

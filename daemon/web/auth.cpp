@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "core/hash.hpp"
+
 namespace sanctwatch::web {
 namespace {
 
@@ -18,13 +20,7 @@ std::string sha256_hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
+  return hex_bytes(md, n);
 }
 
 }  // namespace
@@ -94,13 +90,7 @@ std::optional<std::string> users::check(const std::string& name, std::string_vie
 std::string random_token() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for a token");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
+  return hex_bytes(bytes, sizeof bytes);
 }
 
 bool same_token(std::string_view a, std::string_view b) {
